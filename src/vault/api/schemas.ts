@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import {
+  AgentSchema,
+  AuditEntrySchema,
+  EgressPolicySchema,
+  HostPatternSchema,
+  IdentifierSchema,
+  InjectionConfigSchema,
+  NameSchema,
+  PathPatternSchema,
+  SecretModeSchema,
+  SecretSchema,
+  SecretTypeSchema,
+  SecretValueSchema,
+} from '../model.js';
+
+/**
+ * The REST contract of the vault API (OneCLI-compatible shapes). The server validates
+ * with these; the client parses responses with them. Request bodies are strict so a
+ * misspelt field is a 400 that names it rather than a silent no-op.
+ */
+
+export const API_PORT = 10254;
+export const GATEWAY_PORT = 10255;
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export const CreateSecretBodySchema = z
+  .strictObject({
+    name: NameSchema,
+    type: SecretTypeSchema,
+    value: SecretValueSchema,
+    hostPattern: HostPatternSchema,
+    pathPattern: PathPatternSchema.nullish(),
+    injectionConfig: InjectionConfigSchema.nullish(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.type === 'generic' && !body.injectionConfig) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['injectionConfig'],
+        message: 'is required for type generic: give headerName (+ valueFormat) or paramName',
+      });
+    }
+  });
+export type CreateSecretBody = z.infer<typeof CreateSecretBodySchema>;
+
+export const UpdateSecretBodySchema = z
+  .strictObject({
+    name: NameSchema.optional(),
+    type: SecretTypeSchema.optional(),
+    value: SecretValueSchema.optional(),
+    hostPattern: HostPatternSchema.optional(),
+    pathPattern: PathPatternSchema.nullish(),
+    injectionConfig: InjectionConfigSchema.nullish(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change');
+export type UpdateSecretBody = z.infer<typeof UpdateSecretBodySchema>;
+
+export const CreateAgentBodySchema = z.strictObject({
+  name: NameSchema,
+  identifier: IdentifierSchema,
+  secretMode: SecretModeSchema.optional(),
+});
+export type CreateAgentBody = z.infer<typeof CreateAgentBodySchema>;
+
+export const UpdateAgentBodySchema = z.strictObject({
+  name: NameSchema.optional(),
+  egressPolicy: EgressPolicySchema.optional(),
+  allowHosts: z.array(HostPatternSchema).max(256).optional(),
+});
+
+export const SetAgentSecretsBodySchema = z.strictObject({
+  secretIds: z.array(z.string().min(1)).max(1000),
+});
+
+export const SetSecretModeBodySchema = z.strictObject({ mode: SecretModeSchema });
+
+export const ListSchema = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
+
+export const SecretListSchema = ListSchema(SecretSchema);
+export const AgentListSchema = ListSchema(AgentSchema);
+/** Create and regenerate are the only responses that carry the agent's token. */
+export const AgentWithTokenSchema = AgentSchema.extend({ token: z.string() });
+export const AgentSecretIdsSchema = z.object({ data: z.array(z.string()) });
+export const SecretModeResponseSchema = z.object({ id: z.string(), secretMode: SecretModeSchema });
+export const AuditPageSchema = z.object({
+  data: z.array(AuditEntrySchema),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+export const HealthSchema = z.object({
+  status: z.literal('ok'),
+  service: z.string(),
+  version: z.string(),
+});
+export const DeletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
+
+/** Every API error body: `{error, code, message}`; `error` repeats the code for OneCLI clients. */
+export const ApiErrorSchema = z.object({
+  error: z.string(),
+  code: z.string(),
+  message: z.string(),
+  field: z.string().optional(),
+  hint: z.string().optional(),
+});
+export type ApiError = z.infer<typeof ApiErrorSchema>;

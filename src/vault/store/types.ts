@@ -1,0 +1,115 @@
+import type {
+  Agent,
+  AuditEntry,
+  AuditQuery,
+  EgressPolicy,
+  InjectionConfig,
+  NewAuditEntry,
+  Secret,
+  SecretMode,
+  SecretType,
+} from '../model.js';
+
+/** What the rest of the vault may ask of the store. Implemented by `openStore()` in store.ts. */
+
+export interface NewSecret {
+  name: string;
+  type: SecretType;
+  value: string;
+  hostPattern: string;
+  pathPattern?: string | null;
+  injectionConfig?: InjectionConfig | null;
+}
+
+export interface SecretPatch {
+  name?: string;
+  type?: SecretType;
+  /** Rotates the value: re-encrypted with a fresh nonce. */
+  value?: string;
+  hostPattern?: string;
+  pathPattern?: string | null;
+  injectionConfig?: InjectionConfig | null;
+}
+
+export interface NewAgent {
+  name: string;
+  identifier: string;
+  secretMode?: SecretMode;
+}
+
+export interface AgentPatch {
+  name?: string;
+  secretMode?: SecretMode;
+  egressPolicy?: EgressPolicy;
+  allowHosts?: string[];
+}
+
+/** An agent with its one-time token: returned only by create and regenerate. */
+export interface AgentWithToken {
+  agent: Agent;
+  token: string;
+}
+
+export interface CaMaterial {
+  certPem: string;
+  keyPem: string;
+}
+
+export interface AuditPage {
+  data: AuditEntry[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface SecretStore {
+  list(): Secret[];
+  get(id: string): Secret | null;
+  getByName(name: string): Secret | null;
+  /** Throws NanoclawError code `conflict` when the name is taken. */
+  create(input: NewSecret): Secret;
+  /** Returns null when there is no such secret. */
+  update(id: string, patch: SecretPatch): Secret | null;
+  delete(id: string): boolean;
+  /** Decrypts a value for injection. Registers it with the redactor before returning it. */
+  reveal(id: string): string | null;
+  markUsed(id: string, at?: Date): void;
+}
+
+export interface AgentStore {
+  list(): Agent[];
+  get(id: string): Agent | null;
+  getByIdentifier(identifier: string): Agent | null;
+  /** Token: `aoc_` + 64 hex; only its SHA-256 is stored. Throws `conflict` on a taken identifier. */
+  create(input: NewAgent): AgentWithToken;
+  update(id: string, patch: AgentPatch): Agent | null;
+  delete(id: string): boolean;
+  regenerateToken(id: string): AgentWithToken | null;
+  /** Constant-time lookup by token hash; null when no agent has it. */
+  findByToken(token: string): Agent | null;
+  /** Secret ids granted explicitly (meaningful when secretMode is `selective`). */
+  getSecretIds(id: string): string[] | null;
+  /** Replaces the explicit grants; throws `not_found` naming any unknown secret id. */
+  setSecretIds(id: string, secretIds: string[]): string[] | null;
+  /** Every secret this agent may use: all secrets in mode `all`, else its grants. */
+  grantedSecrets(id: string): Secret[];
+}
+
+export interface AuditStore {
+  append(entry: NewAuditEntry): AuditEntry;
+  list(query: AuditQuery): AuditPage;
+}
+
+export interface VaultStore {
+  readonly path: string;
+  readonly secrets: SecretStore;
+  readonly agents: AgentStore;
+  readonly audit: AuditStore;
+  /** The vault CA; the private key is stored encrypted. */
+  getCa(): CaMaterial | null;
+  setCa(ca: CaMaterial): void;
+  /** Settings rows (non-secret), e.g. the API key hash. */
+  getSetting(key: string): string | null;
+  setSetting(key: string, value: string): void;
+  close(): void;
+}
