@@ -105,3 +105,5 @@ export const ApiErrorSchema = z.object({
   hint: z.string().optional(),
 });
 export type ApiError = z.infer<typeof ApiErrorSchema>;
+
+export { AgentSchema, SecretSchema };

@@ -111,5 +111,40 @@ export interface VaultStore {
   /** Settings rows (non-secret), e.g. the API key hash. */
   getSetting(key: string): string | null;
   setSetting(key: string, value: string): void;
+  /** Whole-vault export and import, for backup and restore. */
+  readonly snapshot: SnapshotStore;
   close(): void;
+}
+
+/** A secret with its decrypted value: exists only in memory, between a store and a backup. */
+export interface SnapshotSecret extends Secret {
+  value: string;
+}
+
+export interface SnapshotAgent extends Agent {
+  /** SHA-256 hex of the agent's token, so restored agents keep working with their tokens. */
+  tokenHash: string;
+}
+
+export interface SnapshotGrant {
+  agentId: string;
+  secretId: string;
+}
+
+/** Everything a vault holds, values decrypted. Never written anywhere as it is. */
+export interface VaultSnapshot {
+  secrets: SnapshotSecret[];
+  agents: SnapshotAgent[];
+  grants: SnapshotGrant[];
+  settings: { key: string; value: string }[];
+  ca: CaMaterial | null;
+  /** Present only when asked for; absent on import leaves the current audit log alone. */
+  audit?: AuditEntry[];
+}
+
+export interface SnapshotStore {
+  /** Reads the whole vault in one read transaction; throws `vault_tampered` if any value fails to decrypt. */
+  export(options?: { includeAudit?: boolean }): VaultSnapshot;
+  /** Replaces the whole vault in one transaction, sealing every value under this store's key. */
+  import(snapshot: VaultSnapshot): void;
 }

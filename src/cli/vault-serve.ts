@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { setEnvValue } from '../config/env-file.js';
+import { updateEnvFile } from '../config/env-file-io.js';
+import { startVault } from '../vault/server.js';
+import { printLine, type CliContext } from './context.js';
+import { parseListen } from './listen-address.js';
+import { vaultDataDir } from './vault-store-access.js';
+import { projectSetting } from './vault-connection.js';
+
+export interface ServeFlags {
+  apiListen?: string;
+  gatewayListen?: string;
+  gateway: boolean;
+  dataDir?: string;
+}
+
+/** Runs the vault in this process until SIGINT/SIGTERM. */
+export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<void> {
+  const api = parseListen(flags.apiListen ?? (await projectSetting(ctx, 'NANOCLAW_VAULT_LISTEN')) ?? '127.0.0.1:10254', '--api-listen');
+  const gateway = flags.gateway
+    ? parseListen(flags.gatewayListen ?? (await projectSetting(ctx, 'NANOCLAW_GATEWAY_LISTEN')) ?? '127.0.0.1:10255', '--gateway-listen')
+    : false;
+  const extraCa = (await projectSetting(ctx, 'NANOCLAW_EXTRA_CA_CERTS'))?.split(/[,:]/).filter(Boolean) ?? [];
+  const allowPrivate = (await projectSetting(ctx, 'NANOCLAW_ALLOW_PRIVATE'))?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const vault = await startVault({
+    dataDir: await vaultDataDir(ctx, flags.dataDir),
+    env: ctx.env,
+    logger: ctx.logger,
+    version: ctx.version,
+    api,
+    gateway,
+    extraCaFiles: extraCa,
+    allowPrivate,
+  });
+  const envFile = join(ctx.cwd, '.env');
+  if (vault.createdApiKey) {
+    const key = vault.createdApiKey;
+    ctx.logger.redactor.add(key);
+    await updateEnvFile(envFile, (doc) => {
+      setEnvValue(doc, 'ONECLI_URL', vault.api.url);
+      setEnvValue(doc, 'ONECLI_API_KEY', key);
+    });
+    printLine(ctx, `Created the vault API key and wrote ONECLI_URL and ONECLI_API_KEY to ${envFile}`);
+  }
+  printLine(ctx, `Vault API listening on ${vault.api.url}` + (vault.gateway ? `; gateway on port ${vault.gateway.port}` : ''));
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  ctx.logger.info('Stopping vault…');
+  await vault.close();
+  ctx.logger.info('Stopped vault');
+}

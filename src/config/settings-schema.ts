@@ -1,0 +1,124 @@
+import { delimiter } from 'node:path';
+import { z } from 'zod';
+import type { LogLevel } from '../common/logger.js';
+
+/** Each setting and the variable it is read from (process environment first, then `.env`). */
+export const SETTING_VARIABLES = {
+  onecliUrl: 'ONECLI_URL',
+  onecliApiKey: 'ONECLI_API_KEY',
+  remoteApiHost: 'NANOCLAW_ONECLI_API_HOST',
+  remoteApiToken: 'NANOCLAW_ONECLI_API_TOKEN',
+  egressLockdown: 'NANOCLAW_EGRESS_LOCKDOWN',
+  egressNetwork: 'NANOCLAW_EGRESS_NETWORK',
+  gatewayContainer: 'ONECLI_GATEWAY_CONTAINER',
+  nativeCredentials: 'NANOCLAW_NATIVE_CREDENTIALS',
+  vaultDir: 'NANOCLAW_VAULT_DIR',
+  vaultKeyFile: 'NANOCLAW_VAULT_KEY_FILE',
+  extraCaCerts: 'NANOCLAW_EXTRA_CA_CERTS',
+  vaultListen: 'NANOCLAW_VAULT_LISTEN',
+  gatewayListen: 'NANOCLAW_GATEWAY_LISTEN',
+  allowPrivate: 'NANOCLAW_ALLOW_PRIVATE',
+  logLevel: 'LOG_LEVEL',
+} as const;
+export type SettingName = keyof typeof SETTING_VARIABLES;
+
+const BOOLEANS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/;
+
+type Ctx = z.core.$RefinementCtx<string>;
+
+function fail(ctx: Ctx, message: string): never {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+}
+
+function bool(fallback: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return fallback;
+      return BOOLEANS[s.toLowerCase()] ?? fail(ctx as Ctx, 'expected true/false, 1/0 or yes/no');
+    });
+}
+
+/** `host:port` or `[v6]:port` → parts; null when malformed. */
+function parseHostPort(s: string): HostPort | null {
+  const m = HOST_PORT.exec(s);
+  if (!m) return null;
+  const host = m[1] ?? m[2] ?? '';
+  const port = Number(m[3]);
+  if ((m[1] === undefined && !HOST.test(host)) || port > 65535) return null;
+  return { host: host.toLowerCase(), port };
+}
+
+function hostPort(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => parseHostPort(s) ?? fail(ctx as Ctx, 'expected host:port, for example 127.0.0.1:10254 or [::1]:10254'));
+}
+
+function httpUrl() {
+  return z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return undefined;
+      const url = URL.parse(s);
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+        return fail(ctx as Ctx, 'expected an http:// or https:// URL, for example http://127.0.0.1:10254');
+      }
+      return url.href.replace(/\/+$/, ''); // one spelling, so `${url}/api/health` never doubles a slash
+    });
+}
+
+const dockerName = (fallback: string) =>
+  z.string().default(fallback).pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a Docker name (letters, digits, _ . -)'));
+
+const list = (separators: RegExp) =>
+  z
+    .string()
+    .default('')
+    .transform((s) => s.split(separators).map((p) => p.trim()).filter((p) => p !== ''));
+
+/** The raw values (strings, or undefined when unset) → typed settings with their defaults. */
+export const SettingsSchema = z.object({
+  onecliUrl: httpUrl(),
+  onecliApiKey: z.string().optional(),
+  remoteApiHost: httpUrl(),
+  remoteApiToken: z.string().startsWith('oc_', 'must start with oc_').optional(),
+  egressLockdown: bool(false),
+  egressNetwork: dockerName('nanoclaw-egress'),
+  gatewayContainer: dockerName('onecli'),
+  nativeCredentials: bool(false),
+  vaultDir: z.string().optional(),
+  vaultKeyFile: z.string().optional(),
+  // Path lists: the platform's separator (`:` or `;`) or commas.
+  extraCaCerts: list(new RegExp(`[,${delimiter}]`)),
+  vaultListen: hostPort('127.0.0.1:10254'),
+  gatewayListen: hostPort('127.0.0.1:10255'),
+  // `name:port` entries of host services agents may reach through the gateway (a local Ollama).
+  allowPrivate: list(/,/).transform((items, ctx) => {
+    const bad = items.filter((item) => !parseHostPort(item));
+    if (bad.length > 0) {
+      const shown = bad.map((b) => JSON.stringify(b)).join(', ');
+      return fail(ctx as unknown as Ctx, `expected name:port entries separated by commas (not ${shown})`);
+    }
+    return items.map((item) => {
+      const { host, port } = parseHostPort(item) as HostPort;
+      return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    });
+  }),
+  logLevel: z.string().optional(),
+});
+
+export type RawSettings = Partial<Record<SettingName, string>>;
+/** Settings as the product uses them; `logLevel` is checked by the pipeline (a bad one is only a warning). */
+export type Settings = Omit<z.output<typeof SettingsSchema>, 'logLevel'> & { logLevel: LogLevel };

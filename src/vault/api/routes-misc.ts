@@ -1,0 +1,41 @@
+import { AuditQuerySchema } from '../model.js';
+import type { VaultStore } from '../store/types.js';
+import { sendJson, sendText } from './http-io.js';
+import type { Route } from './router.js';
+import { parseOr400 } from './validate.js';
+
+export interface MiscRouteOptions {
+  store: VaultStore;
+  version: string;
+  caPem: () => string | null;
+}
+
+/** Health (public), the gateway CA certificate, and the audit log. */
+export function miscRoutes({ store, version, caPem }: MiscRouteOptions): Route[] {
+  const health: Route['handler'] = ({ res }) =>
+    sendJson(res, 200, { status: 'ok', service: 'nanoclaw-vault', version });
+  return [
+    { method: 'GET', path: '/api/health', public: true, handler: health },
+    { method: 'GET', path: '/health', public: true, handler: health },
+    {
+      method: 'GET',
+      path: '/v1/gateway/ca',
+      handler: ({ res }) => {
+        const pem = caPem();
+        if (!pem) {
+          sendJson(res, 404, { error: 'not_found', code: 'not_found', message: 'The vault has no CA yet' });
+          return;
+        }
+        sendText(res, 200, pem, 'application/x-pem-file');
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/audit',
+      handler: ({ res, query }) => {
+        const q = parseOr400(AuditQuerySchema, Object.fromEntries(query), 'query');
+        sendJson(res, 200, store.audit.list(q));
+      },
+    },
+  ];
+}

@@ -1,0 +1,94 @@
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import {
+  decoderFor,
+  echoForms,
+  EchoRedactTransform,
+  isTextContentType,
+  redactHeaders,
+} from './echo-redactor.js';
+
+const VALUE = 'sk-test/value+with?odd=chars~ü';
+const forms = echoForms([VALUE]);
+
+async function run(chunks: string[]): Promise<{ text: string; redacted: boolean }> {
+  const t = new EchoRedactTransform(forms);
+  const out = await buffer(Readable.from(chunks.map((c) => Buffer.from(c))).pipe(t));
+  return { text: out.toString(), redacted: t.redacted };
+}
+
+describe('EchoRedactTransform', () => {
+  it.each(forms.map((f) => [f]))('redacts the form %s in one chunk', async (form) => {
+    const { text, redacted } = await run([`{"echo":"${form}","n":1}`]);
+    expect(text).toBe('{"echo":"[REDACTED]","n":1}');
+    expect(redacted).toBe(true);
+  });
+
+  it.each(forms.map((f) => [f]))('redacts %s split at every position', async (form) => {
+    for (let cut = 1; cut < form.length; cut++) {
+      const { text } = await run([`a ${form.slice(0, cut)}`, `${form.slice(cut)} b`]);
+      expect(text).toBe('a [REDACTED] b');
+    }
+  });
+
+  it('redacts a form split across three chunks and repeated occurrences', async () => {
+    const raw = VALUE;
+    const { text } = await run([raw.slice(0, 3), raw.slice(3, 6), raw.slice(6) + raw + '!']);
+    expect(text).toBe('[REDACTED][REDACTED]!');
+  });
+
+  it('holds nothing back when the chunk cannot start a form (SSE stays live)', async () => {
+    const t = new EchoRedactTransform(forms);
+    const seen: string[] = [];
+    t.on('data', (c: Buffer) => seen.push(c.toString()));
+    t.write(Buffer.from('data: {"a":1}\n\n'));
+    await new Promise((r) => setImmediate(r));
+    expect(seen.join('')).toBe('data: {"a":1}\n\n');
+    t.end();
+  });
+
+  it('holds back only a possible prefix and releases it at the end', async () => {
+    const { text, redacted } = await run(['data: sk-te']);
+    expect(text).toBe('data: sk-te');
+    expect(redacted).toBe(false);
+  });
+});
+
+describe('redactHeaders', () => {
+  it('redacts plain and array header values', () => {
+    const b64 = Buffer.from(VALUE).toString('base64');
+    const { headers, redacted } = redactHeaders(
+      { 'x-echo': `Bearer ${VALUE}`, 'set-cookie': ['a=1', `t=${b64}`], 'x-ok': 'fine' },
+      forms,
+    );
+    expect(headers).toEqual({
+      'x-echo': 'Bearer [REDACTED]',
+      'set-cookie': ['a=1', 't=[REDACTED]'],
+      'x-ok': 'fine',
+    });
+    expect(redacted).toBe(true);
+    expect(redactHeaders({ 'x-ok': 'fine' }, forms).redacted).toBe(false);
+  });
+});
+
+describe('content helpers', () => {
+  it('classifies text and binary types', () => {
+    for (const t of ['text/plain', 'application/json; charset=utf-8', 'application/vnd.api+json', 'text/event-stream', 'application/x-www-form-urlencoded', undefined]) {
+      expect(isTextContentType(t)).toBe(true);
+    }
+    for (const t of ['image/png', 'application/octet-stream', 'application/zip']) {
+      expect(isTextContentType(t)).toBe(false);
+    }
+  });
+
+  it('undoes gzip and refuses unknown codings', async () => {
+    const dec = decoderFor('gzip');
+    expect(dec).toBeTruthy();
+    const out = await buffer(Readable.from([gzipSync('hello')]).pipe(dec!));
+    expect(out.toString()).toBe('hello');
+    expect(decoderFor('identity')).toBeNull();
+    expect(decoderFor('compress')).toBeUndefined();
+  });
+});

@@ -1,0 +1,108 @@
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { errorMessage } from '../../common/errors.js';
+import type { RequestRecord } from './audit-recorder.js';
+import {
+  decoderFor,
+  echoForms,
+  EchoRedactTransform,
+  isTextContentType,
+  redactHeaders,
+} from './echo-redactor.js';
+import { clientResponseHeaders, type HeaderMap } from './forward-headers.js';
+import { badGateway, notConnected, sendGatewayError } from './gateway-errors.js';
+import type { GatewayContext } from './gateway-context.js';
+
+export interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  upReq: ClientRequest;
+  rec: RequestRecord;
+  /** The value injected into this request, whose echoes are redacted; null when none was. */
+  injected: string | null;
+  /** Set on TLS-terminated hosts: a 401/403 with nothing injected becomes `app_not_connected`. */
+  notConnectedHost: string | null;
+}
+
+function bodyAllowed(method: string, status: number): boolean {
+  return method !== 'HEAD' && status !== 204 && status !== 304 && status >= 200;
+}
+
+/**
+ * Streams one request to the upstream and its response back, with backpressure both ways
+ * (pipe, never buffering), and writes the audit row when the agent's response closes.
+ */
+export function runExchange(ctx: GatewayContext, x: Exchange): void {
+  const { req, res, upReq, rec } = x;
+  let echoed = false;
+  let failure: string | null = null;
+
+  req.pipe(upReq);
+  req.on('data', (chunk: Buffer) => {
+    rec.bytesIn += chunk.length;
+  });
+
+  upReq.on('error', (err) => {
+    failure ??= 'upstream_error';
+    if (!res.headersSent) {
+      sendGatewayError(res, badGateway(`${rec.host} failed: ${errorMessage(err)}`));
+      rec.status = 502;
+      rec.decision = 'error';
+    } else res.destroy();
+  });
+
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      upReq.destroy();
+      failure ??= 'client_closed';
+    }
+    if (echoed) rec.reason = 'credential_echo';
+    else if (rec.reason === null) rec.reason = failure;
+    ctx.audit.record(rec);
+  });
+
+  upReq.on('response', (upRes) => {
+    const status = upRes.statusCode ?? 502;
+    rec.status = status;
+    if (x.notConnectedHost !== null && x.injected === null && (status === 401 || status === 403)) {
+      upRes.resume();
+      rec.decision = 'not_connected';
+      rec.reason = `upstream_${status}`;
+      rec.status = 401;
+      sendGatewayError(res, notConnected(x.notConnectedHost, ctx.connectUrlBase));
+      return;
+    }
+    let headers: HeaderMap = clientResponseHeaders(upRes.headers);
+    let body: Readable = upRes;
+    let redactor: EchoRedactTransform | null = null;
+    if (x.injected !== null) {
+      const forms = echoForms([x.injected]);
+      const redacted = redactHeaders(headers, forms);
+      headers = redacted.headers;
+      echoed = redacted.redacted;
+      if (bodyAllowed(rec.method, status) && isTextContentType(upRes.headers['content-type'])) {
+        const decoder = decoderFor(upRes.headers['content-encoding']);
+        if (decoder !== undefined) {
+          // The body may change length, and a compressed one is sent decoded: the redactor
+          // can only see plain text, and identity is always an acceptable coding.
+          if (decoder) {
+            delete headers['content-encoding'];
+            decoder.on('error', () => res.destroy());
+            body = upRes.pipe(decoder);
+          }
+          delete headers['content-length'];
+          redactor = new EchoRedactTransform(forms);
+          body = body.pipe(redactor);
+        }
+      }
+    }
+    upRes.on('error', () => res.destroy());
+    upRes.on('aborted', () => res.destroy());
+    res.writeHead(status, upRes.statusMessage, headers);
+    body.on('data', (chunk: Buffer) => {
+      rec.bytesOut += chunk.length;
+    });
+    if (redactor) redactor.once('end', () => (echoed ||= redactor.redacted));
+    body.pipe(res);
+  });
+}

@@ -1,0 +1,141 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../../common/errors.js';
+import { applyInjection } from '../inject/apply-injection.js';
+import { parseHostPort } from '../inject/host-pattern.js';
+import { selectSecret } from '../inject/select-secret.js';
+import type { Secret } from '../model.js';
+import type { RequestRecord } from './audit-recorder.js';
+import { runExchange } from './exchange.js';
+import { upstreamRequestHeaders, type HeaderMap } from './forward-headers.js';
+import {
+  badGateway,
+  badRequest,
+  misdirected,
+  sendGatewayError,
+  type GatewayError,
+} from './gateway-errors.js';
+import type { GatewayContext, MitmConnection } from './gateway-context.js';
+import { framingProblem } from './request-checks.js';
+
+/** Why a request on a TLS-terminated connection must not be forwarded at all, or null. */
+export function refusal(conn: MitmConnection, req: IncomingMessage): { error: GatewayError; reason: string } | null {
+  if (conn.sniMismatch !== null) {
+    return {
+      error: misdirected(`TLS name ${conn.sniMismatch} does not match the CONNECT host ${conn.host}`),
+      reason: 'sni_mismatch',
+    };
+  }
+  const framing = framingProblem(req.rawHeaders, req.httpVersionMajor);
+  if (framing) return { error: badRequest(`request refused: ${framing}`), reason: 'bad_framing' };
+  const target = parseHostPort(req.headers.host ?? '', 443);
+  if (!target || target.host !== conn.host || target.port !== conn.port) {
+    return {
+      error: misdirected(`Host ${req.headers.host ?? '(none)'} does not match the CONNECT host ${conn.host}:${conn.port}`),
+      reason: 'host_mismatch',
+    };
+  }
+  if (!req.url?.startsWith('/')) {
+    return { error: badRequest('request target must be a path (origin-form)'), reason: 'bad_target' };
+  }
+  return null;
+}
+
+/** Answers a request the gateway refuses itself and audits it. */
+export function refuse(
+  ctx: GatewayContext,
+  res: ServerResponse,
+  rec: RequestRecord,
+  r: { error: GatewayError; reason: string; decision?: RequestRecord['decision']; close?: boolean },
+): void {
+  rec.status = r.error.status;
+  rec.decision = r.decision ?? 'denied';
+  rec.reason = r.reason;
+  sendGatewayError(res, r.error, r.close ?? false);
+  res.once('close', () => ctx.audit.record(rec));
+}
+
+/** The request headers and path to send upstream, with the secret (if any) applied. */
+export function prepareUpstream(
+  conn: MitmConnection,
+  req: IncomingMessage,
+  secret: Secret | null,
+  options: { upgrade?: boolean } = {},
+): { headers: HeaderMap; path: string; injected: string | null } {
+  const headers = upstreamRequestHeaders(req.headers, options);
+  const path = req.url ?? '/';
+  if (!secret) return { headers, path, injected: null };
+  const value = conn.grants.valueOf(secret);
+  if (value === null) return { headers, path, injected: null };
+  const applied = applyInjection({ secret, value, headers, path });
+  return { headers: applied.headers, path: applied.path, injected: value };
+}
+
+/**
+ * Handles one request inside a TLS-terminated CONNECT: checks the Host, picks the agent's
+ * secret for this host and path, applies policy, injects, and streams the exchange.
+ */
+export function forwardMitmRequest(
+  ctx: GatewayContext,
+  conn: MitmConnection,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const method = req.method ?? 'GET';
+  const rec: RequestRecord = {
+    agent: conn.agent,
+    method,
+    host: conn.host,
+    path: req.url ?? '',
+    secretName: null,
+    decision: 'passthrough',
+    status: null,
+    bytesIn: 0,
+    bytesOut: 0,
+    startedAt: performance.now(),
+    reason: null,
+  };
+  const refused = refusal(conn, req);
+  if (refused) {
+    refuse(ctx, res, rec, { ...refused, close: true });
+    req.resume();
+    return;
+  }
+  const secret = selectSecret(conn.grants.forHost(), { host: conn.host, path: rec.path });
+  const verdict = ctx.policy.check({
+    agent: conn.agent,
+    host: conn.host,
+    method,
+    path: rec.path,
+    secretId: secret?.id ?? null,
+  });
+  if (verdict) {
+    rec.secretName = secret?.name ?? null;
+    refuse(ctx, res, rec, { error: verdict.error, reason: verdict.reason, decision: verdict.decision });
+    req.resume();
+    return;
+  }
+  let prepared: ReturnType<typeof prepareUpstream>;
+  try {
+    prepared = prepareUpstream(conn, req, secret);
+  } catch (err) {
+    refuse(ctx, res, rec, { error: badGateway(errorMessage(err)), reason: 'injection_failed', decision: 'error' });
+    req.resume();
+    return;
+  }
+  if (prepared.injected !== null && secret) {
+    rec.secretName = secret.name;
+    rec.decision = 'injected';
+    ctx.usage.mark(secret.id);
+  }
+  const upReq = ctx.pool.request({
+    tls: true,
+    address: conn.address,
+    family: conn.family,
+    port: conn.port,
+    hostname: conn.host,
+    method,
+    path: prepared.path,
+    headers: prepared.headers,
+  });
+  runExchange(ctx, { req, res, upReq, rec, injected: prepared.injected, notConnectedHost: conn.host });
+}

@@ -1,0 +1,46 @@
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../../common/logger.js';
+import type { LeafCache } from '../ca/leaf-cache.js';
+import type { Agent } from '../model.js';
+import type { VaultStore } from '../store/types.js';
+import type { AuditRecorder } from './audit-recorder.js';
+import type { EgressGuard } from './egress-guard.js';
+import type { GrantCache } from './grant-cache.js';
+import type { PolicyGate } from './policy-gate.js';
+import type { UpstreamPool } from './upstream-pool.js';
+import type { UsageMarker } from './usage-marker.js';
+
+/** Everything the gateway's handlers share; built once by `startGateway`. */
+export interface GatewayContext {
+  store: VaultStore;
+  leafCache: LeafCache;
+  logger: Logger;
+  guard: EgressGuard;
+  audit: AuditRecorder;
+  pool: UpstreamPool;
+  policy: PolicyGate;
+  usage: UsageMarker;
+  connectUrlBase: string;
+  /** Client and upstream sockets still open, destroyed by `close()`. */
+  sockets: Set<Duplex>;
+}
+
+/** One CONNECT tunnel whose TLS the gateway terminates. */
+export interface MitmConnection {
+  agent: Agent;
+  /** The CONNECT target: the only host requests on this connection may address. */
+  host: string;
+  port: number;
+  /** The address the egress guard checked for `host`. */
+  address: string;
+  family: 4 | 6;
+  grants: GrantCache;
+  /** The SNI name when it differed from `host`: every request is then refused. */
+  sniMismatch: string | null;
+}
+
+/** Remembers a socket until it closes, so `close()` can end every open connection. */
+export function track(ctx: GatewayContext, socket: Duplex): void {
+  ctx.sockets.add(socket);
+  socket.once('close', () => ctx.sockets.delete(socket));
+}

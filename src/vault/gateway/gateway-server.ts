@@ -1,0 +1,121 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NanoclawError, errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { LeafCache } from '../ca/leaf-cache.js';
+import type { PolicyRule } from '../inject/policy.js';
+import { GATEWAY_PORT } from '../api/schemas.js';
+import type { VaultStore } from '../store/types.js';
+import { AuditRecorder } from './audit-recorder.js';
+import { clientErrorHandler } from './client-error.js';
+import { handleConnect } from './connect-handler.js';
+import { EgressGuard, type Resolve } from './egress-guard.js';
+import type { GatewayContext } from './gateway-context.js';
+import { MitmTerminator } from './mitm.js';
+import { forwardPlainHttp } from './plain-http.js';
+import { PolicyGate } from './policy-gate.js';
+import { UpstreamPool } from './upstream-pool.js';
+import { UsageMarker } from './usage-marker.js';
+
+export interface GatewayOptions {
+  store: VaultStore;
+  leafCache: LeafCache;
+  logger: Logger;
+  /** Default 0.0.0.0: agents reach it over their Docker network. */
+  host?: string;
+  /** Default 10255; 0 picks a free port. */
+  port?: number;
+  /** CA certificates trusted for upstreams besides the bundled roots (NANOCLAW_EXTRA_CA_CERTS). */
+  extraCaPem?: string[];
+  /** `name:port` or `ip:port` destinations agents may reach although they are private. */
+  allowPrivate?: string[];
+  policyRules?: () => PolicyRule[];
+  /** Where `connect_url` points users to add a missing credential. */
+  connectUrlBase?: string;
+  /** The vault's own addresses, refused like private ones. */
+  ownAddresses?: string[];
+  /** Name resolution (default: the system resolver); tests map names to their upstream. */
+  resolve?: Resolve;
+  maxHeaderSize?: number;
+  idleTimeoutMs?: number;
+}
+
+export interface StartedGateway extends AsyncDisposable {
+  port: number;
+  address: string;
+  close(): Promise<void>;
+}
+
+/** Starts the credential-injecting proxy (CONNECT + absolute-form HTTP). */
+export async function startGateway(options: GatewayOptions): Promise<StartedGateway> {
+  const { store, logger } = options;
+  const maxHeaderSize = options.maxHeaderSize ?? 32 * 1024;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
+  const ctx: GatewayContext = {
+    store,
+    leafCache: options.leafCache,
+    logger,
+    guard: new EgressGuard({
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+      allowPrivate: options.allowPrivate ?? [],
+      ownAddresses: options.ownAddresses ?? [],
+    }),
+    audit: new AuditRecorder({ store, logger }),
+    pool: new UpstreamPool({ extraCaPem: options.extraCaPem ?? [] }),
+    policy: new PolicyGate(options.policyRules ? { rules: options.policyRules } : {}),
+    usage: new UsageMarker({ store, logger }),
+    connectUrlBase: options.connectUrlBase ?? 'http://127.0.0.1:10254',
+    sockets: new Set(),
+  };
+  const mitm = new MitmTerminator(ctx, { maxHeaderSize, idleTimeoutMs });
+  const server = http.createServer({
+    maxHeaderSize,
+    insecureHTTPParser: false,
+    requireHostHeader: true,
+    keepAlive: true,
+    requestTimeout: 0,
+  });
+  server.keepAliveTimeout = idleTimeoutMs;
+  server.on('request', (req, res) => {
+    forwardPlainHttp(ctx, req, res).catch((err: unknown) => {
+      logger.error('Gateway request failed', { error: errorMessage(err) });
+      res.destroy();
+    });
+  });
+  server.on('connect', (req, socket, head) => {
+    handleConnect(ctx, mitm, req, socket, head).catch((err: unknown) => {
+      logger.error('Gateway CONNECT failed', { error: errorMessage(err) });
+      socket.destroy();
+    });
+  });
+  server.on('clientError', clientErrorHandler(ctx, () => ({ agent: null, host: '' })));
+
+  const host = options.host ?? '0.0.0.0';
+  logger.info('Starting gateway…', { host, port: options.port ?? GATEWAY_PORT });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(
+        new NanoclawError('gateway_listen_failed', `Gateway could not listen on ${host}:${options.port ?? GATEWAY_PORT}: ${errorMessage(err)}`, {
+          hint: 'Is another vault running? Check with: ncl vault status',
+          cause: err,
+        }),
+      ),
+    );
+    server.listen(options.port ?? GATEWAY_PORT, host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  logger.info('Started gateway', { address: bound.address, port: bound.port });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+      mitm.server.closeAllConnections();
+      for (const socket of ctx.sockets) socket.destroy();
+      ctx.pool.destroy();
+    }).then(() => logger.info('Stopped gateway'));
+    return closing;
+  };
+  return { port: bound.port, address: bound.address, close, [Symbol.asyncDispose]: close };
+}

@@ -1,0 +1,87 @@
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { normalizeHost } from '../inject/host-pattern.js';
+import { forwardMitmRequest } from './forward.js';
+import { track, type GatewayContext, type MitmConnection } from './gateway-context.js';
+import { clientErrorHandler } from './client-error.js';
+import { forwardUpgrade } from './websocket.js';
+
+const HANDSHAKE_TIMEOUT_MS = 15_000;
+
+export interface MitmOptions {
+  maxHeaderSize: number;
+  /** Idle time after which a client connection is closed. */
+  idleTimeoutMs: number;
+}
+
+/**
+ * Terminates the agents' TLS for hosts that may need a credential. One HTTP server, never
+ * listening: each TLS socket is handed to it once its handshake is done, and the connection
+ * it belongs to is looked up by socket.
+ */
+export class MitmTerminator {
+  private readonly ctx: GatewayContext;
+  private readonly connections = new WeakMap<object, MitmConnection>();
+  readonly server: http.Server;
+
+  constructor(ctx: GatewayContext, options: MitmOptions) {
+    this.ctx = ctx;
+    this.server = http.createServer({
+      maxHeaderSize: options.maxHeaderSize,
+      insecureHTTPParser: false,
+      requireHostHeader: true,
+      keepAlive: true,
+      // The gateway streams long uploads and SSE: no whole-request deadline, only idleness.
+      requestTimeout: 0,
+    });
+    this.server.timeout = options.idleTimeoutMs;
+    this.server.keepAliveTimeout = options.idleTimeoutMs;
+    this.server.on('request', (req, res) => {
+      const conn = this.connections.get(req.socket);
+      if (conn) forwardMitmRequest(ctx, conn, req, res);
+      else res.destroy();
+    });
+    this.server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+      const conn = this.connections.get(req.socket);
+      if (conn) forwardUpgrade(ctx, conn, req, socket, head);
+      else socket.destroy();
+    });
+    this.server.on(
+      'clientError',
+      clientErrorHandler(ctx, (socket) => {
+        const conn = this.connections.get(socket);
+        return { agent: conn?.agent ?? null, host: conn?.host ?? '' };
+      }),
+    );
+  }
+
+  /** Answers the CONNECT, then runs a TLS server handshake with a leaf for exactly `conn.host`. */
+  accept(client: Duplex, head: Buffer, conn: MitmConnection): void {
+    const secureContext = this.ctx.leafCache.secureContextFor(conn.host);
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) client.unshift(head);
+    const socket = new tls.TLSSocket(client as never, {
+      isServer: true,
+      secureContext,
+      ALPNProtocols: ['http/1.1'],
+      SNICallback: (servername, cb) => {
+        if (normalizeHost(servername) !== conn.host) conn.sniMismatch = servername.slice(0, 253);
+        cb(null, secureContext);
+      },
+    });
+    track(this.ctx, socket);
+    const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
+    socket.once('secure', () => {
+      clearTimeout(timer);
+      this.connections.set(socket, conn);
+      this.server.emit('connection', socket);
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      this.ctx.logger.debug('Agent TLS connection failed', { host: conn.host, error: err.message });
+      socket.destroy();
+    });
+    socket.once('close', () => clearTimeout(timer));
+  }
+}

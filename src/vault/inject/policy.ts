@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { HostPatternSchema, PathPatternSchema } from '../model.js';
+import { hostMatches } from './host-pattern.js';
+import { pathMatchesAny } from './path-pattern.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+/** Policy rules as data (block, rate-limit, hold for approval) and the pure evaluation of them. */
+
+export const POLICY_ACTIONS = ['block', 'rate_limit', 'manual_approval'] as const;
+export const RATE_WINDOWS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+export type RateWindow = keyof typeof RATE_WINDOWS;
+
+export const PolicyRuleSchema = z
+  .object({
+    id: z.string().min(1).max(128),
+    action: z.enum(POLICY_ACTIONS),
+    hostPattern: HostPatternSchema,
+    pathPattern: PathPatternSchema.optional(),
+    method: z.string().trim().toUpperCase().regex(/^[A-Z]{1,32}$/, 'must be an HTTP method such as POST').optional(),
+    agentId: z.string().min(1).optional(),
+    secretId: z.string().min(1).optional(),
+    limit: z.number().int().min(1).max(1_000_000).optional(),
+    window: z.enum(['minute', 'hour', 'day']).optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.action === 'rate_limit' && (rule.limit === undefined || rule.window === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['limit'], message: 'a rate_limit rule needs limit and window' });
+    }
+  });
+export type PolicyRule = z.infer<typeof PolicyRuleSchema>;
+
+export type PolicyOutcome = 'allow' | 'block' | 'rate_limited' | 'manual_approval';
+
+export interface PolicyRequest {
+  rules: readonly PolicyRule[];
+  agentId: string | null;
+  method: string;
+  host: string;
+  path: string;
+  /** The secret that would be injected, if any. */
+  secretId: string | null;
+  /** Epoch milliseconds. */
+  now: number;
+}
+
+export interface PolicyDecision {
+  decision: PolicyOutcome;
+  rule?: PolicyRule;
+  /** One sentence for the refusal body and the audit reason. Never holds a secret value. */
+  explain: string;
+  /** For `rate_limited`: when to retry (the Retry-After header). */
+  retryAfterMs?: number;
+}
+
+/** A sentence saying what a rule does, e.g. "Blocks POST requests to api.github.com/repos/* (rule r1)". */
+export function explainRule(rule: PolicyRule): string {
+  const method = rule.method ? `${rule.method} ` : '';
+  const where = `${rule.hostPattern}${rule.pathPattern && rule.pathPattern !== '*' ? rule.pathPattern : ''}`;
+  const scope = [
+    rule.agentId ? ` from agent ${rule.agentId}` : '',
+    rule.secretId ? ` using secret ${rule.secretId}` : '',
+  ].join('');
+  const tag = ` (rule ${rule.id})`;
+  switch (rule.action) {
+    case 'block':
+      return `Blocks ${method}requests to ${where}${scope}${tag}`;
+    case 'manual_approval':
+      return `Holds ${method}requests to ${where}${scope} for manual approval${tag}`;
+    case 'rate_limit':
+      return `Allows at most ${rule.limit} ${method}requests per ${rule.window} to ${where}${scope}, counted per agent${tag}`;
+  }
+}
+
+/** Whether a rule applies to a request. Paths match under any reading, so encodings cannot dodge a rule. */
+export function ruleApplies(rule: PolicyRule, req: Omit<PolicyRequest, 'rules' | 'now'>): boolean {
+  return (
+    hostMatches(rule.hostPattern, req.host) &&
+    pathMatchesAny(rule.pathPattern, req.path) &&
+    (rule.method === undefined || rule.method === req.method.toUpperCase()) &&
+    (rule.agentId === undefined || rule.agentId === req.agentId) &&
+    (rule.secretId === undefined || rule.secretId === req.secretId)
+  );
+}
+
+function limiterKey(rule: PolicyRule, agentId: string | null): string {
+  return `${rule.id}\u0000${agentId ?? ''}`;
+}
+
+/**
+ * Decides a request: block beats rate limits, which beat manual approval. Rate-limit hits are
+ * recorded only when the request is allowed or goes to approval, and then for every matching
+ * rate rule at once, so a refused request uses up no quota.
+ */
+export function evaluatePolicy(req: PolicyRequest, limiter: RateLimiter): PolicyDecision {
+  const applicable = req.rules.filter((rule) => ruleApplies(rule, req));
+  const block = applicable.find((r) => r.action === 'block');
+  if (block) return { decision: 'block', rule: block, explain: `Blocked by policy: ${explainRule(block)}.` };
+
+  const limits = applicable.filter((r) => r.action === 'rate_limit' && r.limit && r.window);
+  for (const rule of limits) {
+    const windowMs = RATE_WINDOWS[rule.window ?? 'minute'];
+    const key = limiterKey(rule, req.agentId);
+    if (!limiter.wouldAllow(key, rule.limit ?? 0, windowMs, req.now)) {
+      const retryAfterMs = limiter.retryAfterMs(key, rule.limit ?? 0, windowMs, req.now);
+      const explain = `Rate limited: ${explainRule(rule)}; retry in ${Math.ceil(retryAfterMs / 1000)}s.`;
+      return { decision: 'rate_limited', rule, explain, retryAfterMs };
+    }
+  }
+  for (const rule of limits) limiter.hit(limiterKey(rule, req.agentId), RATE_WINDOWS[rule.window ?? 'minute'], req.now);
+
+  const approval = applicable.find((r) => r.action === 'manual_approval');
+  if (approval) return { decision: 'manual_approval', rule: approval, explain: `Needs approval: ${explainRule(approval)}.` };
+  const within = limits[0];
+  if (within) return { decision: 'allow', rule: within, explain: `Allowed within the limit: ${explainRule(within)}.` };
+  return { decision: 'allow', explain: 'Allowed: no policy rule applies.' };
+}

@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../common/logger.js';
+import { startApiServer, type StartedApi } from './api/api-server.js';
+import { hasApiKey, rotateApiKey } from './api/api-key.js';
+import type { Route } from './api/router.js';
+import { createCa } from './ca/ca.js';
+import { LeafCache } from './ca/leaf-cache.js';
+import { startGateway, type StartedGateway } from './gateway/gateway-server.js';
+import { resolveMasterKey } from './store/master-key.js';
+import { openStore } from './store/store.js';
+import type { VaultStore } from './store/types.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface VaultServerOptions {
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  version: string;
+  api: HostPort;
+  /** false runs the API alone (tests of the API, remote-gateway setups). */
+  gateway: HostPort | false;
+  /** PEM files of private upstream CAs the gateway should also trust (NANOCLAW_EXTRA_CA_CERTS). */
+  extraCaFiles?: string[];
+  /** `name:port` entries the egress guard lets through (host services like a local Ollama). */
+  allowPrivate?: string[];
+  extraRoutes?: (store: VaultStore) => Route[];
+}
+
+export interface RunningVault extends AsyncDisposable {
+  store: VaultStore;
+  api: StartedApi;
+  gateway: StartedGateway | null;
+  /** Set only on the first start: the new API key, for the caller to write to .env once. */
+  createdApiKey: string | null;
+  close(): Promise<void>;
+}
+
+/** The composition root: store + CA + API + gateway in one process. */
+export async function startVault(options: VaultServerOptions): Promise<RunningVault> {
+  const { logger } = options;
+  logger.info('Starting vault…', { dataDir: options.dataDir });
+  const master = await resolveMasterKey({ env: options.env, dataDir: options.dataDir, logger });
+  const store = openStore({ path: join(options.dataDir, 'vault.db'), masterKey: master.key, redactor: logger.redactor });
+  try {
+    const createdApiKey = hasApiKey(store) ? null : rotateApiKey(store);
+    let ca = store.getCa();
+    if (!ca) {
+      ca = createCa({ commonName: 'nanoclaw vault CA' });
+      store.setCa(ca);
+      logger.info('Created the vault CA');
+    }
+    const caPem = ca.certPem;
+    const api = await startApiServer({
+      store,
+      logger: logger.child({ part: 'api' }),
+      version: options.version,
+      caPem: () => caPem,
+      host: options.api.host,
+      port: options.api.port,
+      extraRoutes: options.extraRoutes?.(store) ?? [],
+    });
+    let gateway: StartedGateway | null = null;
+    if (options.gateway) {
+      const extraCaPem = await Promise.all((options.extraCaFiles ?? []).map((f) => readFile(f, 'utf8')));
+      gateway = await startGateway({
+        store,
+        leafCache: new LeafCache({ ca }),
+        logger: logger.child({ part: 'gateway' }),
+        host: options.gateway.host,
+        port: options.gateway.port,
+        extraCaPem,
+        allowPrivate: options.allowPrivate ?? [],
+        connectUrlBase: api.url,
+      });
+    }
+    logger.info('Started vault', { api: api.url, gateway: gateway ? `${options.gateway && options.gateway.host}:${gateway.port}` : 'off', key: master.source });
+    const close = async () => {
+      await gateway?.close();
+      await api.close();
+      store.close();
+    };
+    return { store, api, gateway, createdApiKey, close, [Symbol.asyncDispose]: close };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,78 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { NanoclawError, errorMessage } from '../../common/errors.js';
+
+/** Long enough that a writer waits out any other writer instead of failing with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 30_000;
+
+// Extended result codes of node:sqlite errors (err.errcode), see sqlite.org/rescode.html.
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+
+/**
+ * Opens (creating if needed) the vault database: WAL, a busy timeout, foreign keys on.
+ * The file is created 0600 first; SQLite gives the -wal and -shm files the same mode.
+ */
+export function openDatabase(path: string): DatabaseSync {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600));
+    const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
+    try {
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA foreign_keys = ON');
+      // Freed pages are zeroed, so a deleted record's ciphertext and name do not linger in the file.
+      db.exec('PRAGMA secure_delete = ON');
+      return db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  } catch (err) {
+    throw new NanoclawError('store_unavailable', `Cannot open the vault database ${path}: ${errorMessage(err)}`, {
+      hint: 'Check that the data directory exists and is writable by this user',
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Runs `fn` in one write transaction. BEGIN IMMEDIATE takes the write lock up front (waiting
+ * under the busy timeout), so a read-then-write never fails midway on a stale snapshot.
+ * Nested calls join the outer transaction.
+ */
+export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
+  if (db.isTransaction) return fn();
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+/** True when `err` is a UNIQUE or PRIMARY KEY violation. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { errcode?: unknown } | null)?.errcode;
+  return code === SQLITE_CONSTRAINT_UNIQUE || code === SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+/** `sql → prepared statement`, prepared once per connection (the repos run the same few queries). */
+export type Prepare = (sql: string) => StatementSync;
+
+export function statementCache(db: DatabaseSync): Prepare {
+  const cache = new Map<string, StatementSync>();
+  return (sql) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+}

@@ -1,0 +1,122 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { NanoclawError } from '../../common/errors.js';
+import { inTransaction } from './db.js';
+
+/** One numbered schema step. Steps are append-only: a released step is never edited. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE key_check (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        blob BLOB NOT NULL
+      );
+      CREATE TABLE secrets (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        host_pattern TEXT NOT NULL,
+        path_pattern TEXT,
+        injection_config TEXT,
+        value_enc BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_used_at TEXT
+      );
+      CREATE TABLE agents (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        identifier TEXT NOT NULL UNIQUE,
+        token_hash TEXT NOT NULL UNIQUE,
+        secret_mode TEXT NOT NULL CHECK (secret_mode IN ('all', 'selective')),
+        egress_policy TEXT NOT NULL DEFAULT 'tunnel' CHECK (egress_policy IN ('tunnel', 'allowlist')),
+        allow_hosts TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE agent_secrets (
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        secret_id TEXT NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+        PRIMARY KEY (agent_id, secret_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX agent_secrets_by_secret ON agent_secrets(secret_id);
+      CREATE TABLE approvals (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        secret_id TEXT REFERENCES secrets(id) ON DELETE SET NULL,
+        method TEXT NOT NULL,
+        host TEXT NOT NULL,
+        path TEXT NOT NULL,
+        body_digest TEXT,
+        body_preview TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired')),
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        decided_at TEXT
+      );
+      CREATE INDEX approvals_by_status ON approvals(status, expires_at);
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        agent_id TEXT,
+        agent_identifier TEXT,
+        method TEXT NOT NULL,
+        host TEXT NOT NULL,
+        path TEXT NOT NULL,
+        secret_name TEXT,
+        decision TEXT NOT NULL,
+        status INTEGER,
+        bytes_in INTEGER NOT NULL,
+        bytes_out INTEGER NOT NULL,
+        duration_ms REAL NOT NULL,
+        reason TEXT
+      );
+      CREATE INDEX audit_by_time ON audit(time, id);
+      CREATE INDEX audit_by_host ON audit(host, time);
+      CREATE TABLE ca (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        cert_pem TEXT NOT NULL,
+        key_enc BLOB NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+function userVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number } | undefined;
+  return row?.user_version ?? 0;
+}
+
+/**
+ * Brings the schema up to the last step, all pending steps in one transaction, so a failed step
+ * leaves the file as it was. Two processes opening a new file at once apply each step once.
+ */
+export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+  const latest = migrations.at(-1)?.version ?? 0;
+  return inTransaction(db, () => {
+    const from = userVersion(db);
+    if (from > latest) {
+      throw new NanoclawError('store_too_new', `The vault database has schema version ${from}; this nanoclaw knows up to ${latest}`, {
+        hint: 'Upgrade nanoclaw (npm install -g nanoclaw@latest), or restore a backup made by this version',
+      });
+    }
+    for (const step of migrations) {
+      if (step.version <= from) continue;
+      db.exec(step.sql);
+      db.exec(`PRAGMA user_version = ${step.version}`);
+    }
+    return { from, to: Math.max(from, latest) };
+  });
+}

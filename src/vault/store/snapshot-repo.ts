@@ -1,0 +1,105 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { Redactor } from '../../common/redact.js';
+import type { AuditStore, CaMaterial, SnapshotStore, VaultSnapshot } from './types.js';
+import { openRecord, sealRecord } from './crypto.js';
+import { inTransaction } from './db.js';
+import { AGENT_COLUMNS, SECRET_COLUMNS, blob, text, toAgent, toSecret } from './rows.js';
+
+export interface SnapshotRepoOptions {
+  db: DatabaseSync;
+  masterKey: Buffer;
+  redactor: Redactor;
+  audit: AuditStore;
+  getCa(): CaMaterial | null;
+  setCa(ca: CaMaterial): void;
+}
+
+/** Whole-vault export (values decrypted, in memory only) and transactional replace. */
+export function createSnapshotRepo(options: SnapshotRepoOptions): SnapshotStore {
+  const { db, masterKey, redactor } = options;
+
+  function exportAll({ includeAudit = false } = {}): VaultSnapshot {
+    return inTransaction(db, () => {
+      const secrets = db
+        .prepare(`SELECT ${SECRET_COLUMNS}, value_enc FROM secrets ORDER BY rowid`)
+        .all()
+        .map((row) => {
+          const secret = toSecret(row);
+          const label = `secret "${secret.name}" (${secret.id})`;
+          const value = openRecord({ key: masterKey, ...secret, blob: blob(row, 'value_enc'), label }).toString('utf8');
+          redactor.add(value);
+          return { ...secret, value };
+        });
+      const agents = db
+        .prepare(`SELECT ${AGENT_COLUMNS}, token_hash FROM agents ORDER BY rowid`)
+        .all()
+        .map((row) => ({ ...toAgent(row), tokenHash: text(row, 'token_hash') }));
+      const grants = db
+        .prepare('SELECT agent_id, secret_id FROM agent_secrets ORDER BY agent_id, secret_id')
+        .all()
+        .map((row) => ({ agentId: text(row, 'agent_id'), secretId: text(row, 'secret_id') }));
+      const settings = db
+        .prepare('SELECT key, value FROM settings ORDER BY key')
+        .all()
+        .map((row) => ({ key: text(row, 'key'), value: text(row, 'value') }));
+      const snapshot: VaultSnapshot = { secrets, agents, grants, settings, ca: options.getCa() };
+      if (includeAudit) snapshot.audit = allAudit(options.audit);
+      return snapshot;
+    });
+  }
+
+  function importAll(snapshot: VaultSnapshot): void {
+    inTransaction(db, () => {
+      // Children first: grants and approvals would cascade anyway, but explicit is cheaper to read.
+      for (const table of ['agent_secrets', 'approvals', 'agents', 'secrets', 'settings', 'ca']) {
+        db.exec(`DELETE FROM ${table}`);
+      }
+      const insertSecret = db.prepare(
+        `INSERT INTO secrets (id, name, type, host_pattern, path_pattern, injection_config, value_enc, created_at, updated_at, last_used_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const s of snapshot.secrets) {
+        const valueEnc = sealRecord({ key: masterKey, id: s.id, name: s.name, plaintext: s.value });
+        const config = s.injectionConfig ? JSON.stringify(s.injectionConfig) : null;
+        insertSecret.run(s.id, s.name, s.type, s.hostPattern, s.pathPattern, config, valueEnc, s.createdAt, s.updatedAt, s.lastUsedAt);
+      }
+      const insertAgent = db.prepare(
+        `INSERT INTO agents (id, name, identifier, token_hash, secret_mode, egress_policy, allow_hosts, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const a of snapshot.agents) {
+        insertAgent.run(a.id, a.name, a.identifier, a.tokenHash, a.secretMode, a.egressPolicy, JSON.stringify(a.allowHosts), a.createdAt);
+      }
+      const insertGrant = db.prepare('INSERT INTO agent_secrets (agent_id, secret_id) VALUES (?, ?)');
+      for (const g of snapshot.grants) insertGrant.run(g.agentId, g.secretId);
+      const insertSetting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)');
+      for (const { key, value } of snapshot.settings) insertSetting.run(key, value);
+      if (snapshot.ca) options.setCa(snapshot.ca);
+      if (snapshot.audit) replaceAudit(db, snapshot.audit);
+    });
+  }
+
+  return { export: exportAll, import: importAll };
+}
+
+function allAudit(audit: AuditStore) {
+  const first = audit.list({ limit: 1000, offset: 0 });
+  const entries = [...first.data];
+  while (entries.length < first.total) {
+    const page = audit.list({ limit: 1000, offset: entries.length });
+    if (page.data.length === 0) break;
+    entries.push(...page.data);
+  }
+  return entries.reverse(); // oldest first, so a restore keeps ids in time order
+}
+
+function replaceAudit(db: DatabaseSync, entries: NonNullable<VaultSnapshot['audit']>): void {
+  db.exec('DELETE FROM audit');
+  const insert = db.prepare(
+    `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
+       bytes_in, bytes_out, duration_ms, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const e of entries) {
+    insert.run(e.id, e.time, e.agentId, e.agentIdentifier, e.method, e.host, e.path, e.secretName, e.decision, e.status, e.bytesIn, e.bytesOut, e.durationMs, e.reason);
+  }
+}

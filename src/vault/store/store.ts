@@ -1,0 +1,78 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { Redactor } from '../../common/redact.js';
+import { createAgentRepo } from './agent-repo.js';
+import { createAuditRepo } from './audit-repo.js';
+import { openRecord, sealRecord, type RecordRef } from './crypto.js';
+import { openDatabase, statementCache } from './db.js';
+import { verifyKeyCheck } from './key-check.js';
+import { migrate } from './migrations.js';
+import { blob, nowIso, text } from './rows.js';
+import { createSecretRepo } from './secret-repo.js';
+import { createSnapshotRepo } from './snapshot-repo.js';
+import type { CaMaterial, VaultStore } from './types.js';
+
+export interface OpenStoreOptions {
+  /** The SQLite file; created with its directory when missing. */
+  path: string;
+  /** 32 bytes; see resolveMasterKey(). */
+  masterKey: Buffer;
+  /** Every value the store decrypts is registered here before it is returned. */
+  redactor: Redactor;
+}
+
+const CA_REF: RecordRef = { id: 'ca', name: 'vault CA private key' };
+
+/**
+ * Opens the vault store: migrates the schema and refuses a master key that is not the vault's
+ * (`wrong_master_key`). Synchronous, like node:sqlite; close it when done.
+ */
+export function openStore(options: OpenStoreOptions): VaultStore {
+  const masterKey = Buffer.from(options.masterKey);
+  const db = openDatabase(options.path);
+  try {
+    migrate(db);
+    verifyKeyCheck(db, masterKey, options.path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return assemble(db, { ...options, masterKey });
+}
+
+function assemble(db: DatabaseSync, { path, masterKey, redactor }: OpenStoreOptions): VaultStore {
+  const sql = statementCache(db);
+  const getCa = (): CaMaterial | null => {
+    const row = sql('SELECT cert_pem, key_enc FROM ca WHERE id = 1').get();
+    if (!row) return null;
+    const keyPem = openRecord({ key: masterKey, ...CA_REF, blob: blob(row, 'key_enc'), label: 'the vault CA key' }).toString('utf8');
+    redactor.add(keyPem);
+    return { certPem: text(row, 'cert_pem'), keyPem };
+  };
+  const setCa = (ca: CaMaterial): void => {
+    const keyEnc = sealRecord({ key: masterKey, ...CA_REF, plaintext: ca.keyPem });
+    sql(
+      `INSERT INTO ca (id, cert_pem, key_enc, updated_at) VALUES (1, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET cert_pem = excluded.cert_pem, key_enc = excluded.key_enc, updated_at = excluded.updated_at`,
+    ).run(ca.certPem, keyEnc, nowIso());
+  };
+  const audit = createAuditRepo({ db });
+  return {
+    path,
+    secrets: createSecretRepo({ db, masterKey, redactor }),
+    agents: createAgentRepo({ db }),
+    audit,
+    getCa,
+    setCa,
+    getSetting(key) {
+      const row = sql('SELECT value FROM settings WHERE key = ?').get(key);
+      return row ? text(row, 'value') : null;
+    },
+    setSetting(key, value) {
+      sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    },
+    snapshot: createSnapshotRepo({ db, masterKey, redactor, audit, getCa, setCa }),
+    close() {
+      if (db.isOpen) db.close();
+    },
+  };
+}

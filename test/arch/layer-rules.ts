@@ -1,0 +1,93 @@
+import { posix } from 'node:path';
+
+/** The modules of DESIGN.md's layer order: `common → config → (vault | client | docker) → (migrate | setup) → cli → main.ts`. */
+export const LAYERS = {
+  common: 0,
+  config: 1,
+  vault: 2,
+  client: 2,
+  docker: 2,
+  migrate: 3,
+  setup: 3,
+  cli: 4,
+  main: 5,
+} as const;
+export type ModuleName = keyof typeof LAYERS;
+
+// The one window the client has into the vault: the data model and the API's zod schemas.
+const CLIENT_MAY_IMPORT = new Set(['src/vault/model.ts', 'src/vault/api/schemas.ts']);
+// Siblings in the same layer that may use each other; vault, client and docker may not.
+const SIBLINGS_ALLOWED = new Set<ModuleName>(['migrate', 'setup']);
+const DOCKER_PACKAGES = ['dockerode', 'docker-modem'];
+
+export interface ImportEdge {
+  /** Repo-relative POSIX path of the importing file, e.g. `src/vault/server.ts`. */
+  from: string;
+  specifier: string;
+  line: number;
+}
+
+export interface Violation extends ImportEdge {
+  rule: string;
+  message: string;
+}
+
+/** The module a repo-relative path belongs to; undefined outside src/ or in an unknown folder. */
+export function moduleOf(path: string): ModuleName | undefined {
+  if (path === 'src/main.ts') return 'main';
+  const top = /^src\/([^/]+)\//.exec(path)?.[1];
+  return top !== undefined && top !== 'main' && top in LAYERS ? (top as ModuleName) : undefined;
+}
+
+/** Repo-relative target of a relative specifier (`./x.js` → `…/x.ts`); undefined for packages. */
+export function resolveSpecifier(from: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('./') && !specifier.startsWith('../')) return undefined;
+  const joined = posix.normalize(posix.join(posix.dirname(from), specifier));
+  return joined.replace(/\.(m|c)?js$/, (_m, k: string | undefined) => `.${k ?? ''}ts`);
+}
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+}
+
+/** The rule an import breaks, or undefined when it respects the layer order. Pure. */
+export function checkEdge(edge: ImportEdge): Violation | undefined {
+  const fail = (rule: string, message: string): Violation => ({ ...edge, rule, message });
+  const from = moduleOf(edge.from);
+  if (from === undefined) {
+    return edge.from.startsWith('src/')
+      ? fail('unknown-module', `${edge.from} is in no layer of DESIGN.md; move it or add its folder to test/arch/layer-rules.ts`)
+      : undefined;
+  }
+  const target = resolveSpecifier(edge.from, edge.specifier);
+  if (target === undefined) {
+    const pkg = packageName(edge.specifier);
+    if (DOCKER_PACKAGES.includes(pkg) && from !== 'docker') {
+      return fail('dockerode-outside-docker', `only src/docker/ may import ${pkg}; ${from} must go through src/docker`);
+    }
+    return undefined;
+  }
+  if (target.startsWith('test/') && !edge.from.endsWith('.test.ts')) {
+    return fail('imports-test-code', `product code imports test code (${target})`);
+  }
+  const to = moduleOf(target);
+  if (to === undefined || to === from) return undefined;
+  if (from === 'client' && to === 'vault') {
+    return CLIENT_MAY_IMPORT.has(target)
+      ? undefined
+      : fail('client-reaches-into-vault', `client may import only ${[...CLIENT_MAY_IMPORT].join(' and ')} from the vault, not ${target}`);
+  }
+  if (LAYERS[to] > LAYERS[from]) {
+    return fail('upward-import', `${from} (layer ${LAYERS[from]}) imports ${to} (layer ${LAYERS[to]}): ${target}`);
+  }
+  if (LAYERS[to] === LAYERS[from] && !(SIBLINGS_ALLOWED.has(from) && SIBLINGS_ALLOWED.has(to))) {
+    return fail('sibling-import', `${from} must not import its sibling ${to} (${target}); share code through a lower layer`);
+  }
+  return undefined;
+}
+
+/** Every violation among `edges`, in input order. */
+export function checkEdges(edges: ImportEdge[]): Violation[] {
+  return edges.flatMap((e) => checkEdge(e) ?? []);
+}
