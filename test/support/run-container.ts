@@ -53,8 +53,9 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
   try {
     await container.start();
     const timer = setTimeout(() => void container.kill().catch(() => undefined), timeoutMs);
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    clearTimeout(timer);
+    const { StatusCode } = (await container.wait().finally(() => clearTimeout(timer))) as {
+      StatusCode: number;
+    };
     const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
     const { stdout, stderr } = demuxDockerStream(logs);
     return { exitCode: StatusCode, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') };

@@ -71,6 +71,11 @@ export function openTunnel(ctx: GatewayContext, client: Duplex, head: Buffer, t:
   upstream.once('close', (hadError) => {
     if (!connected) return;
     if (hadError) client.destroy();
-    else client.end();
+    else {
+      client.end();
+      // Nothing can be relayed any more: read on so the agent's end of stream is seen and
+      // the socket closes, instead of staying half-open and unpiped.
+      client.resume();
+    }
   });
 }
