@@ -11,7 +11,7 @@ import { LeafCache } from '../../src/vault/ca/leaf-cache.js';
 import { startGateway, type GatewayOptions, type StartedGateway } from '../../src/vault/gateway/gateway-server.js';
 import type { Agent } from '../../src/vault/model.js';
 import { openStore } from '../../src/vault/store/store.js';
-import type { NewSecret, VaultStore } from '../../src/vault/store/types.js';
+import type { CaMaterial, NewSecret, VaultStore } from '../../src/vault/store/types.js';
 import { startTlsUpstream, type TlsUpstream, type UpstreamHandler } from '../support/tls-upstream.js';
 
 /** Names the test upstream's certificate covers; the gateway resolves them to 127.0.0.1. */
@@ -35,6 +35,8 @@ export interface Harness extends AsyncDisposable {
   /** Everything the gateway logged. */
   logLines: string[];
   vaultCaPem: string;
+  /** What another process needs to open the same store and run a gateway on it. */
+  storeFile: { dbPath: string; masterKeyHex: string; ca: CaMaterial };
   addAgent(identifier: string): { agent: Agent; token: string };
   addSecret(secret: NewSecret): string;
   close(): Promise<void>;
@@ -47,6 +49,9 @@ export interface HarnessOptions {
   allowUpstream?: boolean;
   /** More names for the test resolver. */
   names?: Record<string, string[]>;
+  /** More upstream CAs to trust and private destinations to allow (e.g. a second test server). */
+  extraCaPem?: string[];
+  extraAllow?: string[];
 }
 
 /** A real store on a temp SQLite file, a fresh vault CA, a TLS upstream and the gateway. */
@@ -55,7 +60,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const redactor = new Redactor();
   const sink = memorySink();
   const logger = new Logger({ level: 'debug', redactor, sink });
-  const store = openStore({ path: join(dir, 'vault.db'), masterKey: randomBytes(32), redactor });
+  const masterKey = randomBytes(32);
+  const store = openStore({ path: join(dir, 'vault.db'), masterKey, redactor });
   const ca = createCa({ commonName: 'nanoclaw test vault CA' });
   const upstream = await startTlsUpstream({
     hostnames: UPSTREAM_NAMES,
@@ -67,8 +73,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     host: '127.0.0.1',
     port: 0,
-    extraCaPem: [upstream.caPem],
-    allowPrivate: options.allowUpstream === false ? [] : [`127.0.0.1:${upstream.port}`],
+    extraCaPem: [upstream.caPem, ...(options.extraCaPem ?? [])],
+    allowPrivate: [...(options.allowUpstream === false ? [] : [`127.0.0.1:${upstream.port}`]), ...(options.extraAllow ?? [])],
     resolve: async (host) => {
       if (UPSTREAM_NAMES.includes(host)) return ['127.0.0.1'];
       const extra = options.names?.[host];
@@ -90,6 +96,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     upstream,
     logLines: sink.lines,
     vaultCaPem: ca.certPem,
+    storeFile: { dbPath: join(dir, 'vault.db'), masterKeyHex: masterKey.toString('hex'), ca },
     addAgent: (identifier) => store.agents.create({ name: identifier, identifier, secretMode: 'all' }),
     addSecret: (secret) => store.secrets.create(secret).id,
     close,

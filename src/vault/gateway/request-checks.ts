@@ -15,11 +15,11 @@ export function framingProblem(rawHeaders: readonly string[], httpVersionMajor: 
       // Anything but exactly `chunked` (e.g. `gzip` + `chunked` on two lines) would be
       // re-framed by us and could change what the upstream thinks the body is.
       if ((rawHeaders[i + 1] ?? '').trim().toLowerCase() !== 'chunked') {
-        return null;
+        return 'Transfer-Encoding other than chunked';
       }
     }
   }
-  return null;
+  if (te > 1) return 'more than one Transfer-Encoding header';
   if (host > 1) return 'more than one Host header';
   return null;
 }

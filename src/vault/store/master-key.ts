@@ -29,9 +29,9 @@ export interface MasterKey {
 
 /**
  * Finds the vault's master key, creating it for a new vault. In order: the file named by
- * NANOCLAW_VAULT_KEY_FILE (containers); the OS keyring entry for this data dir; `<dataDir>/master.key`;
- * else a new key, in the keyring if one works, otherwise in a 0600 master.key with one warning.
- * Never makes a new key beside an existing vault.db: that key could not open it.
+ * NANOCLAW_VAULT_KEY_FILE (containers); `<dataDir>/master.key`; the OS keyring entry for this
+ * data dir; else a new key, in the keyring if one works, otherwise in a 0600 master.key with one
+ * warning. Never makes a new key beside an existing vault.db: that key could not open it.
  */
 export async function resolveMasterKey(options: ResolveMasterKeyOptions): Promise<MasterKey> {
   const keyFile = options.env[KEY_FILE_ENV];
@@ -39,20 +39,23 @@ export async function resolveMasterKey(options: ResolveMasterKeyOptions): Promis
     const hint = `Point ${KEY_FILE_ENV} at the vault key file (32 raw bytes or 64 hex characters), or unset it`;
     return { key: await readKeyFile(keyFile, hint), source: 'env-file' };
   }
+  // A key file, once made, stays the key: the keyring is not even asked.
+  const filePath = join(options.dataDir, KEY_FILE_NAME);
+  const fromFile = await readKeyFileIfPresent(filePath);
+  if (fromFile) return { key: fromFile, source: 'file' };
+
   const keyring = options.keyring === undefined ? osKeyring({ service: options.keyringService }) : options.keyring;
   const account = keyringAccount(options.dataDir);
   let keyringProblem = keyring ? null : 'no keyring was configured';
+  let stored: string | null = null;
   if (keyring) {
     try {
-      const stored = await keyring.get(account);
-      if (stored !== null) return { key: fromKeyring(stored, account), source: 'keyring' };
+      stored = await keyring.get(account);
     } catch (err) {
       keyringProblem = firstLine(errorMessage(err));
     }
   }
-  const filePath = join(options.dataDir, KEY_FILE_NAME);
-  const fromFile = await readKeyFileIfPresent(filePath);
-  if (fromFile) return { key: fromFile, source: 'file' };
+  if (stored !== null) return { key: fromKeyring(stored, account), source: 'keyring' };
 
   const dbPath = join(options.dataDir, options.dbFile ?? 'vault.db');
   if (existsSync(dbPath)) throw keyMissing(dbPath, keyringProblem);

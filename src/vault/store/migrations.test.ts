@@ -47,15 +47,15 @@ describe('schema migrations', () => {
     const s = first.secrets.create({ name: 'Kept', type: 'api_key', value, hostPattern: 'a.test' });
     first.close();
 
-    const next: Migration = { version: latest + 1, name: 'test step', sql: "ALTER TABLE secrets ADD COLUMN note TEXT NOT NULL DEFAULT 'n'" };
-    const db = openDatabase(path);
-    expect(migrate(db, [...MIGRATIONS, next])).toEqual({ from: latest, to: latest + 1 });
-    expect(db.prepare('SELECT note FROM secrets').get()!.note).toBe('n');
-    db.close();
-
     const reopened = openStore({ path, masterKey, redactor: new Redactor() });
     expect(reopened.secrets.reveal(s.id)).toBe(value);
     reopened.close();
+
+    const next: Migration = { version: latest + 1, name: 'test step', sql: "ALTER TABLE secrets ADD COLUMN note TEXT NOT NULL DEFAULT 'n'" };
+    const db = openDatabase(path);
+    expect(migrate(db, [...MIGRATIONS, next])).toEqual({ from: latest, to: latest + 1 });
+    expect(db.prepare('SELECT name, note FROM secrets').get()).toEqual({ name: 'Kept', note: 'n' });
+    db.close();
   });
 
   it('rolls a failing step back whole and refuses a schema newer than this code', () => {

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '../src/common/logger.js';
+import { Redactor } from '../src/common/redact.js';
+import { createCa } from '../src/vault/ca/ca.js';
+import { LeafCache } from '../src/vault/ca/leaf-cache.js';
+import { startGateway, type StartedGateway } from '../src/vault/gateway/gateway-server.js';
+import { openStore } from '../src/vault/store/store.js';
+import type { VaultStore } from '../src/vault/store/types.js';
+import { serveParent } from './ipc.js';
+
+/**
+ * The gateway under test, alone in its process so its CPU and RSS are its own: a real store
+ * on a temp SQLite file, a fresh vault CA, one agent granted header secrets for the upstream.
+ */
+
+export interface GatewayStart {
+  /** The upstream's name; its subdomains are the "new hosts". */
+  host: string;
+  upstreamPort: number;
+  upstreamCaPem: string;
+  headerName: string;
+  value: string;
+}
+
+export interface GatewayReady {
+  port: number;
+  caPem: string;
+  token: string;
+}
+
+export interface ProcessFigures {
+  cpuMicros: number;
+  rssBytes: number;
+}
+
+function main(): void {
+  let dir: string | undefined;
+  let store: VaultStore | undefined;
+  let gateway: StartedGateway | undefined;
+  const close = async (): Promise<void> => {
+    await gateway?.close();
+    store?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  };
+  serveParent(
+    {
+      async start(payload): Promise<GatewayReady> {
+        const { host, upstreamPort, upstreamCaPem, headerName, value } = payload as GatewayStart;
+        dir = await mkdtemp(join(tmpdir(), 'nanoclaw-bench-'));
+        const redactor = new Redactor();
+        const logger = new Logger({ level: 'warn', redactor });
+        store = openStore({ path: join(dir, 'vault.db'), masterKey: randomBytes(32), redactor });
+        const ca = createCa({ commonName: 'nanoclaw bench vault CA' });
+        store.setCa(ca);
+        const injectionConfig = { headerName, valueFormat: '{value}' };
+        const ids = [host, `*.${host}`].map(
+          (hostPattern, i) =>
+            store!.secrets.create({ name: `bench-${i}`, type: 'generic', value, hostPattern, injectionConfig }).id,
+        );
+        const { agent, token } = store.agents.create({ name: 'bench', identifier: 'bench', secretMode: 'selective' });
+        store.agents.setSecretIds(agent.id, ids);
+        const isBenchName = (name: string): boolean => name === host || name.endsWith(`.${host}`);
+        gateway = await startGateway({
+          store,
+          leafCache: new LeafCache({ ca }),
+          logger,
+          host: '127.0.0.1',
+          port: 0,
+          extraCaPem: [upstreamCaPem],
+          allowPrivate: [`${host}:${upstreamPort}`, `127.0.0.1:${upstreamPort}`],
+          resolve: async (name) => {
+            if (isBenchName(name)) return ['127.0.0.1'];
+            throw new Error(`bench resolver: unknown name ${name}`);
+          },
+        });
+        return { port: gateway.port, caPem: ca.certPem, token };
+      },
+      figures: (): ProcessFigures => {
+        const cpu = process.cpuUsage();
+        return { cpuMicros: cpu.user + cpu.system, rssBytes: process.memoryUsage.rss() };
+      },
+      gc: (): void => {
+        (globalThis as { gc?: () => void }).gc?.();
+      },
+    },
+    close,
+  );
+}
+
+main();

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { msSince, percentile, summarize } from './stats.js';
+
+describe('percentile', () => {
+  it('uses the nearest rank', () => {
+    const sorted = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    expect(percentile(sorted, 50)).toBe(5);
+    expect(percentile(sorted, 90)).toBe(9);
+    expect(percentile(sorted, 99)).toBe(10);
+    expect(percentile(sorted, 0)).toBe(1);
+    expect(percentile(sorted, 100)).toBe(10);
+  });
+
+  it('is NaN without samples and the sample itself with one', () => {
+    expect(percentile([], 50)).toBeNaN();
+    expect(percentile([7], 1)).toBe(7);
+    expect(percentile([7], 99)).toBe(7);
+  });
+
+  it('p99 of 1000 samples is the 990th', () => {
+    const sorted = Array.from({ length: 1000 }, (_, i) => i + 1);
+    expect(percentile(sorted, 99)).toBe(990);
+  });
+});
+
+describe('summarize', () => {
+  it('sorts numerically without touching the input', () => {
+    const input = [10, 9, 100, 1, 2];
+    const s = summarize(input);
+    expect(input).toEqual([10, 9, 100, 1, 2]);
+    expect(s).toEqual({ count: 5, min: 1, mean: 24.4, p50: 9, p90: 100, p99: 100, max: 100 });
+  });
+
+  it('reports NaN figures for no samples', () => {
+    const s = summarize([]);
+    expect(s.count).toBe(0);
+    expect(s.mean).toBeNaN();
+    expect(s.p50).toBeNaN();
+  });
+});
+
+describe('msSince', () => {
+  it('converts nanoseconds to milliseconds', () => {
+    expect(msSince(1_000_000n, 3_500_000n)).toBe(2.5);
+  });
+});

@@ -1,0 +1,41 @@
+/** Latency and size statistics of one benchmark case; pure, so the numbers can be unit-tested. */
+
+export interface Summary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentile of ascending-sorted values (p in 0..100); NaN when there are none. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const rank = Math.ceil((Math.min(100, Math.max(0, p)) / 100) * n);
+  return sorted[Math.min(n - 1, Math.max(0, rank - 1))] as number;
+}
+
+/** Count, mean and percentiles of unsorted samples (the input is not modified). */
+export function summarize(values: readonly number[]): Summary {
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  const n = sorted.length;
+  return {
+    count: n,
+    min: n ? (sorted[0] as number) : Number.NaN,
+    mean: n ? sum / n : Number.NaN,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: n ? (sorted[n - 1] as number) : Number.NaN,
+  };
+}
+
+/** Milliseconds elapsed since a `process.hrtime.bigint()` reading. */
+export function msSince(start: bigint, now: bigint = process.hrtime.bigint()): number {
+  return Number(now - start) / 1e6;
+}

@@ -1,0 +1,110 @@
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodedForms } from '../../src/common/redact.js';
+import type { UpstreamHandler } from '../support/tls-upstream.js';
+import { startHarness, viaProxy, waitForAudit, type Harness } from './gateway-harness.js';
+
+// Characters that make every wire form different: `/` and `+` in base64, `?`/`&`/space URL-encoded.
+const VALUE = 'echo-TEST/val+ue?a=1&b=2 ~>>0123';
+const FORMS: Record<string, string> = {
+  raw: VALUE,
+  base64: Buffer.from(VALUE).toString('base64'),
+  base64nopad: Buffer.from(VALUE).toString('base64').replace(/=+$/, ''),
+  base64url: Buffer.from(VALUE).toString('base64url'),
+  url: encodeURIComponent(VALUE),
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// The upstream echoes the credential it received, in the form and place the path asks for.
+const handler: UpstreamHandler = async (req, res) => {
+  const url = new URL(req.url ?? '/', 'https://upstream.test');
+  const got = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+  const kind = url.searchParams.get('form') ?? 'raw';
+  const form =
+    kind === 'raw' ? got
+    : kind === 'url' ? encodeURIComponent(got)
+    : kind === 'base64url' ? Buffer.from(got).toString('base64url')
+    : kind === 'base64nopad' ? Buffer.from(got).toString('base64').replace(/=+$/, '')
+    : Buffer.from(got).toString('base64');
+  if (url.pathname === '/header') {
+    res.writeHead(200, { 'content-type': 'text/plain', 'x-echo': `you sent ${form}` });
+    res.end('ok');
+  } else if (url.pathname === '/split') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const cut = Math.floor(form.length / 2);
+    res.write(`{"token":"${form.slice(0, cut)}`);
+    await sleep(40);
+    res.end(`${form.slice(cut)}","n":1}`);
+  } else if (url.pathname === '/gzip') {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    res.end(gzipSync(`{"token":"${form}"}`));
+  } else if (url.pathname === '/binary') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '11' });
+    res.end('binary body');
+  } else {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`before ${form} after`);
+  }
+};
+
+let h: Harness;
+let token: string;
+
+beforeAll(async () => {
+  h = await startHarness({ handler });
+  token = h.addAgent('echo').token;
+  h.addSecret({ name: 'echoed', type: 'api_key', value: VALUE, hostPattern: 'api.github.test' });
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  viaProxy(h.gateway.port, { token, connect: `api.github.test:${h.upstream.port}`, ca: h.vaultCaPem, path, headers });
+
+function expectClean(text: string): void {
+  for (const form of encodedForms(VALUE)) expect(text).not.toContain(form);
+}
+
+describe('echoed credentials are redacted before they reach the agent', () => {
+  it('uses five distinct wire forms', () => {
+    expect(new Set(Object.values(FORMS)).size).toBe(5);
+  });
+
+  it.each(Object.keys(FORMS))('in a text body (%s)', async (form) => {
+    const res = await get(`/body?form=${form}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('before [REDACTED] after');
+    await waitForAudit(h.store, (r) => r.path === '/body?form=' && r.reason === 'credential_echo');
+  });
+
+  it.each(Object.keys(FORMS))('split across two chunks (%s)', async (form) => {
+    const res = await get(`/split?form=${form}`);
+    expect(res.body).toBe('{"token":"[REDACTED]","n":1}');
+  });
+
+  it.each(Object.keys(FORMS))('in a response header (%s)', async (form) => {
+    const res = await get(`/header?form=${form}`);
+    expect(res.headers['x-echo']).toBe('you sent [REDACTED]');
+  });
+
+  it('in a gzip body, which the agent then gets decoded', async () => {
+    const res = await get('/gzip?form=base64', { 'accept-encoding': 'gzip' });
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.body).toBe('{"token":"[REDACTED]"}');
+  });
+
+  it('leaves bodies without an echo byte for byte as they were, with their length', async () => {
+    const res = await get('/binary');
+    expect(res.body).toBe('binary body');
+    expect(res.headers['content-length']).toBe('11');
+  });
+
+  it('never logs or audits the value', () => {
+    const rows = h.store.audit.list({ limit: 1000, offset: 0 }).data;
+    expect(rows.filter((r) => r.reason === 'credential_echo').length).toBeGreaterThanOrEqual(15);
+    expectClean(JSON.stringify(rows) + h.logLines.join('\n'));
+  });
+});

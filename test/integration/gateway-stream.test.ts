@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestCertificates, type TestCertificates } from '../support/tls-certs.js';
+import type { UpstreamHandler } from '../support/tls-upstream.js';
+import { mitmSocket, rawExchange, startHarness, type Harness } from './gateway-harness.js';
+
+const VALUE = 'ghp_STREAMtestValue0123456789abcdef';
+
+let releaseSecond: () => void = () => {};
+let secondWrittenAt = 0;
+
+const handler: UpstreamHandler = async (req, res) => {
+  const url = new URL(req.url ?? '/', 'https://upstream.test');
+  if (url.pathname === '/sse') {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.write('event: one\ndata: {"n":1}\n\n');
+    await new Promise<void>((r) => (releaseSecond = r));
+    secondWrittenAt = performance.now();
+    res.end('event: two\ndata: {"n":2}\n\n');
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ bytes: 0 }));
+};
+
+let h: Harness;
+let token: string;
+let ws: https.Server;
+let wsCerts: TestCertificates;
+let wsPort: number;
+const wsSeen: http.IncomingHttpHeaders[] = [];
+
+beforeAll(async () => {
+  wsCerts = await makeTestCertificates({ hostnames: ['api.github.test'] });
+  ws = https.createServer({ cert: wsCerts.certPem, key: wsCerts.keyPem });
+  // A bare WebSocket server: the handshake, then it echoes whatever bytes arrive.
+  ws.on('upgrade', (req, socket) => {
+    wsSeen.push(req.headers);
+    const accept = createHash('sha1')
+      .update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.pipe(socket);
+  });
+  await new Promise<void>((r) => ws.listen(0, '127.0.0.1', r));
+  wsPort = (ws.address() as AddressInfo).port;
+  h = await startHarness({ handler, extraCaPem: [wsCerts.caPem], extraAllow: [`127.0.0.1:${wsPort}`] });
+  token = h.addAgent('streamer').token;
+  h.addSecret({ name: 'gh', type: 'api_key', value: VALUE, hostPattern: 'api.github.test' });
+});
+
+afterAll(async () => {
+  await h?.close();
+  ws?.closeAllConnections();
+  ws?.close();
+});
+
+describe('streaming', () => {
+  it('delivers the first SSE event before the upstream writes the next one', async () => {
+    const socket = await mitmSocket(h, token, `api.github.test:${h.upstream.port}`);
+    const events: { text: string; at: number }[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      const req = http.request({ createConnection: () => socket, path: '/sse', headers: { host: `api.github.test:${h.upstream.port}` } });
+      req.once('response', (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (text: string) => {
+          events.push({ text, at: performance.now() });
+          if (events.length === 1) setTimeout(() => releaseSecond(), 50);
+        });
+        res.once('end', () => resolve());
+      });
+      req.once('error', reject);
+      req.end();
+    });
+    await done;
+    expect(events[0]?.text).toBe('event: one\ndata: {"n":1}\n\n');
+    expect(events[0]?.at ?? Infinity).toBeLessThan(secondWrittenAt);
+    expect(events.map((e) => e.text).join('')).toContain('event: two');
+    expect(h.upstream.requests.at(-1)?.headers.authorization).toBe(`Bearer ${VALUE}`);
+  });
+
+  it('forwards a WebSocket upgrade with the credential injected and relays both ways', async () => {
+    const socket = await mitmSocket(h, token, `api.github.test:${wsPort}`);
+    const key = Buffer.from('0123456789abcdef').toString('base64');
+    const reply = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (d: Buffer) => {
+        text += d.toString('latin1');
+        if (text.includes('\r\n\r\n') && !text.includes('frame-bytes')) socket.write('frame-bytes');
+        if (text.endsWith('frame-bytes')) resolve(text);
+      });
+    });
+    socket.write(
+      `GET /ws HTTP/1.1\r\nHost: api.github.test:${wsPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer onecli-managed\r\n\r\n`,
+    );
+    const text = await reply;
+    expect(text).toMatch(/^HTTP\/1\.1 101 /);
+    expect(text).toContain('Sec-WebSocket-Accept:');
+    expect(wsSeen.at(-1)?.authorization).toBe(`Bearer ${VALUE}`);
+    expect(wsSeen.at(-1)?.['proxy-authorization']).toBeUndefined();
+    socket.destroy();
+  });
+
+  it('keeps a connection alive across requests and reuses the upstream connection', async () => {
+    const socket = await mitmSocket(h, token, `api.github.test:${h.upstream.port}`);
+    const host = `api.github.test:${h.upstream.port}`;
+    const before = h.upstream.requests.length;
+    let first = '';
+    socket.on('data', (d: Buffer) => (first += d.toString()));
+    socket.write(`GET /k1 HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    while (!first.endsWith('{"bytes":0}')) await new Promise((r) => setTimeout(r, 5));
+    const res = await rawExchange(socket, `GET /k2 HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    expect(res.closed).toBe(true);
+    expect(`${first}${res.text}`.match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
+    const seen = h.upstream.requests.slice(before);
+    expect(seen.map((r) => r.url)).toEqual(['/k1', '/k2']);
+    expect(seen[0]?.connection).toBe(seen[1]?.connection);
+  });
+});
