@@ -11,7 +11,7 @@ const metric = (id: string): Metric => {
 };
 
 function load(rps: number, latencies: number[], cpu: number | null) {
-  return { connections: 16, requests: 1000, errors: 0, seconds: 1, rps, latencyMs: summarize(latencies), cpuUsPerRequest: cpu };
+  return { connections: 16, requests: 1000, errors: 0, seconds: 1, rps, latencyMs: summarize(latencies), cpuUsPerRequest: cpu, upstreamCpuUsPerRequest: null };
 }
 
 describe('judge', () => {

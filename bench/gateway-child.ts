@@ -10,6 +10,7 @@ import { startGateway, type StartedGateway } from '../src/vault/gateway/gateway-
 import { openStore } from '../src/vault/store/store.js';
 import type { VaultStore } from '../src/vault/store/types.js';
 import { serveParent } from './ipc.js';
+import { collectGarbage, ownFigures } from './own-figures.js';
 
 /**
  * The gateway under test, alone in its process so its CPU and RSS are its own: a real store
@@ -29,11 +30,6 @@ export interface GatewayReady {
   port: number;
   caPem: string;
   token: string;
-}
-
-export interface ProcessFigures {
-  cpuMicros: number;
-  rssBytes: number;
 }
 
 function main(): void {
@@ -78,13 +74,8 @@ function main(): void {
         });
         return { port: gateway.port, caPem: ca.certPem, token };
       },
-      figures: (): ProcessFigures => {
-        const cpu = process.cpuUsage();
-        return { cpuMicros: cpu.user + cpu.system, rssBytes: process.memoryUsage.rss() };
-      },
-      gc: (): void => {
-        (globalThis as { gc?: () => void }).gc?.();
-      },
+      figures: ownFigures,
+      gc: collectGarbage,
     },
     close,
   );

@@ -58,6 +58,13 @@ export const METRICS: readonly Metric[] = [
     proxiesOnly: true,
     pick: (r) => r.keepAlive1?.cpuUsPerRequest,
   },
+  {
+    id: 'upstream_cpu_16',
+    label: 'upstream CPU per request, 16 conn',
+    unit: 'µs',
+    compare: 'value',
+    pick: (r) => r.keepAlive16?.upstreamCpuUsPerRequest,
+  },
   { id: 'conn_cached', label: 'new conn + 1st request, cached leaf p50', unit: 'ms', compare: 'added', pick: (r) => r.connectCached?.ms.p50 },
   {
     id: 'conn_new_host',
@@ -101,7 +108,7 @@ export const METRICS: readonly Metric[] = [
     unit: 'KiB',
     compare: 'value',
     bound: { op: '<=', limit: 32 },
-    proxiesOnly: true,
+    // The direct column shows the upstream's own figure: what Node's TLS server needs.
     pick: (r) => r.idle?.kibPerConnection,
   },
   { id: 'requests', label: 'requests seen by the upstream', unit: 'count', compare: 'value', pick: (r) => r.injection.requests },

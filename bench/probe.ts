@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import type { ProcessFigures } from './gateway-child.js';
+import type { ProcessFigures } from './own-figures.js';
 import type { Child } from './ipc.js';
 
 /** CPU and RSS of the process(es) under test, read the same way before and after a case. */
@@ -67,7 +67,7 @@ export function processTreeProbe(rootPid: number): Probe {
   };
 }
 
-/** Asks our gateway child for its own `process.cpuUsage()` and RSS. */
+/** Asks a bench child (gateway, upstream) for its own `process.cpuUsage()` and RSS. */
 export function childProbe(child: Child): Probe {
   return {
     figures: () => child.call<ProcessFigures>('figures'),

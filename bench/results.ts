@@ -11,6 +11,8 @@ export interface LoadResult {
   latencyMs: Summary;
   /** CPU the proxy process(es) used per request; null for direct or when it cannot be read. */
   cpuUsPerRequest: number | null;
+  /** CPU the upstream (a plain Node HTTPS server) used per request: what one TLS+HTTP side costs. */
+  upstreamCpuUsPerRequest: number | null;
 }
 
 export interface ConnectResult {
@@ -39,6 +41,7 @@ export interface LargeResult {
   rssMaxMiB: number | null;
 }
 
+/** For direct: the upstream's memory per idle connection (Node's own TLS server floor). */
 export interface IdleResult {
   connections: number;
   errors: number;

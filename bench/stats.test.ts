@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { msSince, percentile, summarize } from './stats.js';
+import { medianBy, msSince, percentile, summarize } from './stats.js';
 
 describe('percentile', () => {
   it('uses the nearest rank', () => {
@@ -42,5 +42,14 @@ describe('summarize', () => {
 describe('msSince', () => {
   it('converts nanoseconds to milliseconds', () => {
     expect(msSince(1_000_000n, 3_500_000n)).toBe(2.5);
+  });
+});
+
+describe('medianBy', () => {
+  it('picks the middle item by key, the lower one for an even count', () => {
+    const rounds = [{ rps: 900 }, { rps: 1200 }, { rps: 1000 }];
+    expect(medianBy(rounds, (r) => r.rps)).toEqual({ rps: 1000 });
+    expect(medianBy([{ rps: 2 }, { rps: 1 }], (r) => r.rps)).toEqual({ rps: 1 });
+    expect(medianBy([], (r: { rps: number }) => r.rps)).toBeUndefined();
   });
 });

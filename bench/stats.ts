@@ -35,6 +35,12 @@ export function summarize(values: readonly number[]): Summary {
   };
 }
 
+/** The item whose `key` is the median (the lower middle one for an even count); undefined when empty. */
+export function medianBy<T>(items: readonly T[], key: (item: T) => number): T | undefined {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
 /** Milliseconds elapsed since a `process.hrtime.bigint()` reading. */
 export function msSince(start: bigint, now: bigint = process.hrtime.bigint()): number {
   return Number(now - start) / 1e6;

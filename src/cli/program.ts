@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { agentsCommand } from './agents-command.js';
 import { auditCommand } from './audit-command.js';
 import type { CliContext } from './context.js';
+import { initOnecliCommand } from './init-onecli-command.js';
 import { secretsCommand } from './secrets-command.js';
 import { setupCommand } from './setup-command.js';
 import { vaultCommand } from './vault-command.js';
@@ -16,7 +17,7 @@ export function buildProgram(ctx: CliContext): Command {
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
     });
-  for (const sub of [setupCommand(ctx), vaultCommand(ctx), secretsCommand(ctx), agentsCommand(ctx), auditCommand(ctx)]) program.addCommand(sub);
+  for (const sub of [setupCommand(ctx), vaultCommand(ctx), secretsCommand(ctx), agentsCommand(ctx), auditCommand(ctx), initOnecliCommand(ctx)]) program.addCommand(sub);
   applyToTree(program, (cmd) => {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { NanoclawError } from '../common/errors.js';
 import { setEnvValue } from '../config/env-file.js';
 import { updateEnvFile } from '../config/env-file-io.js';
 import { startVault } from '../vault/server.js';
@@ -22,6 +23,13 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
     : false;
   const extraCa = (await projectSetting(ctx, 'NANOCLAW_EXTRA_CA_CERTS'))?.split(/[,:]/).filter(Boolean) ?? [];
   const allowPrivate = (await projectSetting(ctx, 'NANOCLAW_ALLOW_PRIVATE'))?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const apiKeySha256 = ctx.env.NANOCLAW_API_KEY_SHA256?.trim() || undefined;
+  if (apiKeySha256 !== undefined && !/^[0-9a-f]{64}$/.test(apiKeySha256)) {
+    throw new NanoclawError('bad_settings', 'NANOCLAW_API_KEY_SHA256 must be 64 lower-case hex characters (the SHA-256 of the API key)', {
+      hint: 'Unset it, or let `ncl vault up` set it when it creates the vault container',
+    });
+  }
+  const publicUrl = ctx.env.NANOCLAW_VAULT_PUBLIC_URL?.trim() || undefined;
   const vault = await startVault({
     dataDir: await vaultDataDir(ctx, flags.dataDir),
     env: ctx.env,
@@ -31,6 +39,8 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
     gateway,
     extraCaFiles: extraCa,
     allowPrivate,
+    ...(apiKeySha256 ? { apiKeySha256 } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
   });
   const envFile = join(ctx.cwd, '.env');
   if (vault.createdApiKey) {

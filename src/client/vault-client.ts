@@ -7,6 +7,7 @@ import {
   AgentWithTokenSchema,
   ApiErrorSchema,
   AuditPageSchema,
+  ContainerConfigSchema,
   DeletedSchema,
   HealthSchema,
   SecretListSchema,
@@ -14,6 +15,7 @@ import {
   SecretSchema,
   type CreateAgentBody,
   type CreateSecretBody,
+  type UpdateAgentBody,
   type UpdateSecretBody,
 } from '../vault/api/schemas.js';
 import type { AuditQuery, SecretMode } from '../vault/model.js';
@@ -69,6 +71,13 @@ export class VaultClient {
   }
   deleteAgent(id: string) {
     return this.call('DELETE', `/v1/agents/${enc(id)}`, DeletedSchema);
+  }
+  updateAgent(id: string, body: UpdateAgentBody) {
+    return this.call('PATCH', `/v1/agents/${enc(id)}`, AgentSchema, body);
+  }
+  /** Env, CA and stubs for the agent's container; mints a fresh agent token (the previous one stops working). */
+  containerConfig(agent: string) {
+    return this.call('GET', `/v1/container-config?agent=${enc(agent)}`, ContainerConfigSchema);
   }
   regenerateAgentToken(id: string) {
     return this.call('POST', `/v1/agents/${enc(id)}/regenerate-token`, AgentWithTokenSchema);

@@ -11,6 +11,13 @@ export const SETTING_VARIABLES = {
   egressLockdown: 'NANOCLAW_EGRESS_LOCKDOWN',
   egressNetwork: 'NANOCLAW_EGRESS_NETWORK',
   gatewayContainer: 'ONECLI_GATEWAY_CONTAINER',
+  outboundNetwork: 'NANOCLAW_OUTBOUND_NETWORK',
+  vaultVolume: 'NANOCLAW_VAULT_VOLUME',
+  vaultPort: 'NANOCLAW_VAULT_PORT',
+  vaultImage: 'NANOCLAW_VAULT_IMAGE',
+  agentImage: 'NANOCLAW_AGENT_IMAGE',
+  apiKeySha256: 'NANOCLAW_API_KEY_SHA256',
+  vaultPublicUrl: 'NANOCLAW_VAULT_PUBLIC_URL',
   nativeCredentials: 'NANOCLAW_NATIVE_CREDENTIALS',
   vaultDir: 'NANOCLAW_VAULT_DIR',
   vaultKeyFile: 'NANOCLAW_VAULT_KEY_FILE',
@@ -82,6 +89,13 @@ function httpUrl() {
 const dockerName = (fallback: string) =>
   z.string().default(fallback).pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a Docker name (letters, digits, _ . -)'));
 
+// name[:tag][@digest], lower-case repository as Docker requires; the tag default needs the version, so it is applied by the caller.
+const imageRef = () =>
+  z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._\/:-]*(?:@sha256:[0-9a-f]{64})?$/, 'expected a Docker image reference, for example nanoclaw-vault:0.1.0')
+    .optional();
+
 const list = (separators: RegExp) =>
   z
     .string()
@@ -97,6 +111,21 @@ export const SettingsSchema = z.object({
   egressLockdown: bool(false),
   egressNetwork: dockerName('nanoclaw-egress'),
   gatewayContainer: dockerName('onecli'),
+  outboundNetwork: dockerName('nanoclaw-outbound'),
+  vaultVolume: dockerName('nanoclaw-vault-data'),
+  // The host loopback port the vault container's API is published on.
+  vaultPort: z
+    .string()
+    .default('10254')
+    .pipe(z.string().regex(/^\d{1,5}$/, 'expected a port number'))
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'expected a port from 1 to 65535').max(65535, 'expected a port from 1 to 65535')),
+  vaultImage: imageRef(),
+  agentImage: imageRef(),
+  // Set by `ncl vault up` inside the vault container: the hash of the API key the host keeps in .env.
+  apiKeySha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex characters (a SHA-256)').optional(),
+  // The API's address as users reach it (connect_url links); the container listens on 0.0.0.0.
+  vaultPublicUrl: httpUrl(),
   nativeCredentials: bool(false),
   vaultDir: z.string().optional(),
   vaultKeyFile: z.string().optional(),

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
 import { startApiServer, type StartedApi } from './api/api-server.js';
-import { hasApiKey, rotateApiKey } from './api/api-key.js';
+import { hasApiKey, rotateApiKey, setApiKeyHash } from './api/api-key.js';
 import type { Route } from './api/router.js';
 import { createCa } from './ca/ca.js';
 import { LeafCache } from './ca/leaf-cache.js';
@@ -29,6 +29,15 @@ export interface VaultServerOptions {
   /** `name:port` entries the egress guard lets through (host services like a local Ollama). */
   allowPrivate?: string[];
   extraRoutes?: (store: VaultStore) => Route[];
+  /** How agent containers reach the gateway, for their proxy URL (default http://gateway:10255, the lockdown alias). */
+  containerGatewayUrl?: string;
+  /**
+   * The SHA-256 (hex) of an API key the host generated (the vault container: NANOCLAW_API_KEY_SHA256).
+   * When set it is authoritative: it replaces the stored hash and no key is created here.
+   */
+  apiKeySha256?: string;
+  /** The API's URL as users reach it, for connect_url links (a container listens on 0.0.0.0); default the API's own URL. */
+  publicUrl?: string;
 }
 
 export interface RunningVault extends AsyncDisposable {
@@ -47,7 +56,9 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
   const master = await resolveMasterKey({ env: options.env, dataDir: options.dataDir, logger });
   const store = openStore({ path: join(options.dataDir, 'vault.db'), masterKey: master.key, redactor: logger.redactor });
   try {
-    const createdApiKey = hasApiKey(store) ? null : rotateApiKey(store);
+    let createdApiKey: string | null = null;
+    if (options.apiKeySha256) setApiKeyHash(store, options.apiKeySha256);
+    else if (!hasApiKey(store)) createdApiKey = rotateApiKey(store);
     let ca = store.getCa();
     if (!ca) {
       ca = createCa({ commonName: 'nanoclaw vault CA' });
@@ -60,6 +71,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       logger: logger.child({ part: 'api' }),
       version: options.version,
       caPem: () => caPem,
+      ...(options.containerGatewayUrl ? { containerGatewayUrl: options.containerGatewayUrl } : {}),
       host: options.api.host,
       port: options.api.port,
       extraRoutes: options.extraRoutes?.(store) ?? [],
@@ -75,7 +87,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
         port: options.gateway.port,
         extraCaPem,
         allowPrivate: options.allowPrivate ?? [],
-        connectUrlBase: api.url,
+        connectUrlBase: options.publicUrl ?? api.url,
       });
     }
     logger.info('Started vault', { api: api.url, gateway: gateway ? `${options.gateway && options.gateway.host}:${gateway.port}` : 'off', key: master.source });

@@ -77,7 +77,7 @@ describe('echoed credentials are redacted before they reach the agent', () => {
     const res = await get(`/body?form=${form}`);
     expect(res.status).toBe(200);
     expect(res.body).toBe('before [REDACTED] after');
-    await waitForAudit(h.store, (r) => r.path === '/body?form=' && r.reason === 'credential_echo');
+    await waitForAudit(h, (r) => r.path === '/body?form=' && r.reason === 'credential_echo');
   });
 
   it.each(Object.keys(FORMS))('split across two chunks (%s)', async (form) => {
@@ -103,7 +103,7 @@ describe('echoed credentials are redacted before they reach the agent', () => {
   });
 
   it('never logs or audits the value', () => {
-    const rows = h.store.audit.list({ limit: 1000, offset: 0 }).data;
+    const rows = h.rows();
     expect(rows.filter((r) => r.reason === 'credential_echo').length).toBeGreaterThanOrEqual(15);
     expectClean(JSON.stringify(rows) + h.logLines.join('\n'));
   });

@@ -70,7 +70,7 @@ describe('egress guard', () => {
         expect(res.status, target).toBe(403);
         expect(res.headers['x-should-retry']).toBe('false');
         expect(JSON.parse(res.body)).toMatchObject({ error: 'blocked_by_policy', code: 'blocked_by_policy' });
-        const row = h.store.audit.list({ limit: 1, offset: 0 }).data[0];
+        const row = h.rows()[0];
         expect(row).toMatchObject({ method: 'CONNECT', decision: 'blocked', status: 403, reason });
       }
     },
@@ -135,7 +135,7 @@ describe('allowed private destinations and plaintext', () => {
     expect(seen?.authorization).toBe('Bearer onecli-managed');
     expect(seen?.['proxy-authorization']).toBeUndefined();
     expect(seen?.host).toBe(`plain.test:${plainPort}`);
-    const row = g.store.audit.list({ limit: 1, offset: 0 }).data[0];
+    const row = g.rows()[0];
     expect(row).toMatchObject({ method: 'GET', host: 'plain.test', decision: 'passthrough', status: 200, path: '/hello?q=' });
   });
 
@@ -144,7 +144,7 @@ describe('allowed private destinations and plaintext', () => {
     const t = g.addAgent('t').token;
     const res = await viaProxy(g.gateway.port, { token: t, connect: `other.test:${g.upstream.port}`, ca: g.upstream.caPem });
     expect(res.status).toBe(200);
-    const row = await waitForAudit(g.store, (r) => r.decision === 'tunnelled');
+    const row = await waitForAudit(g, (r) => r.decision === 'tunnelled');
     expect(row).toMatchObject({ method: 'CONNECT', host: 'other.test', status: 200 });
     expect(row.bytesIn).toBeGreaterThan(100);
     expect(row.bytesOut).toBeGreaterThan(100);

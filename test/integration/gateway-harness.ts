@@ -37,6 +37,8 @@ export interface Harness extends AsyncDisposable {
   vaultCaPem: string;
   /** What another process needs to open the same store and run a gateway on it. */
   storeFile: { dbPath: string; masterKeyHex: string; ca: CaMaterial };
+  /** Audit rows, newest first, after writing the gateway's queued ones. */
+  rows(): import('../../src/vault/model.js').AuditEntry[];
   addAgent(identifier: string): { agent: Agent; token: string };
   addSecret(secret: NewSecret): string;
   close(): Promise<void>;
@@ -97,6 +99,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logLines: sink.lines,
     vaultCaPem: ca.certPem,
     storeFile: { dbPath: join(dir, 'vault.db'), masterKeyHex: masterKey.toString('hex'), ca },
+    rows: () => {
+      gateway.flushAudit();
+      return store.audit.list({ limit: 1000, offset: 0 }).data;
+    },
     addAgent: (identifier) => store.agents.create({ name: identifier, identifier, secretMode: 'all' }),
     addSecret: (secret) => store.secrets.create(secret).id,
     close,
@@ -233,13 +239,13 @@ export async function mitmSocket(
 
 /** Polls the audit log until a row matches (rows of tunnels are written when they close). */
 export async function waitForAudit(
-  store: VaultStore,
+  h: Pick<Harness, 'rows'>,
   match: (row: import('../../src/vault/model.js').AuditEntry) => boolean,
   timeoutMs = 3_000,
 ): Promise<import('../../src/vault/model.js').AuditEntry> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const row = store.audit.list({ limit: 1000, offset: 0 }).data.find(match);
+    const row = h.rows().find(match);
     if (row) return row;
     if (Date.now() > until) throw new Error('no matching audit row was written');
     await new Promise((r) => setTimeout(r, 20));

@@ -112,10 +112,10 @@ describe('streaming', () => {
     let first = '';
     socket.on('data', (d: Buffer) => (first += d.toString()));
     socket.write(`GET /k1 HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
-    while (!first.endsWith('{"bytes":0}')) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 400 && !first.endsWith('\r\n0\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 5));
     const res = await rawExchange(socket, `GET /k2 HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
     expect(res.closed).toBe(true);
-    expect(`${first}${res.text}`.match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
+    expect(first.match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
     const seen = h.upstream.requests.slice(before);
     expect(seen.map((r) => r.url)).toEqual(['/k1', '/k2']);
     expect(seen[0]?.connection).toBe(seen[1]?.connection);

@@ -23,6 +23,12 @@ export function rotateApiKey(store: VaultStore): string {
   return key;
 }
 
+/** Makes `sha256Hex` (the hash of a key the host made and kept) the one accepted key. */
+export function setApiKeyHash(store: VaultStore, sha256Hex: string): void {
+  if (!/^[0-9a-f]{64}$/.test(sha256Hex)) throw new Error('setApiKeyHash: expected 64 lower-case hex characters');
+  if (store.getSetting(SETTING) !== sha256Hex) store.setSetting(SETTING, sha256Hex);
+}
+
 /** Constant-time check of a presented key against the stored hash; false when none is set. */
 export function verifyApiKey(store: VaultStore, presented: string): boolean {
   const stored = store.getSetting(SETTING);

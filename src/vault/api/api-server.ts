@@ -6,6 +6,7 @@ import type { VaultStore } from '../store/types.js';
 import { sendError } from './api-errors.js';
 import { bearerToken, verifyApiKey } from './api-key.js';
 import { agentRoutes } from './routes-agents.js';
+import { containerConfigRoutes } from './routes-container-config.js';
 import { miscRoutes } from './routes-misc.js';
 import { secretRoutes } from './routes-secrets.js';
 import { Router, type Route } from './router.js';
@@ -17,7 +18,9 @@ export interface ApiServerOptions {
   caPem: () => string | null;
   host?: string;
   port?: number;
-  /** Extra routes from later features (approvals, dashboard, container config). */
+  /** How agent containers reach the gateway (default http://gateway:10255): goes into their proxy URL. */
+  containerGatewayUrl?: string;
+  /** Extra routes from later features (approvals, dashboard). */
   extraRoutes?: Route[];
 }
 
@@ -41,6 +44,7 @@ export function createApiHandler(options: ApiServerOptions) {
     ...miscRoutes(options),
     ...secretRoutes(store),
     ...agentRoutes(store),
+    ...containerConfigRoutes(options),
     ...(options.extraRoutes ?? []),
   );
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -68,6 +68,7 @@ export const UpdateAgentBodySchema = z.strictObject({
   egressPolicy: EgressPolicySchema.optional(),
   allowHosts: z.array(HostPatternSchema).max(256).optional(),
 });
+export type UpdateAgentBody = z.input<typeof UpdateAgentBodySchema>;
 
 export const SetAgentSecretsBodySchema = z.strictObject({
   secretIds: z.array(z.string().min(1)).max(1000),
@@ -95,6 +96,21 @@ export const HealthSchema = z.object({
   version: z.string(),
 });
 export const DeletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
+
+/** Where the launcher mounts the vault CA inside agent containers (NODE_EXTRA_CA_CERTS points here). */
+export const CA_CONTAINER_PATH = '/etc/nanoclaw/vault-ca.pem';
+/** How containers on the lockdown network reach the gateway (the vault's alias there). */
+export const DEFAULT_CONTAINER_GATEWAY_URL = 'http://gateway:10255';
+
+/** `GET /v1/container-config?agent=…`: env (proxy with a fresh agent token, CA, placeholders), the CA, stub names. */
+export const ContainerConfigSchema = z.object({
+  env: z.record(z.string(), z.string()),
+  caCertificate: z.string().includes('BEGIN CERTIFICATE'),
+  caCertificateContainerPath: z.string().default(CA_CONTAINER_PATH),
+  stubs: z.array(z.string()).default([]),
+  gatewayHost: z.string().optional(),
+});
+export type ContainerConfig = z.output<typeof ContainerConfigSchema>;
 
 /** Every API error body: `{error, code, message}`; `error` repeats the code for OneCLI clients. */
 export const ApiErrorSchema = z.object({

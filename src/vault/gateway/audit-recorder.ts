@@ -1,6 +1,6 @@
 import type { Logger } from '../../common/logger.js';
 import { errorMessage } from '../../common/errors.js';
-import type { Agent, AuditEntry } from '../model.js';
+import type { Agent, AuditEntry, NewAuditEntry } from '../model.js';
 import type { VaultStore } from '../store/types.js';
 
 const MAX_PATH = 2048;
@@ -40,10 +40,22 @@ export interface RequestRecord {
   reason: string | null;
 }
 
-/** Writes one audit row per request; a failing audit write is logged, never thrown at a socket. */
+/** How long rows wait to be written together; a batch is one store transaction when the store can. */
+export const AUDIT_FLUSH_MS = 25;
+const MAX_BATCH = 512;
+
+type BatchingAudit = VaultStore['audit'] & { appendMany?: (entries: NewAuditEntry[]) => void };
+
+/**
+ * One audit row per request, written off the request path: rows are queued and written in
+ * batches (one transaction each when the store offers `appendMany`, since a commit per row
+ * costs more than the request it records). A failing write is logged, never thrown at a socket.
+ */
 export class AuditRecorder {
   private readonly store: VaultStore;
   private readonly logger: Logger;
+  private queue: NewAuditEntry[] = [];
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(options: { store: VaultStore; logger: Logger }) {
     this.store = options.store;
@@ -51,23 +63,38 @@ export class AuditRecorder {
   }
 
   record(r: RequestRecord): void {
+    this.queue.push({
+      time: new Date().toISOString(),
+      agentId: r.agent?.id ?? null,
+      agentIdentifier: r.agent?.identifier ?? null,
+      method: r.method,
+      host: r.host,
+      path: pathForAudit(r.path),
+      secretName: r.secretName,
+      decision: r.decision,
+      status: r.status,
+      bytesIn: r.bytesIn,
+      bytesOut: r.bytesOut,
+      durationMs: Math.round((performance.now() - r.startedAt) * 100) / 100,
+      reason: r.reason,
+    });
+    if (this.queue.length >= MAX_BATCH) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), AUDIT_FLUSH_MS).unref();
+  }
+
+  /** Writes every queued row now. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const rows = this.queue;
+    if (rows.length === 0) return;
+    this.queue = [];
+    const audit = this.store.audit as BatchingAudit;
     try {
-      this.store.audit.append({
-        agentId: r.agent?.id ?? null,
-        agentIdentifier: r.agent?.identifier ?? null,
-        method: r.method,
-        host: r.host,
-        path: pathForAudit(r.path),
-        secretName: r.secretName,
-        decision: r.decision,
-        status: r.status,
-        bytesIn: r.bytesIn,
-        bytesOut: r.bytesOut,
-        durationMs: Math.round((performance.now() - r.startedAt) * 100) / 100,
-        reason: r.reason,
-      });
+      if (audit.appendMany) audit.appendMany(rows);
+      else for (const row of rows) audit.append(row);
     } catch (err) {
-      this.logger.warn('Could not write an audit row', { host: r.host, error: errorMessage(err) });
+      this.logger.warn('Could not write audit rows', { rows: rows.length, error: errorMessage(err) });
     }
   }
 }

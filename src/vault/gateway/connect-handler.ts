@@ -92,7 +92,7 @@ export async function handleConnect(
   const dest = { agent, host, port, address: checked.address, family: checked.family };
   if (!intercept) return openTunnel(ctx, client, head, { ...dest, startedAt: rec.startedAt });
   try {
-    mitm.accept(client, head, { ...dest, grants, sniMismatch: null });
+    mitm.accept(client, head, { ...dest, grants, sniMismatch: null, acceptedHost: null });
   } catch (err) {
     refuse(badGateway(`cannot intercept ${host}: ${errorMessage(err)}`), 'leaf_failed', 'error');
   }

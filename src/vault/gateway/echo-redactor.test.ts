@@ -2,13 +2,8 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import {
-  decoderFor,
-  echoForms,
-  EchoRedactTransform,
-  isTextContentType,
-  redactHeaders,
-} from './echo-redactor.js';
+import { decoderFor, EchoRedactTransform, isTextContentType, redactHeaders } from './echo-redactor.js';
+import { echoForms, EchoScanner } from './echo-scanner.js';
 
 const VALUE = 'sk-test/value+with?odd=chars~ü';
 const forms = echoForms([VALUE]);
@@ -20,13 +15,13 @@ async function run(chunks: string[]): Promise<{ text: string; redacted: boolean 
 }
 
 describe('EchoRedactTransform', () => {
-  it.each(forms.map((f) => [f]))('redacts the form %s in one chunk', async (form) => {
+  it.each(forms.text.map((f) => [f]))('redacts the form %s in one chunk', async (form) => {
     const { text, redacted } = await run([`{"echo":"${form}","n":1}`]);
     expect(text).toBe('{"echo":"[REDACTED]","n":1}');
     expect(redacted).toBe(true);
   });
 
-  it.each(forms.map((f) => [f]))('redacts %s split at every position', async (form) => {
+  it.each(forms.text.map((f) => [f]))('redacts %s split at every position', async (form) => {
     for (let cut = 1; cut < form.length; cut++) {
       const { text } = await run([`a ${form.slice(0, cut)}`, `${form.slice(cut)} b`]);
       expect(text).toBe('a [REDACTED] b');
@@ -56,12 +51,30 @@ describe('EchoRedactTransform', () => {
   });
 });
 
+describe('EchoScanner', () => {
+  it('passes a chunk without any form through as the same buffer', () => {
+    const scanner = new EchoScanner(forms);
+    const chunk = Buffer.from('{"ok":true}\n');
+    const out: Buffer[] = [];
+    scanner.feed(chunk, (b) => out.push(b));
+    expect(out).toEqual([chunk]);
+    expect(out[0]).toBe(chunk);
+  });
+
+  it('builds the distinct wire forms of a value, longest first', () => {
+    expect(forms.text).toHaveLength(4); // this value's base64 has no padding to strip
+    const lengths = forms.text.map((f) => f.length);
+    expect(lengths).toEqual([...lengths].sort((a, b) => b - a));
+    expect(forms.bytes.map(String)).toEqual(forms.text);
+  });
+});
+
 describe('redactHeaders', () => {
   it('redacts plain and array header values', () => {
     const b64 = Buffer.from(VALUE).toString('base64');
     const { headers, redacted } = redactHeaders(
       { 'x-echo': `Bearer ${VALUE}`, 'set-cookie': ['a=1', `t=${b64}`], 'x-ok': 'fine' },
-      forms,
+      forms.text,
     );
     expect(headers).toEqual({
       'x-echo': 'Bearer [REDACTED]',
@@ -69,7 +82,7 @@ describe('redactHeaders', () => {
       'x-ok': 'fine',
     });
     expect(redacted).toBe(true);
-    expect(redactHeaders({ 'x-ok': 'fine' }, forms).redacted).toBe(false);
+    expect(redactHeaders({ 'x-ok': 'fine' }, forms.text).redacted).toBe(false);
   });
 });
 

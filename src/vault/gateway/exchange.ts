@@ -2,13 +2,8 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { errorMessage } from '../../common/errors.js';
 import type { RequestRecord } from './audit-recorder.js';
-import {
-  decoderFor,
-  echoForms,
-  EchoRedactTransform,
-  isTextContentType,
-  redactHeaders,
-} from './echo-redactor.js';
+import { decoderFor, isTextContentType, redactHeaders } from './echo-redactor.js';
+import { EchoScanner, type EchoForms } from './echo-scanner.js';
 import { clientResponseHeaders, type HeaderMap } from './forward-headers.js';
 import { badGateway, notConnected, sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
@@ -18,8 +13,8 @@ export interface Exchange {
   res: ServerResponse;
   upReq: ClientRequest;
   rec: RequestRecord;
-  /** The value injected into this request, whose echoes are redacted; null when none was. */
-  injected: string | null;
+  /** Forms of the value injected into this request, whose echoes are redacted; null when none was. */
+  injected: EchoForms | null;
   /** Set on TLS-terminated hosts: a 401/403 with nothing injected becomes `app_not_connected`. */
   notConnectedHost: string | null;
 }
@@ -29,11 +24,36 @@ function bodyAllowed(method: string, status: number): boolean {
 }
 
 /**
+ * Copies `src` to `res` through the echo scanner with backpressure: the same as pipe(), minus
+ * a Transform stream per response. A chunk without an echo is written as the same buffer.
+ */
+function pumpScanned(src: Readable, res: ServerResponse, scanner: EchoScanner, rec: RequestRecord): void {
+  let ok = true;
+  const write = (b: Buffer): void => {
+    rec.bytesOut += b.length;
+    ok = res.write(b) && ok;
+  };
+  src.on('data', (chunk: Buffer) => {
+    ok = true;
+    scanner.feed(chunk, write);
+    if (!ok) {
+      src.pause();
+      res.once('drain', () => src.resume());
+    }
+  });
+  src.once('end', () => {
+    scanner.end(write);
+    res.end();
+  });
+}
+
+/**
  * Streams one request to the upstream and its response back, with backpressure both ways
- * (pipe, never buffering), and writes the audit row when the agent's response closes.
+ * (never buffering a body), and writes the audit row when the agent's response closes.
  */
 export function runExchange(ctx: GatewayContext, x: Exchange): void {
   const { req, res, upReq, rec } = x;
+  let scanner: EchoScanner | null = null;
   let echoed = false;
   let failure: string | null = null;
 
@@ -56,7 +76,7 @@ export function runExchange(ctx: GatewayContext, x: Exchange): void {
       upReq.destroy();
       failure ??= 'client_closed';
     }
-    if (echoed) rec.reason = 'credential_echo';
+    if (echoed || scanner?.redacted) rec.reason = 'credential_echo';
     else if (rec.reason === null) rec.reason = failure;
     ctx.audit.record(rec);
   });
@@ -74,16 +94,16 @@ export function runExchange(ctx: GatewayContext, x: Exchange): void {
     }
     let headers: HeaderMap = clientResponseHeaders(upRes.headers);
     let body: Readable = upRes;
-    let redactor: EchoRedactTransform | null = null;
+    upRes.on('error', () => res.destroy());
+    upRes.on('aborted', () => res.destroy());
     if (x.injected !== null) {
-      const forms = echoForms([x.injected]);
-      const redacted = redactHeaders(headers, forms);
+      const redacted = redactHeaders(headers, x.injected.text);
       headers = redacted.headers;
       echoed = redacted.redacted;
       if (bodyAllowed(rec.method, status) && isTextContentType(upRes.headers['content-type'])) {
         const decoder = decoderFor(upRes.headers['content-encoding']);
         if (decoder !== undefined) {
-          // The body may change length, and a compressed one is sent decoded: the redactor
+          // The body may change length, and a compressed one is sent decoded: the scanner
           // can only see plain text, and identity is always an acceptable coding.
           if (decoder) {
             delete headers['content-encoding'];
@@ -91,18 +111,18 @@ export function runExchange(ctx: GatewayContext, x: Exchange): void {
             body = upRes.pipe(decoder);
           }
           delete headers['content-length'];
-          redactor = new EchoRedactTransform(forms);
-          body = body.pipe(redactor);
+          scanner = new EchoScanner(x.injected);
         }
       }
     }
-    upRes.on('error', () => res.destroy());
-    upRes.on('aborted', () => res.destroy());
     res.writeHead(status, upRes.statusMessage, headers);
+    if (scanner) {
+      pumpScanned(body, res, scanner, rec);
+      return;
+    }
     body.on('data', (chunk: Buffer) => {
       rec.bytesOut += chunk.length;
     });
-    if (redactor) redactor.once('end', () => (echoed ||= redactor.redacted));
     body.pipe(res);
   });
 }

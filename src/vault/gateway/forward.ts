@@ -5,6 +5,7 @@ import { parseHostPort } from '../inject/host-pattern.js';
 import { selectSecret } from '../inject/select-secret.js';
 import type { Secret } from '../model.js';
 import type { RequestRecord } from './audit-recorder.js';
+import type { EchoForms } from './echo-scanner.js';
 import { runExchange } from './exchange.js';
 import { upstreamRequestHeaders, type HeaderMap } from './forward-headers.js';
 import {
@@ -27,12 +28,16 @@ export function refusal(conn: MitmConnection, req: IncomingMessage): { error: Ga
   }
   const framing = framingProblem(req.rawHeaders, req.httpVersionMajor);
   if (framing) return { error: badRequest(`request refused: ${framing}`), reason: 'bad_framing' };
-  const target = parseHostPort(req.headers.host ?? '', 443);
-  if (!target || target.host !== conn.host || target.port !== conn.port) {
-    return {
-      error: misdirected(`Host ${req.headers.host ?? '(none)'} does not match the CONNECT host ${conn.host}:${conn.port}`),
-      reason: 'host_mismatch',
-    };
+  const hostHeader = req.headers.host;
+  if (hostHeader === undefined || hostHeader !== conn.acceptedHost) {
+    const target = parseHostPort(hostHeader ?? '', 443);
+    if (!target || target.host !== conn.host || target.port !== conn.port) {
+      return {
+        error: misdirected(`Host ${hostHeader ?? '(none)'} does not match the CONNECT host ${conn.host}:${conn.port}`),
+        reason: 'host_mismatch',
+      };
+    }
+    conn.acceptedHost = hostHeader ?? null;
   }
   if (!req.url?.startsWith('/')) {
     return { error: badRequest('request target must be a path (origin-form)'), reason: 'bad_target' };
@@ -60,14 +65,13 @@ export function prepareUpstream(
   req: IncomingMessage,
   secret: Secret | null,
   options: { upgrade?: boolean } = {},
-): { headers: HeaderMap; path: string; injected: string | null } {
+): { headers: HeaderMap; path: string; injected: EchoForms | null } {
   const headers = upstreamRequestHeaders(req.headers, options);
   const path = req.url ?? '/';
-  if (!secret) return { headers, path, injected: null };
-  const value = conn.grants.valueOf(secret);
-  if (value === null) return { headers, path, injected: null };
-  const applied = applyInjection({ secret, value, headers, path });
-  return { headers: applied.headers, path: applied.path, injected: value };
+  const revealed = secret ? conn.grants.reveal(secret) : null;
+  if (!secret || !revealed) return { headers, path, injected: null };
+  const applied = applyInjection({ secret, value: revealed.value, headers, path });
+  return { headers: applied.headers, path: applied.path, injected: revealed.forms };
 }
 
 /**

@@ -37,6 +37,8 @@ export interface MitmConnection {
   grants: GrantCache;
   /** The SNI name when it differed from `host`: every request is then refused. */
   sniMismatch: string | null;
+  /** The last Host header value found to name `host:port`, so keep-alive requests skip parsing it. */
+  acceptedHost: string | null;
 }
 
 /** Remembers a socket until it closes, so `close()` can end every open connection. */

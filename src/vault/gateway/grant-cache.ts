@@ -1,6 +1,13 @@
 import type { Agent, Secret } from '../model.js';
 import { hostMatches } from '../inject/host-pattern.js';
 import type { VaultStore } from '../store/types.js';
+import { echoForms, type EchoForms } from './echo-scanner.js';
+
+/** A decrypted value with the wire forms its echoes are redacted in. */
+export interface Revealed {
+  value: string;
+  forms: EchoForms;
+}
 
 /** How long one connection reuses what it read from the store (grants, decrypted values). */
 export const GRANT_TTL_MS = 1_000;
@@ -17,7 +24,7 @@ export class GrantCache {
   private readonly ttlMs: number;
   private loadedAt = -Infinity;
   private secrets: Secret[] = [];
-  private values = new Map<string, string | null>();
+  private values = new Map<string, Revealed | null>();
 
   constructor(options: { store: VaultStore; agent: Agent; host: string; ttlMs?: number }) {
     this.store = options.store;
@@ -33,15 +40,16 @@ export class GrantCache {
   }
 
   /** The decrypted value of a secret from `forHost()`; null when it vanished meanwhile. */
-  valueOf(secret: Secret): string | null {
+  reveal(secret: Secret): Revealed | null {
     this.refresh();
     const key = `${secret.id}\0${secret.updatedAt}`;
-    let value = this.values.get(key);
-    if (value === undefined) {
-      value = this.store.secrets.reveal(secret.id);
-      this.values.set(key, value);
+    let revealed = this.values.get(key);
+    if (revealed === undefined) {
+      const value = this.store.secrets.reveal(secret.id);
+      revealed = value === null ? null : { value, forms: echoForms([value]) };
+      this.values.set(key, revealed);
     }
-    return value;
+    return revealed;
   }
 
   private refresh(): void {

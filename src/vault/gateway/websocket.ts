@@ -4,7 +4,7 @@ import { errorMessage } from '../../common/errors.js';
 import { REDACTED } from '../../common/redact.js';
 import { selectSecret } from '../inject/select-secret.js';
 import type { RequestRecord } from './audit-recorder.js';
-import { echoForms, EchoRedactTransform } from './echo-redactor.js';
+import { EchoRedactTransform } from './echo-redactor.js';
 import { prepareUpstream, refusal } from './forward.js';
 import { badGateway, notConnected, writeRawGatewayError, type GatewayError } from './gateway-errors.js';
 import { track, type GatewayContext, type MitmConnection } from './gateway-context.js';
@@ -93,7 +93,7 @@ export function forwardUpgrade(
     rec.decision = 'injected';
     ctx.usage.mark(secret.id);
   }
-  const forms = prepared.injected === null ? [] : echoForms([prepared.injected]);
+  const forms = prepared.injected?.text ?? [];
   const upReq = ctx.pool.request({
     tls: true,
     address: conn.address,
@@ -136,7 +136,7 @@ export function forwardUpgrade(
     rec.status = status;
     if (echoed) rec.reason = 'credential_echo';
     client.write(text);
-    const redactor = forms.length > 0 ? new EchoRedactTransform(forms) : null;
+    const redactor = prepared.injected ? new EchoRedactTransform(prepared.injected) : null;
     const body = redactor ? upRes.pipe(redactor) : upRes;
     body.on('data', (c: Buffer) => (rec.bytesOut += c.length));
     body.pipe(client);

@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url';
+import { proxyDial } from '../client.js';
+import type { GatewayReady, GatewayStart } from '../gateway-child.js';
+import { startChild } from '../ipc.js';
+import { childProbe } from '../probe.js';
+import { INJECTED_HEADER, UPSTREAM_HOST, type Subject } from '../subject.js';
+
+/** Starts nanoclaw's gateway in its own process, holding a secret for the upstream. */
+export async function startGatewaySubject(o: {
+  upstreamPort: number;
+  upstreamCaPem: string;
+  value: string;
+  cpuProfileDir: string | null;
+}): Promise<Subject> {
+  const script = fileURLToPath(new URL('../gateway-child.js', import.meta.url));
+  // --expose-gc: the idle-memory case collects garbage before each RSS reading.
+  const profile = o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : [];
+  const child = startChild(script, { execArgv: ['--expose-gc', ...profile] });
+  try {
+    const ready = await child.call<GatewayReady>('start', {
+      host: UPSTREAM_HOST,
+      upstreamPort: o.upstreamPort,
+      upstreamCaPem: o.upstreamCaPem,
+      headerName: INJECTED_HEADER,
+      value: o.value,
+    } satisfies GatewayStart);
+    return {
+      name: 'gateway',
+      dial: proxyDial({
+        proxyPort: ready.port,
+        targetPort: o.upstreamPort,
+        ca: ready.caPem,
+        proxyAuthorization: `Basic ${Buffer.from(`x:${ready.token}`).toString('base64')}`,
+      }),
+      headers: {},
+      probe: childProbe(child),
+      close: () => child.close(),
+    };
+  } catch (err) {
+    await child.close();
+    throw err;
+  }
+}

@@ -1,0 +1,59 @@
+/** The images nanoclaw builds. */
+export type ImageKind = 'vault' | 'agent';
+
+export const IMAGE_KINDS: readonly ImageKind[] = ['vault', 'agent'];
+
+/** One file or directory copied from the package into the build context (paths relative to each root). */
+export interface ContextCopy {
+  from: string;
+  to: string;
+  /** A package directory: its own nested node_modules is left out (nested packages are copies of their own). */
+  skipNestedModules?: boolean;
+}
+
+export interface BuildContextPlan {
+  kind: ImageKind;
+  copies: ContextCopy[];
+  /** Empty directories to create, with their mode (COPY keeps it, so the image needs no RUN for them). */
+  emptyDirs: { path: string; mode: number }[];
+}
+
+export interface PlanBuildContextInput {
+  kind: ImageKind;
+  /** `node_modules/…` paths of the production closure (productionPackages), only those present on disk. */
+  packages: readonly string[];
+}
+
+/**
+ * What goes into an image's build context, as data. The vault image gets the built app
+ * (`dist/src`, `package.json`, production node_modules) and an empty `rootfs/data` (0770) that
+ * becomes the volume's mount point; the agent image only its instructions file. Pure.
+ */
+export function planBuildContext(input: PlanBuildContextInput): BuildContextPlan {
+  if (input.kind === 'agent') {
+    return {
+      kind: 'agent',
+      copies: [
+        { from: 'templates/agent.Dockerfile', to: 'Dockerfile' },
+        { from: 'templates/agent/AGENTS.md', to: 'AGENTS.md' },
+      ],
+      emptyDirs: [],
+    };
+  }
+  return {
+    kind: 'vault',
+    copies: [
+      { from: 'templates/vault.Dockerfile', to: 'Dockerfile' },
+      { from: 'package.json', to: 'package.json' },
+      { from: 'dist/src', to: 'dist/src' },
+      ...[...input.packages].sort().map((p) => ({ from: p, to: p, skipNestedModules: true })),
+    ],
+    // 0770: the vault's user (uid 1000, or the host uid with group 1000 added) writes its database there.
+    emptyDirs: [{ path: 'rootfs/data', mode: 0o770 }],
+  };
+}
+
+/** The default tag of an image: `nanoclaw-vault:<version>` / `nanoclaw-agent:<version>`. */
+export function defaultImageRef(kind: ImageKind, version: string): string {
+  return `nanoclaw-${kind}:${version}`;
+}

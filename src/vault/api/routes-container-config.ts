@@ -1,0 +1,97 @@
+import { NanoclawError } from '../../common/errors.js';
+import { hostMatches } from '../inject/host-pattern.js';
+import { PLACEHOLDER } from '../inject/apply-injection.js';
+import type { Secret } from '../model.js';
+import type { VaultStore } from '../store/types.js';
+import { notFound } from './api-errors.js';
+import { sendJson } from './http-io.js';
+import type { Route } from './router.js';
+import { CA_CONTAINER_PATH, DEFAULT_CONTAINER_GATEWAY_URL, type ContainerConfig } from './schemas.js';
+
+/** Stub templates worth writing when an agent holds a secret for one of their hosts. */
+const STUB_HOSTS: Record<string, string[]> = {
+  gmail: ['gmail.googleapis.com'],
+  gcal: ['www.googleapis.com'],
+  github: ['api.github.com'],
+};
+const ANTHROPIC_HOST = 'api.anthropic.com';
+
+export interface ContainerConfigOptions {
+  store: VaultStore;
+  caPem: () => string | null;
+  /** How containers reach the gateway, e.g. http://gateway:10255 on the lockdown network. */
+  containerGatewayUrl?: string;
+}
+
+/** The proxy URL carrying the agent's token as Basic credentials (`x:<token>`), the form OneCLI uses. */
+export function proxyUrl(gatewayUrl: string, token: string): string {
+  const url = new URL(gatewayUrl);
+  url.username = 'x';
+  url.password = token;
+  return url.href.replace(/\/$/, '');
+}
+
+/** The Anthropic placeholder the agent's client needs to start: OAuth-shaped values want CLAUDE_CODE_OAUTH_TOKEN. */
+function anthropicPlaceholder(store: VaultStore, granted: Secret[]): Record<string, string> {
+  const matching = granted.filter((s) => hostMatches(s.hostPattern, ANTHROPIC_HOST));
+  const secret = matching.find((s) => s.type === 'anthropic') ?? matching[0];
+  if (!secret) return {};
+  const oauth = secret.type === 'anthropic' && (store.secrets.reveal(secret.id) ?? '').startsWith('sk-ant-oat');
+  return oauth ? { CLAUDE_CODE_OAUTH_TOKEN: PLACEHOLDER } : { ANTHROPIC_API_KEY: PLACEHOLDER };
+}
+
+/** Builds the container config of one agent, minting a fresh token (the previous one stops working). */
+export function buildContainerConfig(options: ContainerConfigOptions, identifier: string): ContainerConfig {
+  const { store } = options;
+  const agent = store.agents.getByIdentifier(identifier) ?? store.agents.get(identifier);
+  if (!agent) throw notFound('agent', identifier);
+  const caCertificate = options.caPem();
+  if (!caCertificate) {
+    throw new NanoclawError('no_ca', 'The vault has no CA yet', { details: { status: 503 }, hint: 'Restart the vault: ncl vault up' });
+  }
+  const minted = store.agents.regenerateToken(agent.id);
+  if (!minted) throw notFound('agent', identifier);
+  const gatewayUrl = options.containerGatewayUrl ?? DEFAULT_CONTAINER_GATEWAY_URL;
+  const proxy = proxyUrl(gatewayUrl, minted.token);
+  const granted = store.agents.grantedSecrets(agent.id);
+  const stubs = Object.entries(STUB_HOSTS)
+    .filter(([, hosts]) => granted.some((s) => hosts.some((h) => hostMatches(s.hostPattern, h))))
+    .map(([name]) => name);
+  return {
+    env: {
+      HTTPS_PROXY: proxy,
+      HTTP_PROXY: proxy,
+      https_proxy: proxy,
+      http_proxy: proxy,
+      NODE_EXTRA_CA_CERTS: CA_CONTAINER_PATH,
+      NODE_USE_ENV_PROXY: '1',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_HTTP_PROXY_AUTHMETHOD: 'basic',
+      ...anthropicPlaceholder(store, granted),
+    },
+    caCertificate,
+    caCertificateContainerPath: CA_CONTAINER_PATH,
+    stubs,
+    gatewayHost: new URL(gatewayUrl).host,
+  };
+}
+
+/** `GET /v1/container-config?agent=<identifier>`: what a container needs to run behind the gateway. */
+export function containerConfigRoutes(options: ContainerConfigOptions): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/container-config',
+      handler: ({ res, query }) => {
+        const identifier = query.get('agent')?.trim();
+        if (!identifier) {
+          throw new NanoclawError('validation_error', 'query.agent: give the agent identifier, e.g. ?agent=my-group', {
+            details: { field: 'agent' },
+          });
+        }
+        res.setHeader('cache-control', 'no-store');
+        sendJson(res, 200, buildContainerConfig(options, identifier));
+      },
+    },
+  ];
+}

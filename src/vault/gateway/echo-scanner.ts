@@ -1,0 +1,100 @@
+import { encodedForms, REDACTED } from '../../common/redact.js';
+
+const REDACTED_BYTES = Buffer.from(REDACTED);
+const EMPTY = Buffer.alloc(0);
+
+/** Every wire form of some values, as text (headers) and bytes (bodies), longest first. */
+export interface EchoForms {
+  text: string[];
+  bytes: Buffer[];
+}
+
+/** The forms (raw, base64, base64url, URL-encoded) of `values`; build once per value, not per request. */
+export function echoForms(values: readonly string[]): EchoForms {
+  const set = new Set<string>();
+  for (const v of values) for (const f of encodedForms(v)) set.add(f);
+  const text = [...set].sort((a, b) => b.length - a.length);
+  return { text, bytes: text.map((f) => Buffer.from(f)) };
+}
+
+/** Length of the longest proper prefix of some form that `buf` ends with (at or after `from`). */
+function partialSuffix(buf: Buffer, from: number, forms: readonly Buffer[]): number {
+  let keep = 0;
+  for (const f of forms) {
+    const first = f[0];
+    for (let j = Math.max(from, buf.length - f.length + 1); j < buf.length - keep; j++) {
+      if (buf[j] !== first) continue;
+      const k = buf.length - j;
+      if (buf.compare(f, 0, k, j, buf.length) === 0) {
+        keep = k;
+        break;
+      }
+    }
+  }
+  return keep;
+}
+
+/**
+ * Replaces every form of the injected values with `[REDACTED]` in a body fed chunk by chunk.
+ * Only bytes that could start a form split across chunks are held back, so an SSE event
+ * (which ends in a newline no form contains) still leaves at once. Pure: no streams.
+ */
+export class EchoScanner {
+  redacted = false;
+  private readonly forms: readonly Buffer[];
+  private tail: Buffer = EMPTY;
+
+  constructor(forms: EchoForms) {
+    this.forms = forms.bytes;
+  }
+
+  /** Scans the next chunk; `emit` receives the bytes that may leave now, in order. */
+  feed(chunk: Buffer, emit: (b: Buffer) => void): void {
+    const buf = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : chunk;
+    this.tail = EMPTY;
+    this.scan(buf, false, emit);
+  }
+
+  /** Releases what was held back at the end of the body. */
+  end(emit: (b: Buffer) => void): void {
+    if (this.tail.length > 0) this.scan(this.tail, true, emit);
+    this.tail = EMPTY;
+  }
+
+  private scan(buf: Buffer, final: boolean, emit: (b: Buffer) => void): void {
+    let pos = 0;
+    for (;;) {
+      let best = -1;
+      let bestLen = 0;
+      for (const f of this.forms) {
+        const i = buf.indexOf(f, pos);
+        if (i !== -1 && (best === -1 || i < best)) {
+          best = i;
+          bestLen = f.length;
+        }
+      }
+      if (best === -1) break;
+      // A shorter form at the very end may be the start of a longer one (base64 before its
+      // padding): wait for the next chunk rather than leave the padding behind.
+      if (!final && this.couldGrow(buf, best, bestLen)) {
+        if (best > pos) emit(buf.subarray(pos, best));
+        this.tail = Buffer.from(buf.subarray(best));
+        return;
+      }
+      if (best > pos) emit(buf.subarray(pos, best));
+      emit(REDACTED_BYTES);
+      this.redacted = true;
+      pos = best + bestLen;
+    }
+    const keep = final ? 0 : partialSuffix(buf, pos, this.forms);
+    if (buf.length - keep > pos) emit(pos === 0 && keep === 0 ? buf : buf.subarray(pos, buf.length - keep));
+    if (keep > 0) this.tail = Buffer.from(buf.subarray(buf.length - keep));
+  }
+
+  private couldGrow(buf: Buffer, at: number, len: number): boolean {
+    const rest = buf.length - at;
+    return this.forms.some(
+      (f) => f.length > len && f.length > rest && buf.compare(f, 0, rest, at, buf.length) === 0,
+    );
+  }
+}
