@@ -11,7 +11,8 @@ const metric = (id: string): Metric => {
 };
 
 function load(rps: number, latencies: number[], cpu: number | null) {
-  return { connections: 16, requests: 1000, errors: 0, seconds: 1, rps, latencyMs: summarize(latencies), cpuUsPerRequest: cpu, upstreamCpuUsPerRequest: null };
+  const latencyMs = summarize(latencies);
+  return { connections: 16, requests: 1000, errors: 0, seconds: 1, rps, latencyMs, cpuUsPerRequest: cpu, upstreamCpuUsPerRequest: null };
 }
 
 describe('judge', () => {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { NanoclawError } from '../src/common/errors.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { evaluate, misses } from './evaluate.js';
+import { evaluate, misses, type Evaluation } from './evaluate.js';
 import { startChild } from './ipc.js';
 import { childProbe } from './probe.js';
 import { METRICS } from './metrics.js';
@@ -21,6 +22,8 @@ import type { UpstreamOptions } from './upstream-server.js';
 /**
  * `npm run bench`: the gateway against direct connections to the same TLS upstream, in the same
  * run on the same machine, with squid and mitmproxy as comparison rows where installed.
+ * Knobs (settings.ts): BENCH_SECONDS, BENCH_ROUNDS, BENCH_ONLY=gateway,squid, BENCH_CASES=
+ * idle,keepalive,connect,sse,large, BENCH_LARGE_MIB, BENCH_IDLE_CONNECTIONS, BENCH_CPU_PROF_DIR.
  */
 
 type Start = (o: ComparisonStart & { cpuProfileDir: string | null }) => Promise<Subject | string>;
@@ -52,50 +55,103 @@ async function startSubjects(settings: BenchSettings, start: ComparisonStart, no
   return subjects;
 }
 
+/** Other work was running: more than half the cores' worth of runnable tasks over the last minute. */
+function busy(loadavg: number[], cpus: number): boolean {
+  return (loadavg[0] ?? 0) > cpus / 2;
+}
+
 async function main(): Promise<void> {
   const settings = readSettings(process.env);
   // A throwaway value for this run only: the upstream counts requests that arrive with it.
   const value = `bench-${randomBytes(16).toString('hex')}`;
   const names = [UPSTREAM_HOST, ...SUBJECTS.flatMap(([s]) => newHostNames(s, settings.connectSamples))];
-  const upstream = startChild(fileURLToPath(new URL('./upstream-child.js', import.meta.url)), { execArgv: ['--expose-gc'] });
+  const upstreamScript = fileURLToPath(new URL('./upstream-child.js', import.meta.url));
+  const upstream = startChild(upstreamScript, { execArgv: ['--expose-gc'] });
   const notes: string[] = [];
   const subjects: Subject[] = [];
   const loadBefore = os.loadavg();
   let results: SubjectResult[];
   try {
-    const ready = await upstream.call<UpstreamReady>('start', { names, headerName: INJECTED_HEADER, value } satisfies UpstreamOptions);
+    const options: UpstreamOptions = { names, headerName: INJECTED_HEADER, value };
+    const ready = await upstream.call<UpstreamReady>('start', options);
     const start: ComparisonStart = { upstreamPort: ready.port, upstreamCaPem: ready.caPem, value, names };
     subjects.push(...(await startSubjects(settings, start, notes)));
-    results = await runCases({ subjects, settings, upstreamPort: ready.port, upstream, upstreamProbe: childProbe(upstream), progress });
+    const upstreamProbe = childProbe(upstream);
+    results = await runCases({ subjects, settings, upstreamPort: ready.port, upstream, upstreamProbe, progress });
   } finally {
     for (const subject of subjects) await subject.close();
     await upstream.close();
   }
   for (const r of results) notes.push(...r.notes);
+  if (busy(loadBefore, os.cpus().length)) {
+    const load = loadBefore[0]?.toFixed(2);
+    notes.push(`the machine was busy (load average ${load}) when the bench started: figures are noisy; run again when it is quiet`);
+  }
   const evaluation = evaluate(results, METRICS);
-  const cpus = os.cpus();
-  const lines = [
-    `nanoclaw gateway benchmark — ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, node ${process.version}, ` +
-      `${settings.seconds}s per load case, median of ${settings.rounds} interleaved rounds, load average ${loadBefore[0]?.toFixed(2)} before`,
-    '',
-    formatTable(evaluation),
-    '',
-    ...results.map((r) => `${r.subject}: ${misses(evaluation, r.subject).length === 0 ? 'all targets met' : `missed ${misses(evaluation, r.subject).join(', ')}`}`),
-    ...notes.map((n) => `note: ${n}`),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
-  await mkdir(dir, { recursive: true });
-  const file = `${dir}${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  const machine = { cpus: cpus.length, model: cpus[0]?.model ?? null, node: process.version, kernel: os.release(), loadBefore, loadAfter: os.loadavg() };
-  const rows = evaluation.rows.map((row) => ({ id: row.metric.id, label: row.metric.label, unit: row.metric.unit, target: row.target, cells: row.cells }));
-  await writeFile(file, `${JSON.stringify({ at: new Date().toISOString(), machine, settings, results, evaluation: rows, notes }, null, 2)}\n`);
+  process.stdout.write(`${summary({ settings, results, evaluation, notes, loadBefore }).join('\n')}\n`);
+  const file = await writeJson({ settings, results, evaluation, notes, loadBefore });
   process.stdout.write(`wrote ${file}\n`);
   const gateway = results.find((r) => r.subject === 'gateway');
   if (gateway && (gateway.errors > 0 || gateway.injection.missing > 0)) process.exitCode = 1;
 }
 
+interface Outcome {
+  settings: BenchSettings;
+  results: SubjectResult[];
+  evaluation: Evaluation;
+  notes: string[];
+  loadBefore: number[];
+}
+
+/** The printed report: what ran where, the table, the misses per subject, the notes. */
+function summary(o: Outcome): string[] {
+  const cpus = os.cpus();
+  return [
+    `nanoclaw gateway benchmark — ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, node ${process.version}, ` +
+      `${o.settings.seconds}s per load case, median of ${o.settings.rounds} interleaved rounds, ` +
+      `load average ${o.loadBefore[0]?.toFixed(2)} before`,
+    '',
+    formatTable(o.evaluation),
+    '',
+    ...o.results.map((r) => {
+      const missed = misses(o.evaluation, r.subject);
+      return `${r.subject}: ${missed.length === 0 ? 'all targets met' : `missed ${missed.join(', ')}`}`;
+    }),
+    ...o.notes.map((n) => `note: ${n}`),
+  ];
+}
+
+/** bench/results/<timestamp>.json: settings, machine, raw results and the judged table. */
+async function writeJson(o: Outcome): Promise<string> {
+  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  await mkdir(dir, { recursive: true });
+  const at = new Date().toISOString();
+  const file = `${dir}${at.replace(/[:.]/g, '-')}.json`;
+  const cpus = os.cpus();
+  const machine = {
+    cpus: cpus.length,
+    model: cpus[0]?.model ?? null,
+    node: process.version,
+    kernel: os.release(),
+    loadBefore: o.loadBefore,
+    loadAfter: os.loadavg(),
+  };
+  const rows = o.evaluation.rows.map(({ metric, target, cells }) => {
+    return { id: metric.id, label: metric.label, unit: metric.unit, target, cells };
+  });
+  const { settings, results, notes } = o;
+  await writeFile(file, `${JSON.stringify({ at, machine, settings, results, evaluation: rows, notes }, null, 2)}\n`);
+  return file;
+}
+
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // A setting the user got wrong says how to fix it; anything else is a bug in the bench: full stack.
+  const text =
+    err instanceof NanoclawError
+      ? `${err.message}${err.hint ? `\nhint: ${err.hint}` : ''}`
+      : err instanceof Error
+        ? (err.stack ?? err.message)
+        : String(err);
+  process.stderr.write(`bench failed: ${text}\n`);
   process.exitCode = 1;
 });

@@ -16,6 +16,9 @@ describe('readSettings', () => {
   it('names the variable that is out of range or not a number', () => {
     expect(() => readSettings({ BENCH_SECONDS: 'fast' })).toThrow(/BENCH_SECONDS=fast/);
     expect(() => readSettings({ BENCH_SECONDS: '0' })).toThrow(/between 0.5 and 120/);
+    expect(() => readSettings({ BENCH_ROUNDS: '-1' })).toThrow(
+      expect.objectContaining({ code: 'invalid_bench_setting', hint: expect.stringContaining('BENCH_ROUNDS=3') }),
+    );
   });
 
   it('limits subjects with BENCH_ONLY but always keeps direct', () => {

@@ -1,3 +1,5 @@
+import { NanoclawError } from '../src/common/errors.js';
+
 /** How long and how hard the benchmark runs; every knob has a BENCH_* variable. */
 export interface BenchSettings {
   /** Measured seconds per keep-alive case. */
@@ -65,7 +67,9 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
     if (!raw) continue;
     const n = Number(raw);
     if (!Number.isFinite(n) || n < min || n > max) {
-      throw new Error(`${name}=${raw} is not a number between ${min} and ${max}`);
+      throw new NanoclawError('invalid_bench_setting', `${name}=${raw} is not a number between ${min} and ${max}`, {
+        hint: `Unset ${name} to use ${DEFAULT_SETTINGS[key] as number}, or run e.g. ${name}=${DEFAULT_SETTINGS[key] as number} npm run bench`,
+      });
     }
     (settings[key] as number) = key === 'seconds' ? n : Math.round(n);
   }

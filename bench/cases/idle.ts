@@ -6,8 +6,9 @@ const BATCH = 16;
 const KIB = 1024;
 
 /**
- * Proxy memory per idle connection (for direct: the upstream's, a plain Node TLS server's): opens N connections (CONNECT + TLS + one request each, so
- * every per-connection structure exists), leaves them idle, and divides the RSS growth by N.
+ * Proxy memory per idle connection (for direct: the upstream's, a plain Node TLS server's).
+ * Opens N connections (CONNECT + TLS + one request each, so every per-connection structure
+ * exists), leaves them idle, and divides the RSS growth by N.
  * Connections open in batches of 16 and the baseline is taken after a 16-wide warm-up, so the
  * proxy's shared upstream pool is already full and not counted as per-connection memory.
  */

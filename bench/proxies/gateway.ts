@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../../src/vault/gateway/node-flags.js';
 import { proxyDial } from '../client.js';
 import type { GatewayReady, GatewayStart } from '../gateway-child.js';
 import { startChild } from '../ipc.js';
@@ -13,9 +14,10 @@ export async function startGatewaySubject(o: {
   cpuProfileDir: string | null;
 }): Promise<Subject> {
   const script = fileURLToPath(new URL('../gateway-child.js', import.meta.url));
-  // --expose-gc: the idle-memory case collects garbage before each RSS reading.
+  // The flags the vault runs the gateway with, plus --expose-gc: the idle-memory case collects
+  // garbage before each RSS reading.
   const profile = o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : [];
-  const child = startChild(script, { execArgv: ['--expose-gc', ...profile] });
+  const child = startChild(script, { execArgv: [...GATEWAY_NODE_FLAGS, '--expose-gc', ...profile] });
   try {
     const ready = await child.call<GatewayReady>('start', {
       host: UPSTREAM_HOST,

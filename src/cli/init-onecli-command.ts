@@ -41,6 +41,7 @@ export function initOnecliCommand(ctx: CliContext): Command {
 
 async function initOnecli(ctx: CliContext, flags: Flags): Promise<void> {
   if (flags.overwrite && flags.skip) throw new UsageError('Use --overwrite or --skip, not both');
+  const checkpoint = crashHookFromEnv({ env: ctx.env, log: (line) => ctx.stderr.write(line + '\n') });
   const map = parseMapFlags(flags.map);
   const envFile = join(ctx.cwd, '.env');
   const env = await readMigrationEnv(envFile);
@@ -55,20 +56,20 @@ async function initOnecli(ctx: CliContext, flags: Flags): Promise<void> {
     resumable: await readJournal(journalFile),
   };
   let plan = buildPlan({ doc: env.doc, existing, options });
-  for (const m of plan.moves) ctx.logger.redactor.add(env.doc.get(m.key));
   if (flags.dryRun) {
     if (flags.json) return printJson(ctx, { dryRun: true, vault: existing ? client.url : null, ...plan.toJSON() });
     return printLine(ctx, `Plan for ${envFile} (dry run: nothing changes)\n${plan.describe()}`);
   }
   plan = await answerQuestions(ctx, plan, { env, existing, options });
+  // Belt and braces: nothing here prints a value, but an error message passing the redactor cannot either.
   for (const m of plan.moves) ctx.logger.redactor.add(env.doc.get(m.key));
   if (plan.moves.length === 0) {
     await clearJournal(journalFile);
     return report(ctx, flags, plan, null);
   }
-  if (!flags.json) printLine(ctx, plan.describe());
-  if (!flags.yes && !(await confirmMove(ctx, plan))) return printLine(ctx, 'Nothing changed.');
-  const checkpoint = crashHookFromEnv({ env: ctx.env, log: (line) => ctx.stderr.write(line + '\n') });
+  if (!flags.yes && !(await confirmMove(ctx, plan, Boolean(flags.json)))) {
+    return flags.json ? printJson(ctx, { moved: [], envRewritten: false, declined: true }) : printLine(ctx, 'Nothing changed.');
+  }
   const result = await applyPlan({ client, envFile, plan, env, journalFile, ...(checkpoint ? { checkpoint } : {}) });
   report(ctx, flags, plan, result);
 }
@@ -141,12 +142,14 @@ function askOverwrite(ctx: CliContext, q: Extract<PlanQuestion, { kind: 'conflic
   );
 }
 
-async function confirmMove(ctx: CliContext, plan: MigrationPlan): Promise<boolean> {
+async function confirmMove(ctx: CliContext, plan: MigrationPlan, json: boolean): Promise<boolean> {
   if (!ctx.prompter.interactive) {
     throw new UsageError('ncl init-onecli asks before it changes the vault and .env, and there is no terminal to ask', {
       hint: 'Check the plan with ncl init-onecli --dry-run, then run ncl init-onecli --yes',
     });
   }
+  // With --json, stdout carries only the result document.
+  (json ? ctx.stderr : ctx.stdout).write(plan.describe() + '\n');
   return ctx.prompter.confirm(`Move ${plan.moves.length} key(s) into the vault and remove them from .env?`, true);
 }
 

@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { agentsCommand } from './agents-command.js';
 import { auditCommand } from './audit-command.js';
+import { imagesCommand } from './images-command.js';
 import type { CliContext } from './context.js';
+import { launchCommand, logsCommand, psCommand, stopCommand } from './launch-command.js';
+import { lockdownCommand } from './lockdown-command.js';
 import { initOnecliCommand } from './init-onecli-command.js';
 import { secretsCommand } from './secrets-command.js';
 import { setupCommand } from './setup-command.js';
@@ -18,6 +21,8 @@ export function buildProgram(ctx: CliContext): Command {
       writeErr: (s) => ctx.stderr.write(s),
     });
   for (const sub of [setupCommand(ctx), vaultCommand(ctx), secretsCommand(ctx), agentsCommand(ctx), auditCommand(ctx), initOnecliCommand(ctx)]) program.addCommand(sub);
+  for (const sub of [launchCommand(ctx), psCommand(ctx), stopCommand(ctx), logsCommand(ctx), lockdownCommand(ctx)]) program.addCommand(sub);
+  program.addCommand(imagesCommand(ctx));
   applyToTree(program, (cmd) => {
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });

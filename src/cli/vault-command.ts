@@ -10,7 +10,7 @@ import { updateEnvFile } from '../config/env-file-io.js';
 import { rotateApiKey } from '../vault/api/api-key.js';
 import { exportBackup, restoreBackup, type BackupKey } from '../vault/store/backup.js';
 import { printJson, type CliContext } from './context.js';
-import { connectVault } from './vault-connection.js';
+import { addVaultContainerCommands } from './vault-container-commands.js';
 import { serveVault } from './vault-serve.js';
 import { openLocalStore, vaultDataDir } from './vault-store-access.js';
 
@@ -52,7 +52,7 @@ async function requireExistingVault(ctx: CliContext, dataDir?: string): Promise<
 
 const dataDirOption = ['--data-dir <dir>', 'vault data directory (default: NANOCLAW_VAULT_DIR or ~/.local/share/nanoclaw/vault)'] as const;
 
-/** `ncl vault serve|status|backup|restore|rotate-api-key`. */
+/** `ncl vault serve|up|down|status|backup|restore|rotate-api-key`. */
 export function vaultCommand(ctx: CliContext): Command {
   const cmd = new Command('vault').description('Run and look after the vault');
   cmd
@@ -63,15 +63,7 @@ export function vaultCommand(ctx: CliContext): Command {
     .option('--no-gateway', 'run the API only')
     .option(...dataDirOption)
     .action((o) => serveVault(ctx, o));
-  cmd
-    .command('status')
-    .description('Check that the vault answers, and count what it holds')
-    .action(async () => {
-      const client = await connectVault(ctx);
-      const health = await client.health();
-      const [secrets, agents] = await Promise.all([client.listSecrets(), client.listAgents()]);
-      printJson(ctx, { url: client.url, ...health, secrets: secrets.data.length, agents: agents.data.length });
-    });
+  addVaultContainerCommands(cmd, ctx);
   cmd
     .command('backup')
     .argument('<file>', 'where to write the encrypted backup')

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { NanoclawError } from '../common/errors.js';
 import { setEnvValue } from '../config/env-file.js';
@@ -30,6 +31,13 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
     });
   }
   const publicUrl = ctx.env.NANOCLAW_VAULT_PUBLIC_URL?.trim() || undefined;
+  const apiAllowFrom = ctx.env.NANOCLAW_API_ALLOW_FROM?.split(',').map((s) => s.trim()).filter(Boolean);
+  const badAddress = apiAllowFrom?.find((a) => isIP(a) === 0);
+  if (badAddress !== undefined) {
+    throw new NanoclawError('bad_settings', `NANOCLAW_API_ALLOW_FROM must list IP addresses separated by commas (not ${JSON.stringify(badAddress)})`, {
+      hint: 'Unset it, or let `ncl vault up` set it when it creates the vault container',
+    });
+  }
   const vault = await startVault({
     dataDir: await vaultDataDir(ctx, flags.dataDir),
     env: ctx.env,
@@ -41,6 +49,7 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
     allowPrivate,
     ...(apiKeySha256 ? { apiKeySha256 } : {}),
     ...(publicUrl ? { publicUrl } : {}),
+    ...(apiAllowFrom && apiAllowFrom.length > 0 ? { apiAllowFrom } : {}),
   });
   const envFile = join(ctx.cwd, '.env');
   if (vault.createdApiKey) {

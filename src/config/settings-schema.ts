@@ -18,6 +18,7 @@ export const SETTING_VARIABLES = {
   agentImage: 'NANOCLAW_AGENT_IMAGE',
   apiKeySha256: 'NANOCLAW_API_KEY_SHA256',
   vaultPublicUrl: 'NANOCLAW_VAULT_PUBLIC_URL',
+  apiAllowFrom: 'NANOCLAW_API_ALLOW_FROM',
   nativeCredentials: 'NANOCLAW_NATIVE_CREDENTIALS',
   vaultDir: 'NANOCLAW_VAULT_DIR',
   vaultKeyFile: 'NANOCLAW_VAULT_KEY_FILE',
@@ -126,6 +127,8 @@ export const SettingsSchema = z.object({
   apiKeySha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex characters (a SHA-256)').optional(),
   // The API's address as users reach it (connect_url links); the container listens on 0.0.0.0.
   vaultPublicUrl: httpUrl(),
+  // Set by `ncl vault up` inside the vault container: who besides loopback may connect to the API.
+  apiAllowFrom: list(/,/),
   nativeCredentials: bool(false),
   vaultDir: z.string().optional(),
   vaultKeyFile: z.string().optional(),

@@ -2,7 +2,7 @@ import { PassThrough, type Writable } from 'node:stream';
 import type { ContainerCreateOptions } from 'dockerode';
 import type Docker from 'dockerode';
 import { NanoclawError, errorMessage } from '../common/errors.js';
-import { LABEL_COMMAND, LABEL_LOCKDOWN, LABEL_NATIVE } from './agent-spec.js';
+import { LABEL_COMMAND, LABEL_LOCKDOWN, LABEL_NATIVE, LABEL_PROJECT } from './agent-spec.js';
 import { isManaged, LABEL, labelFilters } from './labels.js';
 import { GATE_SIGNAL, gatedSpec } from './start-gate.js';
 
@@ -22,6 +22,8 @@ export interface AgentSummary {
   native: boolean;
   /** The `ncl launch -- command…` override it was started with, if any. */
   command: string[] | null;
+  /** The project directory that launched it, when recorded. */
+  project: string | null;
   createdAt: string;
 }
 
@@ -43,6 +45,7 @@ function summary(c: Docker.ContainerInfo): AgentSummary {
     lockdown: labels[LABEL_LOCKDOWN] === '1',
     native: labels[LABEL_NATIVE] === '1',
     command,
+    project: labels[LABEL_PROJECT] ?? null,
     createdAt: new Date(c.Created * 1000).toISOString(),
   };
 }
@@ -74,7 +77,8 @@ export async function stopAgentContainer(docker: Docker, ref: AgentRef): Promise
 async function refuseForeignName(docker: Docker, name: string | undefined): Promise<void> {
   if (!name) return;
   const info = await docker.getContainer(name).inspect().catch(() => null);
-  if (info && !isManaged(info.Config.Labels)) {
+  // Role too: a container inherits its image's labels, and our images carry managed=1 (role image).
+  if (info && !(isManaged(info.Config.Labels) && info.Config.Labels[LABEL.role] === 'agent')) {
     throw new NanoclawError('name_taken', `A container named ${name} exists and was not created by nanoclaw; it is left alone`, {
       hint: `Rename or remove it yourself (docker rm -f ${name}), then launch again`,
     });

@@ -145,6 +145,11 @@ describe('buildAgentSpec', () => {
     expect(buildAgentSpec(input()).Image).toBe('nanoclaw-agent:0.1.0');
   });
 
+  it('records the project directory in a label when given', () => {
+    expect(buildAgentSpec(input({ projectDir: '/home/u/proj' })).Labels?.['nanoclaw.project']).toBe('/home/u/proj');
+    expect(buildAgentSpec(input()).Labels).not.toHaveProperty('nanoclaw.project');
+  });
+
   it('adds the test-run labels when NANOCLAW_TEST_RUN_ID is set, and names the container per install', () => {
     expect(buildAgentSpec(input({ env: { NANOCLAW_TEST_RUN_ID: 'r1' } })).Labels).toMatchObject({ 'nanoclaw.test': '1', 'nanoclaw.test.run': 'r1' });
     expect(buildAgentSpec(input()).name).toBe('nanoclaw-agent-main');

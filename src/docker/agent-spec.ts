@@ -22,6 +22,8 @@ export const NO_PROXY = 'localhost,127.0.0.1,::1';
 export const LABEL_LOCKDOWN = 'nanoclaw.lockdown';
 export const LABEL_NATIVE = 'nanoclaw.native';
 export const LABEL_COMMAND = 'nanoclaw.command';
+/** The project directory that launched it: lockdown restarts relaunch only their own project's agents. */
+export const LABEL_PROJECT = 'nanoclaw.project';
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy'];
 const PLACEHOLDER_VARIABLES = ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN'];
 const SOCKET_PATHS = ['/var/run', '/run', '/var/run/docker.sock', '/run/docker.sock'];
@@ -51,6 +53,8 @@ export interface AgentSpecInput {
   /** NANOCLAW_NATIVE_CREDENTIALS and the values read from .env; ignored entirely when not enabled. */
   native?: { enabled: boolean; values: Partial<Record<NativeVariable, string>> };
   install?: string;
+  /** The project directory (a label, so commands can tell their own agents from another project's). */
+  projectDir?: string;
   /** For the test-run labels (NANOCLAW_TEST_RUN_ID). */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -130,6 +134,7 @@ export function buildAgentSpec(input: AgentSpecInput): ContainerCreateOptions {
     ...resourceLabels({ role: 'agent', install: input.install, group: input.folder, env: input.env }),
     [LABEL_LOCKDOWN]: input.lockdown ? '1' : '0',
   };
+  if (input.projectDir) labels[LABEL_PROJECT] = input.projectDir;
   if (native) labels[LABEL_NATIVE] = '1';
   if (input.command?.length) labels[LABEL_COMMAND] = JSON.stringify(input.command);
   return {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { NanoclawError, errorMessage } from '../common/errors.js';
 import { type ImageKind } from './build-context.js';
-import { assembleBuildContext, findPackageRoot } from './build-context-dir.js';
+import { collectBuildContext, contextTarStream, findPackageRoot } from './build-context-files.js';
 import { interpretBuildEvent, missingBaseImage, splitJsonLines } from './build-output.js';
 
 export const DEFAULT_BASE_IMAGE = 'node:24-bookworm-slim';
@@ -81,7 +81,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
   const baseImage = options.baseImage ?? DEFAULT_BASE_IMAGE;
   const onLine = options.onLine ?? (() => undefined);
   const started = Date.now();
-  await using context = await assembleBuildContext({ kind, packageRoot: options.packageRoot ?? findPackageRoot() });
+  const context = await collectBuildContext({ kind, packageRoot: options.packageRoot ?? findPackageRoot() });
   const buildArgs = { ...options.buildArgs, BASE_IMAGE: baseImage };
   const contextHash = createHash('sha256').update(context.hash).update(JSON.stringify(Object.entries(buildArgs).sort())).digest('hex');
   if (options.reuseIfUnchanged) {
@@ -93,16 +93,13 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
   }
   let id: string | null;
   try {
-    const stream = await docker.buildImage(
-      { context: context.dir, src: context.entries },
-      {
-        t: tag,
-        buildargs: buildArgs,
-        labels: { ...options.labels, [CONTEXT_HASH_LABEL]: contextHash, [KIND_LABEL]: kind },
-        rm: true,
-        forcerm: true,
-      },
-    );
+    const stream = await docker.buildImage(contextTarStream(context.files), {
+      t: tag,
+      buildargs: buildArgs,
+      labels: { ...options.labels, [CONTEXT_HASH_LABEL]: contextHash, [KIND_LABEL]: kind },
+      rm: true,
+      forcerm: true,
+    });
     id = await runBuild(stream, onLine);
   } catch (err) {
     const message = errorMessage(err);

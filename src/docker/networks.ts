@@ -8,9 +8,17 @@ export interface EnsuredNetwork {
   name: string;
   /** True when this call created it. */
   created: boolean;
+  /** The host's addresses on the network (IPAM gateways); none on an inhibit_ipv4 network. */
+  gateways: string[];
 }
 
-type Inspected = InspectedNetwork & { Id: string; Labels?: Record<string, string> | null };
+type Inspected = InspectedNetwork & {
+  Id: string;
+  Labels?: Record<string, string> | null;
+  IPAM?: { Config?: { Gateway?: string }[] | null } | null;
+};
+
+const gatewaysOf = (n: Inspected) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Gateway ? [c.Gateway] : []));
 
 /** The network named exactly `name`, or null (the engine's lookup also matches id prefixes). */
 export async function findNetwork(docker: Docker, name: string): Promise<Inspected | null> {
@@ -36,16 +44,17 @@ function conflict(spec: NetworkSpec, differences: string[]): NanoclawError {
  * Idempotent, and safe when two processes ensure the same network at once.
  */
 export async function ensureNetwork(docker: Docker, spec: NetworkSpec): Promise<EnsuredNetwork> {
+  let created = false;
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await findNetwork(docker, spec.name);
     if (existing) {
       const differences = networkDifferences(spec, existing);
       if (differences.length > 0) throw conflict(spec, differences);
-      return { id: existing.Id, name: spec.name, created: false };
+      return { id: existing.Id, name: spec.name, created, gateways: gatewaysOf(existing) };
     }
     try {
-      const network = await docker.createNetwork(networkCreateOptions(spec));
-      return { id: network.id, name: spec.name, created: true };
+      await docker.createNetwork(networkCreateOptions(spec));
+      created = true; // the next turn of the loop inspects it (for its addresses) and returns
     } catch (err) {
       // 409: another process created it between our look and our create; look again.
       if ((err as { statusCode?: number }).statusCode !== 409) {

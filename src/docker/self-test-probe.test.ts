@@ -19,7 +19,7 @@ describe('selfTestPlan', () => {
   it('covers host addresses, bridge gateways, other containers, metadata, a public IP, DNS, the API port and the gateway', () => {
     expect(targets).toEqual(expect.arrayContaining([
       'tcp 192.168.1.5:22', 'tcp [fd00::5]:80', 'tcp 172.17.0.1:80', 'tcp 172.20.0.2:10254', 'tcp 169.254.169.254:80',
-      'tcp 1.1.1.1:443', 'tcp gateway:10254', 'dns example.com', 'gateway gateway:10255',
+      'tcp 1.1.1.1:443', 'http gateway:10254', 'dns example.com', 'gateway gateway:10255',
     ]));
   });
   it('deduplicates (a host address that is also a bridge gateway is tried once)', () => {
@@ -52,7 +52,10 @@ describe('PROBE_SCRIPT (run with this node against real sockets)', () => {
   let listener: Server;
   let proxy: Server;
   let closedPort: number;
+  let api: Server;
   beforeAll(async () => {
+    api = createServer((s) => s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'))).listen(0, '127.0.0.1');
+    await new Promise((r) => api.once('listening', r));
     listener = createServer((s) => s.end()).listen(0, '127.0.0.1');
     proxy = createServer((s) => s.once('data', () => s.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n'))).listen(0, '127.0.0.1');
     await Promise.all([listener, proxy].map((s) => new Promise((r) => s.once('listening', r))));
@@ -64,9 +67,10 @@ describe('PROBE_SCRIPT (run with this node against real sockets)', () => {
   afterAll(() => {
     listener.close();
     proxy.close();
+    api.close();
   });
 
-  it('reports connected and refused ports as open, unroutable ones as closed, and the 407 of the gateway', async () => {
+  it('reports connected and refused ports as open, unroutable ones as closed, HTTP answers, and the 407 of the gateway', async () => {
     const port = (s: Server) => (s.address() as { port: number }).port;
     const plan = [
       { kind: 'tcp', target: `127.0.0.1:${port(listener)}`, why: 'x' },
@@ -74,6 +78,9 @@ describe('PROBE_SCRIPT (run with this node against real sockets)', () => {
       { kind: 'tcp', target: '[100::1]:9', why: 'x' },
       { kind: 'dns', target: 'name.invalid', why: 'x' },
       { kind: 'gateway', target: `127.0.0.1:${port(proxy)}`, why: 'x' },
+      { kind: 'http', target: `127.0.0.1:${port(api)}`, why: 'x' },
+      { kind: 'http', target: `127.0.0.1:${port(listener)}`, why: 'x' },
+      { kind: 'http', target: `127.0.0.1:${closedPort}`, why: 'x' },
     ];
     const { stdout } = await run(process.execPath, ['-e', PROBE_SCRIPT, JSON.stringify(plan), '500']);
     const results = JSON.parse(stdout) as ProbeResult[];
@@ -83,6 +90,9 @@ describe('PROBE_SCRIPT (run with this node against real sockets)', () => {
       ['[100::1]', 'closed', expect.any(String)],
       ['name.invalid', 'closed', expect.any(String)],
       ['127.0.0.1', 'open', 'HTTP 407'],
+      ['127.0.0.1', 'open', 'HTTP 200'],
+      ['127.0.0.1', 'closed', 'closed without an answer'],
+      ['127.0.0.1', 'closed', 'ECONNREFUSED'],
     ]);
   });
 });

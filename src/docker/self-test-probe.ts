@@ -4,8 +4,9 @@
  */
 
 export interface ProbeTarget {
-  kind: 'tcp' | 'dns' | 'gateway';
-  /** `host:port` for tcp and gateway, a name for dns. */
+  /** tcp: any answer (even a refusal) proves a route; http: an HTTP answer; dns: a resolution; gateway: its 407. */
+  kind: 'tcp' | 'http' | 'dns' | 'gateway';
+  /** `host:port` for tcp, http and gateway, a name for dns. */
   target: string;
   /** Why this path matters, for the error message. */
   why: string;
@@ -14,9 +15,11 @@ export interface ProbeTarget {
 export interface ProbeResult {
   kind: ProbeTarget['kind'];
   target: string;
-  /** tcp/dns: open = reachable / resolved (an escape); gateway: open = answered 407 (wanted). */
+  /** tcp/http/dns: open = reachable / answered / resolved (an escape); gateway: open = answered 407 (wanted). */
   outcome: 'open' | 'closed';
   detail: string;
+  /** How long the attempt took. */
+  ms?: number;
 }
 
 export interface SelfTestPlanInput {
@@ -50,7 +53,8 @@ export function selfTestPlan(input: SelfTestPlanInput): ProbeTarget[] {
   add({ kind: 'tcp', target: '169.254.169.254:80', why: 'the cloud metadata service' });
   add({ kind: 'tcp', target: '1.1.1.1:443', why: 'a public IP' });
   add({ kind: 'tcp', target: '8.8.8.8:53', why: 'a public DNS server' });
-  add({ kind: 'tcp', target: hostPort(input.gateway.host, input.apiPort), why: 'the vault API' });
+  // The gateway's own address is on the agent's subnet, so a refusal there proves nothing: ask for an HTTP answer.
+  add({ kind: 'http', target: hostPort(input.gateway.host, input.apiPort), why: 'the vault API' });
   for (const name of EXTERNAL_NAMES) add({ kind: 'dns', target: name, why: 'an external DNS name' });
   add({ kind: 'gateway', target: hostPort(input.gateway.host, input.gateway.port), why: 'the gateway' });
   return [...out.values()];
@@ -64,7 +68,7 @@ export interface SelfTestVerdict {
   gatewayProblem: string | null;
 }
 
-/** The verdict: any open tcp/dns path is an escape; the gateway must have answered. */
+/** The verdict: any open tcp/http/dns path is an escape; the gateway must have answered. */
 export function judgeSelfTest(plan: readonly ProbeTarget[], results: readonly ProbeResult[]): SelfTestVerdict {
   const byKey = new Map(results.map((r) => [`${r.kind} ${r.target}`, r]));
   const escapes: string[] = [];
@@ -85,36 +89,33 @@ export function judgeSelfTest(plan: readonly ProbeTarget[], results: readonly Pr
  * TCP connection counts as open, since something on that address answered.
  */
 export const PROBE_SCRIPT = String.raw`
-const net = require('net'), dns = require('dns');
+const net = require('net'), dns = require('dns'), fs = require('fs');
 const plan = JSON.parse(process.argv[1]); const T = Number(process.argv[2]) || 1500;
 const split = (t) => { const i = t.lastIndexOf(':'); return [t.slice(0, i).replace(/^\[|\]$/g, ''), Number(t.slice(i + 1))]; };
-const timed = (p, r) => Promise.race([p, new Promise((ok) => setTimeout(() => ok(r), T + 500))]);
-function tcp(t) {
+function socket(t, request, onData) {
   const [host, port] = split(t.target);
   return new Promise((ok) => {
-    const s = net.connect({ host, port }); let done = false;
-    const end = (outcome, detail) => { if (done) return; done = true; s.destroy(); ok({ kind: t.kind, target: t.target, outcome, detail }); };
-    s.setTimeout(T, () => end('closed', 'timeout'));
-    s.on('connect', () => end('open', 'connected'));
-    s.on('error', (e) => end(e.code === 'ECONNREFUSED' ? 'open' : 'closed', e.code || String(e)));
+    const s = net.connect({ host, port }); let done = false; let buf = ''; const t0 = Date.now();
+    const end = (outcome, detail) => { if (done) return; done = true; s.destroy(); ok({ kind: t.kind, target: t.target, outcome, detail, ms: Date.now() - t0 }); };
+    s.setTimeout(t.kind === 'tcp' ? T : T * 2, () => end('closed', 'timeout'));
+    s.on('connect', () => (request ? s.write(request) : end('open', 'connected')));
+    s.on('data', (d) => { buf += d; const m = /^HTTP\/1\.[01] (\d{3})/.exec(buf); if (m) onData(m[1], end); });
+    s.on('error', (e) => end(t.kind === 'tcp' && e.code === 'ECONNREFUSED' ? 'open' : 'closed', e.code || String(e)));
+    s.on('close', () => end('closed', 'closed without an answer'));
   });
 }
-function lookup(t) {
-  return timed(new Promise((ok) => dns.lookup(t.target, { all: true }, (e, a) =>
-    ok({ kind: 'dns', target: t.target, outcome: e ? 'closed' : 'open', detail: e ? e.code : a.map((x) => x.address).join(',') }))),
-    { kind: 'dns', target: t.target, outcome: 'closed', detail: 'timeout' });
-}
-function gateway(t) {
-  const [host, port] = split(t.target);
-  return new Promise((ok) => {
-    const s = net.connect({ host, port }); let buf = ''; let done = false;
-    const end = (outcome, detail) => { if (done) return; done = true; s.destroy(); ok({ kind: 'gateway', target: t.target, outcome, detail }); };
-    s.setTimeout(T * 2, () => end('closed', 'timeout'));
-    s.on('connect', () => s.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'));
-    s.on('data', (d) => { buf += d; const m = /^HTTP\/1\.[01] (\d{3})/.exec(buf); if (m) end(m[1] === '407' ? 'open' : 'closed', 'HTTP ' + m[1]); });
-    s.on('error', (e) => end('closed', e.code || String(e)));
-  });
-}
-Promise.all(plan.map((t) => (t.kind === 'tcp' ? tcp(t) : t.kind === 'dns' ? lookup(t) : gateway(t))))
-  .then((r) => process.stdout.write(JSON.stringify(r) + '\n'));
+const probe = {
+  tcp: (t) => socket(t, null),
+  http: (t) => socket(t, 'GET /api/health HTTP/1.1\r\nHost: vault\r\nConnection: close\r\n\r\n', (code, end) => end('open', 'HTTP ' + code)),
+  gateway: (t) => socket(t, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', (code, end) => end(code === '407' ? 'open' : 'closed', 'HTTP ' + code)),
+  // c-ares, not getaddrinfo: a lookup that hangs would hold a libuv thread and delay exit.
+  dns: (t) => new Promise((ok) => {
+    const r = new dns.Resolver({ timeout: T, tries: 1 }); const t0 = Date.now();
+    r.resolve4(t.target, (e, a) => ok({ kind: 'dns', target: t.target, outcome: e ? 'closed' : 'open', detail: e ? e.code : a.join(','), ms: Date.now() - t0 }));
+  }),
+};
+Promise.all(plan.map((t) => probe[t.kind](t))).then((results) => {
+  fs.writeSync(1, JSON.stringify(results) + '\n');
+  process.exit(0);
+});
 `;

@@ -35,6 +35,8 @@ export interface SelfTestOptions {
   hostAddresses: readonly string[];
   gateway: { host: string; port: number };
   apiPort: number;
+  /** Ports to knock on at each host and bridge address (default DEFAULT_PROBE_PORTS). */
+  ports?: readonly number[];
   timeoutMs?: number;
 }
 
@@ -52,6 +54,7 @@ export async function runSelfTest(options: SelfTestOptions): Promise<SelfTestRep
     otherContainers: targets.otherContainers,
     gateway: options.gateway,
     apiPort: options.apiPort,
+    ...(options.ports ? { ports: options.ports } : {}),
   });
   const timeoutMs = options.timeoutMs ?? 1500;
   const run = await execInContainer(options.docker, options.containerId, {

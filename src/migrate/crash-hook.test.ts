@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { crashHookFromEnv } from './crash-hook.js';
 
@@ -8,11 +10,6 @@ function hook(env: Record<string, string>) {
   return { cp, log, killed: () => killed };
 }
 
-const turns = (n: number) => new Promise<void>((r) => {
-  let left = n;
-  const tick = () => (--left <= 0 ? r() : setImmediate(tick));
-  setImmediate(tick);
-});
 
 describe('crashHookFromEnv', () => {
   it('does nothing unless NANOCLAW_TEST_HOOKS=1', () => {
@@ -28,13 +25,16 @@ describe('crashHookFromEnv', () => {
     expect(h.log).toEqual(['test-hook: checkpoint 1 start', 'test-hook: checkpoint 2 saved A']);
   });
 
-  it('with N+T, kills T turns of the event loop after the Nth checkpoint', async () => {
+  it('with N+T, kills when the Tth file operation after the Nth checkpoint completes', async () => {
     const h = hook({ NANOCLAW_TEST_HOOKS: '1', NANOCLAW_TEST_CRASH_AT: '1+3' });
+    await stat(tmpdir());
     h.cp!('before-env-write');
+    await stat(tmpdir());
+    await stat(tmpdir());
     expect(h.killed()).toBe(0);
-    await turns(2);
-    expect(h.killed()).toBe(0);
-    await turns(2);
+    await stat(tmpdir());
+    expect(h.killed()).toBe(1);
+    await stat(tmpdir());
     expect(h.killed()).toBe(1);
   });
 });

@@ -1,3 +1,5 @@
+import { createHook } from 'node:async_hooks';
+
 /** Called by the migration at each step boundary, with the step's name. */
 export type Checkpoint = (step: string) => void;
 
@@ -9,25 +11,40 @@ export interface CrashHookOptions {
   kill?: () => void;
 }
 
+// Completions of file and socket operations: each is a point where a write or a request is half done.
+const IO_TYPES = new Set(['FSREQPROMISE', 'FSREQCALLBACK', 'TCPWRAP', 'TCPCONNECTWRAP', 'WRITEWRAP', 'SHUTDOWNWRAP']);
+
 /**
- * A test-only hook for the crash test, active only when NANOCLAW_TEST_HOOKS=1.
- * NANOCLAW_TEST_CRASH_AT=N kills the process at the Nth checkpoint; N+T lets it run on for T turns of
- * the event loop first, so the kill lands inside the I/O that follows (an HTTP call, the .env write).
+ * A test-only hook for the crash test, active only when NANOCLAW_TEST_HOOKS=1; create it before the work it watches.
+ * NANOCLAW_TEST_CRASH_AT=N kills the process at the Nth checkpoint. N+T kills it when the Tth file or
+ * socket operation after the Nth checkpoint completes, before its result is used: inside the atomic
+ * .env write (temp file created, written, synced, renamed…) or inside an HTTP call to the vault.
  */
 export function crashHookFromEnv(options: CrashHookOptions): Checkpoint | undefined {
   if (options.env.NANOCLAW_TEST_HOOKS !== '1') return undefined;
   const kill = options.kill ?? (() => process.kill(process.pid, 'SIGKILL'));
   const spec = /^(\d+)(?:\+(\d+))?$/.exec(options.env.NANOCLAW_TEST_CRASH_AT ?? '');
   const at = spec ? Number(spec[1]) : undefined;
-  const turns = spec?.[2] ? Number(spec[2]) : 0;
+  const after = spec?.[2] ? Number(spec[2]) : 0;
   let count = 0;
+  let counting = false;
+  let seen = 0;
+  // Recording starts now, not at checkpoint N: a keep-alive socket opened before it must still count.
+  const types = new Map<number, string>();
+  const hook = createHook({
+    init: (id, type) => void types.set(id, type),
+    before: (id) => {
+      if (!counting || !IO_TYPES.has(types.get(id) ?? '') || ++seen < after) return;
+      hook.disable();
+      kill();
+    },
+  });
+  if (after > 0) hook.enable();
   return (step) => {
     count++;
     options.log(`test-hook: checkpoint ${count} ${step}`);
     if (count !== at) return;
-    if (turns === 0) return kill();
-    let left = turns;
-    const tick = () => (--left <= 0 ? kill() : setImmediate(tick));
-    setImmediate(tick);
+    if (after === 0) return kill();
+    counting = true;
   };
 }

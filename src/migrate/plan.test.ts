@@ -207,6 +207,18 @@ describe('buildPlan: secrets already in the vault', () => {
     expect(plan('GROQ_API_KEY=g1\n', [], { resumable: { GROQ_API_KEY: 'GROQ_API_KEY' } }).moves[0]!.action).toBe('create');
   });
 
+  it('applies the same precedence against a winner already in the vault, so a re-run asks nothing', () => {
+    const moved = [secret('ANTHROPIC_API_KEY', 'api.anthropic.com', { type: 'anthropic' })];
+    for (const onConflict of ['ask', 'overwrite'] as const) {
+      const p = plan('CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-x\n', moved, { onConflict });
+      expect(p.questions).toEqual([]);
+      expect(p.stays[0]).toMatchObject({ reason: 'superseded', detail: expect.stringContaining('"ANTHROPIC_API_KEY"') });
+    }
+    // The other way round the key in .env wins by rank, so replacing the vault's value is a real question.
+    const p = plan('ANTHROPIC_API_KEY=sk-ant-api03-x\n', [secret('CLAUDE_CODE_OAUTH_TOKEN', 'api.anthropic.com', { type: 'anthropic' })]);
+    expect(p.questions).toEqual([expect.objectContaining({ kind: 'conflict', existingName: 'CLAUDE_CODE_OAUTH_TOKEN' })]);
+  });
+
   it('notes that clashes were not checked when the vault could not be asked', () => {
     const p = plan(env, null);
     expect(p.moves.map((m) => m.action)).toEqual(['create', 'create']);

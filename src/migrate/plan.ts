@@ -1,6 +1,7 @@
 import type { EnvDocument } from '../config/env-file.js';
 import type { Secret } from '../vault/model.js';
 import { looksSecret, protectedReason, unstorableReason, type StayReason } from './classify-key.js';
+import { findService } from './known-services.js';
 import { MigrationPlan, type PlannedMove, type PlannedStay, type PlanQuestion } from './migration-plan.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 
@@ -78,7 +79,7 @@ export function buildPlan(input: PlanInput): MigrationPlan {
     if (!winner) continue;
     const moved = decide(winner, existing, o);
     if ('question' in moved) questions.push(moved.question);
-    else if ('stay' in moved) stay(winner.key, 'conflict-skipped', moved.stay);
+    else if ('stay' in moved) stay(winner.key, moved.stay.reason, moved.stay.detail);
     else moves.push(moved.move);
     for (const other of rest) {
       if (other.value !== winner.value) {
@@ -98,7 +99,7 @@ export function buildPlan(input: PlanInput): MigrationPlan {
   return new MigrationPlan(moves.sort(byFileOrder), stays.sort(byFileOrder), questions.sort(byFileOrder), notes);
 }
 
-type Decision = { move: PlannedMove } | { stay: string } | { question: PlanQuestion };
+type Decision = { move: PlannedMove } | { stay: { reason: StayReason; detail: string } } | { question: PlanQuestion };
 
 /** create, resume, rotate, skip or ask, against what the vault already holds. */
 function decide(c: Candidate, existing: readonly Secret[] | null, o: PlanOptions): Decision {
@@ -124,9 +125,17 @@ function decide(c: Candidate, existing: readonly Secret[] | null, o: PlanOptions
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   const clash = byName ?? byHost;
   if (!clash) return { move: base };
+  // The same precedence as within .env, once the winner has moved: a re-run stays a no-op.
+  const theirs = clash === byName ? undefined : findService(clash.name);
+  if (c.source !== 'map' && theirs?.service.service === c.service && theirs.rank < c.rank) {
+    const detail =
+      `the vault's secret "${clash.name}" holds another ${c.service} credential and wins (the vault injects one per host); ` +
+      'delete this line once it is unused (or delete that secret, then run again to move this one)';
+    return { stay: { reason: 'superseded', detail } };
+  }
   const choice = o.decisions?.[c.key] ?? (o.onConflict === 'ask' || o.onConflict === undefined ? undefined : o.onConflict);
   if (choice === 'overwrite') return { move: { ...base, secretName: clash.name, action: 'rotate', existingId: clash.id } };
-  if (choice === 'skip') return { stay: `the vault already has secret "${clash.name}"; left in .env (--skip)` };
+  if (choice === 'skip') return { stay: { reason: 'conflict-skipped', detail: `the vault already has secret "${clash.name}"; left in .env (--overwrite replaces its value)` } };
   return {
     question: {
       kind: 'conflict',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
 import { startApiServer, type StartedApi } from './api/api-server.js';
 import { hasApiKey, rotateApiKey, setApiKeyHash } from './api/api-key.js';
+import { apiClientFilter } from './api/client-filter.js';
 import type { Route } from './api/router.js';
 import { createCa } from './ca/ca.js';
 import { LeafCache } from './ca/leaf-cache.js';
@@ -36,6 +37,11 @@ export interface VaultServerOptions {
    * When set it is authoritative: it replaces the stored hash and no key is created here.
    */
   apiKeySha256?: string;
+  /**
+   * Addresses besides loopback that may connect to the API (the vault container: the outbound
+   * network's gateway, through which the host's published port arrives); unset: anyone who reaches the listen address.
+   */
+  apiAllowFrom?: string[];
   /** The API's URL as users reach it, for connect_url links (a container listens on 0.0.0.0); default the API's own URL. */
   publicUrl?: string;
 }
@@ -75,6 +81,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       host: options.api.host,
       port: options.api.port,
       extraRoutes: options.extraRoutes?.(store) ?? [],
+      ...(options.apiAllowFrom ? { allowClient: apiClientFilter(options.apiAllowFrom) } : {}),
     });
     let gateway: StartedGateway | null = null;
     if (options.gateway) {

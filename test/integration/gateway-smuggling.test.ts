@@ -1,6 +1,7 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mitmSocket, proxyAuth, rawExchange, startHarness, type Harness } from './gateway-harness.js';
+import { connectTunnel, mitmSocket, proxyAuth, rawExchange, startHarness, waitForAudit, type Harness } from './gateway-harness.js';
 
 const VALUE = 'ghp_SMUGGLEtestValue0123456789abcdef';
 
@@ -91,6 +92,14 @@ describe('TLS name and Host must be the CONNECT host', () => {
     expect(res.text).toMatch(/^HTTP\/1\.1 421 /);
     expect(res.closed).toBe(true);
     expect(h.upstream.requests.length).toBe(before);
+  });
+
+  it('audits a failed TLS handshake (here: a client that only speaks TLS 1.1)', async () => {
+    const tunnel = await connectTunnel(h.gateway.port, target, token);
+    const secure = tls.connect({ socket: tunnel.socket, servername: 'api.github.test', ca: h.vaultCaPem, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' });
+    await new Promise((resolve) => secure.once('error', resolve));
+    const row = await waitForAudit(h, (r) => r.reason === 'tls_handshake_failed');
+    expect(row).toMatchObject({ method: 'CONNECT', host: 'api.github.test', decision: 'error', agentIdentifier: 'smuggler' });
   });
 
   it('audits the refusals with their reasons', () => {

@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCertificates, type TestCertificates } from '../support/tls-certs.js';
 import type { UpstreamHandler } from '../support/tls-upstream.js';
-import { mitmSocket, rawExchange, startHarness, type Harness } from './gateway-harness.js';
+import { Duplex } from 'node:stream';
+import net from 'node:net';
+import tls from 'node:tls';
+import { mitmSocket, proxyAuth, rawExchange, startHarness, type Harness } from './gateway-harness.js';
 
 const VALUE = 'ghp_STREAMtestValue0123456789abcdef';
 
@@ -119,5 +122,44 @@ describe('streaming', () => {
     const seen = h.upstream.requests.slice(before);
     expect(seen.map((r) => r.url)).toEqual(['/k1', '/k2']);
     expect(seen[0]?.connection).toBe(seen[1]?.connection);
+  });
+
+  it('accepts a TLS ClientHello sent right behind the CONNECT, before the 200', async () => {
+    const target = `api.github.test:${h.upstream.port}`;
+    const raw = net.connect(h.gateway.port, '127.0.0.1');
+    await new Promise((r) => raw.once('connect', r));
+    // The client side of the tunnel: strips our 200 and hands the rest to TLS.
+    let answered = '';
+    const shim = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        raw.write(chunk, cb);
+      },
+    });
+    raw.on('data', (d: Buffer) => {
+      if (answered.endsWith('\r\n\r\n')) return void shim.push(d);
+      const text = answered + d.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return void (answered = text);
+      answered = text.slice(0, end + 4);
+      const rest = Buffer.from(text.slice(end + 4), 'latin1');
+      if (rest.length > 0) shim.push(rest);
+    });
+    raw.once('end', () => shim.push(null));
+    raw.once('close', () => shim.destroy());
+    raw.cork(); // CONNECT and ClientHello leave in one segment
+    raw.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\nProxy-Authorization: ${proxyAuth(token)}\r\n\r\n`);
+    const secure = tls.connect({ socket: shim, servername: 'api.github.test', ca: h.vaultCaPem });
+    process.nextTick(() => raw.uncork());
+    await new Promise((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    const res = await rawExchange(secure, `GET /early HTTP/1.1\r\nHost: ${target}\r\nConnection: close\r\n\r\n`);
+    expect(answered).toMatch(/^HTTP\/1\.1 200 /);
+    expect(res.text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(res.closed).toBe(true);
+    expect(h.upstream.requests.at(-1)?.url).toBe('/early');
+    raw.destroy();
   });
 });

@@ -22,6 +22,8 @@ export interface ApiServerOptions {
   containerGatewayUrl?: string;
   /** Extra routes from later features (approvals, dashboard). */
   extraRoutes?: Route[];
+  /** When set, connections from clients it refuses are closed before a byte is read (see client-filter.ts). */
+  allowClient?: (remoteAddress: string | undefined) => boolean;
 }
 
 export interface StartedApi extends AsyncDisposable {
@@ -95,6 +97,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<Started
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
+  const { allowClient } = options;
+  if (allowClient) {
+    server.on('connection', (socket) => {
+      if (!allowClient(socket.remoteAddress)) socket.destroy();
+    });
+  }
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -16,7 +16,6 @@ import {
   type GatewayError,
 } from './gateway-errors.js';
 import { track, type GatewayContext } from './gateway-context.js';
-import { GrantCache } from './grant-cache.js';
 import type { MitmTerminator } from './mitm.js';
 import { tokenFromProxyAuthorization } from './proxy-auth.js';
 import { openTunnel } from './tunnel.js';
@@ -69,7 +68,6 @@ export async function handleConnect(
   rec.agent = agent;
   if (!target) return refuse(badRequest(`CONNECT target ${rec.host} is not host:port`), 'bad_target');
   const { host, port } = target;
-  const grants = new GrantCache({ store: ctx.store, agent, host });
   if (!isAllowedByAllowlist({ agent, secrets: ctx.store.agents.grantedSecrets(agent.id), host })) {
     return refuse(
       blockedByPolicy(`${host} is not on the allowlist of agent ${agent.identifier}`),
@@ -77,7 +75,9 @@ export async function handleConnect(
       'blocked',
     );
   }
-  const intercept = hostHasAnySecret(ctx.store.secrets.list(), host) || isKnownCredentialedHost(host);
+  // Port 80 carries plaintext HTTP (undici tunnels http:// URLs too): nothing to terminate,
+  // and a value is never injected into plaintext anyway.
+  const intercept = port !== 80 && (hostHasAnySecret(ctx.store.secrets.list(), host) || isKnownCredentialedHost(host));
   if (!intercept) {
     // Nothing is ever decrypted for a tunnel, so its policy is decided once, here.
     const verdict = ctx.policy.check({ agent, host, method: 'CONNECT', path: '/', secretId: null });
@@ -91,8 +91,10 @@ export async function handleConnect(
   }
   const dest = { agent, host, port, address: checked.address, family: checked.family };
   if (!intercept) return openTunnel(ctx, client, head, { ...dest, startedAt: rec.startedAt });
+  // Dial the upstream while the agent's TLS handshake with us runs, not after it.
+  ctx.pool.warmUp({ address: checked.address, family: checked.family, port, hostname: host });
   try {
-    mitm.accept(client, head, { ...dest, grants, sniMismatch: null, acceptedHost: null });
+    mitm.accept(client, head, { ...dest, sniMismatch: null, acceptedHost: null });
   } catch (err) {
     refuse(badGateway(`cannot intercept ${host}: ${errorMessage(err)}`), 'leaf_failed', 'error');
   }

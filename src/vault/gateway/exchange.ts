@@ -57,10 +57,17 @@ export function runExchange(ctx: GatewayContext, x: Exchange): void {
   let echoed = false;
   let failure: string | null = null;
 
-  req.pipe(upReq);
-  req.on('data', (chunk: Buffer) => {
-    rec.bytesIn += chunk.length;
-  });
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
+    req.pipe(upReq);
+    req.on('data', (chunk: Buffer) => {
+      rec.bytesIn += chunk.length;
+    });
+  } else {
+    // No body: send the request at once rather than a tick later when pipe() sees the end.
+    req.resume();
+    upReq.end();
+  }
 
   upReq.on('error', (err) => {
     failure ??= 'upstream_error';

@@ -61,14 +61,14 @@ export function refuse(
 
 /** The request headers and path to send upstream, with the secret (if any) applied. */
 export function prepareUpstream(
-  conn: MitmConnection,
+  ctx: GatewayContext,
   req: IncomingMessage,
   secret: Secret | null,
   options: { upgrade?: boolean } = {},
 ): { headers: HeaderMap; path: string; injected: EchoForms | null } {
   const headers = upstreamRequestHeaders(req.headers, options);
   const path = req.url ?? '/';
-  const revealed = secret ? conn.grants.reveal(secret) : null;
+  const revealed = secret ? ctx.grants.reveal(secret) : null;
   if (!secret || !revealed) return { headers, path, injected: null };
   const applied = applyInjection({ secret, value: revealed.value, headers, path });
   return { headers: applied.headers, path: applied.path, injected: revealed.forms };
@@ -104,7 +104,7 @@ export function forwardMitmRequest(
     req.resume();
     return;
   }
-  const secret = selectSecret(conn.grants.forHost(), { host: conn.host, path: rec.path });
+  const secret = selectSecret(ctx.grants.forHost(conn.agent.id, conn.host), { host: conn.host, path: rec.path });
   const verdict = ctx.policy.check({
     agent: conn.agent,
     host: conn.host,
@@ -120,7 +120,7 @@ export function forwardMitmRequest(
   }
   let prepared: ReturnType<typeof prepareUpstream>;
   try {
-    prepared = prepareUpstream(conn, req, secret);
+    prepared = prepareUpstream(ctx, req, secret);
   } catch (err) {
     refuse(ctx, res, rec, { error: badGateway(errorMessage(err)), reason: 'injection_failed', decision: 'error' });
     req.resume();

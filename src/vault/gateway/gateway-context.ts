@@ -20,6 +20,7 @@ export interface GatewayContext {
   pool: UpstreamPool;
   policy: PolicyGate;
   usage: UsageMarker;
+  grants: GrantCache;
   connectUrlBase: string;
   /** Client and upstream sockets still open, destroyed by `close()`. */
   sockets: Set<Duplex>;
@@ -34,7 +35,6 @@ export interface MitmConnection {
   /** The address the egress guard checked for `host`. */
   address: string;
   family: 4 | 6;
-  grants: GrantCache;
   /** The SNI name when it differed from `host`: every request is then refused. */
   sniMismatch: string | null;
   /** The last Host header value found to name `host:port`, so keep-alive requests skip parsing it. */

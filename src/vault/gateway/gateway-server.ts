@@ -10,6 +10,7 @@ import { AuditRecorder } from './audit-recorder.js';
 import { clientErrorHandler } from './client-error.js';
 import { handleConnect } from './connect-handler.js';
 import { EgressGuard, type Resolve } from './egress-guard.js';
+import { GrantCache } from './grant-cache.js';
 import type { GatewayContext } from './gateway-context.js';
 import { MitmTerminator } from './mitm.js';
 import { forwardPlainHttp } from './plain-http.js';
@@ -66,6 +67,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     pool: new UpstreamPool({ extraCaPem: options.extraCaPem ?? [] }),
     policy: new PolicyGate(options.policyRules ? { rules: options.policyRules } : {}),
     usage: new UsageMarker({ store, logger }),
+    grants: new GrantCache({ store }),
     connectUrlBase: options.connectUrlBase ?? 'http://127.0.0.1:10254',
     sockets: new Set(),
   };
@@ -116,10 +118,13 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
       mitm.server.closeAllConnections();
       for (const socket of ctx.sockets) socket.destroy();
       ctx.pool.destroy();
-    }).then(() => {
-      ctx.audit.flush();
-      logger.info('Stopped gateway');
-    });
+    })
+      // Destroyed exchanges queue their rows on 'close', a tick after destroy().
+      .then(() => new Promise((r) => setImmediate(r)))
+      .then(() => {
+        ctx.audit.flush();
+        logger.info('Stopped gateway');
+      });
     return closing;
   };
   return {

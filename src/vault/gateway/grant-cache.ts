@@ -1,7 +1,11 @@
-import type { Agent, Secret } from '../model.js';
 import { hostMatches } from '../inject/host-pattern.js';
+import type { Secret } from '../model.js';
 import type { VaultStore } from '../store/types.js';
 import { echoForms, type EchoForms } from './echo-scanner.js';
+
+/** How long what was read from the store (grants, decrypted values) is reused. */
+export const GRANT_TTL_MS = 1_000;
+const MAX_ENTRIES = 4_096;
 
 /** A decrypted value with the wire forms its echoes are redacted in. */
 export interface Revealed {
@@ -9,56 +13,54 @@ export interface Revealed {
   forms: EchoForms;
 }
 
-/** How long one connection reuses what it read from the store (grants, decrypted values). */
-export const GRANT_TTL_MS = 1_000;
+interface Timed<T> {
+  at: number;
+  item: T;
+}
 
 /**
- * The secrets one agent may use on one host, read from the store at most once per TTL.
- * Lives as long as one client connection, so a revoked grant stops applying within a second
- * without a store query and an AES-GCM decryption on every keep-alive request.
+ * The secrets each agent may use on each host, and their decrypted values, read from the
+ * store at most once per TTL for the whole gateway: a revoked grant or rotated value applies
+ * within a second, without a store query and an AES-GCM decryption on every request, and
+ * without every idle connection keeping its own copies.
  */
 export class GrantCache {
   private readonly store: VaultStore;
-  private readonly agent: Agent;
-  private readonly host: string;
   private readonly ttlMs: number;
-  private loadedAt = -Infinity;
-  private secrets: Secret[] = [];
-  private values = new Map<string, Revealed | null>();
+  private readonly grants = new Map<string, Timed<Secret[]>>();
+  private readonly values = new Map<string, Timed<Revealed | null>>();
 
-  constructor(options: { store: VaultStore; agent: Agent; host: string; ttlMs?: number }) {
+  constructor(options: { store: VaultStore; ttlMs?: number }) {
     this.store = options.store;
-    this.agent = options.agent;
-    this.host = options.host;
     this.ttlMs = options.ttlMs ?? GRANT_TTL_MS;
   }
 
-  /** The agent's secrets whose host pattern matches this connection's host. */
-  forHost(): Secret[] {
-    this.refresh();
-    return this.secrets;
+  /** The agent's secrets whose host pattern matches `host`. */
+  forHost(agentId: string, host: string): Secret[] {
+    const key = `${agentId}\0${host}`;
+    const now = performance.now();
+    const hit = this.grants.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.item;
+    const item = this.store.agents.grantedSecrets(agentId).filter((s) => hostMatches(s.hostPattern, host));
+    this.put(this.grants, key, { at: now, item });
+    return item;
   }
 
   /** The decrypted value of a secret from `forHost()`; null when it vanished meanwhile. */
   reveal(secret: Secret): Revealed | null {
-    this.refresh();
     const key = `${secret.id}\0${secret.updatedAt}`;
-    let revealed = this.values.get(key);
-    if (revealed === undefined) {
-      const value = this.store.secrets.reveal(secret.id);
-      revealed = value === null ? null : { value, forms: echoForms([value]) };
-      this.values.set(key, revealed);
-    }
-    return revealed;
+    const now = performance.now();
+    const hit = this.values.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.item;
+    const value = this.store.secrets.reveal(secret.id);
+    // The same value keeps its forms (Buffers) across refreshes instead of allocating anew.
+    const item = value === null ? null : hit?.item?.value === value ? hit.item : { value, forms: echoForms([value]) };
+    this.put(this.values, key, { at: now, item });
+    return item;
   }
 
-  private refresh(): void {
-    const now = performance.now();
-    if (now - this.loadedAt < this.ttlMs) return;
-    this.loadedAt = now;
-    this.secrets = this.store.agents
-      .grantedSecrets(this.agent.id)
-      .filter((s) => hostMatches(s.hostPattern, this.host));
-    this.values = new Map();
+  private put<T>(map: Map<string, Timed<T>>, key: string, entry: Timed<T>): void {
+    if (map.size >= MAX_ENTRIES && !map.has(key)) map.clear();
+    map.set(key, entry);
   }
 }

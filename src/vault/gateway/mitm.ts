@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { normalizeHost } from '../inject/host-pattern.js';
 import { forwardMitmRequest } from './forward.js';
+import { withHead } from './head-stream.js';
 import { track, type GatewayContext, type MitmConnection } from './gateway-context.js';
 import { clientErrorHandler } from './client-error.js';
 import { forwardUpgrade } from './websocket.js';
@@ -60,8 +61,7 @@ export class MitmTerminator {
   accept(client: Duplex, head: Buffer, conn: MitmConnection): void {
     const secureContext = this.ctx.leafCache.secureContextFor(conn.host);
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length > 0) client.unshift(head);
-    const socket = new tls.TLSSocket(client as never, {
+    const socket = new tls.TLSSocket(head.length > 0 ? withHead(client, head) : client, {
       isServer: true,
       secureContext,
       ALPNProtocols: ['http/1.1'],
@@ -71,17 +71,41 @@ export class MitmTerminator {
       },
     });
     track(this.ctx, socket);
-    const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
+    const startedAt = performance.now();
+    let secure = false;
+    const timer = setTimeout(() => socket.destroy(new Error('no TLS handshake within 15s')), HANDSHAKE_TIMEOUT_MS);
     socket.once('secure', () => {
+      secure = true;
       clearTimeout(timer);
       this.connections.set(socket, conn);
       this.server.emit('connection', socket);
     });
+    let failure: string | null = null;
     socket.on('error', (err) => {
-      clearTimeout(timer);
-      this.ctx.logger.debug('Agent TLS connection failed', { host: conn.host, error: err.message });
+      failure ??= err.message;
       socket.destroy();
     });
-    socket.once('close', () => clearTimeout(timer));
+    socket.once('close', () => {
+      clearTimeout(timer);
+      if (!secure) this.handshakeFailed(conn, startedAt, failure ?? 'closed by the agent');
+    });
+  }
+
+  /** Usually the agent does not trust the vault CA: worth a row, since no request will follow. */
+  private handshakeFailed(conn: MitmConnection, startedAt: number, why: string): void {
+    this.ctx.logger.debug('Agent TLS handshake failed', { host: conn.host, error: why });
+    this.ctx.audit.record({
+      agent: conn.agent,
+      method: 'CONNECT',
+      host: conn.host,
+      path: '',
+      secretName: null,
+      decision: 'error',
+      status: null,
+      bytesIn: 0,
+      bytesOut: 0,
+      startedAt,
+      reason: 'tls_handshake_failed',
+    });
   }
 }

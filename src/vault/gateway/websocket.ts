@@ -69,7 +69,7 @@ export function forwardUpgrade(
     fail(refused.error, refused.reason, 'denied');
     return;
   }
-  const secret = selectSecret(conn.grants.forHost(), { host: conn.host, path: rec.path });
+  const secret = selectSecret(ctx.grants.forHost(conn.agent.id, conn.host), { host: conn.host, path: rec.path });
   const verdict = ctx.policy.check({
     agent: conn.agent,
     host: conn.host,
@@ -83,7 +83,7 @@ export function forwardUpgrade(
   }
   let prepared: ReturnType<typeof prepareUpstream>;
   try {
-    prepared = prepareUpstream(conn, req, secret, { upgrade: true });
+    prepared = prepareUpstream(ctx, req, secret, { upgrade: true });
   } catch (err) {
     fail(badGateway(errorMessage(err)), 'injection_failed', 'error');
     return;

@@ -1,0 +1,73 @@
+import { readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Docker from 'dockerode';
+import { NanoclawError } from '../../src/common/errors.js';
+import type { ImageKind } from '../../src/docker/build-context.js';
+import { buildImage } from '../../src/docker/images.js';
+import { resourceLabels } from '../../src/docker/labels.js';
+import { ensureBaseImage } from './base-image.js';
+import { requireDocker } from './docker-engine.js';
+import { withFileLock } from './file-lock.js';
+import { testRunId } from './test-labels.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ProductImages {
+  vault: string;
+  agent: string;
+  base: string;
+}
+
+/** Source files newer than their compiled twin in dist/: the images would run stale code. */
+function staleSources(): string[] {
+  const stale: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+        const built = join(ROOT, 'dist', relative(ROOT, path).replace(/\.ts$/, '.js'));
+        const builtTime = (() => {
+          try {
+            return statSync(built).mtimeMs;
+          } catch {
+            return 0;
+          }
+        })();
+        if (statSync(path).mtimeMs > builtTime) stale.push(relative(ROOT, path));
+      }
+    }
+  };
+  walk(join(ROOT, 'src'));
+  return stale;
+}
+
+/**
+ * The vault and agent images of this checkout, built on the local test base image and tagged
+ * `nanoclaw-test-<kind>:<run id>` with this run's labels (removed by the run's cleanup).
+ * Built once per run, whichever test file asks first; later calls reuse them while the
+ * build context (dist/, package.json, node_modules, templates) is unchanged.
+ */
+export async function ensureProductImages(options: { docker?: Docker; onLine?: (line: string) => void } = {}): Promise<ProductImages> {
+  const stale = staleSources();
+  if (stale.length > 0) {
+    throw new NanoclawError('dist_stale', `dist/ is older than ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''}`, {
+      hint: 'Build first: npm run build (npm test does it for you)',
+    });
+  }
+  const docker = options.docker ?? (await requireDocker());
+  const base = await ensureBaseImage({ docker });
+  const runId = testRunId();
+  const labels = resourceLabels({ role: 'image', env: { NANOCLAW_TEST_RUN_ID: runId } });
+  const tags = {} as Record<ImageKind, string>;
+  await withFileLock(join(tmpdir(), `nanoclaw-test-images-${runId}.lock`), async () => {
+    for (const kind of ['vault', 'agent'] as const) {
+      const tag = `nanoclaw-test-${kind}:${runId}`;
+      await buildImage({ docker, kind, tag, baseImage: base, labels, packageRoot: ROOT, reuseIfUnchanged: true, ...(options.onLine ? { onLine: options.onLine } : {}) });
+      tags[kind] = tag;
+    }
+  });
+  return { vault: tags.vault, agent: tags.agent, base };
+}
