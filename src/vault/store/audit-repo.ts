@@ -1,7 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { NanoclawError } from '../../common/errors.js';
 import type { AuditEntry, AuditQuery, NewAuditEntry } from '../model.js';
-import { statementCache } from './db.js';
+import { inTransaction, statementCache } from './db.js';
 import { num, numOrNull, nowIso, text, textOrNull, type Row } from './rows.js';
 import type { AuditPage, AuditStore } from './types.js';
 
@@ -57,7 +57,13 @@ function isoOrThrow(since: string, field = 'since'): string {
 /** The gateway's request log, newest first. */
 export function createAuditRepo({ db }: { db: DatabaseSync }): AuditStore {
   const sql = statementCache(db);
-  return {
+  const repo: AuditStore = {
+    appendMany(entries: NewAuditEntry[]): void {
+      // One commit for the batch: a commit per row costs an fsync each under WAL.
+      inTransaction(db, () => {
+        for (const entry of entries) repo.append(entry);
+      });
+    },
     append(entry: NewAuditEntry): AuditEntry {
       const time = entry.time ? isoOrThrow(entry.time, 'time') : nowIso();
       const host = entry.host.toLowerCase();
@@ -108,4 +114,5 @@ export function createAuditRepo({ db }: { db: DatabaseSync }): AuditStore {
       return { data, total, limit, offset };
     },
   };
+  return repo;
 }

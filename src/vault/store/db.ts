@@ -22,6 +22,8 @@ export function openDatabase(path: string): DatabaseSync {
     try {
       db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       db.exec('PRAGMA journal_mode = WAL');
+      // Under WAL, NORMAL keeps the database consistent on a crash; only the last commits may be lost.
+      db.exec('PRAGMA synchronous = NORMAL');
       db.exec('PRAGMA foreign_keys = ON');
       // Freed pages are zeroed, so a deleted record's ciphertext and name do not linger in the file.
       db.exec('PRAGMA secure_delete = ON');

@@ -97,6 +97,8 @@ export interface AgentStore {
 
 export interface AuditStore {
   append(entry: NewAuditEntry): AuditEntry;
+  /** Appends a batch in one transaction (the gateway's audit writer). */
+  appendMany(entries: NewAuditEntry[]): void;
   list(query: AuditQuery): AuditPage;
 }
 
