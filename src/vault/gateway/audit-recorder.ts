@@ -40,6 +40,22 @@ export interface RequestRecord {
   reason: string | null;
 }
 
+/** A fresh record for a request that has just arrived; handlers fill in the outcome. */
+export function startRecord(
+  fields: Pick<RequestRecord, 'agent' | 'method' | 'host' | 'path'> & { decision?: RequestRecord['decision'] },
+): RequestRecord {
+  return {
+    secretName: null,
+    decision: 'passthrough',
+    status: null,
+    bytesIn: 0,
+    bytesOut: 0,
+    startedAt: performance.now(),
+    reason: null,
+    ...fields,
+  };
+}
+
 /** How long rows wait to be written together; a batch is one store transaction when the store can. */
 export const AUDIT_FLUSH_MS = 25;
 const MAX_BATCH = 512;

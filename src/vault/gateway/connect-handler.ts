@@ -6,7 +6,7 @@ import { parseHostPort } from '../inject/host-pattern.js';
 import { isKnownCredentialedHost } from '../inject/known-hosts.js';
 import { hostHasAnySecret } from '../inject/select-secret.js';
 import type { Agent } from '../model.js';
-import type { RequestRecord } from './audit-recorder.js';
+import { startRecord, type RequestRecord } from './audit-recorder.js';
 import {
   badGateway,
   badRequest,
@@ -46,19 +46,13 @@ export async function handleConnect(
   track(ctx, client);
   client.on('error', () => client.destroy());
   const target = parseHostPort(req.url ?? '', 443);
-  const rec: RequestRecord = {
+  const rec = startRecord({
     agent: null,
     method: 'CONNECT',
     host: target?.host ?? (req.url ?? '').slice(0, 253),
     path: '',
-    secretName: null,
     decision: 'denied',
-    status: null,
-    bytesIn: 0,
-    bytesOut: 0,
-    startedAt: performance.now(),
-    reason: null,
-  };
+  });
   const refuse = (error: GatewayError, reason: string, decision: RequestRecord['decision'] = 'denied'): void => {
     writeRawGatewayError(client, error);
     ctx.audit.record({ ...rec, status: error.status, decision, reason });

@@ -4,7 +4,7 @@ import { applyInjection } from '../inject/apply-injection.js';
 import { parseHostPort } from '../inject/host-pattern.js';
 import { selectSecret } from '../inject/select-secret.js';
 import type { Secret } from '../model.js';
-import type { RequestRecord } from './audit-recorder.js';
+import { startRecord, type RequestRecord } from './audit-recorder.js';
 import type { EchoForms } from './echo-scanner.js';
 import { runExchange } from './exchange.js';
 import { upstreamRequestHeaders, type HeaderMap } from './forward-headers.js';
@@ -85,19 +85,12 @@ export function forwardMitmRequest(
   res: ServerResponse,
 ): void {
   const method = req.method ?? 'GET';
-  const rec: RequestRecord = {
+  const rec = startRecord({
     agent: conn.agent,
     method,
     host: conn.host,
     path: req.url ?? '',
-    secretName: null,
-    decision: 'passthrough',
-    status: null,
-    bytesIn: 0,
-    bytesOut: 0,
-    startedAt: performance.now(),
-    reason: null,
-  };
+  });
   const refused = refusal(conn, req);
   if (refused) {
     refuse(ctx, res, rec, { ...refused, close: true });

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAllowedByAllowlist } from '../inject/allowlist.js';
 import { parseHostPort } from '../inject/host-pattern.js';
-import type { RequestRecord } from './audit-recorder.js';
+import { startRecord } from './audit-recorder.js';
 import { authenticate } from './connect-handler.js';
 import { runExchange } from './exchange.js';
 import { upstreamRequestHeaders } from './forward-headers.js';
@@ -32,19 +32,12 @@ export async function forwardPlainHttp(ctx: GatewayContext, req: IncomingMessage
   const method = req.method ?? 'GET';
   const split = splitAbsoluteHttp(req.url ?? '');
   const target = split ? parseHostPort(split.authority, 80) : null;
-  const rec: RequestRecord = {
+  const rec = startRecord({
     agent: null,
     method,
     host: target?.host ?? '',
     path: split?.path ?? (req.url ?? '').slice(0, 2048),
-    secretName: null,
-    decision: 'passthrough',
-    status: null,
-    bytesIn: 0,
-    bytesOut: 0,
-    startedAt: performance.now(),
-    reason: null,
-  };
+  });
   const stop = (r: Parameters<typeof refuse>[3]): void => {
     refuse(ctx, res, rec, r);
     req.resume();

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { errorMessage } from '../../common/errors.js';
 import { REDACTED } from '../../common/redact.js';
 import { selectSecret } from '../inject/select-secret.js';
-import type { RequestRecord } from './audit-recorder.js';
+import { startRecord, type RequestRecord } from './audit-recorder.js';
 import { EchoRedactTransform } from './echo-redactor.js';
 import { prepareUpstream, refusal } from './forward.js';
 import { badGateway, notConnected, writeRawGatewayError, type GatewayError } from './gateway-errors.js';
@@ -46,19 +46,12 @@ export function forwardUpgrade(
   client: Duplex,
   head: Buffer,
 ): void {
-  const rec: RequestRecord = {
+  const rec = startRecord({
     agent: conn.agent,
     method: req.method ?? 'GET',
     host: conn.host,
     path: req.url ?? '',
-    secretName: null,
-    decision: 'passthrough',
-    status: null,
-    bytesIn: 0,
-    bytesOut: 0,
-    startedAt: performance.now(),
-    reason: null,
-  };
+  });
   client.on('error', () => client.destroy());
   const fail = (error: GatewayError, reason: string, decision: RequestRecord['decision']): void => {
     writeRawGatewayError(client, error);
