@@ -11,6 +11,7 @@ import { startDirectSubject } from './proxies/direct.js';
 import { startGatewaySubject } from './proxies/gateway.js';
 import { startMitmproxy } from './proxies/mitmproxy.js';
 import { startSquid, type ComparisonStart } from './proxies/squid.js';
+import { launchOnly, launchWanted, runLaunchCase, type LaunchCaseReport } from './launch/launch-case.js';
 import { formatTable } from './report.js';
 import type { SubjectResult } from './results.js';
 import { runCases } from './run-cases.js';
@@ -23,7 +24,8 @@ import type { UpstreamOptions } from './upstream-server.js';
  * `npm run bench`: the gateway against direct connections to the same TLS upstream, in the same
  * run on the same machine, with squid and mitmproxy as comparison rows where installed.
  * Knobs (settings.ts): BENCH_SECONDS, BENCH_ROUNDS, BENCH_ONLY=gateway,squid, BENCH_CASES=
- * idle,keepalive,connect,sse,large, BENCH_LARGE_MIB, BENCH_IDLE_CONNECTIONS, BENCH_CPU_PROF_DIR.
+ * idle,keepalive,connect,sse,large,launch, BENCH_LARGE_MIB, BENCH_IDLE_CONNECTIONS, BENCH_CPU_PROF_DIR,
+ * BENCH_LAUNCH_SAMPLES (BENCH_CASES=launch alone runs only `ncl launch` against `docker run`).
  */
 
 type Start = (o: ComparisonStart & { cpuProfileDir: string | null }) => Promise<Subject | string>;
@@ -62,6 +64,12 @@ function busy(loadavg: number[], cpus: number): boolean {
 
 async function main(): Promise<void> {
   const settings = readSettings(process.env);
+  if (launchOnly(settings)) {
+    const launch = await runLaunchCase(process.env, progress);
+    process.stdout.write(`${launch.lines.join('\n')}\n`);
+    if (launch.notes.some((n) => n.startsWith('launch failed'))) process.exitCode = 1;
+    return;
+  }
   // A throwaway value for this run only: the upstream counts requests that arrive with it.
   const value = `bench-${randomBytes(16).toString('hex')}`;
   const names = [UPSTREAM_HOST, ...SUBJECTS.flatMap(([s]) => newHostNames(s, settings.connectSamples))];
@@ -87,9 +95,11 @@ async function main(): Promise<void> {
     const load = loadBefore[0]?.toFixed(2);
     notes.push(`the machine was busy (load average ${load}) when the bench started: figures are noisy; run again when it is quiet`);
   }
+  const launch = launchWanted(settings) ? await runLaunchCase(process.env, progress) : null;
   const evaluation = evaluate(results, METRICS);
   process.stdout.write(`${summary({ settings, results, evaluation, notes, loadBefore }).join('\n')}\n`);
-  const file = await writeJson({ settings, results, evaluation, notes, loadBefore });
+  if (launch) process.stdout.write(`\n${launch.lines.join('\n')}\n`);
+  const file = await writeJson({ settings, results, evaluation, notes, loadBefore, launch });
   process.stdout.write(`wrote ${file}\n`);
   const gateway = results.find((r) => r.subject === 'gateway');
   if (gateway && (gateway.errors > 0 || gateway.injection.missing > 0)) process.exitCode = 1;
@@ -101,6 +111,7 @@ interface Outcome {
   evaluation: Evaluation;
   notes: string[];
   loadBefore: number[];
+  launch?: LaunchCaseReport | null;
 }
 
 /** The printed report: what ran where, the table, the misses per subject, the notes. */
@@ -140,7 +151,8 @@ async function writeJson(o: Outcome): Promise<string> {
     return { id: metric.id, label: metric.label, unit: metric.unit, target, cells };
   });
   const { settings, results, notes } = o;
-  await writeFile(file, `${JSON.stringify({ at, machine, settings, results, evaluation: rows, notes }, null, 2)}\n`);
+  const launch = o.launch ? { rows: o.launch.rows, notes: o.launch.notes } : null;
+  await writeFile(file, `${JSON.stringify({ at, machine, settings, results, evaluation: rows, notes, launch }, null, 2)}\n`);
   return file;
 }
 

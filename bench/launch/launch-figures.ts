@@ -1,0 +1,74 @@
+import { NanoclawError } from '../../src/common/errors.js';
+
+/** The four ways of starting the same agent image that the launch bench compares. */
+export const LAUNCH_MODES = ['docker-run', 'lockdown-off', 'lockdown-self-test', 'lockdown-skip-self-test'] as const;
+export type LaunchMode = (typeof LAUNCH_MODES)[number];
+
+export const MODE_LABELS: Record<LaunchMode, string> = {
+  'docker-run': 'plain docker run -d',
+  'lockdown-off': 'ncl launch, lockdown off',
+  'lockdown-self-test': 'ncl launch, lockdown on, self-test',
+  'lockdown-skip-self-test': 'ncl launch, lockdown on, --skip-self-test',
+};
+
+export const DEFAULT_LAUNCH_SAMPLES = 5;
+
+export interface LaunchRow {
+  mode: LaunchMode;
+  label: string;
+  samples: number;
+  medianMs: number | null;
+  /** Median of this mode over the median of plain `docker run`; null when either is missing. */
+  ratio: number | null;
+}
+
+/** BENCH_LAUNCH_SAMPLES (1–100), default 5; anything else is an error naming the variable. */
+export function readLaunchSamples(env: NodeJS.ProcessEnv): number {
+  const raw = env.BENCH_LAUNCH_SAMPLES?.trim();
+  if (!raw) return DEFAULT_LAUNCH_SAMPLES;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 100) {
+    throw new NanoclawError('invalid_bench_setting', `BENCH_LAUNCH_SAMPLES=${raw} is not a whole number between 1 and 100`, {
+      hint: `Unset it to use ${DEFAULT_LAUNCH_SAMPLES}, or run e.g. BENCH_LAUNCH_SAMPLES=5 BENCH_CASES=launch npm run bench`,
+    });
+  }
+  return n;
+}
+
+/** Median of unsorted values (mean of the two middle ones for an even count); null when empty. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** `value / base`, or null when either is missing or the base is not positive. */
+export function ratio(value: number | null, base: number | null): number | null {
+  if (value === null || base === null || base <= 0) return null;
+  return value / base;
+}
+
+/** One row per mode, in LAUNCH_MODES order, each with its ratio to plain `docker run`. */
+export function buildLaunchRows(samples: Readonly<Record<LaunchMode, readonly number[]>>): LaunchRow[] {
+  const base = median(samples['docker-run']);
+  return LAUNCH_MODES.map((mode) => {
+    const m = median(samples[mode]);
+    return { mode, label: MODE_LABELS[mode], samples: samples[mode].length, medianMs: m, ratio: ratio(m, base) };
+  });
+}
+
+/** The rows as an aligned plain-text table: median ms and ratio to plain docker run. */
+export function formatLaunchTable(rows: readonly LaunchRow[]): string {
+  const header = ['launch to running agent', 'samples', 'median', 'vs docker run'];
+  const lines = rows.map((r) => [
+    r.label,
+    String(r.samples),
+    r.medianMs === null ? '—' : `${r.medianMs.toFixed(0)} ms`,
+    r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const render = (cols: string[]): string =>
+    cols.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  return [render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(render)].join('\n');
+}
