@@ -34,5 +34,9 @@ describe('labelFilters / isManaged', () => {
     expect(isManaged(resourceLabels({ role: 'network', env: {} }))).toBe(true);
     expect(isManaged({ 'com.docker.compose.project': 'x' })).toBe(false);
     expect(isManaged(null)).toBe(false);
+    const fromOurImage = { ...resourceLabels({ role: 'image', env: {} }) };
+    expect(isManaged(fromOurImage)).toBe(true);
+    expect(isManaged(fromOurImage, 'vault')).toBe(false);
+    expect(isManaged(resourceLabels({ role: 'vault', env: {} }), 'vault')).toBe(true);
   });
 });

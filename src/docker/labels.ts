@@ -47,6 +47,8 @@ export function labelFilters(input: Omit<LabelsInput, 'env'>): { label: string[]
 }
 
 /** True when a resource's labels say nanoclaw created it (any role and install). */
-export function isManaged(labels: Readonly<Record<string, string>> | null | undefined): boolean {
-  return labels?.[LABEL.managed] === '1';
+export function isManaged(labels: Readonly<Record<string, string>> | null | undefined, role?: string): boolean {
+  // A container inherits its image's labels, so a stranger's container built FROM our image
+  // says managed=1 too; only the role we set at create time tells ours apart.
+  return labels?.[LABEL.managed] === '1' && (role === undefined || labels[LABEL.role] === role);
 }

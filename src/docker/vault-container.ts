@@ -34,7 +34,7 @@ export async function vaultContainerState(docker: Docker, name: string): Promise
     state: info.State.Status,
     health: info.State.Health?.Status ?? null,
     startedAt: info.State.Running ? info.State.StartedAt : null,
-    managed: isManaged(info.Config.Labels),
+    managed: isManaged(info.Config.Labels, 'vault'),
     specHash: info.Config.Labels?.[SPEC_HASH_LABEL] ?? null,
   };
 }
@@ -56,7 +56,7 @@ export async function ensureVolume(docker: Docker, name: string, labels: Record<
 /** Removes the volume if nanoclaw created it; false when absent or not ours. */
 export async function removeManagedVolume(docker: Docker, name: string): Promise<boolean> {
   const existing = await docker.getVolume(name).inspect().catch(() => null);
-  if (!existing || !isManaged(existing.Labels)) return false;
+  if (!existing || !isManaged(existing.Labels, 'volume')) return false;
   await docker.getVolume(name).remove();
   return true;
 }
