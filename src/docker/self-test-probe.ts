@@ -53,7 +53,8 @@ export function selfTestPlan(input: SelfTestPlanInput): ProbeTarget[] {
   add({ kind: 'tcp', target: '169.254.169.254:80', why: 'the cloud metadata service' });
   add({ kind: 'tcp', target: '1.1.1.1:443', why: 'a public IP' });
   add({ kind: 'tcp', target: '8.8.8.8:53', why: 'a public DNS server' });
-  // The gateway's own address is on the agent's subnet, so a refusal there proves nothing: ask for an HTTP answer.
+  // The gateway's own address is on the agent's subnet, so a refusal there is expected (the vault
+  // binds its API only to loopback and the host-facing address): ask for an HTTP answer.
   add({ kind: 'http', target: hostPort(input.gateway.host, input.apiPort), why: 'the vault API' });
   for (const name of EXTERNAL_NAMES) add({ kind: 'dns', target: name, why: 'an external DNS name' });
   add({ kind: 'gateway', target: hostPort(input.gateway.host, input.gateway.port), why: 'the gateway' });

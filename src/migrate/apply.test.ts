@@ -76,10 +76,10 @@ describe('applyPlan', () => {
     ]);
     expect(untouchedAt).toEqual(steps.slice(0, steps.indexOf('env-written')));
     // The expected values are the fixture's own (fake) keys, read from test/fixtures.
-    const original = parseEnvFile(readFileSync(new URL('basic.env', fixtures), 'utf8'));
-    expect(valueOf('ANTHROPIC_API_KEY')).toBe(original.get('ANTHROPIC_API_KEY'));
-    expect(valueOf('GITHUB_TOKEN')).toBe(original.get('GITHUB_TOKEN'));
-    expect(original.get('GITHUB_TOKEN')).toMatch(/^ghp_/);
+    const fixtureDoc = parseEnvFile(readFileSync(new URL('basic.env', fixtures), 'utf8'));
+    expect(valueOf('ANTHROPIC_API_KEY')).toBe(fixtureDoc.get('ANTHROPIC_API_KEY'));
+    expect(valueOf('GITHUB_TOKEN')).toBe(fixtureDoc.get('GITHUB_TOKEN'));
+    expect(fixtureDoc.get('GITHUB_TOKEN')).toMatch(/^ghp_/);
     const ids = ['ANTHROPIC_API_KEY', 'GITHUB_TOKEN'].map((n) => store.secrets.getByName(n)!.id);
     expect(grants('main')).toEqual([unrelated.id, ...ids].sort());
     expect(grants('other')).toEqual([...ids].sort());

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { networkInterfaces } from 'node:os';
 import type { Logger } from '../common/logger.js';
 import { startApiServer, type StartedApi } from './api/api-server.js';
 import { hasApiKey, rotateApiKey, setApiKeyHash } from './api/api-key.js';
+import { apiBindAddresses } from './api/bind-addresses.js';
 import { apiClientFilter } from './api/client-filter.js';
 import type { Route } from './api/router.js';
 import { createCa } from './ca/ca.js';
@@ -72,7 +74,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       logger.info('Created the vault CA');
     }
     const caPem = ca.certPem;
-    const api = await startApiServer({
+    const apiOptions = {
       store,
       logger: logger.child({ part: 'api' }),
       version: options.version,
@@ -82,7 +84,15 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       port: options.api.port,
       extraRoutes: options.extraRoutes?.(store) ?? [],
       ...(options.apiAllowFrom ? { allowClient: apiClientFilter(options.apiAllowFrom) } : {}),
+    };
+    const [firstHost, ...moreHosts] = apiBindAddresses({
+      listenHost: options.api.host,
+      allowFrom: options.apiAllowFrom ?? [],
+      interfaces: networkInterfaces(),
     });
+    const api = await startApiServer({ ...apiOptions, host: firstHost! });
+    const moreApis: StartedApi[] = [];
+    for (const host of moreHosts) moreApis.push(await startApiServer({ ...apiOptions, host, port: api.port }));
     let gateway: StartedGateway | null = null;
     if (options.gateway) {
       const extraCaPem = await Promise.all((options.extraCaFiles ?? []).map((f) => readFile(f, 'utf8')));
@@ -101,6 +111,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
     const close = async () => {
       await gateway?.close();
       await api.close();
+      for (const more of moreApis) await more.close();
       store.close();
     };
     return { store, api, gateway, createdApiKey, close, [Symbol.asyncDispose]: close };

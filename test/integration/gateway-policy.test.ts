@@ -7,7 +7,8 @@ const VALUE = 'ghp_POLICYtestValue0123456789abcdef';
 
 // Like a real API: no credential, no service.
 const handler: UpstreamHandler = (req, res) => {
-  const status = req.headers.authorization || req.headers['x-api-key'] ? 200 : req.url === '/forbidden' ? 403 : 401;
+  const key = req.headers['x-api-key'];
+  const status = key === 'rejected-native-key' ? 401 : req.headers.authorization || key ? 200 : req.url === '/forbidden' ? 403 : 401;
   res.writeHead(status, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
   res.end(JSON.stringify({ status, path: req.url }));
 };
@@ -51,6 +52,19 @@ describe('app_not_connected', () => {
     });
     const row = h.rows()[0];
     expect(row).toMatchObject({ host, decision: 'not_connected', status: 401, agentIdentifier: 'without-secret' });
+  });
+
+  it('passes a refusal of the agent’s own credential through unchanged (native opt-out)', async () => {
+    const res = await viaProxy(h.gateway.port, {
+      token: unconnected,
+      connect: `api.openai.com:${h.upstream.port}`,
+      ca: h.vaultCaPem,
+      path: '/v1/models',
+      headers: { 'x-api-key': 'rejected-native-key' },
+    });
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.body)).toEqual({ status: 401, path: '/v1/models' });
+    expect(res.headers['x-should-retry']).toBeUndefined();
   });
 
   it('passes the upstream answer through when a credential was injected', async () => {

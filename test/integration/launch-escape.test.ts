@@ -116,6 +116,8 @@ describe('egress lockdown (real engine)', () => {
     const direct = await h.exec(FOLDER, ['sh', '-c', 'curl -sS --max-time 5 --noproxy "*" http://gateway:10254/api/health; echo " exit=$?"']);
     expect(direct.stdout).not.toContain('"status":"ok"');
     expect(direct.stdout).not.toMatch(/exit=0/);
+    // Closed at the network level: the connection is refused (curl exit 7), not accepted and dropped.
+    expect(direct.stdout).toMatch(/exit=7/);
   });
 
   it('a launch whose self-test finds an open path removes the container and names the path', async () => {

@@ -4,6 +4,7 @@ import { applyInjection } from '../inject/apply-injection.js';
 import { parseHostPort } from '../inject/host-pattern.js';
 import { selectSecret } from '../inject/select-secret.js';
 import type { Secret } from '../model.js';
+import { carriesOwnCredential } from './own-credential.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
 import type { EchoForms } from './echo-scanner.js';
 import { runExchange } from './exchange.js';
@@ -134,5 +135,6 @@ export function forwardMitmRequest(
     path: prepared.path,
     headers: prepared.headers,
   });
-  runExchange(ctx, { req, res, upReq, rec, injected: prepared.injected, notConnectedHost: conn.host });
+  const ownCredential = prepared.injected === null && carriesOwnCredential(req.headers);
+  runExchange(ctx, { req, res, upReq, rec, injected: prepared.injected, notConnectedHost: ownCredential ? null : conn.host });
 }
