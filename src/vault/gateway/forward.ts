@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../common/errors.js';
 import { applyInjection } from '../inject/apply-injection.js';
 import { parseHostPort } from '../inject/host-pattern.js';
@@ -75,6 +75,30 @@ export function prepareUpstream(
   return { headers: applied.headers, path: applied.path, injected: revealed.forms };
 }
 
+/** Records what was injected and opens the request to the CONNECT target's checked address. */
+export function openUpstream(
+  ctx: GatewayContext,
+  conn: MitmConnection,
+  o: { rec: RequestRecord; secret: Secret | null; prepared: ReturnType<typeof prepareUpstream> },
+): ClientRequest {
+  const { rec, secret, prepared } = o;
+  if (prepared.injected !== null && secret) {
+    rec.secretName = secret.name;
+    rec.decision = 'injected';
+    ctx.usage.mark(secret.id);
+  }
+  return ctx.pool.request({
+    tls: true,
+    address: conn.address,
+    family: conn.family,
+    port: conn.port,
+    hostname: conn.host,
+    method: rec.method,
+    path: prepared.path,
+    headers: prepared.headers,
+  });
+}
+
 /**
  * Handles one request inside a TLS-terminated CONNECT: checks the Host, picks the agent's
  * secret for this host and path, applies policy, injects, and streams the exchange.
@@ -120,21 +144,7 @@ export function forwardMitmRequest(
     req.resume();
     return;
   }
-  if (prepared.injected !== null && secret) {
-    rec.secretName = secret.name;
-    rec.decision = 'injected';
-    ctx.usage.mark(secret.id);
-  }
-  const upReq = ctx.pool.request({
-    tls: true,
-    address: conn.address,
-    family: conn.family,
-    port: conn.port,
-    hostname: conn.host,
-    method,
-    path: prepared.path,
-    headers: prepared.headers,
-  });
+  const upReq = openUpstream(ctx, conn, { rec, secret, prepared });
   const ownCredential = prepared.injected === null && carriesOwnCredential(req.headers);
   runExchange(ctx, { req, res, upReq, rec, injected: prepared.injected, notConnectedHost: ownCredential ? null : conn.host });
 }

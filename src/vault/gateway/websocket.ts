@@ -5,7 +5,7 @@ import { REDACTED } from '../../common/redact.js';
 import { selectSecret } from '../inject/select-secret.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
 import { EchoRedactTransform } from './echo-redactor.js';
-import { prepareUpstream, refusal } from './forward.js';
+import { openUpstream, prepareUpstream, refusal } from './forward.js';
 import { badGateway, notConnected, writeRawGatewayError, type GatewayError } from './gateway-errors.js';
 import { track, type GatewayContext, type MitmConnection } from './gateway-context.js';
 
@@ -81,22 +81,8 @@ export function forwardUpgrade(
     fail(badGateway(errorMessage(err)), 'injection_failed', 'error');
     return;
   }
-  if (prepared.injected !== null && secret) {
-    rec.secretName = secret.name;
-    rec.decision = 'injected';
-    ctx.usage.mark(secret.id);
-  }
   const forms = prepared.injected?.text ?? [];
-  const upReq = ctx.pool.request({
-    tls: true,
-    address: conn.address,
-    family: conn.family,
-    port: conn.port,
-    hostname: conn.host,
-    method: rec.method,
-    path: prepared.path,
-    headers: prepared.headers,
-  });
+  const upReq = openUpstream(ctx, conn, { rec, secret, prepared });
   upReq.end();
   upReq.on('error', (err) => fail(badGateway(`${conn.host} failed: ${errorMessage(err)}`), 'upstream_error', 'error'));
   upReq.on('upgrade', (upRes, upSocket: Duplex, upHead: Buffer) => {
