@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/** Approvals, time-boxed approval grants and approvers as data; the shapes the API returns. */
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'cancelled'] as const;
+export const ApprovalStatusSchema = z.enum(APPROVAL_STATUSES);
+export type ApprovalStatus = z.infer<typeof ApprovalStatusSchema>;
+
+/** Largest body preview kept with an approval, in bytes (UTF-8). */
+export const PREVIEW_LIMIT = 4096;
+/** Default time a held request waits for a person, in milliseconds. */
+export const DEFAULT_APPROVAL_TTL_MS = 180_000;
+
+export const ApprovalSchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  agentIdentifier: z.string(),
+  secretId: z.string().nullable(),
+  secretName: z.string().nullable(),
+  ruleId: z.string().nullable(),
+  method: z.string(),
+  host: z.string(),
+  /** Path without query values, as in the audit log. */
+  path: z.string(),
+  /** Request headers shown to the approver, auth-carrying ones removed. */
+  headers: z.record(z.string(), z.string()),
+  /** At most PREVIEW_LIMIT bytes of the body, secret values replaced by [REDACTED]. */
+  bodyPreview: z.string(),
+  /** SHA-256 hex of (method, host, path, the previewed bytes, the declared length): what the decision binds to. */
+  bodyDigest: z.string(),
+  status: ApprovalStatusSchema,
+  /** Why it ended as it did: "expired (no response)", "expired (host restarted)", "client disconnected", a reject reason. */
+  reason: z.string().nullable(),
+  /** Who got the card (approver id, or a host client name), null when none was reachable. */
+  routedTo: z.string().nullable(),
+  decidedBy: z.string().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  decidedAt: z.string().nullable(),
+});
+export type Approval = z.infer<typeof ApprovalSchema>;
+
+export const DecisionSchema = z.strictObject({
+  decision: z.enum(['approve', 'deny']),
+  reason: z.string().max(500).optional(),
+  /** Approve this and later requests of the same agent, secret, method and path prefix for N minutes. */
+  grantMinutes: z.number().int().min(1).max(24 * 60).optional(),
+  /** The path prefix the grant covers; default the approved request's path. */
+  grantPathPrefix: z.string().startsWith('/').max(2048).optional(),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export const ApprovalGrantSchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  secretId: z.string().nullable(),
+  method: z.string(),
+  host: z.string(),
+  pathPrefix: z.string(),
+  approvalId: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+});
+export type ApprovalGrant = z.infer<typeof ApprovalGrantSchema>;
+
+export const APPROVER_ROLES = ['group_admin', 'global_admin', 'owner'] as const;
+export const APPROVER_CHANNELS = ['telegram', 'host', 'dashboard'] as const;
+
+export const ApproverSchema = z.object({
+  id: z.string(),
+  name: z.string().min(1).max(100),
+  role: z.enum(APPROVER_ROLES),
+  /** For group_admin: the agents (groups) this person administers. */
+  agentIds: z.array(z.string()),
+  channel: z.enum(APPROVER_CHANNELS),
+  /** telegram: the chat id; host: the host client's name (x-nanoclaw-client); dashboard: empty. */
+  address: z.string().max(200),
+  createdAt: z.string(),
+});
+export type Approver = z.infer<typeof ApproverSchema>;
+
+export const NewApproverSchema = ApproverSchema.omit({ id: true, createdAt: true }).extend({
+  agentIds: z.array(z.string()).default([]),
+  address: z.string().max(200).default(''),
+});
+export type NewApprover = z.infer<typeof NewApproverSchema>;

@@ -1,0 +1,86 @@
+import type { Agent, Secret } from '../model.js';
+import type { Approval, ApprovalGrant, ApprovalStatus, Approver, Decision } from './approval-model.js';
+
+/** The contracts between the approval service, the gateway that holds requests, and the channels that show cards. */
+
+/** What the gateway knows about a request it holds. */
+export interface HoldRequest {
+  agent: Agent;
+  secret: Secret | null;
+  ruleId: string | null;
+  method: string;
+  host: string;
+  path: string;
+  headers: Record<string, string>;
+  bodyPreview: string;
+  bodyDigest: string;
+}
+
+export type HoldOutcome =
+  | { decision: 'approved'; approvalId: string; grantId: string | null }
+  | { decision: 'rejected' | 'expired' | 'cancelled' | 'unreachable'; approvalId: string; reason: string };
+
+/** The gateway's view of approvals. */
+export interface ApprovalGate {
+  /**
+   * Records a pending approval (or finds a live grant that covers the request), routes the card
+   * to the first reachable approver, and resolves when someone decides, the TTL passes, or
+   * `signal` aborts (the client went away → cancelled). Never rejects.
+   */
+  hold(request: HoldRequest, signal: AbortSignal): Promise<HoldOutcome>;
+}
+
+/** Who is asking: the API key holder (CLI, dashboard) may decide anything; a named host client only what was routed to it. */
+export interface Decider {
+  kind: 'owner' | 'host_client';
+  /** Client name for host clients, "cli"/"dashboard:<session>" for owners: recorded as decidedBy. */
+  name: string;
+}
+
+export type DecideResult =
+  | { result: 'ok'; approval: Approval; grant: ApprovalGrant | null }
+  | { result: 'not_found' }
+  | { result: 'expired'; approval: Approval }
+  | { result: 'already_decided'; approval: Approval }
+  | { result: 'forbidden' };
+
+/** Which pending approvals a host client sees: those routed to it (by name) or, unnamed, those of its agents. */
+export interface PendingScope {
+  clientName: string | null;
+  /** Agent ids (resolved from identifiers by the route); empty = every agent. */
+  agentIds: string[];
+}
+
+export type ApprovalEvent =
+  | { type: 'pending'; approval: Approval }
+  | { type: 'settled'; approval: Approval };
+
+/** A way to put a card in front of a person (Telegram, a host client, the dashboard). */
+export interface ApprovalChannel {
+  readonly kind: Approver['channel'];
+  /** Whether this approver can be reached now; cheap and synchronous. */
+  reachable(approver: Approver): boolean;
+  /** Shows the card. Resolves once sent; a failure makes the service try the next approver. */
+  present(approval: Approval, approver: Approver): Promise<void>;
+  /** Updates the card after the approval settled (approved, rejected, expired, cancelled). */
+  settle(approval: Approval, approver: Approver): Promise<void>;
+}
+
+/** Everything the API, CLI routes and dashboard use. */
+export interface ApprovalService extends ApprovalGate {
+  decide(id: string, decision: Decision, by: Decider): DecideResult;
+  get(id: string): Approval | null;
+  list(query: { status?: ApprovalStatus; limit?: number }): Approval[];
+  /** Long-poll: resolves at once when something is pending in scope, else on the next one, else [] after timeoutMs. */
+  waitForPending(scope: PendingScope, timeoutMs: number, signal: AbortSignal): Promise<Approval[]>;
+  /** Live updates for the dashboard. Returns the unsubscribe function. */
+  subscribe(listener: (event: ApprovalEvent) => void): () => void;
+  /** Marks a dashboard viewer present (an open event stream) so "dashboard" approvers count as reachable. */
+  dashboardViewerOpened(): () => void;
+  listGrants(): ApprovalGrant[];
+  revokeGrant(id: string): boolean;
+  /** On start: approvals a previous process left pending become "expired (host restarted)". */
+  expireLeftovers(): number;
+  /** Settles every pending approval as expired and stops timers. */
+  close(): void;
+}
