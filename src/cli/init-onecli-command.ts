@@ -8,10 +8,13 @@ import { clearJournal, journalPath, readJournal } from '../migrate/journal.js';
 import { parseHostInput, parseMapFlags } from '../migrate/map-flag.js';
 import { describeQuestion, type MigrationPlan, type PlanQuestion } from '../migrate/migration-plan.js';
 import { buildPlan, type PlanOptions } from '../migrate/plan.js';
+import { loadProjectSettings } from '../config/settings.js';
+import { localInstallServes } from '../setup/vault-choice.js';
 import { readMigrationEnv, type MigrationEnv } from '../migrate/read-env.js';
 import type { Secret } from '../vault/model.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { connectVault } from './vault-connection.js';
+import { vaultUp } from './vault-up.js';
 
 interface Flags {
   dryRun?: boolean;
@@ -44,9 +47,9 @@ async function initOnecli(ctx: CliContext, flags: Flags): Promise<void> {
   const checkpoint = crashHookFromEnv({ env: ctx.env, log: (line) => ctx.stderr.write(line + '\n') });
   const map = parseMapFlags(flags.map);
   const envFile = join(ctx.cwd, '.env');
+  // The vault first: installing one writes ONECLI_URL and ONECLI_API_KEY to .env, which the plan must start from.
+  const { client, existing } = await reachVault(ctx, Boolean(flags.dryRun), Boolean(flags.json));
   const env = await readMigrationEnv(envFile);
-  const client = await connectVault(ctx);
-  const existing = await vaultSecrets(client, Boolean(flags.dryRun));
   const journalFile = journalPath(envFile);
   const options: PlanOptions = {
     map,
@@ -74,18 +77,35 @@ async function initOnecli(ctx: CliContext, flags: Flags): Promise<void> {
   report(ctx, flags, plan, result);
 }
 
-/** The vault's secrets; null in a dry run when no vault answers yet. */
-async function vaultSecrets(client: VaultClient, dryRun: boolean): Promise<Secret[] | null> {
+/**
+ * The vault and its secrets. When no vault answers, the local one is installed first (the
+ * fresh path of `ncl setup`, i.e. `ncl vault up`) — unless this is a dry run (null: the plan
+ * is shown without asking the vault), or ONECLI_URL / a remote vault names another address,
+ * where a new local vault would not be the one this command talks to.
+ */
+async function reachVault(ctx: CliContext, dryRun: boolean, json: boolean): Promise<{ client: VaultClient; existing: Secret[] | null }> {
+  const client = await connectVault(ctx);
   try {
     await client.health();
   } catch (err) {
-    if (dryRun) return null;
-    // `ncl vault up` (the containerised install) is not in this tree yet; until it is, say how to start one.
-    throw new NanoclawError('no_vault', `No vault answers at ${client.url} (${errorMessage(err)})`, {
-      hint: 'Install and start it with: ncl vault up (or run ncl vault serve in another terminal), then run ncl init-onecli again',
-    });
+    if (dryRun) return { client, existing: null };
+    const { settings } = await loadProjectSettings({ cwd: ctx.cwd, env: ctx.env });
+    if (!localInstallServes({ onecliUrl: settings.onecliUrl, vaultPort: settings.vaultPort, remoteHost: settings.remoteApiHost })) {
+      throw new NanoclawError('no_vault', `No vault answers at ${client.url} (${errorMessage(err)})`, {
+        hint: 'Start it with: ncl vault up (or run ncl vault serve in another terminal), then run ncl init-onecli again',
+      });
+    }
+    return installLocalVault(ctx, client.url, json);
   }
-  return (await client.listSecrets()).data;
+  return { client, existing: (await client.listSecrets()).data };
+}
+
+async function installLocalVault(ctx: CliContext, url: string, json: boolean): Promise<{ client: VaultClient; existing: Secret[] }> {
+  const out = json ? ctx.stderr : ctx.stdout;
+  out.write(`No vault answers at ${url}: installing the local vault first (as ncl vault up does)\n`);
+  await vaultUp(ctx, { progress: (line) => out.write(line + '\n') });
+  const installed = await connectVault(ctx);
+  return { client: installed, existing: (await installed.listSecrets()).data };
 }
 
 interface Replan {

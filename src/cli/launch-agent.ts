@@ -6,10 +6,11 @@ import { NanoclawError, errorMessage } from '../common/errors.js';
 import { createAgentContainer, removeAgentContainer, startAgent } from '../docker/agent-container.js';
 import { buildAgentSpec, type VaultContainerConfig } from '../docker/agent-spec.js';
 import { connectDocker } from '../docker/docker-client.js';
-import { requireGatewayAttachment } from '../docker/gateway-attachment.js';
 import { runSelfTest } from '../docker/self-test.js';
 import { defaultStubTemplatesDir, writeStubs, type StubReport } from '../docker/stubs.js';
 import type { CliContext } from './context.js';
+import { proxyEnvForHop } from './gateway-hop.js';
+import { prepareGatewayHop } from './launch-gateway.js';
 import { agentUser, combinedBundle, gatherLaunchInputs, hostAddresses, type LaunchInputs } from './launch-inputs.js';
 import { refuseAnthropicOverride } from './native-conflict.js';
 import { connectVault } from './vault-connection.js';
@@ -80,10 +81,10 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   }
   if (!lockdown) ctx.logger.warn('Egress lockdown is off: clients that ignore the proxy variables can bypass the vault (ncl lockdown on)');
   const network = lockdown ? settings.egressNetwork : settings.outboundNetwork;
-  if (client) {
-    await requireGatewayAttachment(docker, { container: settings.gatewayContainer, network, ...(lockdown ? { alias: 'gateway' } : {}) });
-  }
-  const vault = client ? await fetchContainerConfig(client, inputs, folder) : null;
+  // Fails closed: no relay, or a local vault that is down or not attached, means no agent.
+  const hop = client ? await prepareGatewayHop(ctx, docker, settings) : null;
+  const fetched = client ? await fetchContainerConfig(client, inputs, folder) : null;
+  const vault = fetched && hop ? { ...fetched, env: proxyEnvForHop(fetched.env, hop) } : null;
   if (vault) ctx.logger.redactor.add(new URL(vault.env.HTTPS_PROXY ?? 'http://x').password);
 
   // The old container goes first: it must not be running while we write into its home.
@@ -115,7 +116,8 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
     lockdown,
     egressNetwork: settings.egressNetwork,
     outboundNetwork: settings.outboundNetwork,
-    gatewayContainer: settings.gatewayContainer,
+    // Without lockdown the spec points the proxy at this host: the local vault's name, or a remote gateway.
+    gatewayContainer: hop?.host ?? settings.gatewayContainer,
     defaultImage: inputs.agentImage,
     ...(options.command?.length ? { command: options.command } : {}),
     user,

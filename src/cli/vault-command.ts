@@ -11,6 +11,7 @@ import { rotateApiKey } from '../vault/api/api-key.js';
 import { exportBackup, restoreBackup, type BackupKey } from '../vault/store/backup.js';
 import { printJson, type CliContext } from './context.js';
 import { addVaultContainerCommands } from './vault-container-commands.js';
+import { addVaultRelayCommand } from './vault-relay-command.js';
 import { serveVault } from './vault-serve.js';
 import { openLocalStore, vaultDataDir } from './vault-store-access.js';
 
@@ -52,7 +53,7 @@ async function requireExistingVault(ctx: CliContext, dataDir?: string): Promise<
 
 const dataDirOption = ['--data-dir <dir>', 'vault data directory (default: NANOCLAW_VAULT_DIR or ~/.local/share/nanoclaw/vault)'] as const;
 
-/** `ncl vault serve|up|down|status|backup|restore|rotate-api-key`. */
+/** `ncl vault serve|up|down|status|relay|backup|restore|rotate-api-key`. */
 export function vaultCommand(ctx: CliContext): Command {
   const cmd = new Command('vault').description('Run and look after the vault');
   cmd
@@ -64,6 +65,7 @@ export function vaultCommand(ctx: CliContext): Command {
     .option(...dataDirOption)
     .action((o) => serveVault(ctx, o));
   addVaultContainerCommands(cmd, ctx);
+  addVaultRelayCommand(cmd, ctx);
   cmd
     .command('backup')
     .argument('<file>', 'where to write the encrypted backup')

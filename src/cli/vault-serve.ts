@@ -1,8 +1,13 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { NanoclawError } from '../common/errors.js';
+import { errorMessage, NanoclawError } from '../common/errors.js';
 import { setEnvValue } from '../config/env-file.js';
+import { SettingsSchema } from '../config/settings-schema.js';
 import { updateEnvFile } from '../config/env-file-io.js';
+import { RELAUNCHED_ENV, relaunchExecArgv } from '../vault/gateway/node-flags.js';
 import { startVault } from '../vault/server.js';
 import { printLine, type CliContext } from './context.js';
 import { parseListen } from './listen-address.js';
@@ -18,6 +23,8 @@ export interface ServeFlags {
 
 /** Runs the vault in this process until SIGINT/SIGTERM. */
 export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<void> {
+  const relaunchArgv = flags.gateway ? relaunchExecArgv(process.execArgv, process.env) : null;
+  if (relaunchArgv) return relaunch(relaunchArgv);
   const api = parseListen(flags.apiListen ?? (await projectSetting(ctx, 'NANOCLAW_VAULT_LISTEN')) ?? '127.0.0.1:10254', '--api-listen');
   const gateway = flags.gateway
     ? parseListen(flags.gatewayListen ?? (await projectSetting(ctx, 'NANOCLAW_GATEWAY_LISTEN')) ?? '127.0.0.1:10255', '--gateway-listen')
@@ -38,6 +45,12 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
       hint: 'Unset it, or let `ncl vault up` set it when it creates the vault container',
     });
   }
+  const ttl = SettingsSchema.shape.approvalTtlSeconds.safeParse(await projectSetting(ctx, 'NANOCLAW_APPROVAL_TTL_SECONDS'));
+  if (!ttl.success) {
+    throw new NanoclawError('bad_settings', `NANOCLAW_APPROVAL_TTL_SECONDS: ${ttl.error.issues[0]?.message ?? 'invalid'}`, {
+      hint: 'Set it to a number of seconds such as 180, or unset it',
+    });
+  }
   const vault = await startVault({
     dataDir: await vaultDataDir(ctx, flags.dataDir),
     env: ctx.env,
@@ -47,6 +60,8 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
     gateway,
     extraCaFiles: extraCa,
     allowPrivate,
+    approvalTtlMs: ttl.data * 1000,
+    ...(await telegramOption(ctx)),
     ...(apiKeySha256 ? { apiKeySha256 } : {}),
     ...(publicUrl ? { publicUrl } : {}),
     ...(apiAllowFrom && apiAllowFrom.length > 0 ? { apiAllowFrom } : {}),
@@ -70,8 +85,58 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    if (process.env[RELAUNCHED_ENV] === '1' && process.channel) {
+      // Re-run by `relaunch`: stop when that parent goes away, even when it was killed outright,
+      // and absorb a second signal (Ctrl-C reaches both processes, and the parent passes it on).
+      process.channel.unref();
+      process.once('disconnect', stop);
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {});
+    }
   });
   ctx.logger.info('Stopping vault…');
   await vault.close();
   ctx.logger.info('Stopped vault');
+}
+
+/**
+ * Telegram approval cards, when TELEGRAM_BOT_TOKEN is set (process environment first, then `.env`),
+ * or NANOCLAW_TELEGRAM_TOKEN_FILE names the file `ncl vault up` mounts into the vault container.
+ */
+async function telegramOption(ctx: CliContext): Promise<{ telegram?: { token: string; apiBase?: string } }> {
+  const tokenFile = ctx.env.NANOCLAW_TELEGRAM_TOKEN_FILE?.trim();
+  const token = tokenFile
+    ? await readFile(tokenFile, 'utf8').then(
+        (t) => t.trim(),
+        (err: unknown) => {
+          throw new NanoclawError('bad_settings', `Cannot read the Telegram bot token file ${tokenFile} (${errorMessage(err)})`, {
+            hint: 'Run `ncl vault up` again on the host, or unset NANOCLAW_TELEGRAM_TOKEN_FILE',
+          });
+        },
+      )
+    : (await projectSetting(ctx, 'TELEGRAM_BOT_TOKEN'))?.trim();
+  if (!token) return {};
+  ctx.logger.redactor.add(token);
+  const apiBase = (await projectSetting(ctx, 'NANOCLAW_TELEGRAM_API_BASE'))?.trim();
+  return { telegram: { token, ...(apiBase ? { apiBase } : {}) } };
+}
+
+/**
+ * Runs this same command in a child Node that has the gateway's flags (the vault image's CMD
+ * has them; without them a large download costs tens of MiB more), passing signals on.
+ */
+async function relaunch(execArgv: string[]): Promise<void> {
+  const child = spawn(process.execPath, [...execArgv, ...process.argv.slice(1)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, [RELAUNCHED_ENV]: '1' },
+  });
+  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  try {
+    const [code] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    process.exitCode = code ?? 1;
+  } finally {
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+  }
 }

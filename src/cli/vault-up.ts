@@ -9,11 +9,12 @@ import { imageId, requireImage } from '../docker/images.js';
 import { resourceLabels } from '../docker/labels.js';
 import { egressNetworkSpec, outboundNetworkSpec } from '../docker/network-spec.js';
 import { ensureNetwork } from '../docker/networks.js';
-import { writeKeyMount } from '../docker/key-mount.js';
+import { removeKeyMount, writeKeyMount, writeSecretMount } from '../docker/key-mount.js';
 import { ensureVaultContainer, ensureVolume, type EnsureAction } from '../docker/vault-container.js';
 import { containerUser, vaultContainerSpec } from '../docker/vault-container-spec.js';
 import { waitForVaultHealth } from '../docker/vault-health.js';
 import { generateApiKey, hashApiKey } from '../vault/api/api-key.js';
+import { DEFAULT_APPROVAL_TTL_MS } from '../vault/approvals/approval-model.js';
 import type { CliContext } from './context.js';
 import { buildImages, projectImageRefs } from './images-command.js';
 import { dockerVaultKeyPaths, resolveDockerVaultKey } from './vault-docker-key.js';
@@ -24,6 +25,8 @@ export interface VaultUpFlags {
   build?: boolean;
   baseImage?: string;
   rotateApiKey?: boolean;
+  /** Replace the container even when it matches (setup's --reinstall). */
+  recreate?: boolean;
   timeoutMs?: number;
   /** Progress lines (stderr under --json). */
   progress: (line: string) => void;
@@ -110,6 +113,7 @@ export async function vaultUp(ctx: CliContext, flags: VaultUpFlags): Promise<Vau
   const user = containerUser({ uid: process.getuid?.(), gid: process.getgid?.() });
   const keyFile = await writeKeyMount({ dir: runtimeDir, fileName: `${n.container}.key`, key: master, chownTo: user.chownKeyTo });
   master.fill(0);
+  const telegram = await telegramMount(settings, { dir: runtimeDir, fileName: `${n.container}.telegram`, chownTo: user.chownKeyTo });
 
   const { key, created } = await apiKey(ctx, flags.rotateApiKey === true);
   const spec = vaultContainerSpec({
@@ -127,8 +131,11 @@ export async function vaultUp(ctx: CliContext, flags: VaultUpFlags): Promise<Vau
     user,
     labels: label('vault'),
     logLevel: settings.logLevel,
+    ...(settings.approvalTtlSeconds !== DEFAULT_APPROVAL_TTL_MS / 1000 ? { approvalTtlSeconds: settings.approvalTtlSeconds } : {}),
+    ...(telegram.mount ? { telegram: telegram.mount } : {}),
   });
-  const result = await ensureVaultContainer({ docker, spec, imageId: image.id, apiPort: n.port, forceReplace: keyFile.changed });
+  const forceReplace = keyFile.changed || telegram.changed || flags.recreate === true;
+  const result = await ensureVaultContainer({ docker, spec, imageId: image.id, apiPort: n.port, forceReplace });
   flags.progress(`Vault container ${n.container}: ${result.action} (${result.id.slice(0, 12)})`);
 
   const url = `http://127.0.0.1:${n.port}`;
@@ -155,4 +162,19 @@ export async function vaultUp(ctx: CliContext, flags: VaultUpFlags): Promise<Vau
     apiKeyCreated: created,
     envFile,
   };
+}
+
+/** The Telegram bot token as a 0600 file for the vault container (TELEGRAM_BOT_TOKEN); removed when unset. */
+async function telegramMount(
+  settings: Settings,
+  file: { dir: string; fileName: string; chownTo: { uid: number; gid: number } | null },
+): Promise<{ mount: { tokenFile: string; apiBase?: string } | null; changed: boolean }> {
+  const token = settings.telegramBotToken?.trim();
+  if (!token) {
+    await removeKeyMount(file.dir, file.fileName);
+    return { mount: null, changed: false };
+  }
+  const written = await writeSecretMount({ ...file, content: token });
+  const apiBase = settings.telegramApiBase;
+  return { mount: { tokenFile: written.path, ...(apiBase ? { apiBase } : {}) }, changed: written.changed };
 }

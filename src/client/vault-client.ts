@@ -2,6 +2,14 @@ import type { z } from 'zod';
 import { errorMessage, NanoclawError } from '../common/errors.js';
 import {
   AgentListSchema,
+  ApprovalGrantListSchema,
+  ApprovalListSchema,
+  ApprovalSchema,
+  ApproverListSchema,
+  ApproverSchema,
+  DecisionResponseSchema,
+  PolicyRuleSchema,
+  RuleListSchema,
   AgentSchema,
   AgentSecretIdsSchema,
   AgentWithTokenSchema,
@@ -13,7 +21,11 @@ import {
   SecretListSchema,
   SecretModeResponseSchema,
   SecretSchema,
+  type ApprovalStatus,
   type CreateAgentBody,
+  type CreateApproverBody,
+  type CreateRuleBody,
+  type Decision,
   type CreateSecretBody,
   type UpdateAgentBody,
   type UpdateSecretBody,
@@ -29,6 +41,21 @@ export interface VaultClientOptions {
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Per-request extras: headers (a host client's name, who decides) and a longer timeout for long-polls. */
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface PendingApprovalsQuery {
+  /** Agent identifiers (or ids) this client answers for; none = every agent. */
+  agents?: string[];
+  /** How long the vault may hold the poll, 0..30 s (default 30). */
+  timeoutSeconds?: number;
+  /** Sent as x-nanoclaw-client: the client then sees only approvals routed to that name. */
+  clientName?: string;
+}
 
 /** The typed client of the vault API: the only way modules outside the vault talk to it. */
 export class VaultClient {
@@ -99,6 +126,52 @@ export class VaultClient {
     ).toString();
     return this.call('GET', `/v1/audit${qs ? `?${qs}` : ''}`, AuditPageSchema);
   }
+  listApprovals(query: { status?: ApprovalStatus; limit?: number } = {}) {
+    const qs = new URLSearchParams();
+    if (query.status) qs.set('status', query.status);
+    if (query.limit !== undefined) qs.set('limit', String(query.limit));
+    const suffix = qs.size > 0 ? `?${qs}` : '';
+    return this.call('GET', `/api/approvals${suffix}`, ApprovalListSchema);
+  }
+  getApproval(id: string) {
+    return this.call('GET', `/api/approvals/${enc(id)}`, ApprovalSchema);
+  }
+  /** Approves or denies; `actor` is recorded as decidedBy (the CLI says "cli"). */
+  decideApproval(id: string, decision: Decision, actor?: string) {
+    const headers: Record<string, string> = actor ? { 'x-nanoclaw-actor': actor } : {};
+    return this.call('POST', `/api/approvals/${enc(id)}/decision`, DecisionResponseSchema, decision, { headers });
+  }
+  /** Long-polls for approvals waiting on this client (resolves with [] when none came in time). */
+  pendingApprovals(query: PendingApprovalsQuery = {}) {
+    const timeoutSeconds = query.timeoutSeconds ?? 30;
+    const qs = new URLSearchParams([...(query.agents ?? []).map((a): [string, string] => ['agent', a]), ['timeout', String(timeoutSeconds)]]);
+    const headers: Record<string, string> = query.clientName ? { 'x-nanoclaw-client': query.clientName } : {};
+    return this.call('GET', `/api/approvals/pending?${qs}`, ApprovalListSchema, undefined, { headers, timeoutMs: (timeoutSeconds + 15) * 1000 });
+  }
+  listApprovalGrants() {
+    return this.call('GET', '/api/approvals/grants', ApprovalGrantListSchema);
+  }
+  revokeApprovalGrant(id: string) {
+    return this.call('DELETE', `/api/approvals/grants/${enc(id)}`, DeletedSchema);
+  }
+  listRules() {
+    return this.call('GET', '/api/rules', RuleListSchema);
+  }
+  createRule(body: CreateRuleBody) {
+    return this.call('POST', '/api/rules', PolicyRuleSchema, body);
+  }
+  deleteRule(id: string) {
+    return this.call('DELETE', `/api/rules/${enc(id)}`, DeletedSchema);
+  }
+  listApprovers() {
+    return this.call('GET', '/api/approvers', ApproverListSchema);
+  }
+  createApprover(body: CreateApproverBody) {
+    return this.call('POST', '/api/approvers', ApproverSchema, body);
+  }
+  deleteApprover(id: string) {
+    return this.call('DELETE', `/api/approvers/${enc(id)}`, DeletedSchema);
+  }
   async gatewayCa(): Promise<string> {
     const res = await this.send('GET', '/v1/gateway/ca');
     if (!res.ok) throw await apiError(res, this.url);
@@ -106,8 +179,8 @@ export class VaultClient {
   }
 
   /** Sends one request and parses the answer with `schema`; API errors become NanoclawErrors. */
-  async call<T extends z.ZodType>(method: Method, path: string, schema: T, body?: unknown): Promise<z.infer<T>> {
-    const res = await this.send(method, path, body);
+  async call<T extends z.ZodType>(method: Method, path: string, schema: T, body?: unknown, options: RequestOptions = {}): Promise<z.infer<T>> {
+    const res = await this.send(method, path, body, options);
     if (!res.ok) throw await apiError(res, this.url);
     const parsed = schema.safeParse(await res.json().catch(() => undefined));
     if (!parsed.success) {
@@ -118,8 +191,8 @@ export class VaultClient {
     return parsed.data;
   }
 
-  private async send(method: Method, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  private async send(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
@@ -127,7 +200,7 @@ export class VaultClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
       });
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause ?? err;

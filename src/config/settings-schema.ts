@@ -8,6 +8,9 @@ export const SETTING_VARIABLES = {
   onecliApiKey: 'ONECLI_API_KEY',
   remoteApiHost: 'NANOCLAW_ONECLI_API_HOST',
   remoteApiToken: 'NANOCLAW_ONECLI_API_TOKEN',
+  remoteGateway: 'NANOCLAW_ONECLI_GATEWAY',
+  anthropicBaseUrl: 'NANOCLAW_ANTHROPIC_BASE_URL',
+  anthropicAuthToken: 'NANOCLAW_ANTHROPIC_AUTH_TOKEN',
   egressLockdown: 'NANOCLAW_EGRESS_LOCKDOWN',
   egressNetwork: 'NANOCLAW_EGRESS_NETWORK',
   gatewayContainer: 'ONECLI_GATEWAY_CONTAINER',
@@ -26,6 +29,9 @@ export const SETTING_VARIABLES = {
   vaultListen: 'NANOCLAW_VAULT_LISTEN',
   gatewayListen: 'NANOCLAW_GATEWAY_LISTEN',
   allowPrivate: 'NANOCLAW_ALLOW_PRIVATE',
+  telegramBotToken: 'TELEGRAM_BOT_TOKEN',
+  telegramApiBase: 'NANOCLAW_TELEGRAM_API_BASE',
+  approvalTtlSeconds: 'NANOCLAW_APPROVAL_TTL_SECONDS',
   logLevel: 'LOG_LEVEL',
 } as const;
 export type SettingName = keyof typeof SETTING_VARIABLES;
@@ -109,6 +115,14 @@ export const SettingsSchema = z.object({
   onecliApiKey: z.string().optional(),
   remoteApiHost: httpUrl(),
   remoteApiToken: z.string().startsWith('oc_', 'must start with oc_').optional(),
+  // The remote vault's gateway as agents (or the lockdown relay) reach it; unset: the API host's name, port 10255.
+  remoteGateway: z
+    .string()
+    .optional()
+    .transform((s, ctx) => (s === undefined ? undefined : (parseHostPort(s) ?? fail(ctx as Ctx, 'expected host:port, for example vault.example.com:10255')))),
+  // A custom Anthropic-compatible endpoint: `ncl setup` stores the token as a Bearer secret for its host.
+  anthropicBaseUrl: httpUrl(),
+  anthropicAuthToken: z.string().optional(),
   egressLockdown: bool(false),
   egressNetwork: dockerName('nanoclaw-egress'),
   gatewayContainer: dockerName('onecli'),
@@ -148,6 +162,16 @@ export const SettingsSchema = z.object({
       return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     });
   }),
+  // Approval cards on Telegram (read by the vault process); the API base is for tests and self-hosted Bot API servers.
+  telegramBotToken: z.string().optional(),
+  telegramApiBase: httpUrl(),
+  // How long the gateway holds a request that needs a person's approval.
+  approvalTtlSeconds: z
+    .string()
+    .default('180')
+    .pipe(z.string().regex(/^\d{1,6}$/, 'expected a number of seconds'))
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'expected 1 second or more').max(86_400, 'expected at most 86400 seconds (a day)')),
   logLevel: z.string().optional(),
 });
 

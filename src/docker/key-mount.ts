@@ -30,12 +30,17 @@ async function privateDir(dir: string): Promise<void> {
  * (the mount holds the replaced inode), so a change means "recreate the container".
  */
 export async function writeKeyMount(options: KeyMountOptions): Promise<{ path: string; changed: boolean }> {
+  const { key, ...rest } = options;
+  return writeSecretMount({ ...rest, content: key.toString('hex') + '\n' });
+}
+
+/** Like writeKeyMount, for any secret text the vault container reads from a file (a bot token). */
+export async function writeSecretMount(options: Omit<KeyMountOptions, 'key'> & { content: string }): Promise<{ path: string; changed: boolean }> {
   await privateDir(options.dir);
   const path = join(options.dir, options.fileName);
-  const content = options.key.toString('hex') + '\n';
   const before = await readFile(path, 'utf8').catch(() => null);
-  const changed = before !== content;
-  if (changed) await writeFileAtomic(path, content, { mode: 0o600 });
+  const changed = before !== options.content;
+  if (changed) await writeFileAtomic(path, options.content, { mode: 0o600 });
   else await chmod(path, 0o600);
   if (options.chownTo) await chown(path, options.chownTo.uid, options.chownTo.gid);
   return { path, changed };

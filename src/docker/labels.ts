@@ -8,7 +8,7 @@ export const LABEL = {
   testRun: 'nanoclaw.test.run',
 } as const;
 
-export type ResourceRole = 'vault' | 'agent' | 'network' | 'volume' | 'image' | 'selftest';
+export type ResourceRole = 'vault' | 'relay' | 'agent' | 'network' | 'volume' | 'image' | 'selftest';
 
 export const DEFAULT_INSTALL = 'default';
 const TEST_RUN_ENV = 'NANOCLAW_TEST_RUN_ID';

@@ -85,4 +85,18 @@ describe('containerUser', () => {
   it('uses the image user where the platform has no uids', () => {
     expect(containerUser({ uid: undefined, gid: undefined })).toEqual({ user: '1000:1000', groupAdd: [], chownKeyTo: null });
   });
+
+  it('gives the Telegram bot token as a read-only file, never in the environment, and the approval TTL when set', () => {
+    const withCards = vaultContainerSpec({ ...input, approvalTtlSeconds: 60, telegram: { tokenFile: '/run/user/0/nanoclaw/onecli.telegram', apiBase: 'http://bot.test' } });
+    const env = withCards.create.Env as string[];
+    expect(env).toContain('NANOCLAW_APPROVAL_TTL_SECONDS=60');
+    expect(env).toContain('NANOCLAW_TELEGRAM_TOKEN_FILE=/run/nanoclaw/telegram.token');
+    expect(env).toContain('NANOCLAW_TELEGRAM_API_BASE=http://bot.test');
+    expect(env.some((e) => e.startsWith('TELEGRAM_BOT_TOKEN'))).toBe(false);
+    expect((withCards.create.HostConfig as Record<string, any>).Mounts).toContainEqual({
+      Type: 'bind', Source: '/run/user/0/nanoclaw/onecli.telegram', Target: '/run/nanoclaw/telegram.token', ReadOnly: true,
+    });
+    expect(withCards.specHash).not.toBe(vaultContainerSpec(input).specHash);
+    expect((vaultContainerSpec(input).create.Env as string[]).some((e) => e.startsWith('NANOCLAW_TELEGRAM') || e.startsWith('NANOCLAW_APPROVAL'))).toBe(false);
+  });
 });

@@ -7,6 +7,11 @@ import { hasApiKey, rotateApiKey, setApiKeyHash } from './api/api-key.js';
 import { apiBindAddresses } from './api/bind-addresses.js';
 import { apiClientFilter } from './api/client-filter.js';
 import type { Route } from './api/router.js';
+import { DEFAULT_APPROVAL_TTL_MS } from './approvals/approval-model.js';
+import { createApprovalService } from './approvals/approval-service.js';
+import { settingsKv } from './approvals/telegram/card-registry.js';
+import { createTelegramChannel } from './approvals/telegram/telegram-channel.js';
+import type { ApprovalChannel, ApprovalService } from './approvals/types.js';
 import { createCa } from './ca/ca.js';
 import { LeafCache } from './ca/leaf-cache.js';
 import { startGateway, type StartedGateway } from './gateway/gateway-server.js';
@@ -46,10 +51,17 @@ export interface VaultServerOptions {
   apiAllowFrom?: string[];
   /** The API's URL as users reach it, for connect_url links (a container listens on 0.0.0.0); default the API's own URL. */
   publicUrl?: string;
+  /** How long a request held for approval waits (NANOCLAW_APPROVAL_TTL_SECONDS); default 180 s. */
+  approvalTtlMs?: number;
+  /** Approval channels besides the built-in host clients and dashboard (Telegram). */
+  channels?: ApprovalChannel[];
+  /** Approval cards on Telegram (TELEGRAM_BOT_TOKEN, NANOCLAW_TELEGRAM_API_BASE); off when unset. */
+  telegram?: { token: string; apiBase?: string };
 }
 
 export interface RunningVault extends AsyncDisposable {
   store: VaultStore;
+  approvals: ApprovalService;
   api: StartedApi;
   gateway: StartedGateway | null;
   /** Set only on the first start: the new API key, for the caller to write to .env once. */
@@ -74,8 +86,34 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       logger.info('Created the vault CA');
     }
     const caPem = ca.certPem;
+    // The channel answers button presses through the service, which is built after it.
+    let decide: ApprovalService['decide'] | null = null;
+    const telegram = options.telegram
+      ? createTelegramChannel({
+          token: options.telegram.token,
+          ...(options.telegram.apiBase ? { apiBase: options.telegram.apiBase } : {}),
+          logger: logger.child({ part: 'telegram' }),
+          kv: settingsKv(store),
+          // The channel itself accepts only a press on the card it sent, in the approver's chat.
+          decide: (id, decision, by) => {
+            const r = decide?.(id, { decision }, { kind: 'owner', name: by });
+            return !r || r.result === 'forbidden' ? 'not_found' : r.result;
+          },
+        })
+      : null;
+    const approvals = createApprovalService({
+      store,
+      logger: logger.child({ part: 'approvals' }),
+      ttlMs: options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS,
+      channels: [...(options.channels ?? []), ...(telegram ? [telegram] : [])],
+    });
+    decide = (id, d, by) => approvals.decide(id, d, by);
+    // Before start(): cards of a previous process are edited to "Expired (host restarted)".
+    approvals.expireLeftovers();
+    telegram?.start();
     const apiOptions = {
       store,
+      approvals,
       logger: logger.child({ part: 'api' }),
       version: options.version,
       caPem: () => caPem,
@@ -105,16 +143,21 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
         extraCaPem,
         allowPrivate: options.allowPrivate ?? [],
         connectUrlBase: options.publicUrl ?? api.url,
+        policyRules: () => store.rules.list(),
+        approvals,
       });
     }
     logger.info('Started vault', { api: api.url, gateway: gateway ? `${options.gateway && options.gateway.host}:${gateway.port}` : 'off', key: master.source });
     const close = async () => {
+      // First, so every held request gets its answer before the gateway drops the sockets.
+      approvals.close();
+      await telegram?.close();
       await gateway?.close();
       await api.close();
       for (const more of moreApis) await more.close();
       store.close();
     };
-    return { store, api, gateway, createdApiKey, close, [Symbol.asyncDispose]: close };
+    return { store, approvals, api, gateway, createdApiKey, close, [Symbol.asyncDispose]: close };
   } catch (err) {
     store.close();
     throw err;

@@ -2,12 +2,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { NanoclawError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import type { ApprovalService } from '../approvals/types.js';
 import type { VaultStore } from '../store/types.js';
 import { sendError } from './api-errors.js';
 import { bearerToken, verifyApiKey } from './api-key.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { agentRoutes } from './routes-agents.js';
+import { approvalRoutes } from './routes-approvals.js';
+import { approverRoutes } from './routes-approvers.js';
 import { containerConfigRoutes } from './routes-container-config.js';
 import { miscRoutes } from './routes-misc.js';
+import { ruleRoutes } from './routes-rules.js';
 import { secretRoutes } from './routes-secrets.js';
 import { Router, type Route } from './router.js';
 
@@ -20,8 +25,12 @@ export interface ApiServerOptions {
   port?: number;
   /** How agent containers reach the gateway (default http://gateway:10255): goes into their proxy URL. */
   containerGatewayUrl?: string;
+  /** The approvals service; without it the /api/approvals routes are absent (rules and approvers still work). */
+  approvals?: ApprovalService;
   /** Extra routes from later features (approvals, dashboard). */
   extraRoutes?: Route[];
+  /** The dashboard under /dashboard, on unless false; `publicUrl` (the API as users reach it) adds its host to the loopback names it answers to. */
+  dashboard?: boolean | { publicUrl?: string };
   /** When set, connections from clients it refuses are closed before a byte is read (see client-filter.ts). */
   allowClient?: (remoteAddress: string | undefined) => boolean;
 }
@@ -39,6 +48,10 @@ function unauthorized(): NanoclawError {
   });
 }
 
+function dashboardPublicUrl(dashboard: ApiServerOptions['dashboard']): string | undefined {
+  return typeof dashboard === 'object' ? dashboard.publicUrl : undefined;
+}
+
 /** Builds the request handler; separate from listening so tests can mount it anywhere. */
 export function createApiHandler(options: ApiServerOptions) {
   const { store, logger } = options;
@@ -47,7 +60,11 @@ export function createApiHandler(options: ApiServerOptions) {
     ...secretRoutes(store),
     ...agentRoutes(store),
     ...containerConfigRoutes(options),
+    ...ruleRoutes(store),
+    ...approverRoutes(store),
+    ...(options.approvals ? approvalRoutes({ store, approvals: options.approvals }) : []),
     ...(options.extraRoutes ?? []),
+    ...(options.dashboard === false ? [] : dashboardRoutes({ ...options, connectUrlBase: dashboardPublicUrl(options.dashboard) })),
   );
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();

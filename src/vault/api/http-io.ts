@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NanoclawError } from '../../common/errors.js';
 import { MAX_BODY_BYTES } from './schemas.js';
 
-/** Reads a JSON body up to `limit` bytes; throws `payload_too_large` (413) or `invalid_json` (400). */
-export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+/** Reads a whole request body up to `limit` bytes; throws `payload_too_large` (413) beyond it. */
+export async function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
@@ -13,9 +13,15 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
     if (size > limit) throw tooLarge(limit);
     chunks.push(chunk as Buffer);
   }
-  if (size === 0) return {};
+  return Buffer.concat(chunks);
+}
+
+/** Reads a JSON body up to `limit` bytes; throws `payload_too_large` (413) or `invalid_json` (400). */
+export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const body = await readBodyBytes(req, limit);
+  if (body.length === 0) return {};
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch {
     throw new NanoclawError('invalid_json', 'The request body is not valid JSON', {
       details: { status: 400 },

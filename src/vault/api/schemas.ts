@@ -123,3 +123,5 @@ export const ApiErrorSchema = z.object({
 export type ApiError = z.infer<typeof ApiErrorSchema>;
 
 export { AgentSchema, SecretSchema };
+
+export * from './approval-schemas.js';

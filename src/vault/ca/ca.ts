@@ -23,6 +23,8 @@ export interface CreateCaOptions {
 export interface IssueLeafOptions {
   ca: CaMaterial | LoadedCa;
   host: string;
+  /** A fresh key made ahead of time (see `newLeafKey`); default: one generated now. */
+  key?: LeafKey;
   validDays?: number;
   now?: Date;
 }
@@ -31,6 +33,22 @@ export interface IssuedLeaf {
   certPem: string;
   keyPem: string;
   notAfter: Date;
+}
+
+/** A fresh P-256 key for one leaf, with the encodings issuing needs, so they can be made ahead of time. */
+export interface LeafKey {
+  /** SubjectPublicKeyInfo DER. */
+  spki: Buffer;
+  keyId: Buffer;
+  /** PKCS#8 PEM, what a TLS context is built from. */
+  keyPem: string;
+}
+
+/** Generates a leaf key and its encodings (~0.2 ms: worth doing off the request path). */
+export function newLeafKey(): LeafKey {
+  const { publicKey, privateKey } = p256();
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  return { spki, keyId: keyIdentifier(spki), keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
 
 function p256() {
@@ -70,6 +88,17 @@ export function certificateHost(host: string): string {
   });
 }
 
+/** Throws `ca_expired` when the CA can no longer issue a leaf at `now`. */
+export function assertCaUsable(ca: LoadedCa, now: Date): void {
+  if (ca.notAfter.getTime() <= now.getTime()) throw caExpired(ca);
+}
+
+function caExpired(ca: LoadedCa): NanoclawError {
+  return new NanoclawError('ca_expired', `The vault CA expired on ${ca.notAfter.toISOString()}.`, {
+    hint: 'Remove the stored vault CA and restart the vault to create a new one, then relaunch agents so they trust it.',
+  });
+}
+
 /**
  * Issues a server certificate for exactly one host, signed by the CA, with a FRESH P-256 key
  * (never shared across hosts). Expiry is capped at the CA's own.
@@ -81,12 +110,8 @@ export function issueLeaf(opts: IssueLeafOptions): IssuedLeaf {
   const notBefore = new Date(now.getTime() - CLOCK_SKEW_MS);
   const wanted = now.getTime() + (opts.validDays ?? 30) * DAY_MS;
   const notAfter = new Date(Math.min(wanted, ca.notAfter.getTime()));
-  if (notAfter.getTime() <= now.getTime()) {
-    throw new NanoclawError('ca_expired', `The vault CA expired on ${ca.notAfter.toISOString()}.`, {
-      hint: 'Remove the stored vault CA and restart the vault to create a new one, then relaunch agents so they trust it.',
-    });
-  }
-  const { publicKey, privateKey } = p256();
+  if (notAfter.getTime() <= now.getTime()) throw caExpired(ca);
+  const key = opts.key ?? newLeafKey();
   const fitsCn = host.length <= MAX_COMMON_NAME;
   const certDer = buildCertificate({
     serial: randomSerial(),
@@ -94,20 +119,20 @@ export function issueLeaf(opts: IssueLeafOptions): IssuedLeaf {
     subject: buildName(fitsCn ? { commonName: host } : {}),
     notBefore,
     notAfter,
-    subjectPublicKey: publicKey,
+    subjectPublicKey: key.spki,
     signingKey: ca.privateKey,
     extensions: [
       ext.basicConstraints({ ca: false }),
       ext.keyUsage([ext.KEY_USAGE.digitalSignature]),
       ext.extKeyUsageServerAuth(),
       ext.subjectAltName(host, { critical: !fitsCn }),
-      ext.subjectKeyIdentifier(keyIdentifier(publicKey)),
+      ext.subjectKeyIdentifier(key.keyId),
       ext.authorityKeyIdentifier(ca.keyId),
     ],
   });
   return {
     certPem: toPem(certDer),
-    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    keyPem: key.keyPem,
     notAfter: new Date(Math.floor(notAfter.getTime() / 1000) * 1000),
   };
 }

@@ -144,4 +144,20 @@ describe('LeafCache renewal and bounds', () => {
     expect(cache.caPem).toBe(ca.certPem);
     expect(cache.caCert.ca).toBe(true);
   });
+
+  it('looks a host up before issuing: a cached context, else an issuer; bad hosts throw first', () => {
+    const cache = new LeafCache({ ca });
+    cache.prepare();
+    expect(cache.size).toBe(0);
+    expect(cache.issued).toBe(0);
+    const issue = cache.lookup('lazy.example.com');
+    expect(typeof issue).toBe('function');
+    expect(cache.issued).toBe(0);
+    const context = (issue as () => unknown)();
+    expect(cache.issued).toBe(1);
+    expect(cache.lookup('LAZY.example.com.')).toBe(context);
+    expect(() => cache.lookup('*.example.com')).toThrow(expect.objectContaining({ code: 'invalid_host' }));
+    const expired = new LeafCache({ ca, now: () => Date.now() + 20 * 365 * DAY });
+    expect(() => expired.lookup('late.example.com')).toThrow(expect.objectContaining({ code: 'ca_expired' }));
+  });
 });

@@ -17,7 +17,8 @@ export interface CertificateSpec {
   subject: Buffer;
   notBefore: Date;
   notAfter: Date;
-  subjectPublicKey: KeyObject;
+  /** The subject's public key, or its SubjectPublicKeyInfo DER when already exported. */
+  subjectPublicKey: KeyObject | Buffer;
   /** The issuer's private key (the subject's own key for a self-signed CA). */
   signingKey: KeyObject;
   /** DER `Extension` elements (see extensions.ts). */
@@ -43,8 +44,8 @@ export function buildName(opts: { commonName?: string; organization?: string }):
 }
 
 /** The key identifier of RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. */
-export function keyIdentifier(publicKey: KeyObject): Buffer {
-  const spki = readElement(publicKey.export({ type: 'spki', format: 'der' }));
+export function keyIdentifier(publicKey: KeyObject | Buffer): Buffer {
+  const spki = readElement(Buffer.isBuffer(publicKey) ? publicKey : publicKey.export({ type: 'spki', format: 'der' }));
   const bits = children(spki)[1];
   if (!bits || bits.tag !== der.TAG.bitString) throw new RangeError('malformed SubjectPublicKeyInfo');
   return createHash('sha1').update(bits.content.subarray(1)).digest();
@@ -68,7 +69,9 @@ export function buildCertificate(spec: CertificateSpec): Buffer {
     spec.issuer,
     der.sequence(der.time(spec.notBefore), der.time(spec.notAfter)),
     spec.subject,
-    spec.subjectPublicKey.export({ type: 'spki', format: 'der' }),
+    Buffer.isBuffer(spec.subjectPublicKey)
+      ? spec.subjectPublicKey
+      : spec.subjectPublicKey.export({ type: 'spki', format: 'der' }),
     der.explicit(3, der.sequence(...spec.extensions)),
   );
   // node:crypto emits a DER ECDSA-Sig-Value for EC keys by default, which is what X.509 wants.

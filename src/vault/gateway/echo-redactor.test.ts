@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decoderFor, EchoRedactTransform, isTextContentType, redactHeaders } from './echo-redactor.js';
+import { decoderFor, EchoRedactTransform, isTextContentType, redactHeaderList } from './echo-redactor.js';
 import { echoForms, EchoScanner } from './echo-scanner.js';
 
 const VALUE = 'sk-test/value+with?odd=chars~ü';
@@ -69,20 +69,15 @@ describe('EchoScanner', () => {
   });
 });
 
-describe('redactHeaders', () => {
-  it('redacts plain and array header values', () => {
+describe('redactHeaderList', () => {
+  it('redacts every value of a flat header list, and returns the same list when nothing matched', () => {
     const b64 = Buffer.from(VALUE).toString('base64');
-    const { headers, redacted } = redactHeaders(
-      { 'x-echo': `Bearer ${VALUE}`, 'set-cookie': ['a=1', `t=${b64}`], 'x-ok': 'fine' },
-      forms.text,
-    );
-    expect(headers).toEqual({
-      'x-echo': 'Bearer [REDACTED]',
-      'set-cookie': ['a=1', 't=[REDACTED]'],
-      'x-ok': 'fine',
-    });
+    const list = ['X-Echo', `Bearer ${VALUE}`, 'Set-Cookie', 'a=1', 'Set-Cookie', `t=${b64}`, 'X-Ok', 'fine'];
+    const { headers, redacted } = redactHeaderList(list, forms.text);
+    expect(headers).toEqual(['X-Echo', 'Bearer [REDACTED]', 'Set-Cookie', 'a=1', 'Set-Cookie', 't=[REDACTED]', 'X-Ok', 'fine']);
     expect(redacted).toBe(true);
-    expect(redactHeaders({ 'x-ok': 'fine' }, forms.text).redacted).toBe(false);
+    const clean = ['X-Ok', 'fine'];
+    expect(redactHeaderList(clean, forms.text)).toEqual({ headers: clean, redacted: false });
   });
 });
 

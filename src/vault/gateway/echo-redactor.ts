@@ -2,7 +2,6 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { REDACTED } from '../../common/redact.js';
 import { EchoScanner, type EchoForms } from './echo-scanner.js';
-import type { HeaderMap } from './forward-headers.js';
 
 /** Text-like bodies an upstream could echo a credential in; binary types are left alone. */
 export function isTextContentType(contentType: string | undefined): boolean {
@@ -53,25 +52,15 @@ function redactText(text: string, forms: readonly string[]): string {
   return out;
 }
 
-/** Response headers with every form of the values replaced; `redacted` says whether any was. */
-export function redactHeaders(
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-  forms: readonly string[],
-): { headers: HeaderMap; redacted: boolean } {
-  const out: HeaderMap = {};
-  let redacted = false;
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) {
-      const next = value.map((v) => redactText(v, forms));
-      redacted ||= next.some((v, i) => v !== value[i]);
-      out[name] = next;
-    } else {
-      const next = redactText(value, forms);
-      redacted ||= next !== value;
-      out[name] = next;
-    }
+/** A flat `[name, value, …]` header list with every form of the values replaced in the values; the list itself when nothing matched. */
+export function redactHeaderList(list: readonly string[], forms: readonly string[]): { headers: string[]; redacted: boolean } {
+  let out: string[] | null = null;
+  for (let i = 1; i < list.length; i += 2) {
+    const value = list[i] ?? '';
+    const next = redactText(value, forms);
+    if (next === value) continue;
+    out ??= [...list];
+    out[i] = next;
   }
-  return { headers: out, redacted };
+  return out ? { headers: out, redacted: true } : { headers: list as string[], redacted: false };
 }

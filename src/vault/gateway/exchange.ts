@@ -2,9 +2,8 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { errorMessage } from '../../common/errors.js';
 import type { RequestRecord } from './audit-recorder.js';
-import { decoderFor, isTextContentType, redactHeaders } from './echo-redactor.js';
-import { EchoScanner, type EchoForms } from './echo-scanner.js';
-import { clientResponseHeaders, type HeaderMap } from './forward-headers.js';
+import type { EchoScanner, EchoForms } from './echo-scanner.js';
+import { planResponse } from './response-plan.js';
 import { badGateway, notConnected, sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
 
@@ -19,15 +18,11 @@ export interface Exchange {
   notConnectedHost: string | null;
 }
 
-function bodyAllowed(method: string, status: number): boolean {
-  return method !== 'HEAD' && status !== 204 && status !== 304 && status >= 200;
-}
-
 /**
  * Copies `src` to `res` through the echo scanner with backpressure: the same as pipe(), minus
  * a Transform stream per response. A chunk without an echo is written as the same buffer.
  */
-function pumpScanned(src: Readable, res: ServerResponse, scanner: EchoScanner, rec: RequestRecord): void {
+export function pumpScanned(src: Readable, res: ServerResponse, scanner: EchoScanner, rec: RequestRecord): void {
   let ok = true;
   const write = (b: Buffer): void => {
     rec.bytesOut += b.length;
@@ -99,29 +94,17 @@ export function runExchange(ctx: GatewayContext, x: Exchange): void {
       sendGatewayError(res, notConnected(x.notConnectedHost, ctx.connectUrlBase));
       return;
     }
-    let headers: HeaderMap = clientResponseHeaders(upRes.headers);
+    const plan = planResponse({ method: rec.method, status, rawHeaders: upRes.rawHeaders, injected: x.injected });
     let body: Readable = upRes;
     upRes.on('error', () => res.destroy());
     upRes.on('aborted', () => res.destroy());
-    if (x.injected !== null) {
-      const redacted = redactHeaders(headers, x.injected.text);
-      headers = redacted.headers;
-      echoed = redacted.redacted;
-      if (bodyAllowed(rec.method, status) && isTextContentType(upRes.headers['content-type'])) {
-        const decoder = decoderFor(upRes.headers['content-encoding']);
-        if (decoder !== undefined) {
-          // The body may change length, and a compressed one is sent decoded: the scanner
-          // can only see plain text, and identity is always an acceptable coding.
-          if (decoder) {
-            delete headers['content-encoding'];
-            decoder.on('error', () => res.destroy());
-            body = upRes.pipe(decoder);
-          }
-          delete headers['content-length'];
-          scanner = new EchoScanner(x.injected);
-        }
-      }
+    echoed = plan.echoed;
+    scanner = plan.scanner;
+    if (plan.decoder) {
+      plan.decoder.on('error', () => res.destroy());
+      body = upRes.pipe(plan.decoder);
     }
+    const headers = plan.headers;
     res.writeHead(status, upRes.statusMessage, headers);
     if (scanner) {
       pumpScanned(body, res, scanner, rec);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
+import { clientResponseHeaderList, headerOf, upstreamRequestHeaders, withoutHeaders } from './forward-headers.js';
 
 describe('upstreamRequestHeaders', () => {
   it('drops the agent token, hop-by-hop headers and those named in Connection', () => {
@@ -25,14 +25,17 @@ describe('upstreamRequestHeaders', () => {
   });
 });
 
-describe('clientResponseHeaders', () => {
-  it('keeps end-to-end headers including repeated set-cookie', () => {
-    const out = clientResponseHeaders({
-      'content-type': 'text/plain',
-      'set-cookie': ['a=1', 'b=2'],
-      'transfer-encoding': 'chunked',
-      connection: 'close',
-    });
-    expect(out).toEqual({ 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'] });
+describe('clientResponseHeaderList', () => {
+  it('keeps raw names and order, drops hop-by-hop headers and those named in Connection', () => {
+    const raw = ['Content-Type', 'text/plain', 'Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'];
+    expect(clientResponseHeaderList(raw)).toEqual(['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']);
+  });
+
+  it('reads and removes headers by lower-case name, joining repeats only when asked', () => {
+    const list = ['Content-Encoding', 'gzip', 'content-encoding', 'br', 'Content-Length', '9'];
+    expect(headerOf(list, 'content-encoding')).toBe('gzip');
+    expect(headerOf(list, 'content-encoding', { join: true })).toBe('gzip, br');
+    expect(headerOf(list, 'x-none')).toBeUndefined();
+    expect(withoutHeaders(list, ['content-length'])).toEqual(['Content-Encoding', 'gzip', 'content-encoding', 'br']);
   });
 });

@@ -56,7 +56,51 @@ export function upstreamRequestHeaders(
   return out;
 }
 
-/** The upstream response headers the agent gets: end-to-end headers only. */
-export function clientResponseHeaders(headers: IncomingHttpHeaders): HeaderMap {
-  return copyEndToEnd(headers);
+/**
+ * The upstream response's end-to-end headers as a flat `[name, value, …]` list straight from
+ * its raw headers (original case and order), for `writeHead`: no header object is built.
+ */
+export function clientResponseHeaderList(raw: readonly string[]): string[] {
+  let named: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
+      const tokens = connectionTokens(raw[i + 1]);
+      if (tokens) for (const t of tokens) (named ??= new Set()).add(t);
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    out.push(name, raw[i + 1] ?? '');
+  }
+  return out;
+}
+
+/**
+ * A header's value in a flat list, as `IncomingMessage.headers` would give it: the first one,
+ * or with `join` every one joined by `, ` (what Node does for e.g. `content-encoding`).
+ */
+export function headerOf(list: readonly string[], lower: string, options: { join?: boolean } = {}): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i] ?? '';
+    if (name.length !== lower.length || name.toLowerCase() !== lower) continue;
+    const value = list[i + 1] ?? '';
+    if (!options.join) return value;
+    found = found === undefined ? value : `${found}, ${value}`;
+  }
+  return found;
+}
+
+/** A flat list without the headers named in `lower` (lower-case names). */
+export function withoutHeaders(list: readonly string[], lower: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i] ?? '';
+    if (!lower.includes(name.toLowerCase())) out.push(name, list[i + 1] ?? '');
+  }
+  return out;
 }

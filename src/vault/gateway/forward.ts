@@ -2,12 +2,13 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../common/errors.js';
 import { applyInjection } from '../inject/apply-injection.js';
 import { parseHostPort } from '../inject/host-pattern.js';
-import { selectSecret } from '../inject/select-secret.js';
 import type { Secret } from '../model.js';
 import { carriesOwnCredential } from './own-credential.js';
+import { holdForApproval } from './approval-hold.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
 import type { EchoForms } from './echo-scanner.js';
-import { runExchange } from './exchange.js';
+import { runUpstreamExchange } from './upstream-exchange.js';
+import { flattenHeaders } from './upstream-pool.js';
 import { upstreamRequestHeaders, type HeaderMap } from './forward-headers.js';
 import {
   badGateway,
@@ -75,18 +76,28 @@ export function prepareUpstream(
   return { headers: applied.headers, path: applied.path, injected: revealed.forms };
 }
 
-/** Records what was injected and opens the request to the CONNECT target's checked address. */
+/** Records in the audit row (and the secret's last use) that a value was injected. */
+function markInjected(
+  ctx: GatewayContext,
+  rec: RequestRecord,
+  secret: Secret | null,
+  prepared: ReturnType<typeof prepareUpstream>,
+): void {
+  if (prepared.injected !== null && secret) {
+    rec.secretName = secret.name;
+    rec.decision = 'injected';
+    ctx.usage.mark(secret.id);
+  }
+}
+
+/** Records what was injected and opens the request to the CONNECT target's checked address (upgrades). */
 export function openUpstream(
   ctx: GatewayContext,
   conn: MitmConnection,
   o: { rec: RequestRecord; secret: Secret | null; prepared: ReturnType<typeof prepareUpstream> },
 ): ClientRequest {
   const { rec, secret, prepared } = o;
-  if (prepared.injected !== null && secret) {
-    rec.secretName = secret.name;
-    rec.decision = 'injected';
-    ctx.usage.mark(secret.id);
-  }
+  markInjected(ctx, rec, secret, prepared);
   return ctx.pool.request({
     tls: true,
     address: conn.address,
@@ -122,20 +133,41 @@ export function forwardMitmRequest(
     req.resume();
     return;
   }
-  const secret = selectSecret(ctx.grants.forHost(conn.agent.id, conn.host), { host: conn.host, path: rec.path });
-  const verdict = ctx.policy.check({
+  const secret = ctx.grants.select(conn.agent.id, conn.host, rec.path);
+  const verdict = ctx.policy.checkOrHold({
     agent: conn.agent,
     host: conn.host,
     method,
     path: rec.path,
     secretId: secret?.id ?? null,
   });
+  if (verdict && 'hold' in verdict) {
+    rec.secretName = secret?.name ?? null;
+    const held = { req, res, rec, agent: conn.agent, secret, host: conn.host, hold: verdict };
+    holdForApproval(ctx, held)
+      .then((approved) => approved && forwardAllowed(ctx, conn, { req, res, rec, secret }))
+      .catch((err: unknown) => {
+        ctx.logger.error('Forwarding an approved request failed', { host: conn.host, error: errorMessage(err) });
+        res.destroy();
+      });
+    return;
+  }
   if (verdict) {
     rec.secretName = secret?.name ?? null;
     refuse(ctx, res, rec, { error: verdict.error, reason: verdict.reason, decision: verdict.decision });
     req.resume();
     return;
   }
+  forwardAllowed(ctx, conn, { req, res, rec, secret });
+}
+
+/** Injects and streams a request that passed the checks (or was approved). */
+function forwardAllowed(
+  ctx: GatewayContext,
+  conn: MitmConnection,
+  o: { req: IncomingMessage; res: ServerResponse; rec: RequestRecord; secret: Secret | null },
+): void {
+  const { req, res, rec, secret } = o;
   let prepared: ReturnType<typeof prepareUpstream>;
   try {
     prepared = prepareUpstream(ctx, req, secret);
@@ -144,7 +176,16 @@ export function forwardMitmRequest(
     req.resume();
     return;
   }
-  const upReq = openUpstream(ctx, conn, { rec, secret, prepared });
+  markInjected(ctx, rec, secret, prepared);
   const ownCredential = prepared.injected === null && carriesOwnCredential(req.headers);
-  runExchange(ctx, { req, res, upReq, rec, injected: prepared.injected, notConnectedHost: ownCredential ? null : conn.host });
+  runUpstreamExchange(ctx, {
+    req,
+    res,
+    rec,
+    target: ctx.pool.dialTarget({ address: conn.address, family: conn.family, port: conn.port, hostname: conn.host }),
+    path: prepared.path,
+    headers: flattenHeaders(prepared.headers),
+    injected: prepared.injected,
+    notConnectedHost: ownCredential ? null : conn.host,
+  });
 }

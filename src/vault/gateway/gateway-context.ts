@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../common/logger.js';
+import type { ApprovalGate } from '../approvals/types.js';
 import type { LeafCache } from '../ca/leaf-cache.js';
 import type { Agent } from '../model.js';
 import type { VaultStore } from '../store/types.js';
@@ -22,6 +23,8 @@ export interface GatewayContext {
   usage: UsageMarker;
   grants: GrantCache;
   connectUrlBase: string;
+  /** Holds requests a `manual_approval` rule matches; without it they are denied. */
+  approvals?: ApprovalGate;
   /** Client and upstream sockets still open, destroyed by `close()`. */
   sockets: Set<Duplex>;
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NanoclawError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import type { ApprovalGate } from '../approvals/types.js';
 import type { LeafCache } from '../ca/leaf-cache.js';
 import type { PolicyRule } from '../inject/policy.js';
 import { GATEWAY_PORT } from '../api/schemas.js';
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   /** `name:port` or `ip:port` destinations agents may reach although they are private. */
   allowPrivate?: string[];
   policyRules?: () => PolicyRule[];
+  /** Holds requests a `manual_approval` rule matches until a person decides; without it they are denied. */
+  approvals?: ApprovalGate;
   /** Where `connect_url` points users to add a missing credential. */
   connectUrlBase?: string;
   /** The vault's own addresses, refused like private ones. */
@@ -65,13 +68,19 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     }),
     audit: new AuditRecorder({ store, logger }),
     pool: new UpstreamPool({ extraCaPem: options.extraCaPem ?? [] }),
-    policy: new PolicyGate(options.policyRules ? { rules: options.policyRules } : {}),
+    policy: new PolicyGate({
+      ...(options.policyRules ? { rules: options.policyRules } : {}),
+      approvals: options.approvals !== undefined,
+    }),
     usage: new UsageMarker({ store, logger }),
     grants: new GrantCache({ store }),
     connectUrlBase: options.connectUrlBase ?? 'http://127.0.0.1:10254',
+    ...(options.approvals ? { approvals: options.approvals } : {}),
     sockets: new Set(),
   };
   const mitm = new MitmTerminator(ctx, { maxHeaderSize, idleTimeoutMs });
+  // Off the first agent's path: the first leaf issued in a process is five times slower.
+  setImmediate(() => options.leafCache.prepare()).unref();
   const server = http.createServer({
     maxHeaderSize,
     insecureHTTPParser: false,

@@ -1,4 +1,5 @@
 import { hostMatches } from '../inject/host-pattern.js';
+import { selectSecret } from '../inject/select-secret.js';
 import type { Secret } from '../model.js';
 import type { VaultStore } from '../store/types.js';
 import { echoForms, type EchoForms } from './echo-scanner.js';
@@ -18,6 +19,16 @@ interface Timed<T> {
   item: T;
 }
 
+interface HostGrants {
+  secrets: Secret[];
+  /** The secret `selectSecret` picks for any path, when no secret has a path pattern; else undefined. */
+  anyPath: Secret | null | undefined;
+}
+
+function anyPathPattern(s: Secret): boolean {
+  return s.pathPattern === null || s.pathPattern.trim() === '*';
+}
+
 /**
  * The secrets each agent may use on each host, and their decrypted values, read from the
  * store at most once per TTL for the whole gateway: a revoked grant or rotated value applies
@@ -27,7 +38,7 @@ interface Timed<T> {
 export class GrantCache {
   private readonly store: VaultStore;
   private readonly ttlMs: number;
-  private readonly grants = new Map<string, Timed<Secret[]>>();
+  private readonly grants = new Map<string, Timed<HostGrants>>();
   private readonly values = new Map<string, Timed<Revealed | null>>();
 
   constructor(options: { store: VaultStore; ttlMs?: number }) {
@@ -37,11 +48,23 @@ export class GrantCache {
 
   /** The agent's secrets whose host pattern matches `host`. */
   forHost(agentId: string, host: string): Secret[] {
+    return this.hostGrants(agentId, host).secrets;
+  }
+
+  /** `selectSecret` over `forHost()`; without path patterns the choice is made once per TTL, not per request. */
+  select(agentId: string, host: string, path: string): Secret | null {
+    const grants = this.hostGrants(agentId, host);
+    return grants.anyPath !== undefined ? grants.anyPath : selectSecret(grants.secrets, { host, path });
+  }
+
+  private hostGrants(agentId: string, host: string): HostGrants {
     const key = `${agentId}\0${host}`;
     const now = performance.now();
     const hit = this.grants.get(key);
     if (hit && now - hit.at < this.ttlMs) return hit.item;
-    const item = this.store.agents.grantedSecrets(agentId).filter((s) => hostMatches(s.hostPattern, host));
+    const secrets = this.store.agents.grantedSecrets(agentId).filter((s) => hostMatches(s.hostPattern, host));
+    const anyPath = secrets.every(anyPathPattern) ? selectSecret(secrets, { host, path: '/' }) : undefined;
+    const item = { secrets, anyPath };
     this.put(this.grants, key, { at: now, item });
     return item;
   }

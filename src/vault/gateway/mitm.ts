@@ -59,8 +59,11 @@ export class MitmTerminator {
 
   /** Answers the CONNECT, then runs a TLS server handshake with a leaf for exactly `conn.host`. */
   accept(client: Duplex, head: Buffer, conn: MitmConnection): void {
-    const secureContext = this.ctx.leafCache.secureContextFor(conn.host);
+    // A new host's leaf is issued after the 200 has gone out, while the agent's ClientHello
+    // is on its way; `lookup` has already refused what could not be issued.
+    const found = this.ctx.leafCache.lookup(conn.host);
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    const secureContext = typeof found === 'function' ? found() : found;
     const socket = new tls.TLSSocket(head.length > 0 ? withHead(client, head) : client, {
       isServer: true,
       secureContext,

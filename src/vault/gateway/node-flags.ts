@@ -7,3 +7,20 @@
  * the same throughput (measured in test/integration/gateway-memory.test.ts).
  */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
+
+/** Set in the environment of a process re-run with the gateway flags, so it is never re-run twice. */
+export const RELAUNCHED_ENV = 'NANOCLAW_GATEWAY_RELAUNCHED';
+
+/**
+ * The Node arguments to re-run this process with so that it has every gateway flag, or null
+ * when it already has them (on its command line or in NODE_OPTIONS) or is itself a re-run.
+ */
+export function relaunchExecArgv(execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] | null {
+  if (env[RELAUNCHED_ENV] === '1') return null;
+  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const missing = GATEWAY_NODE_FLAGS.filter((flag) => {
+    const name = flag.split('=')[0] ?? flag;
+    return !given.some((arg) => arg === name || arg.startsWith(`${name}=`));
+  });
+  return missing.length > 0 ? [...missing, ...execArgv] : null;
+}

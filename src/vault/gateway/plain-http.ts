@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAllowedByAllowlist } from '../inject/allowlist.js';
+import { holdForApproval } from './approval-hold.js';
 import { parseHostPort } from '../inject/host-pattern.js';
 import { startRecord } from './audit-recorder.js';
 import { authenticate } from './connect-handler.js';
@@ -54,8 +55,10 @@ export async function forwardPlainHttp(ctx: GatewayContext, req: IncomingMessage
   if (!isAllowedByAllowlist({ agent, secrets: ctx.store.agents.grantedSecrets(agent.id), host })) {
     return stop({ error: blockedByPolicy(`${host} is not on the allowlist of agent ${agent.identifier}`), reason: 'not_in_allowlist', decision: 'blocked' });
   }
-  const verdict = ctx.policy.check({ agent, host, method, path: split.path, secretId: null });
-  if (verdict) return stop(verdict);
+  const verdict = ctx.policy.checkOrHold({ agent, host, method, path: split.path, secretId: null });
+  if (verdict && 'hold' in verdict) {
+    if (!(await holdForApproval(ctx, { req, res, rec, agent, secret: null, host, hold: verdict }))) return;
+  } else if (verdict) return stop(verdict);
   const checked = await ctx.guard.check(host, port);
   if (!checked.ok) {
     const error = checked.status === 403 ? blockedByPolicy(checked.message) : badGateway(checked.message);

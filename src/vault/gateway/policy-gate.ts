@@ -18,21 +18,41 @@ export interface PolicyRefusal {
   decision: AuditEntry['decision'];
 }
 
+/** A request a `manual_approval` rule holds until a person decides. */
+export interface PolicyHold {
+  hold: PolicyRule;
+  explain: string;
+}
+
 /**
- * Applies the policy rules (block, rate_limit) to one request. Manual approval needs the
- * approvals service, which the gateway does not have yet, so such requests fail closed.
+ * Applies the policy rules (block, rate_limit, manual_approval) to one request. A request that
+ * needs approval is held only where the caller can hold it (`checkOrHold`) and the gateway has
+ * approvals; everywhere else it fails closed.
  */
 export class PolicyGate {
   private readonly rules: () => readonly PolicyRule[];
   private readonly limiter: RateLimiter;
+  private readonly approvals: boolean;
 
-  constructor(options: { rules?: () => readonly PolicyRule[]; limiter?: RateLimiter } = {}) {
+  constructor(options: { rules?: () => readonly PolicyRule[]; limiter?: RateLimiter; approvals?: boolean } = {}) {
     this.rules = options.rules ?? (() => []);
     this.limiter = options.limiter ?? new RateLimiter();
+    this.approvals = options.approvals ?? false;
   }
 
-  /** Null when the request may go on; else what to answer. Never throws. */
+  /** Null when the request may go on; else what to answer (a request needing approval is denied). Never throws. */
   check(c: PolicyCheck): PolicyRefusal | null {
+    const v = this.evaluate(c);
+    return v && 'hold' in v ? this.cannotHold(v, 'unsupported') : v;
+  }
+
+  /** Like `check`, but a request needing approval comes back as a hold when the gateway has approvals. */
+  checkOrHold(c: PolicyCheck): PolicyRefusal | PolicyHold | null {
+    const v = this.evaluate(c);
+    return v && 'hold' in v && !this.approvals ? this.cannotHold(v, 'unavailable') : v;
+  }
+
+  private evaluate(c: PolicyCheck): PolicyRefusal | PolicyHold | null {
     const rules = this.rules();
     if (rules.length === 0) return null;
     const d = evaluatePolicy(
@@ -51,16 +71,26 @@ export class PolicyGate {
         return { error, reason: `policy_rate_limit${rule}`, decision: 'rate_limited' };
       }
       case 'manual_approval':
-        return {
-          error: {
-            status: 403,
-            error: 'manual_approval_denied',
-            code: 'manual_approval_denied',
-            message: `${d.explain} Approvals are not available on this gateway, so the request is denied.`,
-          },
-          reason: `policy_approval_unavailable${rule}`,
-          decision: 'denied',
-        };
+        // evaluatePolicy always names the rule that asked; fail closed should it ever not.
+        if (!d.rule) return { error: blockedByPolicy(d.explain), reason: 'policy_approval', decision: 'denied' };
+        return { hold: d.rule, explain: d.explain };
     }
+  }
+
+  private cannotHold(h: PolicyHold, why: 'unavailable' | 'unsupported'): PolicyRefusal {
+    const because =
+      why === 'unavailable' || !this.approvals
+        ? 'Approvals are not available on this gateway'
+        : 'A tunnel or WebSocket upgrade cannot be held for approval';
+    return {
+      error: {
+        status: 403,
+        error: 'manual_approval_denied',
+        code: 'manual_approval_denied',
+        message: `${h.explain} ${because}, so the request is denied.`,
+      },
+      reason: `${this.approvals ? 'policy_approval_unsupported' : 'policy_approval_unavailable'}:${h.hold.id}`,
+      decision: 'denied',
+    };
   }
 }

@@ -1,10 +1,8 @@
 import http, { type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-
-const WARM_IDLE_MS = 30_000;
+import { UpstreamClient, type CallOptions, type DialTarget, type UpstreamCall } from './upstream-client.js';
 
 export interface UpstreamTarget {
   /** The one address the egress guard checked: nothing else is ever dialled. */
@@ -13,51 +11,6 @@ export interface UpstreamTarget {
   port: number;
   /** The name the certificate must be valid for (and the SNI sent). */
   hostname: string;
-}
-
-/**
- * An https.Agent that can open a connection ahead of the first request (while the agent's
- * own TLS handshake with the gateway is still running) and hands it to that request.
- */
-class WarmingAgent extends https.Agent {
-  private readonly warm = new Map<string, Duplex>();
-
-  /** Opens a connection for `options` unless one is idle or already opening. */
-  warmUp(target: https.RequestOptions): void {
-    // What the agent itself does before dialling: its own options (the CA context) win.
-    const options = { ...target, ...this.options };
-    const name = this.getName(options);
-    if ((this.freeSockets[name]?.length ?? 0) > 0 || this.warm.has(name)) return;
-    const socket = super.createConnection(options) as (Duplex & { setTimeout(ms: number, cb?: () => void): void }) | null;
-    if (!socket) return;
-    this.warm.set(name, socket);
-    const drop = (): void => {
-      if (this.warm.get(name) === socket) this.warm.delete(name);
-    };
-    socket.on('error', () => socket.destroy());
-    socket.once('close', drop);
-    socket.setTimeout(WARM_IDLE_MS, () => socket.destroy());
-  }
-
-  override createConnection(
-    options: https.RequestOptions,
-    cb?: (err: Error | null, s: Duplex) => void,
-  ): Duplex | null | undefined {
-    const name = this.getName(options);
-    const socket = this.warm.get(name) as (Duplex & { setTimeout(ms: number): void }) | undefined;
-    if (socket && !socket.destroyed) {
-      this.warm.delete(name);
-      socket.setTimeout(0);
-      return socket;
-    }
-    return super.createConnection(options, cb);
-  }
-
-  override destroy(): void {
-    for (const socket of this.warm.values()) socket.destroy();
-    this.warm.clear();
-    super.destroy();
-  }
 }
 
 export interface UpstreamPoolOptions {
@@ -71,7 +24,20 @@ export interface UpstreamRequest extends UpstreamTarget {
   tls: boolean;
   method: string;
   path: string;
-  headers: OutgoingHttpHeaders;
+  /** A header map, or a flat `[name, value, name, value, …]` list. */
+  headers: OutgoingHttpHeaders | string[];
+}
+
+/** A header map as the flat list ClientRequest serializes directly. */
+export function flattenHeaders(headers: OutgoingHttpHeaders): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else out.push(name, String(value));
+  }
+  return out;
 }
 
 /**
@@ -79,8 +45,10 @@ export interface UpstreamRequest extends UpstreamTarget {
  * the TLS name, so a pooled socket is only reused for the same verified destination.
  */
 export class UpstreamPool {
-  private readonly httpsAgent: WarmingAgent;
+  private readonly httpsAgent: https.Agent;
+  private readonly client: UpstreamClient;
   private readonly httpAgent: http.Agent;
+  private readonly servernames = new Map<string, string>();
 
   constructor(options: UpstreamPoolOptions = {}) {
     // One context for every upstream: building it from ~150 roots costs milliseconds, and
@@ -93,43 +61,77 @@ export class UpstreamPool {
       maxFreeSockets: options.maxFreeSockets ?? 64,
       scheduling: 'lifo' as const,
     };
-    this.httpsAgent = new WarmingAgent({ ...common, secureContext, rejectUnauthorized: true });
+    this.httpsAgent = new https.Agent({ ...common, secureContext, rejectUnauthorized: true });
+    this.client = new UpstreamClient({ secureContext, maxFreeSockets: common.maxFreeSockets });
     this.httpAgent = new http.Agent(common);
   }
 
   /** Opens a TLS connection to `t` ahead of its first request, if none is idle. Never throws. */
   warmUp(t: UpstreamTarget): void {
     try {
-      this.httpsAgent.warmUp({ ...this.tlsTarget(t), rejectUnauthorized: true });
+      this.client.warmUp(this.dialTarget(t));
     } catch {
       // The request itself will dial and report the failure.
     }
   }
 
-  private tlsTarget(t: UpstreamTarget): https.RequestOptions {
-    // SNI cannot carry an IP literal; for IP destinations the certificate is checked
-    // against the IP itself.
-    return { host: t.address, family: t.family, port: t.port, servername: isIP(t.hostname) ? '' : t.hostname };
+  /** The gateway's own client, for requests on TLS-terminated connections (not upgrades). */
+  call(o: CallOptions): UpstreamCall {
+    return this.client.call(o);
+  }
+
+  /** Where the own client dials for `t`. */
+  dialTarget(t: UpstreamTarget): DialTarget {
+    return { address: t.address, family: t.family, port: t.port, servername: this.servername(t.hostname) };
+  }
+
+  /** SNI cannot carry an IP literal: for IP destinations the certificate is checked against the IP itself. */
+  private servername(hostname: string): string {
+    let name = this.servernames.get(hostname);
+    if (name === undefined) {
+      // isIP runs two large regular expressions: once per host, not once per request.
+      name = isIP(hostname) ? '' : hostname;
+      if (this.servernames.size >= 4_096) this.servernames.clear();
+      this.servernames.set(hostname, name);
+    }
+    return name;
   }
 
   /** Starts a request to exactly `address`; the caller pipes the body and handles events. */
   request(r: UpstreamRequest): ClientRequest {
-    const base = {
+    // Headers as a flat list: ClientRequest then serializes them once instead of setHeader() per name.
+    const headers = Array.isArray(r.headers) ? r.headers : flattenHeaders(r.headers);
+    if (!r.tls) {
+      return http.request({
+        host: r.address,
+        family: r.family,
+        port: r.port,
+        method: r.method,
+        path: r.path,
+        headers,
+        setHost: false,
+        insecureHTTPParser: false,
+        agent: this.httpAgent,
+      });
+    }
+    return https.request({
       host: r.address,
       family: r.family,
       port: r.port,
+      servername: this.servername(r.hostname),
       method: r.method,
       path: r.path,
-      headers: r.headers,
+      headers,
       setHost: false,
       insecureHTTPParser: false,
-    };
-    if (!r.tls) return http.request({ ...base, agent: this.httpAgent });
-    return https.request({ ...base, ...this.tlsTarget(r), agent: this.httpsAgent, rejectUnauthorized: true });
+      agent: this.httpsAgent,
+      rejectUnauthorized: true,
+    });
   }
 
   destroy(): void {
     this.httpsAgent.destroy();
     this.httpAgent.destroy();
+    this.client.destroy();
   }
 }

@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorMessage } from '../../common/errors.js';
 import { REDACTED } from '../../common/redact.js';
-import { selectSecret } from '../inject/select-secret.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
 import { EchoRedactTransform } from './echo-redactor.js';
 import { openUpstream, prepareUpstream, refusal } from './forward.js';
@@ -62,7 +61,7 @@ export function forwardUpgrade(
     fail(refused.error, refused.reason, 'denied');
     return;
   }
-  const secret = selectSecret(ctx.grants.forHost(conn.agent.id, conn.host), { host: conn.host, path: rec.path });
+  const secret = ctx.grants.select(conn.agent.id, conn.host, rec.path);
   const verdict = ctx.policy.check({
     agent: conn.agent,
     host: conn.host,

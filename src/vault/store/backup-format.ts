@@ -1,6 +1,8 @@
 import { hkdfSync, randomBytes, scryptSync } from 'node:crypto';
 import { z } from 'zod';
 import { NanoclawError } from '../../common/errors.js';
+import { ApproverSchema } from '../approvals/approval-model.js';
+import { PolicyRuleSchema } from '../inject/policy.js';
 import { AgentSchema, AuditEntrySchema, SecretSchema } from '../model.js';
 import { KEY_BYTES } from './crypto.js';
 
@@ -54,6 +56,8 @@ export const SnapshotSchema = z.strictObject({
   grants: z.array(z.strictObject({ agentId: z.string(), secretId: z.string() })),
   settings: z.array(z.strictObject({ key: z.string(), value: z.string() })),
   ca: z.strictObject({ certPem: z.string(), keyPem: z.string() }).nullable(),
+  rules: z.array(PolicyRuleSchema).optional(),
+  approvers: z.array(ApproverSchema).optional(),
   audit: z.array(AuditEntrySchema).optional(),
 });
 

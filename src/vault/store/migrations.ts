@@ -92,6 +92,76 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'approvals, approval grants, approvers, policy rules',
+    // `approvals` is rebuilt (SQLite cannot change a CHECK in place); nothing references it yet.
+    sql: `
+      CREATE TABLE approvals_v2 (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        agent_identifier TEXT NOT NULL,
+        secret_id TEXT REFERENCES secrets(id) ON DELETE SET NULL,
+        secret_name TEXT,
+        rule_id TEXT,
+        method TEXT NOT NULL,
+        host TEXT NOT NULL,
+        path TEXT NOT NULL,
+        headers TEXT NOT NULL DEFAULT '{}',
+        body_preview TEXT NOT NULL DEFAULT '',
+        body_digest TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'cancelled')),
+        reason TEXT,
+        routed_to TEXT,
+        decided_by TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        decided_at TEXT
+      );
+      INSERT INTO approvals_v2 (id, agent_id, agent_identifier, secret_id, secret_name, method, host, path,
+          body_preview, body_digest, status, reason, created_at, expires_at, decided_at)
+        SELECT a.id, a.agent_id, COALESCE(g.identifier, ''), a.secret_id, s.name, a.method, a.host, a.path,
+          COALESCE(a.body_preview, ''), COALESCE(a.body_digest, ''), a.status, a.reason, a.created_at, a.expires_at, a.decided_at
+        FROM approvals a LEFT JOIN agents g ON g.id = a.agent_id LEFT JOIN secrets s ON s.id = a.secret_id;
+      DROP TABLE approvals;
+      ALTER TABLE approvals_v2 RENAME TO approvals;
+      CREATE INDEX approvals_by_status ON approvals(status, expires_at);
+      CREATE INDEX approvals_by_created ON approvals(created_at, id);
+      CREATE TABLE approval_grants (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        secret_id TEXT REFERENCES secrets(id) ON DELETE CASCADE,
+        method TEXT NOT NULL,
+        host TEXT NOT NULL,
+        path_prefix TEXT NOT NULL,
+        approval_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX approval_grants_by_agent ON approval_grants(agent_id, expires_at);
+      CREATE TABLE approvers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('group_admin', 'global_admin', 'owner')),
+        agent_ids TEXT NOT NULL DEFAULT '[]',
+        channel TEXT NOT NULL CHECK (channel IN ('telegram', 'host', 'dashboard')),
+        address TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE policy_rules (
+        id TEXT PRIMARY KEY,
+        action TEXT NOT NULL CHECK (action IN ('block', 'rate_limit', 'manual_approval')),
+        host_pattern TEXT NOT NULL,
+        path_pattern TEXT,
+        method TEXT,
+        agent_id TEXT,
+        secret_id TEXT,
+        limit_count INTEGER,
+        rate_window TEXT CHECK (rate_window IN ('minute', 'hour', 'day')),
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 function userVersion(db: DatabaseSync): number {

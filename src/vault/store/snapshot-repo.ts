@@ -3,7 +3,9 @@ import type { Redactor } from '../../common/redact.js';
 import type { AuditStore, CaMaterial, SnapshotStore, VaultSnapshot } from './types.js';
 import { openRecord, sealRecord } from './crypto.js';
 import { inTransaction } from './db.js';
+import { APPROVER_COLUMNS, insertApprover, toApprover } from './approver-repo.js';
 import { AGENT_COLUMNS, SECRET_COLUMNS, blob, text, toAgent, toSecret } from './rows.js';
+import { RULE_COLUMNS, insertRule, toRule } from './rule-repo.js';
 
 export interface SnapshotRepoOptions {
   db: DatabaseSync;
@@ -12,6 +14,8 @@ export interface SnapshotRepoOptions {
   audit: AuditStore;
   getCa(): CaMaterial | null;
   setCa(ca: CaMaterial): void;
+  /** Called after an import commits (the rule cache cannot see its own connection's writes). */
+  onImported?: () => void;
 }
 
 /** Whole-vault export (values decrypted, in memory only) and transactional replace. */
@@ -42,7 +46,10 @@ export function createSnapshotRepo(options: SnapshotRepoOptions): SnapshotStore 
         .prepare('SELECT key, value FROM settings ORDER BY key')
         .all()
         .map((row) => ({ key: text(row, 'key'), value: text(row, 'value') }));
-      const snapshot: VaultSnapshot = { secrets, agents, grants, settings, ca: options.getCa() };
+      const rules = db.prepare(`SELECT ${RULE_COLUMNS} FROM policy_rules ORDER BY rowid`).all().map(toRule);
+      const approvers = db.prepare(`SELECT ${APPROVER_COLUMNS} FROM approvers ORDER BY rowid`).all().map(toApprover);
+      // Approvals and approval grants are short-lived and tied to live requests: not carried.
+      const snapshot: VaultSnapshot = { secrets, agents, grants, settings, ca: options.getCa(), rules, approvers };
       if (includeAudit) snapshot.audit = allAudit(options.audit);
       return snapshot;
     });
@@ -51,7 +58,8 @@ export function createSnapshotRepo(options: SnapshotRepoOptions): SnapshotStore 
   function importAll(snapshot: VaultSnapshot): void {
     inTransaction(db, () => {
       // Children first: grants and approvals would cascade anyway, but explicit is cheaper to read.
-      for (const table of ['agent_secrets', 'approvals', 'agents', 'secrets', 'settings', 'ca']) {
+      const tables = ['agent_secrets', 'approval_grants', 'approvals', 'approvers', 'policy_rules', 'agents', 'secrets', 'settings', 'ca'];
+      for (const table of tables) {
         db.exec(`DELETE FROM ${table}`);
       }
       const insertSecret = db.prepare(
@@ -75,8 +83,11 @@ export function createSnapshotRepo(options: SnapshotRepoOptions): SnapshotStore 
       const insertSetting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)');
       for (const { key, value } of snapshot.settings) insertSetting.run(key, value);
       if (snapshot.ca) options.setCa(snapshot.ca);
+      for (const rule of snapshot.rules ?? []) insertRule(db, rule);
+      for (const approver of snapshot.approvers ?? []) insertApprover(db, approver);
       if (snapshot.audit) replaceAudit(db, snapshot.audit);
     });
+    options.onImported?.();
   }
 
   return { export: exportAll, import: importAll };

@@ -1,12 +1,16 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Redactor } from '../../common/redact.js';
 import { createAgentRepo } from './agent-repo.js';
+import { createApprovalGrantRepo } from './approval-grant-repo.js';
+import { createApprovalRepo } from './approval-repo.js';
+import { createApproverRepo } from './approver-repo.js';
 import { createAuditRepo } from './audit-repo.js';
 import { openRecord, sealRecord, type RecordRef } from './crypto.js';
 import { openDatabase, statementCache } from './db.js';
 import { verifyKeyCheck } from './key-check.js';
 import { migrate } from './migrations.js';
 import { blob, nowIso, text } from './rows.js';
+import { createRuleRepo } from './rule-repo.js';
 import { createSecretRepo } from './secret-repo.js';
 import { createSnapshotRepo } from './snapshot-repo.js';
 import type { CaMaterial, VaultStore } from './types.js';
@@ -56,11 +60,16 @@ function assemble(db: DatabaseSync, { path, masterKey, redactor }: OpenStoreOpti
     ).run(ca.certPem, keyEnc, nowIso());
   };
   const audit = createAuditRepo({ db });
+  const rules = createRuleRepo({ db });
   return {
     path,
     secrets: createSecretRepo({ db, masterKey, redactor }),
     agents: createAgentRepo({ db }),
     audit,
+    rules,
+    approvals: createApprovalRepo({ db }),
+    approvalGrants: createApprovalGrantRepo({ db }),
+    approvers: createApproverRepo({ db }),
     getCa,
     setCa,
     getSetting(key) {
@@ -70,7 +79,7 @@ function assemble(db: DatabaseSync, { path, masterKey, redactor }: OpenStoreOpti
     setSetting(key, value) {
       sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
     },
-    snapshot: createSnapshotRepo({ db, masterKey, redactor, audit, getCa, setCa }),
+    snapshot: createSnapshotRepo({ db, masterKey, redactor, audit, getCa, setCa, onImported: rules.invalidate }),
     close() {
       if (db.isOpen) db.close();
     },

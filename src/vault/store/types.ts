@@ -9,6 +9,8 @@ import type {
   SecretMode,
   SecretType,
 } from '../model.js';
+import type { Approval, ApprovalGrant, ApprovalStatus, Approver, NewApprover } from '../approvals/approval-model.js';
+import type { PolicyRule } from '../inject/policy.js';
 
 /** What the rest of the vault may ask of the store. Implemented by `openStore()` in store.ts. */
 
@@ -102,11 +104,63 @@ export interface AuditStore {
   list(query: AuditQuery): AuditPage;
 }
 
+/** A policy rule before the store gives it an id. */
+export type NewPolicyRule = Omit<PolicyRule, 'id'>;
+
+export interface RuleStore {
+  /** Every rule, oldest first. Cached in memory and re-read only after a write (here or by another connection). */
+  list(): PolicyRule[];
+  get(id: string): PolicyRule | null;
+  create(input: NewPolicyRule): PolicyRule;
+  delete(id: string): boolean;
+}
+
+/** What the approval service records when it holds a request; the row starts `pending`. */
+export type NewApproval = Omit<Approval, 'status' | 'reason' | 'decidedBy' | 'decidedAt'>;
+
+export interface ApprovalSettlement {
+  status: Exclude<ApprovalStatus, 'pending'>;
+  reason: string | null;
+  decidedBy: string | null;
+  decidedAt: string;
+}
+
+export interface ApprovalStore {
+  create(input: NewApproval): Approval;
+  get(id: string): Approval | null;
+  /** Newest first; default limit 100. */
+  list(query?: { status?: ApprovalStatus; limit?: number }): Approval[];
+  setRoutedTo(id: string, routedTo: string | null): Approval | null;
+  /** Ends a pending approval; null when it is unknown or no longer pending (so two deciders cannot both win). */
+  settle(id: string, settlement: ApprovalSettlement): Approval | null;
+}
+
+export interface ApprovalGrantStore {
+  create(input: Omit<ApprovalGrant, 'id' | 'createdAt'>): ApprovalGrant;
+  /** Grants that have not expired at `now` (ISO), newest first. */
+  listLive(now: string): ApprovalGrant[];
+  /** Live grants of one agent, method and host: the candidates a request may be covered by. */
+  candidates(query: { agentId: string; method: string; host: string; now: string }): ApprovalGrant[];
+  delete(id: string): boolean;
+}
+
+export interface ApproverStore {
+  list(): Approver[];
+  get(id: string): Approver | null;
+  create(input: NewApprover): Approver;
+  delete(id: string): boolean;
+}
+
 export interface VaultStore {
   readonly path: string;
   readonly secrets: SecretStore;
   readonly agents: AgentStore;
   readonly audit: AuditStore;
+  /** Policy rules (block, rate_limit, manual_approval) the gateway applies. */
+  readonly rules: RuleStore;
+  readonly approvals: ApprovalStore;
+  readonly approvalGrants: ApprovalGrantStore;
+  readonly approvers: ApproverStore;
   /** The vault CA; the private key is stored encrypted. */
   getCa(): CaMaterial | null;
   setCa(ca: CaMaterial): void;
@@ -140,6 +194,9 @@ export interface VaultSnapshot {
   grants: SnapshotGrant[];
   settings: { key: string; value: string }[];
   ca: CaMaterial | null;
+  /** Absent in backups made before policy rules existed; import then leaves none. */
+  rules?: PolicyRule[];
+  approvers?: Approver[];
   /** Present only when asked for; absent on import leaves the current audit log alone. */
   audit?: AuditEntry[];
 }

@@ -1,0 +1,83 @@
+import { Command, Option } from 'commander';
+import { UsageError } from '../common/errors.js';
+import { POLICY_ACTIONS, RATE_WINDOWS, explainRule } from '../vault/inject/policy.js';
+import type { CreateRuleBody, PolicyRule } from '../vault/api/schemas.js';
+import { printJson, printLine, type CliContext } from './context.js';
+import { formatTable } from './table-format.js';
+import { connectVault } from './vault-connection.js';
+
+interface CreateFlags {
+  action: PolicyRule['action'];
+  hostPattern: string;
+  pathPattern?: string;
+  method?: string;
+  agent?: string;
+  secret?: string;
+  limit?: string;
+  window?: PolicyRule['window'];
+  json?: boolean;
+}
+
+/** The rule body from the create flags; the vault checks the rest (patterns, rate limits). */
+export function ruleFromFlags(o: CreateFlags): CreateRuleBody {
+  const limit = o.limit === undefined ? undefined : Number(o.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a whole number of requests, 1 or more');
+  if (o.action === 'rate_limit' && (limit === undefined || o.window === undefined)) throw new UsageError('a rate_limit rule needs --limit and --window');
+  return {
+    action: o.action,
+    hostPattern: o.hostPattern,
+    ...(o.pathPattern ? { pathPattern: o.pathPattern } : {}),
+    ...(o.method ? { method: o.method } : {}),
+    ...(o.agent ? { agentId: o.agent } : {}),
+    ...(o.secret ? { secretId: o.secret } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(o.window ? { window: o.window } : {}),
+  };
+}
+
+function rulesTable(rules: PolicyRule[]): string {
+  const cells = rules.map((r) => [r.id, r.action, `${r.method ?? '*'} ${r.hostPattern}${r.pathPattern ?? ''}`, explainRule(r)]);
+  return formatTable(['ID', 'ACTION', 'MATCHES', 'MEANING'], cells, 100);
+}
+
+/** `ncl rules list|create|delete`: policy rules the gateway applies (block, rate_limit, manual_approval). */
+export function rulesCommand(ctx: CliContext): Command {
+  const cmd = new Command('rules').description('Manage the gateway’s policy rules (block, rate limit, hold for approval)');
+  cmd
+    .command('list')
+    .description('List policy rules in the order they were made')
+    .option('--json', 'print JSON ({data})')
+    .action(async (o: { json?: boolean }) => {
+      const list = await (await connectVault(ctx)).listRules();
+      if (o.json) return printJson(ctx, list);
+      ctx.stdout.write(list.data.length > 0 ? rulesTable(list.data) : 'No policy rules.\n');
+    });
+  cmd
+    .command('create')
+    .description('Add a rule')
+    .addOption(new Option('--action <action>', 'what the rule does').choices(POLICY_ACTIONS).makeOptionMandatory())
+    .requiredOption('--host-pattern <pattern>', 'api.example.com or *.example.com')
+    .option('--path-pattern <pattern>', 'only these paths, e.g. /v1/*')
+    .option('--method <method>', 'only this HTTP method, e.g. POST')
+    .option('--agent <agent>', 'only this agent (identifier or id)')
+    .option('--secret <secret>', 'only requests using this secret (name or id)')
+    .option('--limit <n>', 'rate_limit: requests allowed per window')
+    .addOption(new Option('--window <window>', 'rate_limit: the window').choices(Object.keys(RATE_WINDOWS)))
+    .option('--json', 'print JSON')
+    .action(async (o: CreateFlags) => {
+      const rule = await (await connectVault(ctx)).createRule(ruleFromFlags(o));
+      if (o.json) return printJson(ctx, rule);
+      printLine(ctx, `Created rule ${rule.id}: ${explainRule(rule)}`);
+    });
+  cmd
+    .command('delete')
+    .description('Delete a rule')
+    .argument('<id>', 'rule id (see: ncl rules list)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const result = await (await connectVault(ctx)).deleteRule(id);
+      if (o.json) return printJson(ctx, result);
+      printLine(ctx, `Deleted rule ${result.id}`);
+    });
+  return cmd;
+}

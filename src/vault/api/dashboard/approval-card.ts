@@ -1,0 +1,58 @@
+import type { Redactor } from '../../../common/redact.js';
+import type { Approval } from '../../approvals/approval-model.js';
+import { html, type SafeHtml } from './html.js';
+import { csrfField } from './page-layout.js';
+import type { DashboardSession } from './sessions.js';
+
+/** What a card shows, and all the event stream sends: no headers, the preview passed once more through the redactor. */
+export interface CardData {
+  id: string;
+  agentIdentifier: string;
+  method: string;
+  host: string;
+  path: string;
+  secretName: string | null;
+  bodyPreview: string;
+  expiresAt: string;
+}
+
+export function cardData(a: Approval, redactor: Redactor): CardData {
+  return {
+    id: a.id,
+    agentIdentifier: a.agentIdentifier,
+    method: a.method,
+    host: a.host,
+    path: a.path,
+    secretName: a.secretName,
+    bodyPreview: redactor.redact(a.bodyPreview),
+    expiresAt: a.expiresAt,
+  };
+}
+
+/** "2m 5s left" / "expired"; app.js keeps it current. */
+export function timeLeft(expiresAt: string, now: number): string {
+  const ms = Date.parse(expiresAt) - now;
+  if (!(ms > 0)) return 'expired';
+  const s = Math.ceil(ms / 1000);
+  const m = Math.floor(s / 60);
+  return `${m > 0 ? `${m}m ` : ''}${s % 60}s left`;
+}
+
+function decisionForm(c: CardData, session: DashboardSession, decision: 'approve' | 'deny'): SafeHtml {
+  const grant = html`<select name="grantMinutes"><option value="">this request only</option>
+<option value="15">and similar requests for 15 minutes</option><option value="60">and similar requests for 1 hour</option></select>`;
+  return html`<form method="post" action="/dashboard/approvals/${encodeURIComponent(c.id)}/decide">${csrfField(session)}
+<input type="hidden" name="decision" value="${decision}">${decision === 'approve' ? grant : ''}
+<button type="submit" class="${decision === 'approve' ? 'approve' : 'reject'}">${decision === 'approve' ? 'Approve' : 'Reject'}</button></form>`;
+}
+
+/** The "Credentials Request" card, the same structure app.js builds for live arrivals. */
+export function renderCard(c: CardData, session: DashboardSession, now: number): SafeHtml {
+  return html`<article class="card" id="approval-${c.id}" data-approval-id="${c.id}"><h2>Credentials Request</h2>
+<dl><dt>Agent</dt><dd><span class="agent">${c.agentIdentifier}</span></dd>
+<dt>Request</dt><dd><code class="request">${c.method} ${c.host}${c.path}</code></dd>
+<dt>Secret</dt><dd><span class="secret">${c.secretName ?? '(none)'}</span></dd></dl>
+${c.bodyPreview ? html`<pre class="preview">${c.bodyPreview}</pre>` : html`<p class="muted">No body</p>`}
+<p class="time-left" data-expires-at="${c.expiresAt}">${timeLeft(c.expiresAt, now)}</p>
+<div class="actions">${decisionForm(c, session, 'approve')}${decisionForm(c, session, 'deny')}</div></article>`;
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { Redactor } from '../../common/redact.js';
+import { PREVIEW_LIMIT } from '../approvals/approval-model.js';
+import { approvalDigest, approvalHeaders, bodyPreview, declaredLength, hasBody } from './approval-hold-request.js';
+import { echoForms } from './echo-scanner.js';
+
+const SECRET = 'prod-db-password-0123456789';
+
+function redactorKnowing(...values: string[]): (text: string) => string {
+  const r = new Redactor();
+  for (const v of values) r.add(v);
+  return (text) => r.redact(text);
+}
+
+const preview = (text: string | Buffer, o: { complete?: boolean; declared?: string; encoding?: string } = {}) => {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+  return bodyPreview({
+    bytes,
+    complete: o.complete ?? true,
+    declared: o.declared ?? String(bytes.length),
+    contentEncoding: o.encoding,
+    redact: redactorKnowing(SECRET),
+    forms: echoForms([SECRET]),
+  });
+};
+
+describe('approvalHeaders', () => {
+  it('removes credential headers, the placeholder and known secret values, keeping the rest', () => {
+    const shown = approvalHeaders(
+      {
+        authorization: 'Bearer onecli-managed',
+        'proxy-authorization': 'Basic eDphb2NfMTIz',
+        cookie: 'session=abc',
+        'x-api-key': 'whatever',
+        'x-custom-token': 'Token ONECLI-MANAGED',
+        'x-leak': `pw=${SECRET}`,
+        'x-shaped': 'ghp_abcdefghijklmnopqrstuvwxyz0123',
+        'x-injected-here': 'plain',
+        'content-type': 'application/json',
+        accept: ['a/b', 'c/d'] as unknown as string,
+      },
+      { redact: redactorKnowing(SECRET), hide: ['X-Injected-Here'] },
+    );
+    expect(shown).toEqual({ 'content-type': 'application/json', accept: 'a/b, c/d' });
+  });
+});
+
+describe('declaredLength / hasBody', () => {
+  it('names the framing the digest binds to', () => {
+    expect(declaredLength({ 'content-length': '12' })).toBe('12');
+    expect(declaredLength({ 'transfer-encoding': 'chunked' })).toBe('chunked');
+    expect(declaredLength({})).toBe('0');
+    expect(hasBody({})).toBe(false);
+    expect(hasBody({ 'content-length': '0' })).toBe(false);
+    expect(hasBody({ 'content-length': '3' })).toBe(true);
+  });
+});
+
+describe('approvalDigest', () => {
+  const base = { method: 'POST', host: 'api.example.com', path: '/v1/charge', declared: '5', preview: Buffer.from('hello') };
+  it('is SHA-256 hex and differs when any bound field differs', () => {
+    const d = approvalDigest(base);
+    expect(d).toMatch(/^[0-9a-f]{64}$/);
+    expect(approvalDigest({ ...base })).toBe(d);
+    for (const change of [
+      { method: 'PUT' },
+      { host: 'api.example.org' },
+      { path: '/v1/charge?x=1' },
+      { declared: '6' },
+      { preview: Buffer.from('hellO') },
+    ]) {
+      expect(approvalDigest({ ...base, ...change })).not.toBe(d);
+    }
+  });
+});
+
+describe('bodyPreview', () => {
+  it('shows a short text body whole, with the secret redacted', () => {
+    expect(preview(`{"password":"${SECRET}","amount":5}`)).toBe('{"password":"[REDACTED]","amount":5}');
+  });
+
+  it('redacts encoded forms and credential-shaped tokens too', () => {
+    const b64 = Buffer.from(SECRET).toString('base64');
+    const out = preview(`a=${encodeURIComponent(SECRET)}&b=${b64}&c=sk-ant-api03-abcdefghijklmnop`);
+    expect(out).not.toContain(SECRET);
+    expect(out).not.toContain(b64);
+    expect(out).not.toContain('sk-ant-api03');
+    expect(out.match(/\[REDACTED\]/g)).toHaveLength(3);
+  });
+
+  it('keeps at most PREVIEW_LIMIT bytes of a long body and says how long it is', () => {
+    const body = 'x'.repeat(10_000);
+    const out = preview(body.slice(0, 5000), { complete: false, declared: '10000' });
+    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(PREVIEW_LIMIT);
+    expect(out.startsWith('x'.repeat(4000))).toBe(true);
+    expect(out.endsWith('[… 10000 bytes in all]')).toBe(true);
+  });
+
+  it('never shows the start of a secret cut off by the limit', () => {
+    const body = 'y'.repeat(PREVIEW_LIMIT - 10) + SECRET + 'z'.repeat(100);
+    const out = preview(body, { complete: false, declared: 'chunked' });
+    expect(out).not.toContain(SECRET.slice(0, 10));
+    expect(out).toContain('more than 4096 bytes in all');
+  });
+
+  it('does not split a multi-byte character at the limit', () => {
+    const out = preview('é'.repeat(3000), { complete: false, declared: '6000' });
+    expect(out).not.toContain('\uFFFD');
+    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(PREVIEW_LIMIT);
+  });
+
+  it('summarises binary and compressed bodies instead of showing them', () => {
+    expect(preview(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0xff]))).toBe('[binary, 7 bytes]');
+    expect(preview('plain text', { encoding: 'gzip' })).toBe('[binary, 10 bytes]');
+    expect(preview(Buffer.alloc(5000, 0), { complete: false, declared: 'chunked' })).toBe('[binary, more than 4096 bytes]');
+  });
+
+  it('an empty body previews as empty', () => {
+    expect(preview('')).toBe('');
+  });
+});

@@ -1,0 +1,176 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../../common/errors.js';
+import type { RequestRecord } from './audit-recorder.js';
+import type { EchoForms, EchoScanner } from './echo-scanner.js';
+import { pumpScanned } from './exchange.js';
+import { badGateway, notConnected, sendGatewayError } from './gateway-errors.js';
+import type { GatewayContext } from './gateway-context.js';
+import { planResponse } from './response-plan.js';
+import type { ResponseHead } from './response-parser.js';
+import type { BodyFraming, CallOptions, DialTarget, UpstreamCall } from './upstream-client.js';
+
+export interface UpstreamExchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  rec: RequestRecord;
+  target: DialTarget;
+  path: string;
+  /** Flat `[name, value, …]` request headers, value injected. */
+  headers: string[];
+  /** Forms of the value injected into this request, whose echoes are redacted; null when none was. */
+  injected: EchoForms | null;
+  /** A 401/403 with nothing injected becomes `app_not_connected` for this host; null: passed on. */
+  notConnectedHost: string | null;
+}
+
+/** How the request body is framed upstream: as the agent framed it (chunked is re-chunked). */
+function framing(req: IncomingMessage): BodyFraming {
+  if (req.headers['transfer-encoding'] !== undefined) return 'chunked';
+  const length = req.headers['content-length'];
+  return length !== undefined && length !== '0' ? 'length' : 'none';
+}
+
+/**
+ * Streams one TLS-terminated request to its upstream over the gateway's own client and the
+ * response back, with backpressure both ways (never buffering a body); the audit row is
+ * written when the agent's response closes. Same outcomes as `runExchange`, less work.
+ */
+export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): void {
+  const { req, res, rec } = x;
+  let scanner: EchoScanner | null = null;
+  let echoed = false;
+  let failure: string | null = null;
+  /** Where body bytes go once the head is known; null: discarded (replaced response). */
+  let sink: ((chunk: Buffer) => void) | null = null;
+  let finish: (() => void) | null = null;
+  const body = framing(req);
+
+  const events: CallOptions['events'] = {
+    head: (head) => onHead(head),
+    body: (chunk) => sink?.(chunk),
+    end: () => finish?.(),
+    error: (err) => {
+      failure ??= 'upstream_error';
+      if (!res.headersSent) {
+        sendGatewayError(res, badGateway(`${rec.host} failed: ${errorMessage(err)}`));
+        rec.status = 502;
+        rec.decision = 'error';
+      } else res.destroy();
+    },
+  };
+  let call: UpstreamCall;
+  try {
+    call = ctx.pool.call({ target: x.target, method: rec.method, path: x.path, headers: x.headers, body, events });
+  } catch (err) {
+    // A header no HTTP/1.1 message may carry: nothing was sent.
+    req.resume();
+    rec.status = 502;
+    rec.decision = 'error';
+    rec.reason = 'bad_request_header';
+    res.once('close', () => ctx.audit.record(rec));
+    sendGatewayError(res, badGateway(`${rec.host} failed: ${errorMessage(err)}`));
+    return;
+  }
+
+  if (body === 'none') req.resume();
+  else {
+    req.on('data', (chunk: Buffer) => {
+      rec.bytesIn += chunk.length;
+      if (!call.write(chunk)) {
+        req.pause();
+        call.onDrain(() => req.resume());
+      }
+    });
+    req.once('end', () => call.end());
+  }
+
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      call.abort();
+      failure ??= 'client_closed';
+    }
+    if (echoed || scanner?.redacted) rec.reason = 'credential_echo';
+    else if (rec.reason === null) rec.reason = failure;
+    ctx.audit.record(rec);
+  });
+
+  const onHead = (head: ResponseHead): void => {
+    const { status } = head;
+    rec.status = status;
+    if (x.notConnectedHost !== null && x.injected === null && (status === 401 || status === 403)) {
+      rec.decision = 'not_connected';
+      rec.reason = `upstream_${status}`;
+      rec.status = 401;
+      sendGatewayError(res, notConnected(x.notConnectedHost, ctx.connectUrlBase));
+      return;
+    }
+    const plan = planResponse({ method: rec.method, status, rawHeaders: head.rawHeaders, injected: x.injected });
+    echoed = plan.echoed;
+    scanner = plan.scanner;
+    res.writeHead(status, head.statusMessage, plan.headers);
+    // Backpressure: the upstream connection stops being read while the agent's side is full.
+    let waiting = false;
+    const paused = (): void => {
+      if (waiting) return;
+      waiting = true;
+      call.pause();
+      res.once('drain', () => {
+        waiting = false;
+        call.resume();
+      });
+    };
+    if (plan.decoder && scanner) {
+      const decoder = plan.decoder;
+      decoder.on('error', () => res.destroy());
+      pumpScanned(decoder, res, scanner, rec);
+      let full = false;
+      sink = (chunk) => {
+        if (decoder.write(chunk) || full) return;
+        full = true;
+        call.pause();
+        decoder.once('drain', () => {
+          full = false;
+          call.resume();
+        });
+      };
+      finish = () => decoder.end();
+    } else if (scanner) {
+      const scan = scanner;
+      let ok = true;
+      const write = (b: Buffer): void => {
+        rec.bytesOut += b.length;
+        ok = res.write(b) && ok;
+      };
+      sink = (chunk) => {
+        ok = true;
+        scan.feed(chunk, write);
+        if (!ok) paused();
+      };
+      finish = () => {
+        scan.end(write);
+        res.end();
+      };
+    } else {
+      // TLS hands over one 16 KiB record per callback: the agent's side is corked until the
+      // records of this read are all in, so they leave in one write instead of one each.
+      let corked = false;
+      const uncork = (): void => {
+        corked = false;
+        res.uncork();
+      };
+      sink = (chunk) => {
+        rec.bytesOut += chunk.length;
+        if (!corked) {
+          corked = true;
+          res.cork();
+          setImmediate(uncork);
+        }
+        if (!res.write(chunk)) paused();
+      };
+      finish = () => {
+        if (corked) uncork();
+        res.end();
+      };
+    }
+  };
+}
