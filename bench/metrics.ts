@@ -104,7 +104,7 @@ export const METRICS: readonly Metric[] = [
   },
   {
     id: 'idle_kib',
-    label: 'memory per idle connection',
+    label: 'memory per idle connection (direct: bare Node TLS server)',
     unit: 'KiB',
     compare: 'value',
     bound: { op: '<=', limit: 32 },

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../common/errors.js';
 import type { RequestRecord } from './audit-recorder.js';
 import type { EchoForms, EchoScanner } from './echo-scanner.js';
-import { pumpScanned } from './exchange.js';
+import { bodySink, type BodySink } from './body-sink.js';
 import { badGateway, notConnected, sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
 import { planResponse } from './response-plan.js';
@@ -41,8 +41,8 @@ export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): v
   let echoed = false;
   let failure: string | null = null;
   /** Where body bytes go once the head is known; null: discarded (replaced response). */
-  let sink: ((chunk: Buffer) => void) | null = null;
-  let finish: (() => void) | null = null;
+  let sink: BodySink['sink'] | null = null;
+  let finish: BodySink['finish'] | null = null;
   const body = framing(req);
 
   const events: CallOptions['events'] = {
@@ -108,69 +108,6 @@ export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): v
     echoed = plan.echoed;
     scanner = plan.scanner;
     res.writeHead(status, head.statusMessage, plan.headers);
-    // Backpressure: the upstream connection stops being read while the agent's side is full.
-    let waiting = false;
-    const paused = (): void => {
-      if (waiting) return;
-      waiting = true;
-      call.pause();
-      res.once('drain', () => {
-        waiting = false;
-        call.resume();
-      });
-    };
-    if (plan.decoder && scanner) {
-      const decoder = plan.decoder;
-      decoder.on('error', () => res.destroy());
-      pumpScanned(decoder, res, scanner, rec);
-      let full = false;
-      sink = (chunk) => {
-        if (decoder.write(chunk) || full) return;
-        full = true;
-        call.pause();
-        decoder.once('drain', () => {
-          full = false;
-          call.resume();
-        });
-      };
-      finish = () => decoder.end();
-    } else if (scanner) {
-      const scan = scanner;
-      let ok = true;
-      const write = (b: Buffer): void => {
-        rec.bytesOut += b.length;
-        ok = res.write(b) && ok;
-      };
-      sink = (chunk) => {
-        ok = true;
-        scan.feed(chunk, write);
-        if (!ok) paused();
-      };
-      finish = () => {
-        scan.end(write);
-        res.end();
-      };
-    } else {
-      // TLS hands over one 16 KiB record per callback: the agent's side is corked until the
-      // records of this read are all in, so they leave in one write instead of one each.
-      let corked = false;
-      const uncork = (): void => {
-        corked = false;
-        res.uncork();
-      };
-      sink = (chunk) => {
-        rec.bytesOut += chunk.length;
-        if (!corked) {
-          corked = true;
-          res.cork();
-          setImmediate(uncork);
-        }
-        if (!res.write(chunk)) paused();
-      };
-      finish = () => {
-        if (corked) uncork();
-        res.end();
-      };
-    }
+    ({ sink, finish } = bodySink({ res, rec, call, plan }));
   };
 }
