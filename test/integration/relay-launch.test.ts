@@ -168,6 +168,19 @@ describe('ncl launch with a remote vault under lockdown (real engine)', () => {
     expect((await remote.docker.getContainer(relayName).inspect()).Id).toBe(relayId);
   });
 
+  it('ncl setup with the remote vault under lockdown starts the relay too (after it was removed)', async () => {
+    expect(await removeRelay(remote.docker, relayName)).toBe(true);
+    const r = await ncl(['setup', '--vault', 'remote', '--lockdown', '--yes', '--json', '--auth', 'skip', '--group', FOLDER, '--no-build']);
+    expect(r.code, r.stderr + r.logs.join('\n')).toBe(0);
+    expect(r.json.vault).toMatchObject({ path: 'remote' });
+    expect(r.json.lockdown).toBe(true);
+    const relay = await remote.docker.getContainer(relayName).inspect();
+    expect(relay.State.Running).toBe(true);
+    expect(relay.Id).not.toBe(relayId);
+    expect(relay.Config.Cmd).toContain('remote-vault.test:10255');
+    expect(await remote.docker.getContainer(names.vault).inspect().catch(() => null)).toBeNull();
+  });
+
   it('without lockdown the agent goes straight to the remote gateway: no relay in the way', async () => {
     const env = await readFile(project.envFile, 'utf8');
     await writeFile(project.envFile, env.replace('NANOCLAW_EGRESS_LOCKDOWN=true', 'NANOCLAW_EGRESS_LOCKDOWN=false'));
