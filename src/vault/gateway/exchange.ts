@@ -1,10 +1,9 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { errorMessage } from '../../common/errors.js';
 import type { RequestRecord } from './audit-recorder.js';
 import type { EchoScanner, EchoForms } from './echo-scanner.js';
+import { answeredNotConnected, ExchangeOutcome } from './exchange-outcome.js';
 import { planResponse } from './response-plan.js';
-import { badGateway, notConnected, sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
 
 export interface Exchange {
@@ -48,9 +47,7 @@ export function pumpScanned(src: Readable, res: ServerResponse, scanner: EchoSca
  */
 export function runExchange(ctx: GatewayContext, x: Exchange): void {
   const { req, res, upReq, rec } = x;
-  let scanner: EchoScanner | null = null;
-  let echoed = false;
-  let failure: string | null = null;
+  const outcome = new ExchangeOutcome(res, rec);
 
   const length = req.headers['content-length'];
   if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
@@ -64,42 +61,22 @@ export function runExchange(ctx: GatewayContext, x: Exchange): void {
     upReq.end();
   }
 
-  upReq.on('error', (err) => {
-    failure ??= 'upstream_error';
-    if (!res.headersSent) {
-      sendGatewayError(res, badGateway(`${rec.host} failed: ${errorMessage(err)}`));
-      rec.status = 502;
-      rec.decision = 'error';
-    } else res.destroy();
-  });
-
-  res.once('close', () => {
-    if (!res.writableFinished) {
-      upReq.destroy();
-      failure ??= 'client_closed';
-    }
-    if (echoed || scanner?.redacted) rec.reason = 'credential_echo';
-    else if (rec.reason === null) rec.reason = failure;
-    ctx.audit.record(rec);
-  });
+  upReq.on('error', (err) => outcome.upstreamFailed(err));
+  outcome.auditOnClose(ctx, () => upReq.destroy());
 
   upReq.on('response', (upRes) => {
     const status = upRes.statusCode ?? 502;
     rec.status = status;
-    if (x.notConnectedHost !== null && x.injected === null && (status === 401 || status === 403)) {
+    if (answeredNotConnected(ctx, x, status)) {
       upRes.resume();
-      rec.decision = 'not_connected';
-      rec.reason = `upstream_${status}`;
-      rec.status = 401;
-      sendGatewayError(res, notConnected(x.notConnectedHost, ctx.connectUrlBase));
       return;
     }
     const plan = planResponse({ method: rec.method, status, rawHeaders: upRes.rawHeaders, injected: x.injected });
     let body: Readable = upRes;
     upRes.on('error', () => res.destroy());
     upRes.on('aborted', () => res.destroy());
-    echoed = plan.echoed;
-    scanner = plan.scanner;
+    outcome.echoed = plan.echoed;
+    const scanner = (outcome.scanner = plan.scanner);
     if (plan.decoder) {
       plan.decoder.on('error', () => res.destroy());
       body = upRes.pipe(plan.decoder);

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../common/errors.js';
 import type { RequestRecord } from './audit-recorder.js';
-import type { EchoForms, EchoScanner } from './echo-scanner.js';
+import type { EchoForms } from './echo-scanner.js';
 import { bodySink, type BodySink } from './body-sink.js';
-import { badGateway, notConnected, sendGatewayError } from './gateway-errors.js';
+import { answeredNotConnected, ExchangeOutcome } from './exchange-outcome.js';
+import { badGateway, sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
 import { planResponse } from './response-plan.js';
 import type { ResponseHead } from './response-parser.js';
@@ -37,9 +38,7 @@ function framing(req: IncomingMessage): BodyFraming {
  */
 export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): void {
   const { req, res, rec } = x;
-  let scanner: EchoScanner | null = null;
-  let echoed = false;
-  let failure: string | null = null;
+  const outcome = new ExchangeOutcome(res, rec);
   /** Where body bytes go once the head is known; null: discarded (replaced response). */
   let sink: BodySink['sink'] | null = null;
   let finish: BodySink['finish'] | null = null;
@@ -49,14 +48,7 @@ export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): v
     head: (head) => onHead(head),
     body: (chunk) => sink?.(chunk),
     end: () => finish?.(),
-    error: (err) => {
-      failure ??= 'upstream_error';
-      if (!res.headersSent) {
-        sendGatewayError(res, badGateway(`${rec.host} failed: ${errorMessage(err)}`));
-        rec.status = 502;
-        rec.decision = 'error';
-      } else res.destroy();
-    },
+    error: (err) => outcome.upstreamFailed(err),
   };
   let call: UpstreamCall;
   try {
@@ -84,29 +76,15 @@ export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): v
     req.once('end', () => call.end());
   }
 
-  res.once('close', () => {
-    if (!res.writableFinished) {
-      call.abort();
-      failure ??= 'client_closed';
-    }
-    if (echoed || scanner?.redacted) rec.reason = 'credential_echo';
-    else if (rec.reason === null) rec.reason = failure;
-    ctx.audit.record(rec);
-  });
+  outcome.auditOnClose(ctx, () => call.abort());
 
   const onHead = (head: ResponseHead): void => {
     const { status } = head;
     rec.status = status;
-    if (x.notConnectedHost !== null && x.injected === null && (status === 401 || status === 403)) {
-      rec.decision = 'not_connected';
-      rec.reason = `upstream_${status}`;
-      rec.status = 401;
-      sendGatewayError(res, notConnected(x.notConnectedHost, ctx.connectUrlBase));
-      return;
-    }
+    if (answeredNotConnected(ctx, x, status)) return;
     const plan = planResponse({ method: rec.method, status, rawHeaders: head.rawHeaders, injected: x.injected });
-    echoed = plan.echoed;
-    scanner = plan.scanner;
+    outcome.echoed = plan.echoed;
+    outcome.scanner = plan.scanner;
     res.writeHead(status, head.statusMessage, plan.headers);
     ({ sink, finish } = bodySink({ res, rec, call, plan }));
   };
