@@ -47,8 +47,11 @@ async function reachVault(ctx: CliContext, inputs: LaunchInputs): Promise<VaultC
       ctx.logger.warn('The vault is not reachable: starting the agent WITHOUT the gateway (native credentials only)', { url: client.url });
       return null;
     }
+    const remote = inputs.settings.remoteApiHost;
     throw new NanoclawError('vault_unreachable', `Cannot launch: the vault at ${client.url} does not answer (${errorMessage(err)})`, {
-      hint: 'Start it with: ncl vault up (then run ncl launch again)',
+      hint: remote
+        ? `The remote vault (NANOCLAW_ONECLI_API_HOST=${remote}) is run by its owner: check the host and your network, then run ncl launch again`
+        : 'Start it with: ncl vault up (then run ncl launch again)',
     });
   }
 }

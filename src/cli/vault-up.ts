@@ -10,6 +10,8 @@ import { resourceLabels } from '../docker/labels.js';
 import { egressNetworkSpec, outboundNetworkSpec } from '../docker/network-spec.js';
 import { ensureNetwork } from '../docker/networks.js';
 import { removeKeyMount, writeKeyMount, writeSecretMount } from '../docker/key-mount.js';
+import { removeRelay } from '../docker/relay-container.js';
+import { relayContainerName } from '../docker/relay-container-spec.js';
 import { ensureVaultContainer, ensureVolume, type EnsureAction } from '../docker/vault-container.js';
 import { containerUser, vaultContainerSpec } from '../docker/vault-container-spec.js';
 import { waitForVaultHealth } from '../docker/vault-health.js';
@@ -134,6 +136,9 @@ export async function vaultUp(ctx: CliContext, flags: VaultUpFlags): Promise<Vau
     ...(settings.approvalTtlSeconds !== DEFAULT_APPROVAL_TTL_MS / 1000 ? { approvalTtlSeconds: settings.approvalTtlSeconds } : {}),
     ...(telegram.mount ? { telegram: telegram.mount } : {}),
   });
+  // A relay (remote vault under lockdown) would answer as `gateway` beside the local vault.
+  const relay = relayContainerName(n.container);
+  if (await removeRelay(docker, relay)) flags.progress(`Removed the lockdown relay ${relay}: the local vault is the agents' gateway now`);
   const forceReplace = keyFile.changed || telegram.changed || flags.recreate === true;
   const result = await ensureVaultContainer({ docker, spec, imageId: image.id, apiPort: n.port, forceReplace });
   flags.progress(`Vault container ${n.container}: ${result.action} (${result.id.slice(0, 12)})`);

@@ -17,6 +17,9 @@ export function crossFieldProblems(settings: Settings): { warnings: Problem[]; e
   if (settings.remoteApiHost && !settings.remoteApiToken) {
     warn(v.remoteApiToken, `${v.remoteApiHost} is set without ${v.remoteApiToken}: the remote vault will refuse the calls`);
   }
+  if (settings.remoteGateway && !settings.remoteApiHost) {
+    warn(v.remoteGateway, `${v.remoteGateway} is set but ${v.remoteApiHost} is not, so no relay or agent uses it`);
+  }
   if (settings.onecliUrl && !settings.onecliApiKey) {
     warn(v.onecliApiKey, `${v.onecliUrl} is set without ${v.onecliApiKey}: the vault API will refuse the calls`);
   }

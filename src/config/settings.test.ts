@@ -103,6 +103,9 @@ describe('loadSettings', () => {
     expect(warnings).toContain('without ONECLI_API_KEY');
     expect(warnings).toContain('NANOCLAW_EGRES_LOCKDOWN is not a setting nanoclaw reads; did you mean NANOCLAW_EGRESS_LOCKDOWN?');
     expect(warnings).toContain('.env line 2: not a KEY=value assignment');
+    const orphan = load({ NANOCLAW_ONECLI_GATEWAY: 'vault.example:10255' });
+    expect(orphan.warnings.map((w) => w.variable)).toEqual(['NANOCLAW_ONECLI_GATEWAY']);
+    expect(load({ NANOCLAW_ONECLI_GATEWAY: 'vault.example:10255', NANOCLAW_ONECLI_API_HOST: 'https://vault.example', NANOCLAW_ONECLI_API_TOKEN: 'oc_x' }).warnings).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -28,7 +28,7 @@ import { LaunchHarness } from './launch-harness.js';
 const SECRET = `ghp_${randomBytes(18).toString('hex')}`;
 const FOLDER = `relay-${randomBytes(3).toString('hex')}`;
 const KEEP_ALIVE = ['node', '-e', "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1 << 30)"];
-const names = { outbound: testResourceName('rl-out'), egress: testResourceName('rl-egress'), vault: testResourceName('rl-novault') };
+const names = { outbound: testResourceName('rl-out'), egress: testResourceName('rl-egress'), vault: testResourceName('rl-novault'), volume: testResourceName('rl-data') };
 const relayName = relayContainerName(names.vault);
 
 let remote: LaunchHarness;
@@ -100,6 +100,8 @@ afterAll(async () => {
   if (docker) {
     await docker.getContainer(agentContainerName(FOLDER)).remove({ force: true }).catch(() => undefined);
     await removeRelay(docker, relayName).catch(() => undefined);
+    await docker.getContainer(names.vault).remove({ force: true }).catch(() => undefined);
+    await docker.getVolume(names.volume).remove().catch(() => undefined);
     await docker.getNetwork(names.outbound).disconnect({ Container: remote.names.vault, Force: true }).catch(() => undefined);
     for (const n of [names.egress, names.outbound]) await docker.getNetwork(n).remove().catch(() => undefined);
   }
@@ -193,5 +195,21 @@ describe('ncl launch with a remote vault under lockdown (real engine)', () => {
     expect(JSON.parse(curl.stdout)).toEqual({ ok: true, path: '/direct-to-remote' });
     const seen = (await remote.upstream.requests()).find((x) => x.url === '/direct-to-remote');
     expect(seen?.headers.authorization).toBe(`Bearer ${SECRET}`);
+  });
+
+  it('switching to a local vault (ncl vault up) removes the relay, so only one container answers as gateway', async () => {
+    expect((await remote.docker.getContainer(relayName).inspect()).State.Running).toBe(true);
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as { port: number }).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    await appendFile(project.envFile, `NANOCLAW_VAULT_VOLUME=${names.volume}\nNANOCLAW_VAULT_PORT=${port}\n`);
+    const r = await ncl(['vault', 'up', '--no-build', '--json']);
+    expect(r.code, r.stderr + r.logs.join('\n')).toBe(0);
+    expect(await remote.docker.getContainer(relayName).inspect().catch(() => null)).toBeNull();
+    const local = await remote.docker.getContainer(names.vault).inspect();
+    expect(local.NetworkSettings.Networks[names.egress]?.Aliases).toContain('gateway');
   });
 });
