@@ -127,6 +127,18 @@ describe('buildAgentSpec', () => {
     expect(spec.Labels?.['nanoclaw.native']).toBe('1');
   });
 
+  it('a custom Anthropic endpoint without an Anthropic secret gets an ANTHROPIC_AUTH_TOKEN placeholder, never a value', () => {
+    const { ANTHROPIC_API_KEY: _dropped, ...vaultEnv } = input().vault!.env;
+    const custom = input({
+      config: parseContainerJson({ agentGroupId: 'main', env: { ANTHROPIC_BASE_URL: 'https://llm.example' } }, 'container.json'),
+      vault: { ...input().vault!, env: vaultEnv },
+    });
+    expect(envOf(buildAgentSpec(custom)).ANTHROPIC_AUTH_TOKEN).toBe('onecli-managed');
+    // With the vault's own placeholder, or without a custom endpoint, nothing is added.
+    expect(envOf(buildAgentSpec(input({ config: custom.config }))).ANTHROPIC_AUTH_TOKEN).toBeUndefined();
+    expect(envOf(buildAgentSpec(input({ vault: custom.vault }))).ANTHROPIC_AUTH_TOKEN).toBeUndefined();
+  });
+
   it('refuses to build a spec without the gateway unless native mode is on', () => {
     expect(() => buildAgentSpec(input({ vault: null }))).toThrow(/without the vault gateway/);
     const spec = buildAgentSpec(input({ vault: null, lockdown: false, native: { enabled: true, values: { ANTHROPIC_API_KEY: 'k' } } }));

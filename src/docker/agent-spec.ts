@@ -2,6 +2,7 @@ import type { ContainerCreateOptions } from 'dockerode';
 import { NanoclawError } from '../common/errors.js';
 import type { ContainerJson } from '../config/container-json.js';
 import { DEFAULT_INSTALL, resourceLabels } from './labels.js';
+import { STUB_PLACEHOLDER } from './stubs.js';
 
 /** What the vault's `/v1/container-config` returns (structurally; docker may not import the vault's schemas). */
 export interface VaultContainerConfig {
@@ -26,6 +27,7 @@ export const LABEL_COMMAND = 'nanoclaw.command';
 export const LABEL_PROJECT = 'nanoclaw.project';
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy'];
 const PLACEHOLDER_VARIABLES = ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN'];
+const CLAUDE_CREDENTIAL_VARIABLES = ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_AUTH_TOKEN'];
 const SOCKET_PATHS = ['/var/run', '/run', '/var/run/docker.sock', '/run/docker.sock'];
 
 export interface AgentSpecInput {
@@ -123,6 +125,10 @@ export function buildAgentSpec(input: AgentSpecInput): ContainerCreateOptions {
   if (native) {
     for (const name of PLACEHOLDER_VARIABLES) delete env[name];
     for (const name of NATIVE_VARIABLES) if (native[name]) env[name] = native[name];
+  } else if (env.ANTHROPIC_BASE_URL && !CLAUDE_CREDENTIAL_VARIABLES.some((name) => env[name])) {
+    // A custom Anthropic endpoint (ncl setup's custom auth): Claude Code starts only with some
+    // credential set, and the gateway's Bearer secret for that host replaces this placeholder.
+    env.ANTHROPIC_AUTH_TOKEN = STUB_PLACEHOLDER;
   }
   if (/^(0|root)(:|$)/.test(input.user)) {
     throw new NanoclawError('root_agent_refused', 'Refusing to run an agent as root', { hint: 'Run ncl launch as a non-root user, or let it pick uid 1000' });
