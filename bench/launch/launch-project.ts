@@ -45,11 +45,15 @@ export class LaunchProject {
     volume: `nanoclaw-bench-vault-data-${this.id}`,
     folder: `bench-${this.id}`,
   };
-  private constructor(
-    private readonly root: string,
-    readonly dir: string,
-    readonly env: NodeJS.ProcessEnv,
-  ) {}
+  private readonly root: string;
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+
+  private constructor(root: string, dir: string, env: NodeJS.ProcessEnv) {
+    this.root = root;
+    this.dir = dir;
+    this.env = env;
+  }
 
   /** Makes the directory, a private HOME, `.env` naming this run's resources, and the group's container.json. */
   static async create(images: { vault: string; agent: string }): Promise<LaunchProject> {

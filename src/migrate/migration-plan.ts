@@ -71,12 +71,17 @@ export function describeQuestion(q: PlanQuestion): string {
 
 /** What `ncl init-onecli` will do. Holds key names, hosts and line numbers, never a value. */
 export class MigrationPlan {
-  constructor(
-    readonly moves: readonly PlannedMove[],
-    readonly stays: readonly PlannedStay[],
-    readonly questions: readonly PlanQuestion[],
-    readonly notes: readonly string[],
-  ) {}
+  readonly moves: readonly PlannedMove[];
+  readonly stays: readonly PlannedStay[];
+  readonly questions: readonly PlanQuestion[];
+  readonly notes: readonly string[];
+
+  constructor(moves: readonly PlannedMove[], stays: readonly PlannedStay[], questions: readonly PlanQuestion[], notes: readonly string[]) {
+    this.moves = moves;
+    this.stays = stays;
+    this.questions = questions;
+    this.notes = notes;
+  }
 
   /** Moves that change the vault (everything but aliases). */
   get vaultMoves(): PlannedMove[] {

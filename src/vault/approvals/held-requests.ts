@@ -31,9 +31,11 @@ export class HeldRequests {
   private readonly held = new Map<string, Held>();
   private readonly listeners = new Set<(event: ApprovalEvent) => void>();
 
-  constructor(
-    private readonly o: { store: VaultStore; logger: Logger; channels: readonly ApprovalChannel[]; now: () => number },
-  ) {}
+  private readonly o: { store: VaultStore; logger: Logger; channels: readonly ApprovalChannel[]; now: () => number };
+
+  constructor(o: { store: VaultStore; logger: Logger; channels: readonly ApprovalChannel[]; now: () => number }) {
+    this.o = o;
+  }
 
   add(id: string, entry: Held): void {
     this.held.set(id, entry);

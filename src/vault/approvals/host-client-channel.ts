@@ -19,7 +19,11 @@ export class HostClientChannel implements ApprovalChannel {
   private readonly named = new Map<string, Presence>();
   private readonly unnamed = new Map<string, Presence>();
 
-  constructor(private readonly now: () => number) {}
+  private readonly now: () => number;
+
+  constructor(now: () => number) {
+    this.now = now;
+  }
 
   /** Marks a poll open; call the returned function when it ends (idempotent). */
   pollOpened(scope: PendingScope): () => void {

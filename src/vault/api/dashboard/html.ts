@@ -1,7 +1,10 @@
 /** HTML built from tagged templates: every interpolated value is escaped unless it is already `SafeHtml`. */
 
 export class SafeHtml {
-  constructor(readonly value: string) {}
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
   toString(): string {
     return this.value;
   }
