@@ -1,34 +1,23 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { VaultClient } from '../../src/client/vault-client.js';
-import { Logger, memorySink } from '../../src/common/logger.js';
-import { Redactor } from '../../src/common/redact.js';
 import { setEnvValue, removeEnvKeys } from '../../src/config/env-file.js';
 import { readEnvFile, updateEnvFile } from '../../src/config/env-file-io.js';
-import type { CliContext } from '../../src/cli/context.js';
-import { runCli } from '../../src/cli/run-cli.js';
 import { agentContainerName } from '../../src/docker/agent-spec.js';
 import { execInContainer, type ExecResult } from '../../src/docker/container-exec.js';
 import { resourceLabels } from '../../src/docker/labels.js';
 import { egressNetworkSpec, outboundNetworkSpec } from '../../src/docker/network-spec.js';
 import { ensureNetwork } from '../../src/docker/networks.js';
 import { requireDocker } from '../support/docker-engine.js';
+import { runCliInProcess, type CliRun } from '../support/in-process-cli.js';
 import { ensureProductImages } from '../support/product-images.js';
 import { makeTempProject, type TempProject } from '../support/temp-project.js';
 import { testResourceName, testRunId } from '../support/test-labels.js';
 import { runTlsUpstreamContainer, type TlsUpstreamContainer } from '../support/tls-upstream-container.js';
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** Every log line the command wrote (warnings included), after redaction. */
-  logs: string[];
-  json: any;
-}
+export type { CliRun };
 
 /** Upstream names "on the internet" the tests use; the gateway may dial them although they are private. */
 export const UPSTREAM_ALIASES = ['api.github.test', 'api.anthropic.com', 'gmail.googleapis.com', 'api.other.test'];
@@ -123,28 +112,9 @@ export class LaunchHarness implements AsyncDisposable {
 
   /** Runs `ncl <args>` in this process, in the temp project. */
   async ncl(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-    let stdout = '';
-    let stderr = '';
-    const sink = memorySink();
-    const ctx: CliContext = {
-      cwd: this.project.dir,
-      env: { ...this.project.env, ...env },
-      stdin: Object.assign(new PassThrough(), { isTTY: false }),
-      stdout: new Writable({ write: (c, _e, cb) => ((stdout += c), cb()) }),
-      stderr: new Writable({ write: (c, _e, cb) => ((stderr += c), cb()) }),
-      logger: new Logger({ level: 'info', sink, redactor: new Redactor() }),
-      prompter: { interactive: false, secret: () => Promise.reject(new Error('no prompt')), text: () => Promise.reject(new Error('no prompt')), confirm: () => Promise.reject(new Error('no prompt')) },
-      version: '0.0.0-test',
-    };
-    const code = await runCli(ctx, args);
-    this.outputs.push(stdout, stderr, ...sink.lines);
-    let json: any = null;
-    try {
-      json = JSON.parse(stdout);
-    } catch {
-      /* not JSON */
-    }
-    return { code, stdout, stderr, logs: sink.lines, json };
+    const run = await runCliInProcess(args, { cwd: this.project.dir, env: { ...this.project.env, ...env } });
+    this.outputs.push(run.stdout, run.stderr, ...run.logs);
+    return run;
   }
 
   containerName(folder: string): string {

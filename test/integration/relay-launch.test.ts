@@ -2,13 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostAddresses } from '../../src/cli/launch-inputs.js';
-import type { CliContext } from '../../src/cli/context.js';
-import { runCli } from '../../src/cli/run-cli.js';
-import { Logger, memorySink } from '../../src/common/logger.js';
-import { Redactor } from '../../src/common/redact.js';
 import { agentContainerName } from '../../src/docker/agent-spec.js';
 import { execInContainer } from '../../src/docker/container-exec.js';
 import { resourceLabels } from '../../src/docker/labels.js';
@@ -16,6 +11,7 @@ import { outboundNetworkSpec } from '../../src/docker/network-spec.js';
 import { ensureNetwork } from '../../src/docker/networks.js';
 import { removeRelay } from '../../src/docker/relay-container.js';
 import { relayContainerName } from '../../src/docker/relay-container-spec.js';
+import { runCliInProcess } from '../support/in-process-cli.js';
 import { makeTempProject, type TempProject } from '../support/temp-project.js';
 import { testResourceName } from '../support/test-labels.js';
 import { LaunchHarness } from './launch-harness.js';
@@ -39,22 +35,9 @@ const outputs: string[] = [];
 
 /** `ncl <args>` in the local project, in this process. */
 async function ncl(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const sink = memorySink();
-  const ctx: CliContext = {
-    cwd: project.dir,
-    env: project.env,
-    stdin: Object.assign(new PassThrough(), { isTTY: false }),
-    stdout: new Writable({ write: (c, _e, cb) => ((stdout += c), cb()) }),
-    stderr: new Writable({ write: (c, _e, cb) => ((stderr += c), cb()) }),
-    logger: new Logger({ level: 'info', sink, redactor: new Redactor() }),
-    prompter: { interactive: false, secret: () => Promise.reject(new Error('no prompt')), text: () => Promise.reject(new Error('no prompt')), confirm: () => Promise.reject(new Error('no prompt')) },
-    version: '0.0.0-test',
-  };
-  const code = await runCli(ctx, args);
-  outputs.push(stdout, stderr, ...sink.lines);
-  return { code, stdout, stderr, logs: sink.lines, json: code === 0 ? JSON.parse(stdout) : null };
+  const run = await runCliInProcess(args, { cwd: project.dir, env: project.env });
+  outputs.push(run.stdout, run.stderr, ...run.logs);
+  return { ...run, json: run.code === 0 ? run.json : null };
 }
 
 const agentExec = (cmd: string[]) => execInContainer(remote.docker, agentContainerName(FOLDER), { cmd, user: '1000:1000', timeoutMs: 60_000 });
