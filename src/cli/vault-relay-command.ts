@@ -3,6 +3,7 @@ import { UsageError } from '../common/errors.js';
 import { parseHostPort } from '../vault/relay/relay-target.js';
 import { startRelay } from '../vault/relay/relay-server.js';
 import { printLine, type CliContext } from './context.js';
+import { untilStopSignal } from './stop-signal.js';
 import { parseListen } from './listen-address.js';
 
 export const RELAY_LISTEN_DEFAULT = '0.0.0.0:10255';
@@ -22,15 +23,7 @@ export async function runRelay(ctx: CliContext, flags: RelayFlags): Promise<void
   const health = flags.healthListen === 'off' ? null : parseListen(flags.healthListen, '--health-listen');
   const relay = await startRelay({ listen, target, health, logger: ctx.logger.child({ part: 'relay' }) });
   printLine(ctx, `Relay listening on port ${relay.port}, forwarding to ${flags.to}` + (relay.healthPort ? `; health on port ${relay.healthPort}` : ''));
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopSignal();
   await relay.close();
 }
 

@@ -10,6 +10,7 @@ import { updateEnvFile } from '../config/env-file-io.js';
 import { RELAUNCHED_ENV, relaunchExecArgv } from '../vault/gateway/node-flags.js';
 import { startVault } from '../vault/server.js';
 import { printLine, type CliContext } from './context.js';
+import { untilStopSignal } from './stop-signal.js';
 import { parseListen } from './listen-address.js';
 import { vaultDataDir } from './vault-store-access.js';
 import { projectSetting } from './vault-connection.js';
@@ -77,14 +78,7 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
     printLine(ctx, `Created the vault API key and wrote ONECLI_URL and ONECLI_API_KEY to ${envFile}`);
   }
   printLine(ctx, `Vault API listening on ${vault.api.url}` + (vault.gateway ? `; gateway on port ${vault.gateway.port}` : ''));
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+  await untilStopSignal((stop) => {
     if (process.env[RELAUNCHED_ENV] === '1' && process.channel) {
       // Re-run by `relaunch`: stop when that parent goes away, even when it was killed outright,
       // and absorb a second signal (Ctrl-C reaches both processes, and the parent passes it on).
