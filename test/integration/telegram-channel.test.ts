@@ -177,6 +177,19 @@ describe('telegram approval channel', () => {
     expect(msgB.edits).toEqual([]);
   });
 
+  it('answers /start with the chat id and the command that makes the chat an approver; other messages get nothing', async () => {
+    const tg = channel();
+    tg.start();
+    api.say(7_770_003, 'hello bot');
+    api.say(7_770_003, '/start');
+    const reply = await api.waitForMessage(7_770_003);
+    expect(reply.text).toContain("This chat's id is 7770003.");
+    expect(reply.text).toContain('ncl approvers add --name <your name> --role owner --channel telegram --address 7770003');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(api.messages.filter((m) => m.chatId === 7_770_003)).toHaveLength(1); // "hello bot" was not answered
+    expect(decisions).toEqual([]);
+  });
+
   it('settles cards as expired (no response) and cancelled (client disconnected), removing the buttons', async () => {
     const tg = channel();
     tg.start();

@@ -112,7 +112,7 @@ export async function startTelegramBotApi(options: { token: string }) {
   const messages: SentMessage[] = [];
   const answers: CallbackAnswer[] = [];
   const calls: string[] = [];
-  const updates: { update_id: number; callback_query: unknown }[] = [];
+  const updates: { update_id: number; callback_query?: unknown; message?: unknown }[] = [];
   const openQueries = new Set<string>();
   let nextUpdateId = 700_000;
   let nextMessageId = 40;
@@ -235,6 +235,14 @@ export async function startTelegramBotApi(options: { token: string }) {
       });
       waiting?.wake();
       return queryId;
+    },
+    /** Injects a message update as if a user wrote `text` to the bot from `chatId`. */
+    say(chatId: number, text: string): void {
+      updates.push({
+        update_id: ++nextUpdateId,
+        message: { message_id: ++nextMessageId, chat: { id: chatId, type: 'private' }, date: Math.floor(Date.now() / 1000), text },
+      });
+      waiting?.wake();
     },
     waitForMessage: (chatId: number, timeoutMs?: number) => until(`message to chat ${chatId}`, () => messages.find((m) => m.chatId === chatId), timeoutMs),
     waitForAnswer: (queryId: string, timeoutMs?: number) => until(`answer to callback query ${queryId}`, () => answers.find((a) => a.queryId === queryId), timeoutMs),

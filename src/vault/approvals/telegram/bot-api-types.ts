@@ -40,6 +40,8 @@ export interface CallbackQuery {
 export interface TelegramUpdate {
   update_id: number;
   callback_query?: CallbackQuery;
+  /** A message someone sent the bot (only /start and /chatid are answered). */
+  message?: TelegramMessage;
 }
 
 /** Chat ids are integers on the wire; approvers store them as strings ("123", "-100…"), or "@channel". */

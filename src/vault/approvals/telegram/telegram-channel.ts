@@ -7,6 +7,7 @@ import { encodeCallbackData } from './callback-data.js';
 import { createCardRegistry, type CardRef, type TelegramKv } from './card-registry.js';
 import { handleButtonPress, type TelegramDecide } from './button-press.js';
 import { outcomeLabel, renderCard } from './card-text.js';
+import { answerChatIdRequest } from './chat-id-reply.js';
 import { startUpdatePoller, type UpdatePoller } from './update-poller.js';
 
 export type { TelegramDecide, TelegramDecideResult } from './button-press.js';
@@ -120,6 +121,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
         backoffMs: options.pollBackoffMs,
         onUpdate: async (update) => {
           if (update.callback_query) await handleButtonPress({ query: update.callback_query, client, cards, decide: options.decide, logger, editCard });
+          else if (update.message) await answerChatIdRequest(client, update.message);
         },
       });
     },

@@ -32,7 +32,7 @@ export function startUpdatePoller(options: UpdatePollerOptions): UpdatePoller {
       let updates: TelegramUpdate[];
       try {
         updates = await options.client.getUpdates(
-          { offset, timeout: options.timeoutSeconds, allowed_updates: ['callback_query'] },
+          { offset, timeout: options.timeoutSeconds, allowed_updates: ['callback_query', 'message'] },
           abort.signal,
         );
         backoff = firstBackoff;
