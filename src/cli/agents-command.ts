@@ -47,6 +47,17 @@ export function agentsCommand(ctx: CliContext): Command {
       printJson(ctx, await (await connectVault(ctx)).setAgentSecrets(o.id, parseIdList(o.secretIds))),
     );
   cmd
+    .command('grant')
+    .description('Add secrets to the agent’s grants, keeping the ones it has')
+    .requiredOption('--id <id>', 'agent id or identifier')
+    .requiredOption('--secret-ids <ids>', 'comma-separated secret ids to add')
+    .action(async (o: { id: string; secretIds: string }) => {
+      const client = await connectVault(ctx);
+      const current = (await client.getAgentSecrets(o.id)).data;
+      const merged = [...new Set([...current, ...parseIdList(o.secretIds)])];
+      printJson(ctx, await client.setAgentSecrets(o.id, merged));
+    });
+  cmd
     .command('set-secret-mode')
     .description('all: every secret in the vault; selective: only granted ones')
     .requiredOption('--id <id>', 'agent id or identifier')

@@ -17,7 +17,7 @@ export function nextCommands(s: SetupSummary): string[] {
   const out: string[] = [];
   if (s.auth?.status === 'skipped') {
     out.push('printf %s "$ANTHROPIC_API_KEY" | ncl secrets create --name Anthropic --type anthropic --host-pattern api.anthropic.com --value-stdin');
-    if (s.group) out.push(`ncl agents set-secrets --id ${s.group.identifier} --secret-ids <id from ncl secrets list>`);
+    if (s.group) out.push(`ncl agents grant --id ${s.group.identifier} --secret-ids <id from ncl secrets list>`);
   }
   if (s.group) out.push(`ncl launch ${s.group.folder}`);
   out.push('ncl init-onecli --dry-run   # see which keys in .env would move into the vault');

@@ -90,6 +90,11 @@ describe('ncl against `ncl vault serve`', () => {
     const merged = [...current.json.data, oa.json.id];
     const second = await ncl(['agents', 'set-secrets', '--id', agent.id, '--secret-ids', merged.join(',')]);
     expect(new Set(second.json.data)).toEqual(new Set([gh.json.id, oa.json.id]));
+    // `agents grant` does that merge itself: back to one grant, then add the other.
+    await ncl(['agents', 'set-secrets', '--id', 'main', '--secret-ids', gh.json.id]);
+    const granted = await ncl(['agents', 'grant', '--id', 'main', '--secret-ids', `${oa.json.id},${gh.json.id}`]);
+    expect(granted.code, granted.stderr).toBe(0);
+    expect(new Set(granted.json.data)).toEqual(new Set([gh.json.id, oa.json.id]));
 
     const rotated = await ncl(['secrets', 'update', '--id', gh.json.id, '--value-stdin'], ROTATED_VALUE);
     expect(rotated.code, rotated.stderr).toBe(0);
