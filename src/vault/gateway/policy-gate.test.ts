@@ -40,4 +40,17 @@ describe('PolicyGate and manual approval', () => {
     expect(gate.checkOrHold(req('DELETE'))).toMatchObject({ decision: 'blocked', reason: 'policy_block:no-del' });
     expect(gate.checkOrHold(req('GET'))).toBeNull();
   });
+
+  it('reads the rules at most once per TTL, so a busy gateway does not query the store per request', () => {
+    let reads = 0;
+    let current: PolicyRule[] = [];
+    const gate = new PolicyGate({ rules: () => (reads++, current), approvals: true, ttlMs: 60_000 });
+    for (let i = 0; i < 5; i++) expect(gate.checkOrHold(req('POST'))).toBeNull();
+    expect(reads).toBe(1);
+    current = rules;
+    expect(gate.checkOrHold(req('POST'))).toBeNull(); // still the cached (empty) list within the TTL
+    const fresh = new PolicyGate({ rules: () => current, approvals: true, ttlMs: 0 });
+    expect(fresh.checkOrHold(req('POST'))).toMatchObject({ hold: { id: 'pay' } });
+  });
 });
+

@@ -2,6 +2,7 @@ import type { Agent, AuditEntry } from '../model.js';
 import { evaluatePolicy, type PolicyRule } from '../inject/policy.js';
 import { RateLimiter } from '../inject/rate-limiter.js';
 import { blockedByPolicy, rateLimited, type GatewayError } from './gateway-errors.js';
+import { GRANT_TTL_MS } from './grant-cache.js';
 
 export interface PolicyCheck {
   agent: Agent;
@@ -33,11 +34,20 @@ export class PolicyGate {
   private readonly rules: () => readonly PolicyRule[];
   private readonly limiter: RateLimiter;
   private readonly approvals: boolean;
+  private readonly ttlMs: number;
+  private cached: { at: number; rules: readonly PolicyRule[] } | null = null;
 
-  constructor(options: { rules?: () => readonly PolicyRule[]; limiter?: RateLimiter; approvals?: boolean } = {}) {
+  constructor(options: { rules?: () => readonly PolicyRule[]; limiter?: RateLimiter; approvals?: boolean; ttlMs?: number } = {}) {
     this.rules = options.rules ?? (() => []);
     this.limiter = options.limiter ?? new RateLimiter();
     this.approvals = options.approvals ?? false;
+    this.ttlMs = options.ttlMs ?? GRANT_TTL_MS;
+  }
+
+  /** The rules, read at most once per TTL like grants: a rule change applies within a second, with no store query per request. */
+  private currentRules(now: number): readonly PolicyRule[] {
+    if (!this.cached || now - this.cached.at >= this.ttlMs) this.cached = { at: now, rules: this.rules() };
+    return this.cached.rules;
   }
 
   /** Null when the request may go on; else what to answer (a request needing approval is denied). Never throws. */
@@ -53,10 +63,11 @@ export class PolicyGate {
   }
 
   private evaluate(c: PolicyCheck): PolicyRefusal | PolicyHold | null {
-    const rules = this.rules();
+    const now = Date.now();
+    const rules = this.currentRules(now);
     if (rules.length === 0) return null;
     const d = evaluatePolicy(
-      { rules, agentId: c.agent.id, method: c.method, host: c.host, path: c.path, secretId: c.secretId, now: Date.now() },
+      { rules, agentId: c.agent.id, method: c.method, host: c.host, path: c.path, secretId: c.secretId, now },
       this.limiter,
     );
     const rule = d.rule ? `:${d.rule.id}` : '';
