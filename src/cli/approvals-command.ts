@@ -3,6 +3,7 @@ import { UsageError } from '../common/errors.js';
 import { APPROVAL_STATUSES, type Decision } from '../vault/api/schemas.js';
 import { approvalDetail, approvalsTable, grantsTable, requestLine } from './approvals-format.js';
 import { printJson, printLine, type CliContext } from './context.js';
+import { listCommand, removeCommand } from './listing-commands.js';
 import { connectVault } from './vault-connection.js';
 
 interface DecideFlags {
@@ -83,24 +84,17 @@ export function approvalsCommand(ctx: CliContext): Command {
     });
   cmd.addCommand(decideCommand(ctx, 'approve'));
   cmd.addCommand(decideCommand(ctx, 'reject'));
-  cmd
-    .command('grants')
-    .description('List live "approve for N minutes" grants')
-    .option('--json', 'print JSON ({data})')
-    .action(async (o: { json?: boolean }) => {
-      const list = await (await connectVault(ctx)).listApprovalGrants();
-      if (o.json) return printJson(ctx, list);
-      ctx.stdout.write(list.data.length > 0 ? grantsTable(list.data) : 'No live grants.\n');
-    });
-  cmd
-    .command('revoke-grant')
-    .description('End a grant now; later requests are held again')
-    .argument('<id>', 'grant id (see: ncl approvals grants)')
-    .option('--json', 'print JSON')
-    .action(async (id: string, o: { json?: boolean }) => {
-      const result = await (await connectVault(ctx)).revokeApprovalGrant(id);
-      if (o.json) return printJson(ctx, result);
-      printLine(ctx, `Revoked grant ${result.id}`);
-    });
+  cmd.addCommand(
+    listCommand(ctx, { description: 'List live "approve for N minutes" grants', fetch: (client) => client.listApprovalGrants(), table: grantsTable, empty: 'No live grants.' }).name('grants'),
+  );
+  cmd.addCommand(
+    removeCommand(ctx, {
+      name: 'revoke-grant',
+      description: 'End a grant now; later requests are held again',
+      idHelp: 'grant id (see: ncl approvals grants)',
+      remove: (client, id) => client.revokeApprovalGrant(id),
+      done: 'Revoked grant',
+    }),
+  );
   return cmd;
 }

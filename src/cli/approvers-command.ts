@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { APPROVER_CHANNELS, APPROVER_ROLES } from '../vault/approvals/approval-model.js';
 import type { Approver } from '../vault/api/schemas.js';
 import { printJson, printLine, type CliContext } from './context.js';
+import { listCommand, removeCommand } from './listing-commands.js';
 import { formatTable } from './table-format.js';
 import { connectVault } from './vault-connection.js';
 
@@ -22,15 +23,14 @@ function approversTable(rows: Approver[]): string {
 /** `ncl approvers list|add|remove`: who gets the approval card (group admins, global admins, owners). */
 export function approversCommand(ctx: CliContext): Command {
   const cmd = new Command('approvers').description('Manage who is asked to approve held requests');
-  cmd
-    .command('list')
-    .description('List approvers')
-    .option('--json', 'print JSON ({data})')
-    .action(async (o: { json?: boolean }) => {
-      const list = await (await connectVault(ctx)).listApprovers();
-      if (o.json) return printJson(ctx, list);
-      ctx.stdout.write(list.data.length > 0 ? approversTable(list.data) : 'No approvers: cards go to unnamed host clients and the dashboard.\n');
-    });
+  cmd.addCommand(
+    listCommand(ctx, {
+      description: 'List approvers',
+      fetch: (client) => client.listApprovers(),
+      table: approversTable,
+      empty: 'No approvers: cards go to unnamed host clients and the dashboard.',
+    }),
+  );
   cmd
     .command('add')
     .description('Add an approver')
@@ -52,15 +52,14 @@ export function approversCommand(ctx: CliContext): Command {
       if (o.json) return printJson(ctx, approver);
       printLine(ctx, `Added approver ${approver.id}: ${approver.name} (${approver.role}, ${approver.channel})`);
     });
-  cmd
-    .command('remove')
-    .description('Remove an approver')
-    .argument('<id>', 'approver id (see: ncl approvers list)')
-    .option('--json', 'print JSON')
-    .action(async (id: string, o: { json?: boolean }) => {
-      const result = await (await connectVault(ctx)).deleteApprover(id);
-      if (o.json) return printJson(ctx, result);
-      printLine(ctx, `Removed approver ${result.id}`);
-    });
+  cmd.addCommand(
+    removeCommand(ctx, {
+      name: 'remove',
+      description: 'Remove an approver',
+      idHelp: 'approver id (see: ncl approvers list)',
+      remove: (client, id) => client.deleteApprover(id),
+      done: 'Removed approver',
+    }),
+  );
   return cmd;
 }

@@ -3,6 +3,7 @@ import { UsageError } from '../common/errors.js';
 import { POLICY_ACTIONS, RATE_WINDOWS, explainRule } from '../vault/inject/policy.js';
 import type { CreateRuleBody, PolicyRule } from '../vault/api/schemas.js';
 import { printJson, printLine, type CliContext } from './context.js';
+import { listCommand, removeCommand } from './listing-commands.js';
 import { formatTable } from './table-format.js';
 import { connectVault } from './vault-connection.js';
 
@@ -43,15 +44,9 @@ function rulesTable(rules: PolicyRule[]): string {
 /** `ncl rules list|create|delete`: policy rules the gateway applies (block, rate_limit, manual_approval). */
 export function rulesCommand(ctx: CliContext): Command {
   const cmd = new Command('rules').description('Manage the gateway’s policy rules (block, rate limit, hold for approval)');
-  cmd
-    .command('list')
-    .description('List policy rules in the order they were made')
-    .option('--json', 'print JSON ({data})')
-    .action(async (o: { json?: boolean }) => {
-      const list = await (await connectVault(ctx)).listRules();
-      if (o.json) return printJson(ctx, list);
-      ctx.stdout.write(list.data.length > 0 ? rulesTable(list.data) : 'No policy rules.\n');
-    });
+  cmd.addCommand(
+    listCommand(ctx, { description: 'List policy rules in the order they were made', fetch: (client) => client.listRules(), table: rulesTable, empty: 'No policy rules.' }),
+  );
   cmd
     .command('create')
     .description('Add a rule')
@@ -69,15 +64,14 @@ export function rulesCommand(ctx: CliContext): Command {
       if (o.json) return printJson(ctx, rule);
       printLine(ctx, `Created rule ${rule.id}: ${explainRule(rule)}`);
     });
-  cmd
-    .command('delete')
-    .description('Delete a rule')
-    .argument('<id>', 'rule id (see: ncl rules list)')
-    .option('--json', 'print JSON')
-    .action(async (id: string, o: { json?: boolean }) => {
-      const result = await (await connectVault(ctx)).deleteRule(id);
-      if (o.json) return printJson(ctx, result);
-      printLine(ctx, `Deleted rule ${result.id}`);
-    });
+  cmd.addCommand(
+    removeCommand(ctx, {
+      name: 'delete',
+      description: 'Delete a rule',
+      idHelp: 'rule id (see: ncl rules list)',
+      remove: (client, id) => client.deleteRule(id),
+      done: 'Deleted rule',
+    }),
+  );
   return cmd;
 }
