@@ -1,5 +1,4 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { resourceLabels } from '../../src/docker/labels.js';
@@ -7,16 +6,10 @@ import { outboundNetworkSpec } from '../../src/docker/network-spec.js';
 import { ensureNetwork } from '../../src/docker/networks.js';
 import { requireDocker, testResourceName } from '../support/docker-engine.js';
 import { ensureProductImages, type ProductImages } from '../support/product-images.js';
+import { freePort } from '../support/free-port.js';
 import { makeTempProject, type TempProject } from '../support/temp-project.js';
 import { runCli, type CliResult } from './cli-run.js';
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A fake `claude` whose `setup-token` prints an OAuth token the way the real one does (with terminal noise). */
 export async function fakeClaudeDir(root: string, token: string): Promise<string> {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvFile } from '../../src/config/env-file.js';
 import { startInitOnecliHarness, type InitOnecliHarness } from './init-onecli-harness.js';
-import { fakeClaudeDir, freePort, SetupHarness } from './setup-harness.js';
+import { freePort } from '../support/free-port.js';
+import { fakeClaudeDir, SetupHarness } from './setup-harness.js';
 
 // The remote path: a second vault instance (`ncl vault serve` in a child process) stands in
 // for a remote OneCLI. No local vault container may appear; a bad token or an unreachable

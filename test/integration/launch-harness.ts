@@ -1,5 +1,4 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { VaultClient } from '../../src/client/vault-client.js';
@@ -11,6 +10,7 @@ import { resourceLabels } from '../../src/docker/labels.js';
 import { egressNetworkSpec, outboundNetworkSpec } from '../../src/docker/network-spec.js';
 import { ensureNetwork } from '../../src/docker/networks.js';
 import { requireDocker } from '../support/docker-engine.js';
+import { freePort } from '../support/free-port.js';
 import { runCliInProcess, type CliRun } from '../support/in-process-cli.js';
 import { ensureProductImages } from '../support/product-images.js';
 import { makeTempProject, type TempProject } from '../support/temp-project.js';
@@ -22,13 +22,6 @@ export type { CliRun };
 /** Upstream names "on the internet" the tests use; the gateway may dial them although they are private. */
 export const UPSTREAM_ALIASES = ['api.github.test', 'api.anthropic.com', 'gmail.googleapis.com', 'api.other.test'];
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** One vault container, its networks and a TLS upstream, in a temp project; everything removed on dispose. */
 export class LaunchHarness implements AsyncDisposable {

@@ -11,6 +11,7 @@ import { outboundNetworkSpec } from '../../src/docker/network-spec.js';
 import { ensureNetwork } from '../../src/docker/networks.js';
 import { removeRelay } from '../../src/docker/relay-container.js';
 import { relayContainerName } from '../../src/docker/relay-container-spec.js';
+import { freePort } from '../support/free-port.js';
 import { runCliInProcess } from '../support/in-process-cli.js';
 import { makeTempProject, type TempProject } from '../support/temp-project.js';
 import { testResourceName } from '../support/test-labels.js';
@@ -182,12 +183,7 @@ describe('ncl launch with a remote vault under lockdown (real engine)', () => {
 
   it('switching to a local vault (ncl vault up) removes the relay, so only one container answers as gateway', async () => {
     expect((await remote.docker.getContainer(relayName).inspect()).State.Running).toBe(true);
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const p = (probe.address() as { port: number }).port;
-        probe.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     await appendFile(project.envFile, `NANOCLAW_VAULT_VOLUME=${names.volume}\nNANOCLAW_VAULT_PORT=${port}\n`);
     const r = await ncl(['vault', 'up', '--no-build', '--json']);
     expect(r.code, r.stderr + r.logs.join('\n')).toBe(0);

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
 import { VaultClient } from '../../src/client/vault-client.js';
 import { parseEnvFile } from '../../src/config/env-file.js';
 import { resourceLabels } from '../../src/docker/labels.js';
@@ -28,13 +29,6 @@ const names = {
   volume: testResourceName('vault-data'),
 };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: p } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return p;
-}
 
 const ncl = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { cwd: project.dir, env: { ...env, ...extra } });
 const dotenv = () => parseEnvFile(readFileSync(project.envFile, 'utf8'));
