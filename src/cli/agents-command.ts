@@ -52,10 +52,8 @@ export function agentsCommand(ctx: CliContext): Command {
     .requiredOption('--id <id>', 'agent id or identifier')
     .requiredOption('--secret-ids <ids>', 'comma-separated secret ids to add')
     .action(async (o: { id: string; secretIds: string }) => {
-      const client = await connectVault(ctx);
-      const current = (await client.getAgentSecrets(o.id)).data;
-      const merged = [...new Set([...current, ...parseIdList(o.secretIds)])];
-      printJson(ctx, await client.setAgentSecrets(o.id, merged));
+      const { after } = await (await connectVault(ctx)).grantAgentSecrets(o.id, parseIdList(o.secretIds));
+      printJson(ctx, { data: after });
     });
   cmd
     .command('set-secret-mode')

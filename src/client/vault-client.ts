@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { errorMessage, NanoclawError } from '../common/errors.js';
+import { mergeGrants } from './grant-merge.js';
 import {
   AgentListSchema,
   ApprovalGrantListSchema,
@@ -114,6 +115,16 @@ export class VaultClient {
   }
   setAgentSecrets(id: string, secretIds: string[]) {
     return this.call('PUT', `/v1/agents/${enc(id)}/secrets`, AgentSecretIdsSchema, { secretIds });
+  }
+  /**
+   * Adds grants, keeping every one the agent has (the read-merge-write NanoClaw does by hand).
+   * Writes only when something is added; `after` is what the vault then holds.
+   */
+  async grantAgentSecrets(id: string, secretIds: readonly string[]): Promise<{ before: string[]; after: string[]; added: string[] }> {
+    const before = (await this.getAgentSecrets(id)).data;
+    const merged = mergeGrants(before, secretIds);
+    const after = merged.changed ? (await this.setAgentSecrets(id, merged.ids)).data : before;
+    return { before, after, added: merged.ids.filter((s) => !before.includes(s)) };
   }
   setSecretMode(id: string, mode: SecretMode) {
     return this.call('PUT', `/v1/agents/${enc(id)}/secret-mode`, SecretModeResponseSchema, { mode });

@@ -78,11 +78,9 @@ export async function applyPlan(o: ApplyOptions): Promise<ApplyResult> {
   const agents = (await client.listAgents()).data;
   const grantedTo: string[] = [];
   for (const agent of agents) {
-    const current = (await client.getAgentSecrets(agent.id)).data;
-    const missing = ids.filter((id) => !current.includes(id));
-    if (missing.length > 0) {
-      const after = (await client.setAgentSecrets(agent.id, [...current, ...missing])).data;
-      if (![...current, ...ids].every((id) => after.includes(id))) {
+    const { before, after, added } = await client.grantAgentSecrets(agent.id, ids);
+    if (added.length > 0) {
+      if (![...before, ...ids].every((id) => after.includes(id))) {
         throw new NanoclawError('grant_failed', `The vault did not keep the grants of agent ${agent.identifier}`, { hint: AGAIN });
       }
       grantedTo.push(agent.identifier);

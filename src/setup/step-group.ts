@@ -8,13 +8,6 @@ import { projectVault } from './project-vault.js';
 import { existingClaudeSecret } from './step-auth.js';
 import type { SetupContext, SetupStep } from './types.js';
 
-/** `current` plus `add`, order kept, never dropping a grant; `changed` when something was added. Pure. */
-export function mergeGrants(current: readonly string[], add: readonly string[]): { ids: string[]; changed: boolean } {
-  const ids = [...current];
-  for (const id of add) if (!ids.includes(id)) ids.push(id);
-  return { ids, changed: ids.length !== current.length };
-}
-
 /** The group's container.json for a new group. Pure. */
 export function groupConfig(input: { identifier: string; anthropicBaseUrl: string | undefined }): Record<string, unknown> {
   return { agentGroupId: input.identifier, ...(input.anthropicBaseUrl ? { env: { ANTHROPIC_BASE_URL: input.anthropicBaseUrl } } : {}) };
@@ -64,11 +57,9 @@ export const groupStep: SetupStep = {
       say(`Agent ${agent.identifier} exists; keeping it`);
     }
     const wanted = await claudeSecretIds(ctx);
-    const current = (await client.getAgentSecrets(agent.id)).data;
-    const merged = mergeGrants(current, wanted.map((w) => w.id));
     // Merge, never replace: grants made by hand or by ncl init-onecli stay.
-    if (merged.changed) await client.setAgentSecrets(agent.id, merged.ids);
-    const granted = wanted.filter((w) => !current.includes(w.id)).map((w) => w.name);
+    const { added } = await client.grantAgentSecrets(agent.id, wanted.map((w) => w.id));
+    const granted = wanted.filter((w) => added.includes(w.id)).map((w) => w.name);
     if (granted.length > 0) say(`Granted ${granted.join(', ')} to ${agent.identifier}`);
     const file = groupFile(ctx);
     if (!(await exists(file))) {

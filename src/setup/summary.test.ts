@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeGrants, groupConfig } from './step-group.js';
+import { mergeGrants } from '../client/grant-merge.js';
+import { groupConfig } from './step-group.js';
 import { existingClaudeSecret } from './step-auth.js';
 import { emptySummary, formatSummary, nextCommands } from './summary.js';
 import type { Secret } from '../vault/model.js';
