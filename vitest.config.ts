@@ -22,6 +22,18 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
         },
       },
+      {
+        // The gateway suite again with Node's own TLS (the fallback where the native transport
+        // is not built), so both transports keep the same behaviour.
+        test: {
+          name: 'gateway-node-tls',
+          include: ['test/integration/gateway-*.test.ts'],
+          env: { NANOCLAW_GATEWAY_TLS: 'node' },
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

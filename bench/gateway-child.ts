@@ -24,6 +24,8 @@ export interface GatewayStart {
   upstreamCaPem: string;
   headerName: string;
   value: string;
+  /** Who terminates TLS (the `gateway-node-tls` row: Node's own, for comparison). */
+  tls: 'native' | 'node';
 }
 
 export interface GatewayReady {
@@ -44,7 +46,7 @@ function main(): void {
   serveParent(
     {
       async start(payload): Promise<GatewayReady> {
-        const { host, upstreamPort, upstreamCaPem, headerName, value } = payload as GatewayStart;
+        const { host, upstreamPort, upstreamCaPem, headerName, value, tls } = payload as GatewayStart;
         dir = await mkdtemp(join(tmpdir(), 'nanoclaw-bench-'));
         const redactor = new Redactor();
         const logger = new Logger({ level: 'warn', redactor });
@@ -66,6 +68,7 @@ function main(): void {
           host: '127.0.0.1',
           port: 0,
           extraCaPem: [upstreamCaPem],
+          tls,
           allowPrivate: [`${host}:${upstreamPort}`, `127.0.0.1:${upstreamPort}`],
           resolve: async (name) => {
             if (isBenchName(name)) return ['127.0.0.1'];

@@ -8,7 +8,7 @@ import { startChild } from './ipc.js';
 import { childProbe } from './probe.js';
 import { METRICS } from './metrics.js';
 import { startDirectSubject } from './proxies/direct.js';
-import { startGatewaySubject } from './proxies/gateway.js';
+import { startGatewayNodeTlsSubject, startGatewaySubject } from './proxies/gateway.js';
 import { startMitmproxy } from './proxies/mitmproxy.js';
 import { startSquid, type ComparisonStart } from './proxies/squid.js';
 import { launchOnly, launchWanted, runLaunchCase, type LaunchCaseReport } from './launch/launch-case.js';
@@ -33,6 +33,7 @@ type Start = (o: ComparisonStart & { cpuProfileDir: string | null }) => Promise<
 const SUBJECTS: [string, Start][] = [
   ['direct', startDirectSubject],
   ['gateway', startGatewaySubject],
+  ['gateway-node-tls', startGatewayNodeTlsSubject],
   ['squid', startSquid],
   ['mitmproxy', startMitmproxy],
 ];

@@ -1,5 +1,5 @@
 # The nanoclaw vault: API + gateway + encrypted store in one process.
-# Built by `ncl images build` from a context it assembles (dist/src, package.json, the
+# Built by `ncl images build` from a context it assembles (dist/src, dist/native, package.json, the
 # production node_modules, an empty rootfs/data). No RUN step: the build needs no network
 # and no shell in the base image, only Node 24 at /usr/local/bin/node or on PATH.
 ARG BASE_IMAGE=node:24-bookworm-slim
@@ -8,6 +8,9 @@ FROM ${BASE_IMAGE}
 # The app stays root-owned and read-only to the user that runs it.
 COPY package.json /app/package.json
 COPY dist/src /app/dist/src
+# The gateway's native TLS transport (npm run build), built on the host against Node's N-API and
+# OpenSSL; empty when it was not built, and then the gateway uses Node's own TLS.
+COPY dist/native /app/dist/native
 COPY node_modules /app/node_modules
 # rootfs/data is the data volume's mount point: an empty volume takes its owner and mode
 # (0770; copied as an entry of rootfs/ so the mode survives, a copied directory's own would not).

@@ -6,13 +6,24 @@ import { startChild } from '../ipc.js';
 import { childProbe } from '../probe.js';
 import { INJECTED_HEADER, UPSTREAM_HOST, type Subject } from '../subject.js';
 
-/** Starts nanoclaw's gateway in its own process, holding a secret for the upstream. */
-export async function startGatewaySubject(o: {
+interface GatewaySubjectStart {
   upstreamPort: number;
   upstreamCaPem: string;
   value: string;
   cpuProfileDir: string | null;
-}): Promise<Subject> {
+}
+
+/** Starts nanoclaw's gateway in its own process, holding a secret for the upstream (native TLS). */
+export function startGatewaySubject(o: GatewaySubjectStart): Promise<Subject> {
+  return startGatewayChild(o, 'native', 'gateway');
+}
+
+/** The same gateway with Node's own TLS: what the native transport is measured against. */
+export function startGatewayNodeTlsSubject(o: GatewaySubjectStart): Promise<Subject> {
+  return startGatewayChild(o, 'node', 'gateway-node-tls');
+}
+
+async function startGatewayChild(o: GatewaySubjectStart, tls: 'native' | 'node', name: string): Promise<Subject> {
   const script = fileURLToPath(new URL('../gateway-child.js', import.meta.url));
   // The flags the vault runs the gateway with, plus --expose-gc: the idle-memory case collects
   // garbage before each RSS reading.
@@ -25,9 +36,10 @@ export async function startGatewaySubject(o: {
       upstreamCaPem: o.upstreamCaPem,
       headerName: INJECTED_HEADER,
       value: o.value,
+      tls,
     } satisfies GatewayStart);
     return {
-      name: 'gateway',
+      name,
       dial: proxyDial({
         proxyPort: ready.port,
         targetPort: o.upstreamPort,

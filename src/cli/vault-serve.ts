@@ -52,6 +52,12 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
       hint: 'Set it to a number of seconds such as 180, or unset it',
     });
   }
+  const tls = SettingsSchema.shape.gatewayTls.safeParse(await projectSetting(ctx, 'NANOCLAW_GATEWAY_TLS'));
+  if (!tls.success) {
+    throw new NanoclawError('bad_settings', `NANOCLAW_GATEWAY_TLS: ${tls.error.issues[0]?.message ?? 'invalid'}`, {
+      hint: 'Set it to auto (the default), native or node, or unset it',
+    });
+  }
   const vault = await startVault({
     dataDir: await vaultDataDir(ctx, flags.dataDir),
     env: ctx.env,
@@ -62,6 +68,7 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
     extraCaFiles: extraCa,
     allowPrivate,
     approvalTtlMs: ttl.data * 1000,
+    gatewayTls: tls.data,
     ...(await telegramOption(ctx)),
     ...(apiKeySha256 ? { apiKeySha256 } : {}),
     ...(publicUrl ? { publicUrl } : {}),

@@ -32,6 +32,7 @@ export const SETTING_VARIABLES = {
   telegramBotToken: 'TELEGRAM_BOT_TOKEN',
   telegramApiBase: 'NANOCLAW_TELEGRAM_API_BASE',
   approvalTtlSeconds: 'NANOCLAW_APPROVAL_TTL_SECONDS',
+  gatewayTls: 'NANOCLAW_GATEWAY_TLS',
   logLevel: 'LOG_LEVEL',
 } as const;
 export type SettingName = keyof typeof SETTING_VARIABLES;
@@ -172,6 +173,11 @@ export const SettingsSchema = z.object({
     .pipe(z.string().regex(/^\d{1,6}$/, 'expected a number of seconds'))
     .transform(Number)
     .pipe(z.number().int().min(1, 'expected 1 second or more').max(86_400, 'expected at most 86400 seconds (a day)')),
+  // Who terminates agents' TLS in the gateway: the native transport when built (auto), or forced.
+  gatewayTls: z
+    .string()
+    .default('auto')
+    .pipe(z.enum(['auto', 'native', 'node'], { message: 'expected auto, native or node' })),
   logLevel: z.string().optional(),
 });
 

@@ -24,6 +24,7 @@ describe('loadSettings', () => {
       gatewayListen: { host: '127.0.0.1', port: 10255 },
       allowPrivate: [],
       extraCaCerts: [],
+      gatewayTls: 'auto',
       logLevel: 'info',
     });
     expect(r.settings?.onecliUrl).toBeUndefined();
@@ -76,6 +77,13 @@ describe('loadSettings', () => {
     expect(r.settings?.gatewayListen).toEqual({ host: '::1', port: 0 });
     expect(r.settings?.allowPrivate).toEqual(['host.docker.internal:11434', 'ollama:11434', '[fd00::1]:80']);
     expect(r.settings?.extraCaCerts).toEqual(['/a.pem', '/b.pem', '/c.pem']);
+  });
+
+  it('takes NANOCLAW_GATEWAY_TLS as auto, native or node, and names anything else', () => {
+    expect(load({ NANOCLAW_GATEWAY_TLS: 'node' }).settings?.gatewayTls).toBe('node');
+    const r = load({ NANOCLAW_GATEWAY_TLS: 'openssl' });
+    expect(r.errors.map((e) => e.variable)).toEqual(['NANOCLAW_GATEWAY_TLS']);
+    expect(messages(r)).toContain('expected auto, native or node');
   });
 
   it('reports every bad value at once', () => {

@@ -59,7 +59,11 @@ export async function collectBuildContext(input: { kind: ImageKind; packageRoot:
       hint: `Build it first: (cd ${packageRoot} && npm run build)`,
     });
   }
-  const plan = planBuildContext({ kind, packages: kind === 'vault' ? await presentPackages(packageRoot) : [] });
+  const plan = planBuildContext({
+    kind,
+    packages: kind === 'vault' ? await presentPackages(packageRoot) : [],
+    nativeAddon: existsSync(join(packageRoot, 'dist', 'native', 'tls_transport.node')),
+  });
   const files = new Map<string, ContextFile>();
   const addDir = (path: string, mode = 0o755) => {
     if (path === '.' || path === '') return;

@@ -12,6 +12,15 @@ describe('planBuildContext', () => {
       { from: 'node_modules/a/node_modules/b', to: 'node_modules/a/node_modules/b', skipNestedModules: true },
       { from: 'node_modules/zod', to: 'node_modules/zod', skipNestedModules: true },
     ]);
+    expect(plan.emptyDirs).toEqual([
+      { path: 'rootfs/data', mode: 0o770 },
+      { path: 'dist/native', mode: 0o755 },
+    ]);
+  });
+
+  it('copies the native TLS transport when it was built, and then no empty stand-in', () => {
+    const plan = planBuildContext({ kind: 'vault', packages: [], nativeAddon: true });
+    expect(plan.copies).toContainEqual({ from: 'dist/native', to: 'dist/native' });
     expect(plan.emptyDirs).toEqual([{ path: 'rootfs/data', mode: 0o770 }]);
   });
 

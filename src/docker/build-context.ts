@@ -22,12 +22,15 @@ export interface PlanBuildContextInput {
   kind: ImageKind;
   /** `node_modules/…` paths of the production closure (productionPackages), only those present on disk. */
   packages: readonly string[];
+  /** Whether dist/native (the gateway's native TLS transport) was built; else the image has it empty. */
+  nativeAddon?: boolean;
 }
 
 /**
  * What goes into an image's build context, as data. The vault image gets the built app
- * (`dist/src`, `package.json`, production node_modules) and an empty `rootfs/data` (0770) that
- * becomes the volume's mount point; the agent image only its instructions file. Pure.
+ * (`dist/src`, `dist/native` when built, `package.json`, production node_modules) and an empty
+ * `rootfs/data` (0770) that becomes the volume's mount point; the agent image only its
+ * instructions file. Pure.
  */
 export function planBuildContext(input: PlanBuildContextInput): BuildContextPlan {
   if (input.kind === 'agent') {
@@ -46,10 +49,13 @@ export function planBuildContext(input: PlanBuildContextInput): BuildContextPlan
       { from: 'templates/vault.Dockerfile', to: 'Dockerfile' },
       { from: 'package.json', to: 'package.json' },
       { from: 'dist/src', to: 'dist/src' },
+      ...(input.nativeAddon ? [{ from: 'dist/native', to: 'dist/native' }] : []),
       ...[...input.packages].sort().map((p) => ({ from: p, to: p, skipNestedModules: true })),
     ],
     // 0770: the vault's user (uid 1000, or the host uid with group 1000 added) writes its database there.
-    emptyDirs: [{ path: 'rootfs/data', mode: 0o770 }],
+    // dist/native exists either way so the Dockerfile's COPY of it never fails; empty, the
+    // gateway uses Node's TLS.
+    emptyDirs: [{ path: 'rootfs/data', mode: 0o770 }, ...(input.nativeAddon ? [] : [{ path: 'dist/native', mode: 0o755 }])],
   };
 }
 

@@ -86,6 +86,11 @@ describe('containerUser', () => {
     expect(containerUser({ uid: undefined, gid: undefined })).toEqual({ user: '1000:1000', groupAdd: [], chownKeyTo: null });
   });
 
+  it('passes NANOCLAW_GATEWAY_TLS only when it is not the default', () => {
+    expect(vaultContainerSpec({ ...input, gatewayTls: 'node' }).create.Env as string[]).toContain('NANOCLAW_GATEWAY_TLS=node');
+    expect((vaultContainerSpec(input).create.Env as string[]).some((e) => e.startsWith('NANOCLAW_GATEWAY_TLS'))).toBe(false);
+  });
+
   it('gives the Telegram bot token as a read-only file, never in the environment, and the approval TTL when set', () => {
     const withCards = vaultContainerSpec({ ...input, approvalTtlSeconds: 60, telegram: { tokenFile: '/run/user/0/nanoclaw/onecli.telegram', apiBase: 'http://bot.test' } });
     const env = withCards.create.Env as string[];

@@ -14,7 +14,7 @@ import { createTelegramChannel } from './approvals/telegram/telegram-channel.js'
 import type { ApprovalChannel, ApprovalService } from './approvals/types.js';
 import { createCa } from './ca/ca.js';
 import { LeafCache } from './ca/leaf-cache.js';
-import { startGateway, type StartedGateway } from './gateway/gateway-server.js';
+import { startGateway, type GatewayTls, type StartedGateway } from './gateway/gateway-server.js';
 import { resolveMasterKey } from './store/master-key.js';
 import { openStore } from './store/store.js';
 import type { VaultStore } from './store/types.js';
@@ -53,6 +53,8 @@ export interface VaultServerOptions {
   publicUrl?: string;
   /** How long a request held for approval waits (NANOCLAW_APPROVAL_TTL_SECONDS); default 180 s. */
   approvalTtlMs?: number;
+  /** Who terminates agents' TLS in the gateway (NANOCLAW_GATEWAY_TLS); default auto. */
+  gatewayTls?: GatewayTls;
   /** Approval channels besides the built-in host clients and dashboard (Telegram). */
   channels?: ApprovalChannel[];
   /** Approval cards on Telegram (TELEGRAM_BOT_TOKEN, NANOCLAW_TELEGRAM_API_BASE); off when unset. */
@@ -145,6 +147,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
         connectUrlBase: options.publicUrl ?? api.url,
         policyRules: () => store.rules.list(),
         approvals,
+        tls: options.gatewayTls ?? 'auto',
       });
     }
     logger.info('Started vault', { api: api.url, gateway: gateway ? `${options.gateway && options.gateway.host}:${gateway.port}` : 'off', key: master.source });

@@ -84,6 +84,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       throw new Error(`test resolver: unknown name ${host}`);
     },
     connectUrlBase: 'http://vault.test:10254',
+    // Both transports pass the same tests: CI runs this suite once per NANOCLAW_GATEWAY_TLS.
+    tls: (process.env.NANOCLAW_GATEWAY_TLS as GatewayOptions['tls']) ?? 'native',
     ...options.gateway,
   });
   const close = async (): Promise<void> => {

@@ -28,9 +28,22 @@ export interface LeafCacheOptions {
 
 export interface LeafEntry {
   readonly host: string;
+  /** Node's TLS context for the leaf, made on first use (the native transport never asks). */
   readonly context: SecureContext;
   readonly certPem: string;
+  readonly keyPem: string;
   readonly notAfter: Date;
+}
+
+function leafEntry(o: { host: string; certPem: string; keyPem: string; notAfter: Date }): LeafEntry {
+  let context: SecureContext | undefined;
+  return {
+    ...o,
+    get context(): SecureContext {
+      context ??= createSecureContext({ key: o.keyPem, cert: o.certPem, minVersion: 'TLSv1.2' });
+      return context;
+    },
+  };
 }
 
 export class LeafCache {
@@ -118,9 +131,8 @@ export class LeafCache {
     const key = this.spareKeys.pop() ?? newLeafKey();
     const leaf = issueLeaf({ ca: this.ca, host, key, validDays: this.ttlDays, now: new Date(now) });
     this.issuedCount++;
-    const context = createSecureContext({ key: leaf.keyPem, cert: leaf.certPem, minVersion: 'TLSv1.2' });
     this.refillKeys();
-    return { host, context, certPem: leaf.certPem, notAfter: leaf.notAfter };
+    return leafEntry({ host, certPem: leaf.certPem, keyPem: leaf.keyPem, notAfter: leaf.notAfter });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { AgentRequest } from './agent-exchange.js';
 
 /** How long a body may stall before the approver is shown the part that arrived. */
 export const PEEK_WAIT_MS = 2_000;
@@ -16,7 +16,7 @@ export interface PeekedBody {
  * Nothing flows meanwhile: what was not read stays in the request's small buffer and then in
  * the socket, which the HTTP parser pauses. Resolves null when the client goes away first.
  */
-export function peekBody(req: IncomingMessage, limit: number, waitMs = PEEK_WAIT_MS): Promise<PeekedBody | null> {
+export function peekBody(req: AgentRequest, limit: number, waitMs = PEEK_WAIT_MS): Promise<PeekedBody | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../common/errors.js';
+import type { AgentRequest, AgentResponse } from './agent-exchange.js';
 import { PREVIEW_LIMIT } from '../approvals/approval-model.js';
 import type { HoldOutcome, HoldRequest } from '../approvals/types.js';
 import type { Agent, Secret } from '../model.js';
@@ -12,8 +12,8 @@ import type { GatewayContext } from './gateway-context.js';
 import type { PolicyHold } from './policy-gate.js';
 
 export interface HeldRequest {
-  req: IncomingMessage;
-  res: ServerResponse;
+  req: AgentRequest;
+  res: AgentResponse;
   rec: RequestRecord;
   agent: Agent;
   /** The secret that would be injected, if any. */

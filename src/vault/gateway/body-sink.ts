@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { AgentResponse } from './agent-exchange.js';
 import type { RequestRecord } from './audit-recorder.js';
 import { pumpScanned } from './exchange.js';
 import type { ResponsePlan } from './response-plan.js';
@@ -15,7 +15,7 @@ export interface BodySink {
  * as it is. Backpressure either way: the upstream connection stops being read while the
  * agent's side (or the decoder) is full.
  */
-export function bodySink(o: { res: ServerResponse; rec: RequestRecord; call: UpstreamCall; plan: ResponsePlan }): BodySink {
+export function bodySink(o: { res: AgentResponse; rec: RequestRecord; call: UpstreamCall; plan: ResponsePlan }): BodySink {
   const { res, rec, call, plan } = o;
   let waiting = false;
   const paused = (): void => {

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { AgentResponse } from './agent-exchange.js';
 import { errorMessage } from '../../common/errors.js';
 import type { RequestRecord } from './audit-recorder.js';
 import type { EchoForms, EchoScanner } from './echo-scanner.js';
@@ -10,10 +10,10 @@ export class ExchangeOutcome {
   scanner: EchoScanner | null = null;
   echoed = false;
   failure: string | null = null;
-  private readonly res: ServerResponse;
+  private readonly res: AgentResponse;
   private readonly rec: RequestRecord;
 
-  constructor(res: ServerResponse, rec: RequestRecord) {
+  constructor(res: AgentResponse, rec: RequestRecord) {
     this.res = res;
     this.rec = rec;
   }
@@ -48,7 +48,7 @@ export class ExchangeOutcome {
  */
 export function answeredNotConnected(
   ctx: GatewayContext,
-  x: { res: ServerResponse; rec: RequestRecord; notConnectedHost: string | null; injected: EchoForms | null },
+  x: { res: AgentResponse; rec: RequestRecord; notConnectedHost: string | null; injected: EchoForms | null },
   status: number,
 ): boolean {
   if (x.notConnectedHost === null || x.injected !== null || (status !== 401 && status !== 403)) return false;

@@ -1,4 +1,5 @@
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { AgentResponse } from './agent-exchange.js';
 import type { Readable } from 'node:stream';
 import type { RequestRecord } from './audit-recorder.js';
 import type { EchoScanner, EchoForms } from './echo-scanner.js';
@@ -21,7 +22,7 @@ export interface Exchange {
  * Copies `src` to `res` through the echo scanner with backpressure: the same as pipe(), minus
  * a Transform stream per response. A chunk without an echo is written as the same buffer.
  */
-export function pumpScanned(src: Readable, res: ServerResponse, scanner: EchoScanner, rec: RequestRecord): void {
+export function pumpScanned(src: Readable, res: AgentResponse, scanner: EchoScanner, rec: RequestRecord): void {
   let ok = true;
   const write = (b: Buffer): void => {
     rec.bytesOut += b.length;

@@ -1,4 +1,5 @@
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest } from 'node:http';
+import type { AgentRequest, AgentResponse } from './agent-exchange.js';
 import { errorMessage } from '../../common/errors.js';
 import { applyInjection } from '../inject/apply-injection.js';
 import { parseHostPort } from '../inject/host-pattern.js';
@@ -21,7 +22,7 @@ import type { GatewayContext, MitmConnection } from './gateway-context.js';
 import { framingProblem } from './request-checks.js';
 
 /** Why a request on a TLS-terminated connection must not be forwarded at all, or null. */
-export function refusal(conn: MitmConnection, req: IncomingMessage): { error: GatewayError; reason: string } | null {
+export function refusal(conn: MitmConnection, req: AgentRequest): { error: GatewayError; reason: string } | null {
   if (conn.sniMismatch !== null) {
     return {
       error: misdirected(`TLS name ${conn.sniMismatch} does not match the CONNECT host ${conn.host}`),
@@ -50,7 +51,7 @@ export function refusal(conn: MitmConnection, req: IncomingMessage): { error: Ga
 /** Answers a request the gateway refuses itself and audits it. */
 export function refuse(
   ctx: GatewayContext,
-  res: ServerResponse,
+  res: AgentResponse,
   rec: RequestRecord,
   r: { error: GatewayError; reason: string; decision?: RequestRecord['decision']; close?: boolean },
 ): void {
@@ -64,7 +65,7 @@ export function refuse(
 /** The request headers and path to send upstream, with the secret (if any) applied. */
 export function prepareUpstream(
   ctx: GatewayContext,
-  req: IncomingMessage,
+  req: AgentRequest,
   secret: Secret | null,
   options: { upgrade?: boolean } = {},
 ): { headers: HeaderMap; path: string; injected: EchoForms | null } {
@@ -117,8 +118,8 @@ export function openUpstream(
 export function forwardMitmRequest(
   ctx: GatewayContext,
   conn: MitmConnection,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: AgentRequest,
+  res: AgentResponse,
 ): void {
   const method = req.method ?? 'GET';
   const rec = startRecord({
@@ -165,7 +166,7 @@ export function forwardMitmRequest(
 function forwardAllowed(
   ctx: GatewayContext,
   conn: MitmConnection,
-  o: { req: IncomingMessage; res: ServerResponse; rec: RequestRecord; secret: Secret | null },
+  o: { req: AgentRequest; res: AgentResponse; rec: RequestRecord; secret: Secret | null },
 ): void {
   const { req, res, rec, secret } = o;
   let prepared: ReturnType<typeof prepareUpstream>;

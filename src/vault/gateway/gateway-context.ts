@@ -1,4 +1,3 @@
-import type { Duplex } from 'node:stream';
 import type { Logger } from '../../common/logger.js';
 import type { ApprovalGate } from '../approvals/types.js';
 import type { LeafCache } from '../ca/leaf-cache.js';
@@ -25,8 +24,14 @@ export interface GatewayContext {
   connectUrlBase: string;
   /** Holds requests a `manual_approval` rule matches; without it they are denied. */
   approvals?: ApprovalGate;
-  /** Client and upstream sockets still open, destroyed by `close()`. */
-  sockets: Set<Duplex>;
+  /** Client and upstream connections still open, destroyed by `close()`. */
+  sockets: Set<Closable>;
+}
+
+/** A connection `close()` can end: a Node socket, or a native connection's view. */
+export interface Closable {
+  destroy(): unknown;
+  once(event: 'close', listener: () => void): unknown;
 }
 
 /** One CONNECT tunnel whose TLS the gateway terminates. */
@@ -45,7 +50,7 @@ export interface MitmConnection {
 }
 
 /** Remembers a socket until it closes, so `close()` can end every open connection. */
-export function track(ctx: GatewayContext, socket: Duplex): void {
+export function track(ctx: GatewayContext, socket: Closable): void {
   ctx.sockets.add(socket);
   socket.once('close', () => ctx.sockets.delete(socket));
 }

@@ -1,4 +1,5 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { AgentResponse } from './agent-exchange.js';
 import type { Duplex } from 'node:stream';
 import { PROXY_REALM } from './proxy-auth.js';
 
@@ -67,7 +68,7 @@ function bodyOf(e: GatewayError): string {
 }
 
 /** Answers on an HTTP response (inside a MITM'd tunnel or for an absolute-form request). */
-export function sendGatewayError(res: ServerResponse, e: GatewayError, close = false): void {
+export function sendGatewayError(res: AgentResponse, e: GatewayError, close = false): void {
   const body = bodyOf(e);
   if (res.headersSent) {
     res.destroy();

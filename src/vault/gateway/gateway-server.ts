@@ -14,6 +14,7 @@ import { EgressGuard, type Resolve } from './egress-guard.js';
 import { GrantCache } from './grant-cache.js';
 import type { GatewayContext } from './gateway-context.js';
 import { MitmTerminator } from './mitm.js';
+import { NativeTls } from './native-tls/native-tls.js';
 import { forwardPlainHttp } from './plain-http.js';
 import { PolicyGate } from './policy-gate.js';
 import { UpstreamPool } from './upstream-pool.js';
@@ -42,6 +43,32 @@ export interface GatewayOptions {
   resolve?: Resolve;
   maxHeaderSize?: number;
   idleTimeoutMs?: number;
+  /**
+   * Who terminates TLS on intercepted connections (NANOCLAW_GATEWAY_TLS): `native` (the
+   * addon built by `npm run build`), `node` (Node's own TLS), or `auto` (default): native when
+   * it is built, else Node's with a warning.
+   */
+  tls?: GatewayTls;
+}
+
+export type GatewayTls = 'auto' | 'native' | 'node';
+
+/** The native transport when `choice` asks for it and it loads; throws when `native` was required. */
+export function chooseTransport(
+  choice: GatewayTls,
+  logger: Logger,
+  load: () => NativeTls | { error: string } = () => NativeTls.load(),
+): NativeTls | null {
+  if (choice === 'node') return null;
+  const loaded = load();
+  if (!('error' in loaded)) return loaded;
+  if (choice === 'native') {
+    throw new NanoclawError('native_tls_unavailable', `The native TLS transport is not available: ${loaded.error}`, {
+      hint: 'Build it with: npm run build (needs g++, make and python3), or set NANOCLAW_GATEWAY_TLS=node',
+    });
+  }
+  logger.warn("Native TLS transport unavailable; the gateway uses Node's TLS (slower)", { reason: loaded.error });
+  return null;
 }
 
 export interface StartedGateway extends AsyncDisposable {
@@ -57,6 +84,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
   const { store, logger } = options;
   const maxHeaderSize = options.maxHeaderSize ?? 32 * 1024;
   const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
+  const native = chooseTransport(options.tls ?? 'auto', logger);
   const ctx: GatewayContext = {
     store,
     leafCache: options.leafCache,
@@ -67,7 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
       ownAddresses: options.ownAddresses ?? [],
     }),
     audit: new AuditRecorder({ store, logger }),
-    pool: new UpstreamPool({ extraCaPem: options.extraCaPem ?? [] }),
+    pool: new UpstreamPool({ extraCaPem: options.extraCaPem ?? [], native }),
     policy: new PolicyGate({
       ...(options.policyRules ? { rules: options.policyRules } : {}),
       approvals: options.approvals !== undefined,
@@ -78,7 +106,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     ...(options.approvals ? { approvals: options.approvals } : {}),
     sockets: new Set(),
   };
-  const mitm = new MitmTerminator(ctx, { maxHeaderSize, idleTimeoutMs });
+  const mitm = new MitmTerminator(ctx, { maxHeaderSize, idleTimeoutMs, native });
   // Off the first agent's path: the first leaf issued in a process is five times slower.
   setImmediate(() => options.leafCache.prepare()).unref();
   const server = http.createServer({
@@ -104,7 +132,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
   server.on('clientError', clientErrorHandler(ctx, () => ({ agent: null, host: '' })));
 
   const host = options.host ?? '0.0.0.0';
-  logger.info('Starting gateway…', { host, port: options.port ?? GATEWAY_PORT });
+  logger.info('Starting gateway…', { host, port: options.port ?? GATEWAY_PORT, tls: native ? 'native' : 'node' });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
       reject(
@@ -127,6 +155,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
       mitm.server.closeAllConnections();
       for (const socket of ctx.sockets) socket.destroy();
       ctx.pool.destroy();
+      mitm.close();
     })
       // Destroyed exchanges queue their rows on 'close', a tick after destroy().
       .then(() => new Promise((r) => setImmediate(r)))

@@ -5,8 +5,11 @@ import { normalizeHost } from '../inject/host-pattern.js';
 import { forwardMitmRequest } from './forward.js';
 import { withHead } from './head-stream.js';
 import { track, type GatewayContext, type MitmConnection } from './gateway-context.js';
-import { clientErrorHandler } from './client-error.js';
+import { auditHandshakeFailed, clientErrorHandler } from './client-error.js';
 import { forwardUpgrade } from './websocket.js';
+import { NativeAgentConnection } from './native-tls/agent-connection.js';
+import { NativeLeafContexts } from './native-tls/leaf-contexts.js';
+import type { NativeTls } from './native-tls/native-tls.js';
 
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 
@@ -14,6 +17,16 @@ export interface MitmOptions {
   maxHeaderSize: number;
   /** Idle time after which a client connection is closed. */
   idleTimeoutMs: number;
+  /** When set, agents' TLS is terminated by the native transport instead of Node's. */
+  native?: NativeTls | null;
+}
+
+const CONNECTION_ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
+
+/** The descriptor of a TCP socket Node accepted, or null (another kind of stream). */
+function descriptorOf(client: Duplex): number | null {
+  const fd = (client as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : null;
 }
 
 /**
@@ -25,9 +38,13 @@ export class MitmTerminator {
   private readonly ctx: GatewayContext;
   private readonly connections = new WeakMap<object, MitmConnection>();
   readonly server: http.Server;
+  private readonly options: MitmOptions;
+  private readonly nativeContexts: NativeLeafContexts | null;
 
   constructor(ctx: GatewayContext, options: MitmOptions) {
     this.ctx = ctx;
+    this.options = options;
+    this.nativeContexts = options.native ? new NativeLeafContexts(options.native) : null;
     this.server = http.createServer({
       maxHeaderSize: options.maxHeaderSize,
       insecureHTTPParser: false,
@@ -59,6 +76,8 @@ export class MitmTerminator {
 
   /** Answers the CONNECT, then runs a TLS server handshake with a leaf for exactly `conn.host`. */
   accept(client: Duplex, head: Buffer, conn: MitmConnection): void {
+    const fd = descriptorOf(client);
+    if (this.options.native && fd !== null) return this.acceptNative(this.options.native, client, fd, head, conn);
     // A new host's leaf is issued after the 200 has gone out, while the agent's ClientHello
     // is on its way; `lookup` has already refused what could not be issued.
     const found = this.ctx.leafCache.lookup(conn.host);
@@ -90,25 +109,36 @@ export class MitmTerminator {
     });
     socket.once('close', () => {
       clearTimeout(timer);
-      if (!secure) this.handshakeFailed(conn, startedAt, failure ?? 'closed by the agent');
+      if (!secure) auditHandshakeFailed(this.ctx, conn, startedAt, failure ?? 'closed by the agent');
     });
   }
 
-  /** Usually the agent does not trust the vault CA: worth a row, since no request will follow. */
-  private handshakeFailed(conn: MitmConnection, startedAt: number, why: string): void {
-    this.ctx.logger.debug('Agent TLS handshake failed', { host: conn.host, error: why });
-    this.ctx.audit.record({
-      agent: conn.agent,
-      method: 'CONNECT',
-      host: conn.host,
-      path: '',
-      secretName: null,
-      decision: 'error',
-      status: null,
-      bytesIn: 0,
-      bytesOut: 0,
-      startedAt,
-      reason: 'tls_handshake_failed',
+  /**
+   * The native transport takes over the agent's socket once the 200 is out: it duplicates the
+   * descriptor, and Node's socket is destroyed without having read past the CONNECT (bytes it
+   * did read, an early ClientHello, are handed over).
+   */
+  private acceptNative(native: NativeTls, client: Duplex, fd: number, head: Buffer, conn: MitmConnection): void {
+    this.ctx.leafCache.lookup(conn.host); // throws here, before the 200, for a host no leaf can name
+    client.write(CONNECTION_ESTABLISHED, () => {
+      if (client.destroyed) return;
+      const early = client.read() as Buffer | null;
+      const entry = this.ctx.leafCache.entryFor(conn.host);
+      const agent = new NativeAgentConnection(this.ctx, native, {
+        fd,
+        head: early ? Buffer.concat([head, early]) : head,
+        context: this.nativeContexts!.contextFor(entry),
+        conn,
+        maxHeaderSize: this.options.maxHeaderSize,
+        idleTimeoutMs: this.options.idleTimeoutMs,
+      });
+      track(this.ctx, agent.socket);
+      client.destroy();
     });
+  }
+
+  /** Frees the native leaf contexts (the gateway is closing). */
+  close(): void {
+    this.nativeContexts?.clear();
   }
 }

@@ -1,5 +1,5 @@
-import type tls from 'node:tls';
 import { ResponseParser, UpstreamProtocolError, type ResponseEvents } from './response-parser.js';
+import type { UpstreamSocket } from './upstream-socket.js';
 
 /**
  * One request/response on a pooled upstream connection (see upstream-client.ts): the head
@@ -45,9 +45,9 @@ export class PooledConnection {
   expiresAt = Infinity;
 
   readonly key: string;
-  readonly socket: tls.TLSSocket;
+  readonly socket: UpstreamSocket;
 
-  constructor(key: string, socket: tls.TLSSocket, onIdleEvent: (conn: PooledConnection) => void) {
+  constructor(key: string, socket: UpstreamSocket, onIdleEvent: (conn: PooledConnection) => void) {
     this.key = key;
     this.socket = socket;
     // One set of listeners for the connection's life, dispatched to its current call.

@@ -1,4 +1,7 @@
 import tls from 'node:tls';
+import type { NativeTls } from './native-tls/native-tls.js';
+import { NativeUpstreamSocket } from './native-tls/upstream-socket.js';
+import type { UpstreamSocket } from './upstream-socket.js';
 import { PooledConnection, requestHead, UpstreamCall, type CallOptions, type ConnectionSource, type DialTarget } from './upstream-call.js';
 
 export type { BodyFraming, CallOptions, DialTarget } from './upstream-call.js';
@@ -24,10 +27,12 @@ export class UpstreamClient implements ConnectionSource {
   private readonly warming = new Map<string, PooledConnection>();
   private readonly sessions = new Map<string, Buffer>();
   private readonly all = new Set<PooledConnection>();
+  private readonly native: NativeClient | null;
 
-  constructor(o: { secureContext: tls.SecureContext; maxFreeSockets: number }) {
+  constructor(o: { secureContext: tls.SecureContext; maxFreeSockets: number; native?: NativeClient | null }) {
     this.secureContext = o.secureContext;
     this.maxFree = o.maxFreeSockets;
+    this.native = o.native ?? null;
   }
 
   /** Starts a request; throws (before anything is sent) on a header that cannot be sent. */
@@ -90,6 +95,25 @@ export class UpstreamClient implements ConnectionSource {
   }
 
   private dial(t: DialTarget, key: string): PooledConnection {
+    const socket = this.native ? this.dialNative(t, this.native) : this.dialNode(t, key);
+    const conn = new PooledConnection(key, socket, (idle) => this.dropIdle(idle));
+    this.all.add(conn);
+    socket.once('close', () => this.all.delete(conn));
+    return conn;
+  }
+
+  private dialNative(t: DialTarget, native: NativeClient): UpstreamSocket {
+    return new NativeUpstreamSocket(native.transport, {
+      address: t.address,
+      port: t.port,
+      servername: t.servername,
+      // No SNI for an IP destination: the certificate is checked against the address itself.
+      verifyName: t.servername || t.address,
+      context: native.context,
+    });
+  }
+
+  private dialNode(t: DialTarget, key: string): UpstreamSocket {
     // `family` reaches net.connect (the address is already resolved and checked).
     const options: tls.ConnectionOptions & { family: 4 | 6; noDelay: boolean } = {
       host: t.address,
@@ -107,10 +131,7 @@ export class UpstreamClient implements ConnectionSource {
       if (this.sessions.size >= MAX_SESSIONS) this.sessions.clear();
       this.sessions.set(key, session);
     });
-    const conn = new PooledConnection(key, socket, (idle) => this.dropIdle(idle));
-    this.all.add(conn);
-    socket.once('close', () => this.all.delete(conn));
-    return conn;
+    return socket;
   }
 
   /** Anything from an idle connection (data, end, error, close) retires it. */
@@ -121,6 +142,12 @@ export class UpstreamClient implements ConnectionSource {
     if (list && i >= 0) list.splice(i, 1);
     if (this.warming.get(conn.key) === conn) this.warming.delete(conn.key);
   }
+}
+
+/** The native transport and its client context (the same trust as Node's path). */
+export interface NativeClient {
+  transport: NativeTls;
+  context: number;
 }
 
 function keyOf(t: DialTarget): string {

@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../common/errors.js';
+import type { AgentRequest, AgentResponse } from './agent-exchange.js';
 import type { RequestRecord } from './audit-recorder.js';
 import type { EchoForms } from './echo-scanner.js';
 import { bodySink, type BodySink } from './body-sink.js';
@@ -11,8 +11,8 @@ import type { ResponseHead } from './response-parser.js';
 import type { BodyFraming, CallOptions, DialTarget, UpstreamCall } from './upstream-client.js';
 
 export interface UpstreamExchange {
-  req: IncomingMessage;
-  res: ServerResponse;
+  req: AgentRequest;
+  res: AgentResponse;
   rec: RequestRecord;
   target: DialTarget;
   path: string;
@@ -25,7 +25,7 @@ export interface UpstreamExchange {
 }
 
 /** How the request body is framed upstream: as the agent framed it (chunked is re-chunked). */
-function framing(req: IncomingMessage): BodyFraming {
+function framing(req: AgentRequest): BodyFraming {
   if (req.headers['transfer-encoding'] !== undefined) return 'chunked';
   const length = req.headers['content-length'];
   return length !== undefined && length !== '0' ? 'length' : 'none';

@@ -2,6 +2,7 @@ import http, { type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
+import type { NativeTls } from './native-tls/native-tls.js';
 import { UpstreamClient, type CallOptions, type DialTarget, type UpstreamCall } from './upstream-client.js';
 
 export interface UpstreamTarget {
@@ -18,6 +19,8 @@ export interface UpstreamPoolOptions {
   extraCaPem?: readonly string[];
   /** Idle sockets kept per destination. */
   maxFreeSockets?: number;
+  /** When set, TLS-terminated requests go upstream over the native transport. */
+  native?: NativeTls | null;
 }
 
 export interface UpstreamRequest extends UpstreamTarget {
@@ -49,20 +52,22 @@ export class UpstreamPool {
   private readonly client: UpstreamClient;
   private readonly httpAgent: http.Agent;
   private readonly servernames = new Map<string, string>();
+  private readonly native: { transport: NativeTls; context: number } | null;
 
   constructor(options: UpstreamPoolOptions = {}) {
     // One context for every upstream: building it from ~150 roots costs milliseconds, and
     // passing `ca` per request would also put the whole bundle into the pool key.
-    const secureContext = tls.createSecureContext({
-      ca: [...tls.rootCertificates, ...(options.extraCaPem ?? [])],
-    });
+    const ca = [...tls.rootCertificates, ...(options.extraCaPem ?? [])];
+    const secureContext = tls.createSecureContext({ ca });
     const common = {
       keepAlive: true,
       maxFreeSockets: options.maxFreeSockets ?? 64,
       scheduling: 'lifo' as const,
     };
     this.httpsAgent = new https.Agent({ ...common, secureContext, rejectUnauthorized: true });
-    this.client = new UpstreamClient({ secureContext, maxFreeSockets: common.maxFreeSockets });
+    const native = options.native ? { transport: options.native, context: options.native.clientContext(ca) } : null;
+    this.native = native;
+    this.client = new UpstreamClient({ secureContext, maxFreeSockets: common.maxFreeSockets, native });
     this.httpAgent = new http.Agent(common);
   }
 
@@ -133,5 +138,6 @@ export class UpstreamPool {
     this.httpsAgent.destroy();
     this.httpAgent.destroy();
     this.client.destroy();
+    this.native?.transport.freeContext(this.native.context);
   }
 }

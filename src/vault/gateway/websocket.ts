@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { AgentRequest } from './agent-exchange.js';
 import type { Duplex } from 'node:stream';
 import { errorMessage } from '../../common/errors.js';
 import { REDACTED } from '../../common/redact.js';
@@ -41,7 +42,7 @@ function responseHead(res: IncomingMessage, forms: string[], upgraded: boolean):
 export function forwardUpgrade(
   ctx: GatewayContext,
   conn: MitmConnection,
-  req: IncomingMessage,
+  req: AgentRequest,
   client: Duplex,
   head: Buffer,
 ): void {

@@ -1,0 +1,281 @@
+// N-API glue: argument checking, ids for contexts and connections, and the one event callback.
+#include <openssl/err.h>
+
+#include "transport.h"
+
+namespace nanoclaw {
+
+namespace {
+
+#define ARGS(n)                 \
+  size_t argc = n;              \
+  napi_value argv[n] = {};      \
+  Transport* t = nullptr;       \
+  napi_get_cb_info(env, info, &argc, argv, nullptr, reinterpret_cast<void**>(&t))
+
+napi_value Throw(napi_env env, const std::string& message) {
+  napi_throw_error(env, "ERR_NANOCLAW_TLS", message.c_str());
+  return nullptr;
+}
+
+bool GetString(napi_env env, napi_value v, std::string* out) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) return false;
+  out->assign(len, '\0');
+  return napi_get_value_string_utf8(env, v, out->data(), len + 1, &len) == napi_ok;
+}
+
+int32_t GetInt(napi_env env, napi_value v, int32_t fallback = -1) {
+  int32_t out = fallback;
+  if (napi_get_value_int32(env, v, &out) != napi_ok) return fallback;
+  return out;
+}
+
+SSL_CTX* ContextArg(Transport* t, napi_env env, napi_value v) {
+  int32_t id = GetInt(env, v);
+  if (id < 0 || static_cast<size_t>(id) >= t->contexts.size()) return nullptr;
+  return t->contexts[static_cast<size_t>(id)];
+}
+
+Connection* ConnectionArg(Transport* t, napi_env env, napi_value v) {
+  uint32_t id = 0;
+  if (napi_get_value_uint32(env, v, &id) != napi_ok) return nullptr;
+  auto it = t->connections.find(id);
+  return it == t->connections.end() ? nullptr : it->second;
+}
+
+napi_value Uint(napi_env env, uint32_t v) {
+  napi_value r;
+  napi_create_uint32(env, v, &r);
+  return r;
+}
+
+napi_value Bool(napi_env env, bool v) {
+  napi_value r;
+  napi_get_boolean(env, v, &r);
+  return r;
+}
+
+napi_value AddContext(Transport* t, napi_env env, SSL_CTX* ctx, const std::string& error) {
+  if (!ctx) return Throw(env, error);
+  t->contexts.push_back(ctx);
+  return Uint(env, static_cast<uint32_t>(t->contexts.size() - 1));
+}
+
+napi_value Init(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  if (t->callback) napi_delete_reference(env, t->callback);
+  napi_create_reference(env, argv[0], 1, &t->callback);
+  return nullptr;
+}
+
+napi_value ServerContext(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  std::string cert, key, error;
+  if (!GetString(env, argv[0], &cert) || !GetString(env, argv[1], &key)) return Throw(env, "expected two PEM strings");
+  return AddContext(t, env, NewServerContext(cert, key, &error), error);
+}
+
+napi_value ClientContext(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  uint32_t n = 0;
+  if (napi_get_array_length(env, argv[0], &n) != napi_ok) return Throw(env, "expected an array of PEM strings");
+  std::vector<std::string> pems(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    napi_get_element(env, argv[0], i, &e);
+    if (!GetString(env, e, &pems[i])) return Throw(env, "expected an array of PEM strings");
+  }
+  std::string error;
+  return AddContext(t, env, NewClientContext(pems, &error), error);
+}
+
+napi_value FreeContext(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t id = GetInt(env, argv[0]);
+  if (id >= 0 && static_cast<size_t>(id) < t->contexts.size() && t->contexts[static_cast<size_t>(id)]) {
+    SSL_CTX_free(t->contexts[static_cast<size_t>(id)]);  // SSL objects hold their own reference
+    t->contexts[static_cast<size_t>(id)] = nullptr;
+  }
+  return nullptr;
+}
+
+napi_value AdoptJs(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t fd = GetInt(env, argv[0]);
+  SSL_CTX* ctx = ContextArg(t, env, argv[1]);
+  if (fd < 0 || !ctx) return Throw(env, "expected a descriptor and a server context");
+  unsigned char* head = nullptr;
+  size_t headLen = 0;
+  bool isBuffer = false;
+  napi_is_buffer(env, argv[2], &isBuffer);
+  if (isBuffer) napi_get_buffer_info(env, argv[2], reinterpret_cast<void**>(&head), &headLen);
+  std::string error;
+  Connection* c = Adopt(t, fd, ctx, head, headLen, &error);
+  return c ? Uint(env, c->id) : Throw(env, error);
+}
+
+napi_value ConnectJs(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  std::string address, servername, verifyName, error;
+  int32_t port = GetInt(env, argv[1]);
+  SSL_CTX* ctx = ContextArg(t, env, argv[4]);
+  if (!GetString(env, argv[0], &address) || !GetString(env, argv[2], &servername) ||
+      !GetString(env, argv[3], &verifyName) || port <= 0 || port > 65535 || !ctx) {
+    return Throw(env, "expected address, port, servername, verifyName and a client context");
+  }
+  Connection* c = Dial(t, address, port, servername, verifyName, ctx, &error);
+  return c ? Uint(env, c->id) : Throw(env, error);
+}
+
+napi_value WriteJs(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Connection* c = ConnectionArg(t, env, argv[0]);
+  char* data = nullptr;
+  size_t len = 0;
+  if (napi_get_buffer_info(env, argv[1], reinterpret_cast<void**>(&data), &len) != napi_ok) {
+    return Throw(env, "expected a Buffer");
+  }
+  if (!c) return Bool(env, false);
+  return Bool(env, len == 0 ? c->queued < kHighWater : Write(c, data, len));
+}
+
+napi_value EndJs(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  if (Connection* c = ConnectionArg(t, env, argv[0])) End(c);
+  return nullptr;
+}
+
+napi_value SetPausedJs(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  bool paused = false;
+  napi_get_value_bool(env, argv[1], &paused);
+  if (Connection* c = ConnectionArg(t, env, argv[0])) SetPaused(c, paused);
+  return nullptr;
+}
+
+napi_value DestroyJs(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  if (Connection* c = ConnectionArg(t, env, argv[0])) Destroy(c);
+  return nullptr;
+}
+
+napi_value InfoJs(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Connection* c = ConnectionArg(t, env, argv[0]);
+  napi_value out;
+  if (!c) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  napi_create_object(env, &out);
+  const char* sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
+  const unsigned char* alpn = nullptr;
+  unsigned int alpnLen = 0;
+  SSL_get0_alpn_selected(c->ssl, &alpn, &alpnLen);
+  napi_set_named_property(env, out, "servername", NewString(t, sni ? sni : ""));
+  napi_set_named_property(env, out, "alpn", NewString(t, std::string(reinterpret_cast<const char*>(alpn), alpnLen)));
+  napi_set_named_property(env, out, "protocol", NewString(t, SSL_get_version(c->ssl)));
+  napi_set_named_property(env, out, "reused", Bool(env, SSL_session_reused(c->ssl) == 1));
+  return out;
+}
+
+napi_value CountsJs(napi_env env, napi_callback_info info) {
+  ARGS(0);
+  uint32_t contexts = 0;
+  for (SSL_CTX* ctx : t->contexts) contexts += ctx ? 1 : 0;
+  napi_value out;
+  napi_create_object(env, &out);
+  napi_set_named_property(env, out, "connections", Uint(env, static_cast<uint32_t>(t->connections.size())));
+  napi_set_named_property(env, out, "contexts", Uint(env, contexts));
+  return out;
+}
+
+// The environment is going away (process exit or a worker ending): close what is left.
+// Handles are closed, not freed: the loop may still walk them. The Transport itself stays
+// allocated for the same reason (a few hundred bytes, once per environment).
+void Cleanup(napi_env env, void* data, void*) {
+  Transport* t = static_cast<Transport*>(data);
+  std::vector<Connection*> open;
+  for (auto& entry : t->connections) open.push_back(entry.second);
+  for (Connection* c : open) Destroy(c);
+  for (SSL_CTX*& ctx : t->contexts) {
+    SSL_CTX_free(ctx);
+    ctx = nullptr;
+  }
+  uv_timer_stop(&t->deferTimer);
+  if (t->callback) napi_delete_reference(env, t->callback);
+  t->callback = nullptr;
+}
+
+}  // namespace
+
+void Emit(Connection* c, EventKind kind, napi_value arg) {
+  Transport* t = c->transport;
+  napi_env env = t->env;
+  if (!t->callback) return;
+  napi_value cb, recv, argv[3], result, resource;
+  napi_get_reference_value(env, t->callback, &cb);
+  napi_get_undefined(env, &recv);
+  napi_create_int32(env, kind, &argv[0]);
+  napi_create_uint32(env, c->id, &argv[1]);
+  argv[2] = arg;
+  if (!arg) napi_get_undefined(env, &argv[2]);
+  napi_create_object(env, &resource);
+  napi_callback_scope scope;
+  // A callback scope, so promise jobs and nextTicks queued by the handler run after it.
+  napi_open_callback_scope(env, resource, t->asyncContext, &scope);
+  if (napi_call_function(env, recv, cb, 3, argv, &result) == napi_pending_exception) {
+    napi_value ex;
+    napi_get_and_clear_last_exception(env, &ex);
+    napi_fatal_exception(env, ex);
+  }
+  napi_close_callback_scope(env, scope);
+}
+
+napi_value NewBuffer(Transport* t, const unsigned char* data, size_t len) {
+  napi_value out;
+  void* copy;
+  napi_create_buffer_copy(t->env, len, data, &copy, &out);
+  return out;
+}
+
+napi_value NewString(Transport* t, const std::string& s) {
+  napi_value out;
+  napi_create_string_utf8(t->env, s.data(), s.size(), &out);
+  return out;
+}
+
+}  // namespace nanoclaw
+
+static napi_value InitModule(napi_env env, napi_value exports) {
+  using namespace nanoclaw;
+  Transport* t = new Transport();
+  t->env = env;
+  napi_get_uv_event_loop(env, &t->loop);
+  uv_timer_init(t->loop, &t->deferTimer);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&t->deferTimer));
+  napi_value name, resource;
+  napi_create_string_utf8(env, "nanoclaw:tls", NAPI_AUTO_LENGTH, &name);
+  napi_create_object(env, &resource);
+  napi_async_init(env, resource, name, &t->asyncContext);
+  napi_set_instance_data(env, t, Cleanup, nullptr);
+  napi_property_descriptor props[] = {
+      {"init", nullptr, Init, nullptr, nullptr, nullptr, napi_default, t},
+      {"serverContext", nullptr, ServerContext, nullptr, nullptr, nullptr, napi_default, t},
+      {"clientContext", nullptr, ClientContext, nullptr, nullptr, nullptr, napi_default, t},
+      {"freeContext", nullptr, FreeContext, nullptr, nullptr, nullptr, napi_default, t},
+      {"adopt", nullptr, AdoptJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"connect", nullptr, ConnectJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"write", nullptr, WriteJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"end", nullptr, EndJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"setPaused", nullptr, SetPausedJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"destroy", nullptr, DestroyJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"info", nullptr, InfoJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"counts", nullptr, CountsJs, nullptr, nullptr, nullptr, napi_default, t},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, InitModule)

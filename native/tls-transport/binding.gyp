@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "tls_transport",
+      "sources": ["binding.cc", "tls-connection.cc", "tls-context.cc"],
+      "cflags_cc": ["-O2", "-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"]
+    }
+  ]
+}

@@ -1,0 +1,103 @@
+// SSL_CTX construction: one server context per leaf certificate, one client context per trust set.
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "transport.h"
+
+namespace nanoclaw {
+
+namespace {
+
+const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+
+std::string LastError(const char* what) {
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e == 0) return what;
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  return std::string(what) + ": " + buf;
+}
+
+// The gateway speaks HTTP/1.1 to agents: offer exactly that, or no ALPN at all.
+int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
+               void*) {
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, outlen, kHttp11, sizeof kHttp11, in, inlen) != OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// Shared by both sides: modern protocols only, and buffers given back while a connection is
+// idle (most of what an idle TLS connection would otherwise hold).
+void CommonSetup(SSL_CTX* ctx) {
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                            SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // One read() per burst of records instead of two per record (header, then body).
+  SSL_CTX_set_read_ahead(ctx, 1);
+}
+
+}  // namespace
+
+SSL_CTX* NewServerContext(const std::string& certPem, const std::string& keyPem, std::string* error) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (!ctx) {
+    *error = LastError("cannot create a TLS server context");
+    return nullptr;
+  }
+  CommonSetup(ctx);
+  BIO* certBio = BIO_new_mem_buf(certPem.data(), static_cast<int>(certPem.size()));
+  X509* cert = PEM_read_bio_X509(certBio, nullptr, nullptr, nullptr);
+  BIO_free(certBio);
+  BIO* keyBio = BIO_new_mem_buf(keyPem.data(), static_cast<int>(keyPem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(keyBio, nullptr, nullptr, nullptr);
+  BIO_free(keyBio);
+  bool ok = cert && key && SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
+            SSL_CTX_check_private_key(ctx) == 1;
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  if (!ok) {
+    *error = LastError("the leaf certificate or key is not usable");
+    SSL_CTX_free(ctx);
+    return nullptr;
+  }
+  SSL_CTX_set_alpn_select_cb(ctx, SelectAlpn, nullptr);
+  // Agents reconnect often; stateless tickets make that a resumption without server-side state.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  return ctx;
+}
+
+SSL_CTX* NewClientContext(const std::vector<std::string>& caPems, std::string* error) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (!ctx) {
+    *error = LastError("cannot create a TLS client context");
+    return nullptr;
+  }
+  CommonSetup(ctx);
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  int added = 0;
+  for (const std::string& pem : caPems) {
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+      if (X509_STORE_add_cert(store, cert) == 1) added++;
+      X509_free(cert);
+    }
+    BIO_free(bio);
+    ERR_clear_error();  // the end of each PEM bundle reads as an error
+  }
+  if (added == 0) {
+    *error = "no usable CA certificate was given";
+    SSL_CTX_free(ctx);
+    return nullptr;
+  }
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_alpn_protos(ctx, kHttp11, sizeof kHttp11);
+  return ctx;
+}
+
+}  // namespace nanoclaw

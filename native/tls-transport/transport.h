@@ -1,0 +1,85 @@
+// TLS connections that OpenSSL drives straight on the socket descriptor, polled by Node's own
+// libuv loop. JavaScript sees plaintext only; see src/vault/gateway/native-tls/binding.ts for
+// the contract every function here keeps.
+#pragma once
+
+#include <node_api.h>
+#include <openssl/ssl.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace nanoclaw {
+
+enum EventKind { kSecure = 1, kData = 2, kEnd = 3, kError = 4, kDrain = 5 };
+
+// Bytes queued beyond this make write() answer false (backpressure to the caller).
+constexpr size_t kHighWater = 64 * 1024;
+// Several TLS records (16 KiB of plaintext each) are handed to JavaScript in one call.
+constexpr size_t kReadChunk = 64 * 1024;
+
+struct Transport;
+
+struct Connection {
+  Transport* transport = nullptr;
+  uint32_t id = 0;
+  int fd = -1;
+  SSL* ssl = nullptr;
+  uv_poll_t poll;
+  bool server = false;
+  bool connecting = false;  // client: TCP connect still in progress
+  bool secure = false;
+  bool paused = false;
+  bool readEnded = false;
+  bool failed = false;
+  bool ending = false;      // end() called: shut down once the queue is empty
+  bool shutDown = false;
+  bool destroyed = false;
+  bool headBio = false;     // reading early bytes from a memory BIO before the socket
+  bool wantDrain = false;
+  int pollEvents = 0;
+  std::string deferredError;  // a failure found inside a call from JavaScript, reported a tick later
+  std::deque<std::string> queue;  // plaintext SSL_write has not taken yet
+  size_t queued = 0;
+};
+
+// One per Node environment (main thread or worker): no state is shared between threads.
+struct Transport {
+  napi_env env = nullptr;
+  napi_ref callback = nullptr;
+  napi_async_context asyncContext = nullptr;
+  uv_loop_t* loop = nullptr;
+  std::vector<SSL_CTX*> contexts;  // index = context id; freed slots are null
+  std::unordered_map<uint32_t, Connection*> connections;
+  uint32_t nextId = 1;
+  // Work that must not call back into JavaScript from inside one of its calls runs on this
+  // zero-delay timer instead: errors found by write(), records left over when resume() is called.
+  uv_timer_t deferTimer;
+  std::vector<uint32_t> deferred;
+  unsigned char readBuffer[kReadChunk];
+};
+
+// tls-context.cc
+SSL_CTX* NewServerContext(const std::string& certPem, const std::string& keyPem, std::string* error);
+SSL_CTX* NewClientContext(const std::vector<std::string>& caPems, std::string* error);
+
+// tls-connection.cc
+Connection* Adopt(Transport* t, int fd, SSL_CTX* ctx, const unsigned char* head, size_t headLen, std::string* error);
+Connection* Dial(Transport* t, const std::string& address, int port, const std::string& servername,
+                 const std::string& verifyName, SSL_CTX* ctx, std::string* error);
+bool Write(Connection* c, const char* data, size_t len);
+void End(Connection* c);
+void SetPaused(Connection* c, bool paused);
+void Destroy(Connection* c);
+void RunDeferred(Transport* t);
+
+// binding.cc: calls the JavaScript callback; `arg` may be null.
+void Emit(Connection* c, EventKind kind, napi_value arg);
+napi_value NewBuffer(Transport* t, const unsigned char* data, size_t len);
+napi_value NewString(Transport* t, const std::string& s);
+
+}  // namespace nanoclaw

@@ -1,0 +1,240 @@
+import { EventEmitter } from 'node:events';
+import { normalizeHost } from '../../inject/host-pattern.js';
+import type { AgentSocket } from '../agent-exchange.js';
+import { forwardMitmRequest } from '../forward.js';
+import type { GatewayContext, MitmConnection } from '../gateway-context.js';
+import { RequestParser, RequestProtocolError, type RequestHead } from '../request-parser.js';
+import { forwardUpgrade } from '../websocket.js';
+import { NativeRequest } from './agent-request.js';
+import { NativeResponse, type ResponseOutput } from './agent-response.js';
+import { auditHandshakeFailed, malformedRequestResponse } from '../client-error.js';
+import { NativeDuplex } from './native-duplex.js';
+import type { NativeTls, NativeTlsConnection } from './native-tls.js';
+
+const HANDSHAKE_TIMEOUT_MS = 15_000;
+// After `Connection: close` the agent gets this long to close its side before we drop it.
+const CLOSE_GRACE_MS = 2_000;
+
+/** The connection as requests see it (`req.socket`): idle timeout and close, nothing else. */
+class SocketView extends EventEmitter implements AgentSocket {
+  destroyed = false;
+  timeout = 0;
+  private readonly onTimeout: (ms: number) => void;
+  private readonly onDestroy: () => void;
+
+  constructor(o: { onTimeout: (ms: number) => void; onDestroy: () => void }) {
+    super();
+    this.onTimeout = o.onTimeout;
+    this.onDestroy = o.onDestroy;
+  }
+
+  setTimeout(ms: number): this {
+    this.timeout = ms;
+    this.onTimeout(ms);
+    return this;
+  }
+
+  destroy(): void {
+    this.onDestroy();
+  }
+}
+
+export interface AgentConnectionOptions {
+  fd: number;
+  head: Buffer;
+  context: number;
+  conn: MitmConnection;
+  maxHeaderSize: number;
+  idleTimeoutMs: number;
+}
+
+/**
+ * One agent connection whose TLS the native transport terminates: requests parsed strictly
+ * one after another (a pipelined request waits for the response before it), each forwarded
+ * exactly as on Node's path (`forwardMitmRequest`), WebSocket upgrades relayed as bytes.
+ */
+export class NativeAgentConnection implements ResponseOutput {
+  readonly socket: SocketView;
+  private readonly ctx: GatewayContext;
+  private readonly conn: MitmConnection;
+  private readonly tls: NativeTlsConnection;
+  private readonly parser: RequestParser;
+  private readonly startedAt = performance.now();
+  private timer: NodeJS.Timeout;
+  private idleMs: number;
+  private secure = false;
+  private gone = false;
+  private closing = false;
+  private req: NativeRequest | null = null;
+  private res: NativeResponse | null = null;
+  private requestDone = true;
+  private responseDone = true;
+  private upgrade: { head: RequestHead; req: NativeRequest } | null = null;
+  private relay: NativeDuplex | null = null;
+
+  constructor(ctx: GatewayContext, native: NativeTls, o: AgentConnectionOptions) {
+    this.ctx = ctx;
+    this.conn = o.conn;
+    this.idleMs = o.idleTimeoutMs;
+    this.socket = new SocketView({ onTimeout: (ms) => this.setIdle(ms), onDestroy: () => this.destroy() });
+    this.socket.timeout = o.idleTimeoutMs;
+    this.parser = new RequestParser({
+      maxHeaderSize: o.maxHeaderSize,
+      events: {
+        head: (head) => this.onHead(head),
+        body: (chunk) => {
+          if (this.req && !this.req.deliver(chunk)) this.tls.pause();
+        },
+        end: () => this.onRequestEnd(),
+      },
+    });
+    this.timer = setTimeout(() => this.destroy('no TLS handshake within 15s'), HANDSHAKE_TIMEOUT_MS);
+    this.tls = native.adopt({
+      fd: o.fd,
+      context: o.context,
+      head: o.head,
+      handlers: {
+        secure: () => this.onSecure(),
+        data: (chunk) => this.onData(chunk),
+        end: () => this.onPeerEnd(),
+        error: (message) => this.destroy(message),
+        drain: () => (this.relay ? this.relay.drained() : this.res?.drained()),
+      },
+    });
+  }
+
+  // ResponseOutput: the current response's bytes.
+  write(data: Buffer): boolean {
+    this.timer.refresh();
+    return this.tls.write(data);
+  }
+
+  done(close: boolean): void {
+    this.responseDone = true;
+    if (close || this.closing) this.closeGracefully();
+    else this.next();
+  }
+
+  abort(): void {
+    this.destroy();
+  }
+
+  /** Closes now; a response in flight ends, and `req.socket` emits 'close'. Idempotent. */
+  destroy(why?: string): void {
+    if (this.gone) return;
+    this.gone = true;
+    clearTimeout(this.timer);
+    this.tls.destroy();
+    if (!this.secure) auditHandshakeFailed(this.ctx, this.conn, this.startedAt, why ?? 'closed by the agent');
+    if (this.req && !this.req.complete) this.req.destroy();
+    this.res?.connectionClosed();
+    this.relay?.destroy();
+    this.socket.destroyed = true;
+    this.socket.emit('close');
+  }
+
+  private onSecure(): void {
+    this.secure = true;
+    const sni = this.tls.info()?.servername ?? '';
+    if (sni !== '' && normalizeHost(sni) !== this.conn.host) this.conn.sniMismatch = sni.slice(0, 253);
+    this.setIdle(this.idleMs);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.relay) return this.relay.received(chunk);
+    // After a refusal or `Connection: close`, nothing more is read as a request.
+    if (this.closing) return;
+    if (this.idleMs > 0) this.timer.refresh();
+    try {
+      this.parser.feed(chunk);
+    } catch (err) {
+      if (!(err instanceof RequestProtocolError)) throw err;
+      this.refuseMalformed(err);
+    }
+  }
+
+  private onHead(head: RequestHead): void {
+    this.requestDone = false;
+    this.responseDone = false;
+    this.parser.pauseAfterRequest();
+    const req = new NativeRequest({ head, socket: this.socket, wantMore: () => this.tls.resume() });
+    this.req = req;
+    if (head.upgrade && head.body.kind === 'none') {
+      this.upgrade = { head, req };
+      return;
+    }
+    const res = new NativeResponse({
+      method: head.method,
+      versionMinor: head.versionMinor,
+      keepAlive: head.keepAlive,
+      out: this,
+    });
+    this.res = res;
+    forwardMitmRequest(this.ctx, this.conn, req, res);
+  }
+
+  private onRequestEnd(): void {
+    this.req?.finish();
+    this.requestDone = true;
+    if (this.upgrade) return this.startRelay(this.upgrade.req);
+    this.next();
+  }
+
+  /** Both halves of the exchange are done: read the next request (it may already be buffered). */
+  private next(): void {
+    if (!this.requestDone || !this.responseDone || this.closing || this.gone) return;
+    this.req = null;
+    this.res = null;
+    try {
+      this.parser.resume();
+    } catch (err) {
+      if (!(err instanceof RequestProtocolError)) throw err;
+      this.refuseMalformed(err);
+    }
+  }
+
+  private startRelay(req: NativeRequest): void {
+    clearTimeout(this.timer);
+    const relay = new NativeDuplex(this.tls);
+    this.relay = relay;
+    relay.once('close', () => this.destroy());
+    forwardUpgrade(this.ctx, this.conn, req, relay, this.parser.takeRest() ?? Buffer.alloc(0));
+  }
+
+  private onPeerEnd(): void {
+    if (this.relay) return this.relay.ended();
+    // A request still arriving cannot complete; one that has arrived still gets its answer.
+    if (!this.requestDone) return this.destroy();
+    if (this.responseDone) this.closeGracefully();
+    else this.closing = true;
+  }
+
+  /** Our side ends once queued bytes are out; the agent gets a moment to close its own. */
+  private closeGracefully(): void {
+    if (this.gone) return;
+    this.closing = true;
+    this.tls.end();
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.destroy(), CLOSE_GRACE_MS);
+    this.timer.unref();
+  }
+
+  /** 400 and close; a request already being forwarded is dropped (its response was not begun). */
+  private refuseMalformed(err: RequestProtocolError): void {
+    const res = this.res;
+    if (res?.headersSent) return this.destroy();
+    if (this.req && !this.req.complete) this.req.destroy();
+    res?.connectionClosed();
+    this.req = null;
+    this.res = null;
+    // 400 whatever the parser's finer status (431, 505…): the same answer as on Node's path.
+    this.tls.write(malformedRequestResponse(this.ctx, { agent: this.conn.agent, host: this.conn.host }, err.message));
+    this.closeGracefully();
+  }
+
+  private setIdle(ms: number): void {
+    this.idleMs = ms;
+    clearTimeout(this.timer);
+    if (ms > 0 && !this.gone && !this.closing) this.timer = setTimeout(() => this.destroy(), ms);
+  }
+}

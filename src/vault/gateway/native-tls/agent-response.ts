@@ -1,0 +1,131 @@
+import { EventEmitter } from 'node:events';
+import { STATUS_CODES, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
+import type { AgentResponse } from '../agent-exchange.js';
+import { responseFraming, serializeHead, type Framing } from './response-head.js';
+
+/** Where a response's bytes go: the agent's connection. */
+export interface ResponseOutput {
+  /** False when the caller should wait for 'drain'. */
+  write(data: Buffer): boolean;
+  /** The response is complete; the connection closes after it when `close`. */
+  done(close: boolean): void;
+  /** The response cannot complete: drop the connection. */
+  abort(): void;
+}
+
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+const CRLF = Buffer.from('\r\n', 'latin1');
+
+/**
+ * A response to an agent on a natively terminated connection, framed here (Content-Length as
+ * given, else chunked; close-delimited for HTTP/1.0). The head waits for the first body bytes
+ * so both leave in one TLS record, as Node's ServerResponse does.
+ */
+export class NativeResponse extends EventEmitter implements AgentResponse {
+  headersSent = false;
+  writableFinished = false;
+  statusCode = 200;
+  private framing: Framing | null = null;
+  private pending: Buffer[] | null = null;
+  private corks = 0;
+  private closed = false;
+  private readonly method: string;
+  private readonly versionMinor: number;
+  private readonly keepAlive: boolean;
+  private readonly out: ResponseOutput;
+
+  constructor(o: { method: string; versionMinor: number; keepAlive: boolean; out: ResponseOutput }) {
+    super();
+    this.method = o.method;
+    this.versionMinor = o.versionMinor;
+    this.keepAlive = o.keepAlive;
+    this.out = o.out;
+  }
+
+  writeHead(status: number, a?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], b?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this {
+    if (this.headersSent) throw new Error('response head already sent');
+    const message = typeof a === 'string' && a !== '' ? a : (STATUS_CODES[status] ?? 'Unknown');
+    const headers = typeof a === 'string' ? b : a;
+    const framing = responseFraming({
+      method: this.method,
+      status,
+      versionMinor: this.versionMinor,
+      keepAlive: this.keepAlive,
+      headers: headers ?? [],
+    });
+    this.statusCode = status;
+    this.framing = framing;
+    this.headersSent = true;
+    this.queue(Buffer.from(serializeHead(status, message, framing.headers), 'latin1'));
+    return this;
+  }
+
+  write(chunk: Buffer | string): boolean {
+    if (!this.headersSent) this.writeHead(this.statusCode);
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (data.length === 0 || this.framing?.body === 'none') return this.flush();
+    if (this.framing?.body === 'chunked') {
+      this.queue(Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1'));
+      this.queue(data);
+      this.queue(CRLF);
+    } else this.queue(data);
+    return this.flush();
+  }
+
+  end(chunk?: Buffer | string): this {
+    if (this.writableFinished || this.closed) return this;
+    if (chunk !== undefined) this.write(chunk);
+    else if (!this.headersSent) this.writeHead(this.statusCode);
+    if (this.framing?.body === 'chunked') this.queue(LAST_CHUNK);
+    this.corks = 0;
+    this.flush();
+    this.writableFinished = true;
+    this.out.done(this.framing?.close ?? true);
+    this.emit('finish');
+    this.closeSoon();
+    return this;
+  }
+
+  destroy(): this {
+    if (this.closed) return this;
+    if (!this.writableFinished) this.out.abort();
+    this.closeSoon();
+    return this;
+  }
+
+  cork(): void {
+    this.corks++;
+  }
+
+  uncork(): void {
+    if (this.corks > 0 && --this.corks === 0) this.flush();
+  }
+
+  /** The connection can take more. */
+  drained(): void {
+    this.emit('drain');
+  }
+
+  /** The connection went away (the agent left, or an error): ends the response's life. */
+  connectionClosed(): void {
+    this.closeSoon();
+  }
+
+  private queue(b: Buffer): void {
+    (this.pending ??= []).push(b);
+  }
+
+  // Held while corked or until there is body (the head alone is held for the first chunk).
+  private flush(): boolean {
+    if (this.corks > 0 || !this.pending || this.closed) return true;
+    const parts = this.pending;
+    this.pending = null;
+    return this.out.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  }
+
+  private closeSoon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    process.nextTick(() => this.emit('close'));
+  }
+}

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The raw surface of `native/tls-transport` (built by `npm run build` into
+ * dist/native/tls_transport.node): TLS connections that OpenSSL drives on Node's own event
+ * loop, straight on the socket descriptor. Node's TLS stack costs about as much CPU per
+ * request as a whole C proxy does, and keeps ~45 KiB per idle connection; this keeps the
+ * bytes in native code and hands JavaScript only plaintext.
+ */
+
+/** Event kinds passed to the callback given to `init`. */
+export const TLS_EVENT = {
+  /** Handshake done. */
+  secure: 1,
+  /** `arg` is a plaintext Buffer the callee owns. */
+  data: 2,
+  /** The peer will send nothing more (close_notify or TCP FIN); writing is still possible. */
+  end: 3,
+  /** `arg` is a message; the connection does nothing more until destroyed. */
+  error: 4,
+  /** The write queue has emptied after `write` returned false. */
+  drain: 5,
+} as const;
+
+export type TlsEventKind = (typeof TLS_EVENT)[keyof typeof TLS_EVENT];
+
+export interface TlsConnectionInfo {
+  /** Server side: the SNI name the client sent ('' when none). Client side: the name sent. */
+  servername: string;
+  /** Negotiated ALPN protocol, '' when none. */
+  alpn: string;
+  /** e.g. 'TLSv1.3'. */
+  protocol: string;
+  /** Client side: whether a cached session was resumed. */
+  reused: boolean;
+}
+
+export interface NativeTlsBinding {
+  /** Once per thread before anything else: every connection's events go to `onEvent`. */
+  init(onEvent: (kind: TlsEventKind, id: number, arg: Buffer | string | undefined) => void): void;
+  /** A server context for one leaf; throws on a bad certificate or key. */
+  serverContext(certPem: string, keyPem: string): number;
+  /** A client context trusting exactly `caPems` (each may hold several certificates), verifying peers. */
+  clientContext(caPems: readonly string[]): number;
+  /** Frees a context; connections already using it keep it alive until they close. */
+  freeContext(ctx: number): void;
+  /** Runs a TLS server on a duplicate of `fd` (the caller closes its own), after first reading `head`. */
+  adopt(fd: number, ctx: number, head: Buffer | null): number;
+  /** Dials exactly `address` (an IP literal) and runs a verified TLS client handshake. */
+  connect(address: string, port: number, servername: string, verifyName: string, ctx: number): number;
+  /** Queues plaintext; false once ≥ 64 KiB are queued (wait for `drain`). Before `secure` it waits for the handshake. */
+  write(id: number, data: Buffer): boolean;
+  /** After the queue has gone out: close_notify, then the TCP write side is shut. */
+  end(id: number): void;
+  setPaused(id: number, paused: boolean): void;
+  /** Closes now; no event follows. Unknown or already destroyed ids are ignored. */
+  destroy(id: number): void;
+  info(id: number): TlsConnectionInfo | null;
+  counts(): { connections: number; contexts: number };
+}
+
+// From dist/src/vault/gateway/native-tls (the built app) or src/vault/gateway/native-tls (tests run from source).
+const CANDIDATES = ['../../../../native/tls_transport.node', '../../../../dist/native/tls_transport.node'];
+
+/** The addon, or why it could not be loaded (not built on this machine, or a broken build). */
+export function loadBinding(): NativeTlsBinding | { error: string } {
+  const paths = CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url)));
+  const path = paths.find((p) => existsSync(p));
+  if (!path) return { error: `${paths[0]} is missing (run: npm run build)` };
+  try {
+    return createRequire(import.meta.url)(path) as NativeTlsBinding;
+  } catch (err) {
+    return { error: `${path} failed to load: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}

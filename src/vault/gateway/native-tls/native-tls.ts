@@ -1,0 +1,146 @@
+import { loadBinding, TLS_EVENT, type NativeTlsBinding, type TlsConnectionInfo, type TlsEventKind } from './binding.js';
+
+/** What a connection reports; every callback runs on the event loop, never re-entrantly from a call. */
+export interface TlsHandlers {
+  secure(): void;
+  data(chunk: Buffer): void;
+  /** The peer will send nothing more; the connection can still be written and must still be destroyed. */
+  end(): void;
+  /** Handshake, verification, read or write failure: destroy the connection. */
+  error(message: string): void;
+  drain(): void;
+}
+
+export interface ConnectOptions {
+  /** The one address the egress guard checked. */
+  address: string;
+  port: number;
+  /** SNI ('' for an IP destination). */
+  servername: string;
+  /** The name (or IP literal) the certificate must be valid for. */
+  verifyName: string;
+  context: number;
+}
+
+/** One TLS connection held by the addon. */
+export class NativeTlsConnection {
+  readonly id: number;
+  private readonly binding: NativeTlsBinding;
+  private readonly registry: Map<number, TlsHandlers>;
+  private destroyed = false;
+
+  constructor(o: { id: number; binding: NativeTlsBinding; registry: Map<number, TlsHandlers> }) {
+    this.id = o.id;
+    this.binding = o.binding;
+    this.registry = o.registry;
+  }
+
+  /** False when the caller should wait for `drain`. */
+  write(data: Buffer): boolean {
+    return !this.destroyed && this.binding.write(this.id, data);
+  }
+
+  end(): void {
+    if (!this.destroyed) this.binding.end(this.id);
+  }
+
+  pause(): void {
+    if (!this.destroyed) this.binding.setPaused(this.id, true);
+  }
+
+  resume(): void {
+    if (!this.destroyed) this.binding.setPaused(this.id, false);
+  }
+
+  info(): TlsConnectionInfo | null {
+    return this.destroyed ? null : this.binding.info(this.id);
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** Idempotent; no callback runs afterwards. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.registry.delete(this.id);
+    this.binding.destroy(this.id);
+  }
+}
+
+/** The addon for this thread: contexts, server-side adoption of accepted sockets, client dials. */
+export class NativeTls {
+  private readonly binding: NativeTlsBinding;
+  private readonly registry = new Map<number, TlsHandlers>();
+
+  private constructor(binding: NativeTlsBinding) {
+    this.binding = binding;
+    binding.init((kind, id, arg) => this.dispatch(kind, id, arg));
+  }
+
+  private static loaded: NativeTls | { error: string } | undefined;
+
+  /** The transport, or why it is unavailable; loaded once per thread, on first use. */
+  static load(): NativeTls | { error: string } {
+    if (NativeTls.loaded === undefined) {
+      const binding = loadBinding();
+      NativeTls.loaded = 'error' in binding ? binding : new NativeTls(binding);
+    }
+    return NativeTls.loaded;
+  }
+
+  serverContext(leaf: { certPem: string; keyPem: string }): number {
+    return this.binding.serverContext(leaf.certPem, leaf.keyPem);
+  }
+
+  clientContext(caPems: readonly string[]): number {
+    return this.binding.clientContext(caPems);
+  }
+
+  freeContext(context: number): void {
+    this.binding.freeContext(context);
+  }
+
+  /** TLS server on a duplicate of `fd`; `head` holds bytes already read off it (an early ClientHello). */
+  adopt(o: { fd: number; context: number; head: Buffer | null; handlers: TlsHandlers }): NativeTlsConnection {
+    const id = this.binding.adopt(o.fd, o.context, o.head && o.head.length > 0 ? o.head : null);
+    return this.track(id, o.handlers);
+  }
+
+  connect(o: ConnectOptions & { handlers: TlsHandlers }): NativeTlsConnection {
+    const id = this.binding.connect(o.address, o.port, o.servername, o.verifyName, o.context);
+    return this.track(id, o.handlers);
+  }
+
+  counts(): { connections: number; contexts: number } {
+    return this.binding.counts();
+  }
+
+  private track(id: number, handlers: TlsHandlers): NativeTlsConnection {
+    this.registry.set(id, handlers);
+    return new NativeTlsConnection({ id, binding: this.binding, registry: this.registry });
+  }
+
+  private dispatch(kind: TlsEventKind, id: number, arg: Buffer | string | undefined): void {
+    const h = this.registry.get(id);
+    if (!h) return;
+    switch (kind) {
+      case TLS_EVENT.data:
+        h.data(arg as Buffer);
+        break;
+      case TLS_EVENT.secure:
+        h.secure();
+        break;
+      case TLS_EVENT.end:
+        h.end();
+        break;
+      case TLS_EVENT.drain:
+        h.drain();
+        break;
+      case TLS_EVENT.error:
+        h.error(typeof arg === 'string' ? arg : 'TLS connection failed');
+        break;
+    }
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The head of an HTTP/1.x request (RFC 9112 §3, §5, §6, §9.3): request line, header fields,
+ * and what they mean for framing and the connection. Pure and strict: anything two parsers
+ * could read differently (the root of request smuggling) is refused with the status to answer.
+ */
+
+export type RequestErrorStatus = 400 | 413 | 414 | 431 | 505;
+
+export class RequestProtocolError extends Error {
+  readonly status: RequestErrorStatus;
+
+  constructor(status: RequestErrorStatus, message: string) {
+    super(message);
+    this.name = 'RequestProtocolError';
+    this.status = status;
+  }
+}
+
+export interface RequestHead {
+  /** A token, as sent (case-sensitive). */
+  method: string;
+  /** As sent: origin-form, absolute-form, authority-form (CONNECT) or `*` (OPTIONS). */
+  target: string;
+  versionMinor: 0 | 1;
+  /** `[name, value, name, value, …]` as received, values without surrounding SP/HTAB. */
+  rawHeaders: string[];
+  /** The single Host value, or null when absent (allowed on HTTP/1.0 only). */
+  host: string | null;
+  keepAlive: boolean;
+  body: { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' };
+  /** Connection lists `upgrade` and an Upgrade header is present (never on HTTP/1.0). */
+  upgrade: boolean;
+  /** `Expect: 100-continue` (ignored on HTTP/1.0, RFC 9110 §10.1.1). */
+  expectContinue: boolean;
+}
+
+export function fail(status: RequestErrorStatus, why: string): never {
+  throw new RequestProtocolError(status, `invalid request: ${why}`);
+}
+
+// All of these are anchored and built from disjoint classes, so they cannot backtrack badly.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Field values: visible characters, obs-text, space and tab (RFC 9110 §5.5); no CR, LF, NUL.
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP\/(\d)\.(\d)$/;
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+):\d{1,5}$/;
+const LENGTH = /^\d{1,15}$/;
+
+function isWhitespace(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+/** One `name: value` line of the head or of a chunked trailer section. */
+export function parseFieldLine(line: string): [name: string, value: string] {
+  if (isWhitespace(line.charCodeAt(0))) fail(400, 'obsolete line folding');
+  const colon = line.indexOf(':');
+  const name = colon > 0 ? line.slice(0, colon) : '';
+  // A space before the colon is refused (RFC 9112 §5.1): some parsers drop it, others keep it.
+  if (!TOKEN.test(name)) fail(400, 'bad header field name');
+  let start = colon + 1;
+  let end = line.length;
+  while (start < end && isWhitespace(line.charCodeAt(start))) start++;
+  while (end > start && isWhitespace(line.charCodeAt(end - 1))) end--;
+  const value = line.slice(start, end);
+  if (BAD_VALUE.test(value)) fail(400, `bad character in header ${name}`);
+  return [name, value];
+}
+
+function checkTarget(method: string, target: string): void {
+  if (method === 'CONNECT') {
+    if (!AUTHORITY.test(target)) fail(400, 'CONNECT needs a host:port target');
+  } else if (target === '*') {
+    if (method !== 'OPTIONS') fail(400, 'the "*" target is only for OPTIONS');
+  } else if (target.includes('#')) {
+    fail(400, 'a fragment in the request target');
+  } else if (target.charCodeAt(0) !== 47 && !SCHEME.test(target)) {
+    fail(400, 'the request target is neither a path nor an absolute URI');
+  }
+}
+
+interface Fields {
+  host: string | null;
+  length: number | null;
+  chunked: boolean;
+  close: boolean;
+  keepAlive: boolean;
+  upgradeToken: boolean;
+  upgradeHeader: boolean;
+  expectContinue: boolean;
+}
+
+function noteField(f: Fields, name: string, value: string): void {
+  switch (name.toLowerCase()) {
+    case 'host':
+      if (f.host !== null) fail(400, 'more than one Host header');
+      f.host = value;
+      break;
+    case 'content-length':
+      if (f.length !== null) fail(400, 'more than one Content-Length header');
+      if (!LENGTH.test(value)) fail(400, 'Content-Length is not a plain number');
+      f.length = Number(value);
+      break;
+    case 'transfer-encoding':
+      // Only a single, bare `chunked`: any other coding or list would be framed differently
+      // by some hop (RFC 9112 §6.1), and we re-frame the body ourselves.
+      if (f.chunked) fail(400, 'more than one Transfer-Encoding header');
+      if (value.toLowerCase() !== 'chunked') fail(400, 'Transfer-Encoding other than chunked');
+      f.chunked = true;
+      break;
+    case 'connection':
+      for (const item of value.split(',')) {
+        const option = item.trim().toLowerCase();
+        if (option === 'close') f.close = true;
+        else if (option === 'keep-alive') f.keepAlive = true;
+        else if (option === 'upgrade') f.upgradeToken = true;
+      }
+      break;
+    case 'upgrade':
+      f.upgradeHeader = true;
+      break;
+    case 'expect':
+      if (value.toLowerCase() === '100-continue') f.expectContinue = true;
+      break;
+  }
+}
+
+/** Parses the head text (latin1, without its final CRLFCRLF). */
+export function parseRequestHead(text: string): RequestHead {
+  const lines = text.split('\r\n');
+  const m = REQUEST_LINE.exec(lines[0] ?? '');
+  if (!m) fail(400, 'bad request line');
+  const method = m[1] ?? '';
+  const target = m[2] ?? '';
+  if (m[3] !== '1' || (m[4] !== '0' && m[4] !== '1')) fail(505, `HTTP/${m[3]}.${m[4]} is not supported`);
+  const http10 = m[4] === '0';
+  checkTarget(method, target);
+  const f: Fields = {
+    host: null,
+    length: null,
+    chunked: false,
+    close: false,
+    keepAlive: false,
+    upgradeToken: false,
+    upgradeHeader: false,
+    expectContinue: false,
+  };
+  const rawHeaders: string[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const [name, value] = parseFieldLine(lines[i] ?? '');
+    rawHeaders.push(name, value);
+    noteField(f, name, value);
+  }
+  if (!http10 && f.host === null) fail(400, 'no Host header');
+  if (f.chunked && f.length !== null) fail(400, 'both Content-Length and Transfer-Encoding');
+  if (f.chunked && http10) fail(400, 'Transfer-Encoding in an HTTP/1.0 request');
+  return {
+    method,
+    target,
+    versionMinor: http10 ? 0 : 1,
+    rawHeaders,
+    host: f.host,
+    keepAlive: !f.close && (!http10 || f.keepAlive),
+    body: f.chunked ? { kind: 'chunked' } : f.length !== null ? { kind: 'length', length: f.length } : { kind: 'none' },
+    upgrade: !http10 && f.upgradeToken && f.upgradeHeader,
+    expectContinue: !http10 && f.expectContinue,
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * What the gateway's own upstream client needs of a connection: Node's `tls.TLSSocket`
+ * satisfies it, and so does the native transport's `NativeUpstreamSocket`.
+ */
+export interface UpstreamSocket {
+  readonly destroyed: boolean;
+  write(data: Buffer | string, encoding?: 'latin1'): boolean;
+  cork(): void;
+  uncork(): void;
+  pause(): unknown;
+  resume(): unknown;
+  destroy(): unknown;
+  on(event: 'data', listener: (data: Buffer) => void): unknown;
+  on(event: 'end' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  once(event: 'drain' | 'secureConnect' | 'close', listener: () => void): unknown;
+}
