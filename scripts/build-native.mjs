@@ -3,7 +3,7 @@
 // Without a C++ toolchain the build is skipped with a warning and the gateway uses Node's own
 // TLS (slower, same behaviour); NANOCLAW_REQUIRE_NATIVE=1 (CI) makes that an error instead.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,5 +35,9 @@ if (built.status !== 0 || !existsSync(output)) {
   process.exit(required ? 1 : 0);
 }
 mkdirSync(dirname(target), { recursive: true });
-copyFileSync(output, target);
+// A new file renamed into place: a process that has the old one loaded keeps its mapping
+// (overwriting the file in place would crash it).
+const temporary = `${target}.${process.pid}.tmp`;
+copyFileSync(output, temporary);
+renameSync(temporary, target);
 process.stdout.write(`built ${target}\n`);

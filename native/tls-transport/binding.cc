@@ -192,10 +192,14 @@ napi_value CountsJs(napi_env env, napi_callback_info info) {
 }
 
 // The environment is going away (process exit or a worker ending): close what is left.
-// Handles are closed, not freed: the loop may still walk them. The Transport itself stays
-// allocated for the same reason (a few hundred bytes, once per environment).
-void Cleanup(napi_env env, void* data, void*) {
+void OnTimerClosed(uv_handle_t* handle) { HandleClosed(static_cast<Transport*>(handle->data)); }
+
+// The environment is going away (process exit or a worker ending): every handle is closed and
+// Node waits for their callbacks before it unloads the addon, which only then frees its state.
+void AsyncCleanup(napi_async_cleanup_hook_handle hook, void* data) {
   Transport* t = static_cast<Transport*>(data);
+  t->cleanupHook = hook;
+  t->tearingDown = true;
   std::vector<Connection*> open;
   for (auto& entry : t->connections) open.push_back(entry.second);
   for (Connection* c : open) Destroy(c);
@@ -203,9 +207,11 @@ void Cleanup(napi_env env, void* data, void*) {
     SSL_CTX_free(ctx);
     ctx = nullptr;
   }
-  uv_timer_stop(&t->deferTimer);
-  if (t->callback) napi_delete_reference(env, t->callback);
+  if (t->callback) napi_delete_reference(t->env, t->callback);
   t->callback = nullptr;
+  t->closing++;
+  t->deferTimer.data = t;
+  uv_close(reinterpret_cast<uv_handle_t*>(&t->deferTimer), OnTimerClosed);
 }
 
 }  // namespace
@@ -213,7 +219,7 @@ void Cleanup(napi_env env, void* data, void*) {
 void Emit(Connection* c, EventKind kind, napi_value arg) {
   Transport* t = c->transport;
   napi_env env = t->env;
-  if (!t->callback) return;
+  if (!t->callback || t->tearingDown) return;
   napi_value cb, recv, argv[3], result, resource;
   napi_get_reference_value(env, t->callback, &cb);
   napi_get_undefined(env, &recv);
@@ -231,6 +237,13 @@ void Emit(Connection* c, EventKind kind, napi_value arg) {
     napi_fatal_exception(env, ex);
   }
   napi_close_callback_scope(env, scope);
+}
+
+void HandleClosed(Transport* t) {
+  if (--t->closing > 0 || !t->tearingDown) return;
+  if (t->asyncContext) napi_async_destroy(t->env, t->asyncContext);
+  napi_remove_async_cleanup_hook(t->cleanupHook);
+  delete t;
 }
 
 napi_value NewBuffer(Transport* t, const unsigned char* data, size_t len) {
@@ -259,7 +272,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
   napi_create_string_utf8(env, "nanoclaw:tls", NAPI_AUTO_LENGTH, &name);
   napi_create_object(env, &resource);
   napi_async_init(env, resource, name, &t->asyncContext);
-  napi_set_instance_data(env, t, Cleanup, nullptr);
+  napi_add_async_cleanup_hook(env, AsyncCleanup, t, nullptr);
   napi_property_descriptor props[] = {
       {"init", nullptr, Init, nullptr, nullptr, nullptr, napi_default, t},
       {"serverContext", nullptr, ServerContext, nullptr, nullptr, nullptr, napi_default, t},

@@ -22,9 +22,11 @@ void OnPoll(uv_poll_t* handle, int status, int events);
 
 void OnClosed(uv_handle_t* handle) {
   Connection* c = static_cast<Connection*>(handle->data);
+  Transport* t = c->transport;
   SSL_free(c->ssl);
   if (c->fd >= 0) close(c->fd);
   delete c;
+  HandleClosed(t);
 }
 
 std::string Describe(Connection* c, const char* what) {
@@ -215,7 +217,14 @@ void OnPoll(uv_poll_t* handle, int status, int) {
   Connection* c = static_cast<Connection*>(handle->data);
   napi_handle_scope scope;
   napi_open_handle_scope(c->transport->env, &scope);
-  if (status < 0) Fail(c, std::string("socket error: ") + uv_strerror(status));
+  if (status < 0) {
+    // libuv reports only that the descriptor failed; the socket itself says why.
+    int soError = 0;
+    socklen_t len = sizeof soError;
+    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soError, &len);
+    std::string why = soError != 0 ? strerror(soError) : uv_strerror(status);
+    Fail(c, std::string(c->connecting ? "connect failed: " : "socket error: ") + why);
+  }
   else Drive(c);
   napi_close_handle_scope(c->transport->env, scope);
 }
@@ -326,23 +335,25 @@ Connection* Dial(Transport* t, const std::string& address, int port, const std::
 
 bool Write(Connection* c, const char* data, size_t len) {
   if (c->failed || c->ending) return false;
-  if (c->secure && c->queue.empty()) {
+  // With partial writes on, SSL_write stops after each record: loop until the socket is full.
+  while (c->secure && c->queue.empty() && len > 0) {
     ERR_clear_error();
     errno = 0;
     int n = SSL_write(c->ssl, data, static_cast<int>(len));
     if (n > 0) {
       data += n;
       len -= static_cast<size_t>(n);
-    } else if (!IsRetry(SSL_get_error(c->ssl, n))) {
-      c->deferredError = Describe(c, "TLS write failed");
-      uv_poll_stop(&c->poll);
-      c->pollEvents = 0;
-      c->failed = true;
-      Defer(c);
-      return false;
+      continue;
     }
-    if (len == 0) return true;
+    if (IsRetry(SSL_get_error(c->ssl, n))) break;
+    c->deferredError = Describe(c, "TLS write failed");
+    uv_poll_stop(&c->poll);
+    c->pollEvents = 0;
+    c->failed = true;
+    Defer(c);
+    return false;
   }
+  if (len == 0) return true;
   c->queue.emplace_back(data, len);
   c->queued += len;
   UpdatePoll(c);
@@ -362,7 +373,7 @@ void SetPaused(Connection* c, bool paused) {
   if (c->paused == paused) return;
   c->paused = paused;
   // Records OpenSSL already decrypted would never wake the poll: deliver them a tick later.
-  if (!paused && c->secure && !c->failed && SSL_pending(c->ssl) > 0) Defer(c);
+  if (!paused && c->secure && !c->failed && SSL_has_pending(c->ssl)) Defer(c);
   UpdatePoll(c);
 }
 
@@ -388,6 +399,7 @@ void Destroy(Connection* c) {
   if (c->destroyed) return;
   c->destroyed = true;
   c->transport->connections.erase(c->id);
+  c->transport->closing++;
   uv_poll_stop(&c->poll);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->poll), OnClosed);
 }

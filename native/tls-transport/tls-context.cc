@@ -35,7 +35,9 @@ int SelectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const uns
 // idle (most of what an idle TLS connection would otherwise hold).
 void CommonSetup(SSL_CTX* ctx) {
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  // A TCP FIN without close_notify is an end, as Node's TLS treats it: HTTP framing, not TLS,
+  // tells a complete message from a truncated one.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   // One read() per burst of records instead of two per record (header, then body).

@@ -60,6 +60,10 @@ struct Transport {
   // zero-delay timer instead: errors found by write(), records left over when resume() is called.
   uv_timer_t deferTimer;
   std::vector<uint32_t> deferred;
+  // Environment teardown (process exit, a worker ending) waits until every handle has closed.
+  napi_async_cleanup_hook_handle cleanupHook = nullptr;
+  int closing = 0;  // handles whose close callback has not run yet
+  bool tearingDown = false;
   unsigned char readBuffer[kReadChunk];
 };
 
@@ -76,6 +80,8 @@ void End(Connection* c);
 void SetPaused(Connection* c, bool paused);
 void Destroy(Connection* c);
 void RunDeferred(Transport* t);
+// A handle finished closing; the last one during teardown frees the Transport.
+void HandleClosed(Transport* t);
 
 // binding.cc: calls the JavaScript callback; `arg` may be null.
 void Emit(Connection* c, EventKind kind, napi_value arg);

@@ -203,10 +203,10 @@ export class NativeAgentConnection implements ResponseOutput {
 
   private onPeerEnd(): void {
     if (this.relay) return this.relay.ended();
-    // A request still arriving cannot complete; one that has arrived still gets its answer.
-    if (!this.requestDone) return this.destroy();
-    if (this.responseDone) this.closeGracefully();
-    else this.closing = true;
+    // As Node's HTTP server does: an agent that stops sending has gone (its request, held or
+    // forwarded, is cancelled); an idle one gets our close after it.
+    if (this.requestDone && this.responseDone) this.closeGracefully();
+    else this.destroy();
   }
 
   /** Our side ends once queued bytes are out; the agent gets a moment to close its own. */
