@@ -166,6 +166,12 @@ describe('ncl vault up', () => {
     expect(r.stdout).toContain('host=000');
   });
 
+  it("terminates agents' TLS with the native transport the image carries, not Node's fallback", async () => {
+    const logs = (await docker.getContainer(names.container).logs({ stdout: true, stderr: true })).toString('utf8');
+    expect(logs).toMatch(/Starting gateway.*tls=native/);
+    expect(logs).not.toContain('Native TLS transport unavailable');
+  });
+
   it('closes API connections from containers on the outbound network too (only the published port gets in)', async () => {
     const r = await sh(names.outbound, `curl -s -m 3 -o /dev/null -w 'api=%{http_code}\\n' http://${names.container}:10254/api/health; true`);
     expect(r.stdout).toContain('api=000');
