@@ -8,7 +8,7 @@
 #include <uv.h>
 
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -43,7 +43,7 @@ struct Connection {
   bool wantDrain = false;
   int pollEvents = 0;
   std::string deferredError;  // a failure found inside a call from JavaScript, reported a tick later
-  std::deque<std::string> queue;  // plaintext SSL_write has not taken yet
+  std::list<std::string> queue;  // plaintext SSL_write has not taken yet (a list: no allocation while empty)
   size_t queued = 0;
 };
 

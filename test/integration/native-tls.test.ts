@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { connect as tlsConnect, createServer as tlsCreateServer, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createCa, issueLeaf } from '../../src/vault/ca/ca.js';
 import { NativeTls } from '../../src/vault/gateway/native-tls/native-tls.js';
@@ -52,6 +53,20 @@ describe('server side (adopt)', () => {
     expect(Buffer.concat(client.chunks).equals(payload)).toBe(true);
     const h2 = await pair({ alpn: ['h2'] });
     expect([h2.connection.info()?.alpn, h2.client.socket.alpnProtocol]).toEqual(['', false]);
+  });
+
+  it("picks X25519 for the agents' leg although the client prefers the hybrid post-quantum group", async () => {
+    const { client } = await pair();
+    expect(client.socket.getEphemeralKeyInfo()).toMatchObject({ name: 'X25519' });
+    // The same client with a Node TLS server (OpenSSL's defaults) gets the hybrid: the choice is ours.
+    const server = tlsCreateServer({ key: leaf.keyPem, cert: leaf.certPem }, (s) => s.end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const other = tlsConnect({ port, host: '127.0.0.1', servername: 'api.example.test', ca: ca.certPem });
+    await new Promise<void>((resolve, reject) => other.once('secureConnect', resolve).once('error', reject));
+    expect(other.getEphemeralKeyInfo()).toMatchObject({ name: 'X25519MLKEM768' });
+    other.destroy();
+    server.close();
   });
 
   // Node reads the ClientHello (a handshake record, 0x16) before the addon adopts the socket:

@@ -8,6 +8,7 @@ import { track, type GatewayContext, type MitmConnection } from './gateway-conte
 import { auditHandshakeFailed, clientErrorHandler } from './client-error.js';
 import { forwardUpgrade } from './websocket.js';
 import { NativeAgentConnection } from './native-tls/agent-connection.js';
+import { IdleSweeper } from './native-tls/idle-sweeper.js';
 import { NativeLeafContexts } from './native-tls/leaf-contexts.js';
 import type { NativeTls } from './native-tls/native-tls.js';
 
@@ -40,6 +41,7 @@ export class MitmTerminator {
   readonly server: http.Server;
   private readonly options: MitmOptions;
   private readonly nativeContexts: NativeLeafContexts | null;
+  private readonly sweeper = new IdleSweeper();
 
   constructor(ctx: GatewayContext, options: MitmOptions) {
     this.ctx = ctx;
@@ -125,6 +127,7 @@ export class MitmTerminator {
       const early = client.read() as Buffer | null;
       const entry = this.ctx.leafCache.entryFor(conn.host);
       const agent = new NativeAgentConnection(this.ctx, native, {
+        sweeper: this.sweeper,
         fd,
         head: early ? Buffer.concat([head, early]) : head,
         context: this.nativeContexts!.contextFor(entry),

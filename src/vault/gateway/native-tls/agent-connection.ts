@@ -8,8 +8,9 @@ import { forwardUpgrade } from '../websocket.js';
 import { NativeRequest } from './agent-request.js';
 import { NativeResponse, type ResponseOutput } from './agent-response.js';
 import { auditHandshakeFailed, malformedRequestResponse } from '../client-error.js';
+import type { IdleSweeper, Sweepable } from './idle-sweeper.js';
 import { NativeDuplex } from './native-duplex.js';
-import type { NativeTls, NativeTlsConnection } from './native-tls.js';
+import type { NativeTls, NativeTlsConnection, TlsHandlers } from './native-tls.js';
 
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 // After `Connection: close` the agent gets this long to close its side before we drop it.
@@ -40,6 +41,7 @@ class SocketView extends EventEmitter implements AgentSocket {
 }
 
 export interface AgentConnectionOptions {
+  sweeper: IdleSweeper;
   fd: number;
   head: Buffer;
   context: number;
@@ -53,16 +55,20 @@ export interface AgentConnectionOptions {
  * one after another (a pipelined request waits for the response before it), each forwarded
  * exactly as on Node's path (`forwardMitmRequest`), WebSocket upgrades relayed as bytes.
  */
-export class NativeAgentConnection implements ResponseOutput {
+export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweepable {
   readonly socket: SocketView;
   private readonly ctx: GatewayContext;
   private readonly conn: MitmConnection;
   private readonly tls: NativeTlsConnection;
   private readonly parser: RequestParser;
   private readonly startedAt = performance.now();
-  private timer: NodeJS.Timeout;
+  idleTicks = 0;
+  idleLimit: number;
+  private readonly sweeper: IdleSweeper;
   private idleMs: number;
-  private secure = false;
+  /** What the current deadline is for: the audit and log say so. */
+  private waitingFor: 'handshake' | 'request' | 'close' = 'handshake';
+  private handshaken = false;
   private gone = false;
   private closing = false;
   private req: NativeRequest | null = null;
@@ -76,6 +82,9 @@ export class NativeAgentConnection implements ResponseOutput {
     this.ctx = ctx;
     this.conn = o.conn;
     this.idleMs = o.idleTimeoutMs;
+    this.sweeper = o.sweeper;
+    this.idleLimit = o.sweeper.ticks(HANDSHAKE_TIMEOUT_MS);
+    o.sweeper.add(this);
     this.socket = new SocketView({ onTimeout: (ms) => this.setIdle(ms), onDestroy: () => this.destroy() });
     this.socket.timeout = o.idleTimeoutMs;
     this.parser = new RequestParser({
@@ -88,24 +97,17 @@ export class NativeAgentConnection implements ResponseOutput {
         end: () => this.onRequestEnd(),
       },
     });
-    this.timer = setTimeout(() => this.destroy('no TLS handshake within 15s'), HANDSHAKE_TIMEOUT_MS);
     this.tls = native.adopt({
       fd: o.fd,
       context: o.context,
       head: o.head,
-      handlers: {
-        secure: () => this.onSecure(),
-        data: (chunk) => this.onData(chunk),
-        end: () => this.onPeerEnd(),
-        error: (message) => this.destroy(message),
-        drain: () => (this.relay ? this.relay.drained() : this.res?.drained()),
-      },
+      handlers: this,
     });
   }
 
   // ResponseOutput: the current response's bytes.
   write(data: Buffer): boolean {
-    this.timer.refresh();
+    this.idleTicks = 0;
     return this.tls.write(data);
   }
 
@@ -119,13 +121,22 @@ export class NativeAgentConnection implements ResponseOutput {
     this.destroy();
   }
 
+  error(message: string): void {
+    this.destroy(message);
+  }
+
+  drain(): void {
+    if (this.relay) this.relay.drained();
+    else this.res?.drained();
+  }
+
   /** Closes now; a response in flight ends, and `req.socket` emits 'close'. Idempotent. */
   destroy(why?: string): void {
     if (this.gone) return;
     this.gone = true;
-    clearTimeout(this.timer);
+    this.sweeper.delete(this);
     this.tls.destroy();
-    if (!this.secure) auditHandshakeFailed(this.ctx, this.conn, this.startedAt, why ?? 'closed by the agent');
+    if (!this.handshaken) auditHandshakeFailed(this.ctx, this.conn, this.startedAt, why ?? 'closed by the agent');
     if (this.req && !this.req.complete) this.req.destroy();
     this.res?.connectionClosed();
     this.relay?.destroy();
@@ -133,18 +144,21 @@ export class NativeAgentConnection implements ResponseOutput {
     this.socket.emit('close');
   }
 
-  private onSecure(): void {
-    this.secure = true;
+  // TlsHandlers: the connection itself, not five closures per connection (idle memory counts).
+
+  secure(): void {
+    this.handshaken = true;
+    this.waitingFor = 'request';
     const sni = this.tls.info()?.servername ?? '';
     if (sni !== '' && normalizeHost(sni) !== this.conn.host) this.conn.sniMismatch = sni.slice(0, 253);
     this.setIdle(this.idleMs);
   }
 
-  private onData(chunk: Buffer): void {
+  data(chunk: Buffer): void {
     if (this.relay) return this.relay.received(chunk);
     // After a refusal or `Connection: close`, nothing more is read as a request.
     if (this.closing) return;
-    if (this.idleMs > 0) this.timer.refresh();
+    this.idleTicks = 0;
     try {
       this.parser.feed(chunk);
     } catch (err) {
@@ -194,14 +208,15 @@ export class NativeAgentConnection implements ResponseOutput {
   }
 
   private startRelay(req: NativeRequest): void {
-    clearTimeout(this.timer);
+    // A relayed WebSocket may rightly stay quiet for long: no deadline, as on Node's path.
+    this.idleLimit = 0;
     const relay = new NativeDuplex(this.tls);
     this.relay = relay;
     relay.once('close', () => this.destroy());
     forwardUpgrade(this.ctx, this.conn, req, relay, this.parser.takeRest() ?? Buffer.alloc(0));
   }
 
-  private onPeerEnd(): void {
+  end(): void {
     if (this.relay) return this.relay.ended();
     // As Node's HTTP server does: an agent that stops sending has gone (its request, held or
     // forwarded, is cancelled); an idle one gets our close after it.
@@ -214,9 +229,9 @@ export class NativeAgentConnection implements ResponseOutput {
     if (this.gone) return;
     this.closing = true;
     this.tls.end();
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.destroy(), CLOSE_GRACE_MS);
-    this.timer.unref();
+    this.waitingFor = 'close';
+    this.idleTicks = 0;
+    this.idleLimit = this.sweeper.ticks(CLOSE_GRACE_MS);
   }
 
   /** 400 and close; a request already being forwarded is dropped (its response was not begun). */
@@ -232,9 +247,15 @@ export class NativeAgentConnection implements ResponseOutput {
     this.closeGracefully();
   }
 
+  /** Sweepable: the current deadline passed. */
+  expire(): void {
+    this.destroy(this.waitingFor === 'handshake' ? 'no TLS handshake within 15s' : undefined);
+  }
+
   private setIdle(ms: number): void {
     this.idleMs = ms;
-    clearTimeout(this.timer);
-    if (ms > 0 && !this.gone && !this.closing) this.timer = setTimeout(() => this.destroy(), ms);
+    if (this.closing || this.waitingFor === 'handshake') return;
+    this.idleTicks = 0;
+    this.idleLimit = this.sweeper.ticks(ms);
   }
 }
