@@ -15,6 +15,8 @@ export interface ResponseOutput {
 
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 const CRLF = Buffer.from('\r\n', 'latin1');
+// Below this a piece is joined to what follows it rather than written on its own.
+const SMALL = 4096;
 
 /**
  * A response to an agent on a natively terminated connection, framed here (Content-Length as
@@ -116,11 +118,21 @@ export class NativeResponse extends EventEmitter implements AgentResponse {
   }
 
   // Held while corked or until there is body (the head alone is held for the first chunk).
+  // Small pieces (head, chunk framing) are joined to the body bytes after them so they share a
+  // TLS record; a large body buffer standing alone is passed on without a copy.
   private flush(): boolean {
     if (this.corks > 0 || !this.pending || this.closed) return true;
     const parts = this.pending;
     this.pending = null;
-    return this.out.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    let ok = true;
+    let from = 0;
+    for (let i = 0; i < parts.length; i++) {
+      if (parts[i]!.length < SMALL && i < parts.length - 1) continue;
+      const group = parts.slice(from, i + 1);
+      ok = this.out.write(group.length === 1 ? group[0]! : Buffer.concat(group)) && ok;
+      from = i + 1;
+    }
+    return ok;
   }
 
   private closeSoon(): void {
