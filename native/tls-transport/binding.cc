@@ -160,6 +160,27 @@ napi_value DestroyJs(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value PipeJs(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Connection* from = ConnectionArg(t, env, argv[0]);
+  Connection* to = ConnectionArg(t, env, argv[1]);
+  double bytes = 0;
+  napi_get_value_double(env, argv[2], &bytes);
+  if (!from || !to || from == to || !from->secure || !(bytes > 0) || from->pipeTo != 0) {
+    return Throw(env, "pipe needs two open connections, the first secure and not already piping, and a byte count");
+  }
+  Pipe(from, to, static_cast<uint64_t>(bytes));
+  return nullptr;
+}
+
+napi_value ProgressJs(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Connection* c = ConnectionArg(t, env, argv[0]);
+  napi_value out;
+  napi_create_double(env, c ? c->progress : -1, &out);
+  return out;
+}
+
 napi_value InfoJs(napi_env env, napi_callback_info info) {
   ARGS(1);
   Connection* c = ConnectionArg(t, env, argv[0]);
@@ -253,6 +274,12 @@ napi_value NewBuffer(Transport* t, const unsigned char* data, size_t len) {
   return out;
 }
 
+napi_value NewNumber(Transport* t, double v) {
+  napi_value out;
+  napi_create_double(t->env, v, &out);
+  return out;
+}
+
 napi_value NewString(Transport* t, const std::string& s) {
   napi_value out;
   napi_create_string_utf8(t->env, s.data(), s.size(), &out);
@@ -285,6 +312,8 @@ static napi_value InitModule(napi_env env, napi_value exports) {
       {"setPaused", nullptr, SetPausedJs, nullptr, nullptr, nullptr, napi_default, t},
       {"destroy", nullptr, DestroyJs, nullptr, nullptr, nullptr, napi_default, t},
       {"info", nullptr, InfoJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"pipe", nullptr, PipeJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"progress", nullptr, ProgressJs, nullptr, nullptr, nullptr, napi_default, t},
       {"counts", nullptr, CountsJs, nullptr, nullptr, nullptr, napi_default, t},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

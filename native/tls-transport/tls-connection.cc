@@ -71,7 +71,7 @@ void UpdatePoll(Connection* c) {
   } else if (!c->secure) {
     events = SSL_want_write(c->ssl) ? UV_WRITABLE : UV_READABLE;
   } else {
-    if (!c->paused && !c->readEnded) events |= UV_READABLE;
+    if (!c->paused && !c->readEnded && !c->pipeWaiting) events |= UV_READABLE;
     if (!c->queue.empty()) events |= UV_WRITABLE;
   }
   if (events == c->pollEvents) return;
@@ -133,6 +133,15 @@ bool FlushQueue(Connection* c) {
     else c->queue.pop_front();
   }
   ShutdownIfDone(c);
+  if (c->pipeFrom != 0) {
+    // A pipe into this connection waited for room: it goes on a tick later.
+    auto it = c->transport->connections.find(c->pipeFrom);
+    c->pipeFrom = 0;
+    if (it != c->transport->connections.end()) {
+      it->second->pipeWaiting = false;
+      Defer(it->second);
+    }
+  }
   if (c->wantDrain) {
     c->wantDrain = false;
     Emit(c, kDrain, nullptr);
@@ -140,25 +149,69 @@ bool FlushQueue(Connection* c) {
   return !c->destroyed;
 }
 
-// Hands JavaScript what has arrived, gathering records up to kReadChunk per call.
+bool ReadPlain(Connection* c);
+
+// Hands JavaScript what has arrived, gathering records up to kDeliverChunk per call.
 bool Deliver(Connection* c, size_t filled) {
   if (filled == 0) return true;
   Emit(c, kData, NewBuffer(c->transport, c->transport->readBuffer, filled));
   return !c->destroyed && !c->failed;
 }
 
+// A pipe's share of ReadAll: straight from this connection's records to the target's writes.
+bool PipeRead(Connection* c) {
+  Transport* t = c->transport;
+  while (c->pipeLeft > 0 && !c->pipeWaiting && !c->readEnded) {
+    auto it = t->connections.find(c->pipeTo);
+    if (it == t->connections.end() || it->second->failed) {
+      Fail(c, "the connection a body was passed to has closed");
+      return false;
+    }
+    Connection* to = it->second;
+    size_t want = c->pipeLeft < kReadChunk ? static_cast<size_t>(c->pipeLeft) : kReadChunk;
+    ERR_clear_error();
+    errno = 0;
+    int n = SSL_read(c->ssl, t->readBuffer, static_cast<int>(want));
+    if (n <= 0) {
+      // Nothing more for now, or an end or error that the normal read path reports.
+      if (IsRetry(SSL_get_error(c->ssl, n))) return true;
+      return ReadPlain(c);
+    }
+    c->pipeLeft -= static_cast<uint64_t>(n);
+    c->piped += static_cast<uint64_t>(n);
+    c->progress += n;
+    if (!Write(to, reinterpret_cast<const char*>(t->readBuffer), static_cast<size_t>(n)) && !to->failed) {
+      c->pipeWaiting = true;
+      to->pipeFrom = c->id;
+    }
+  }
+  if (c->pipeLeft > 0) return true;
+  c->pipeTo = 0;
+  double moved = static_cast<double>(c->piped);
+  c->piped = 0;
+  Emit(c, kPiped, NewNumber(t, moved));
+  return !c->destroyed && !c->failed;
+}
+
 bool ReadAll(Connection* c) {
+  if (c->pipeTo != 0 && !PipeRead(c)) return false;
+  if (c->pipeTo != 0) return true;  // waiting for the target, or for more records
+  return ReadPlain(c);
+}
+
+bool ReadPlain(Connection* c) {
   size_t filled = 0;
   while (!c->paused && !c->readEnded) {
     MaybeLeaveHeadBio(c);
     ERR_clear_error();
     errno = 0;
-    int n = SSL_read(c->ssl, c->transport->readBuffer + filled, static_cast<int>(kReadChunk - filled));
+    int n = SSL_read(c->ssl, c->transport->readBuffer + filled, static_cast<int>(kDeliverChunk - filled));
     if (n > 0) {
       filled += static_cast<size_t>(n);
+      c->progress += n;
       // Nothing buffered: the poll says when more arrives, saving a read() that would say EAGAIN.
       bool more = c->headBio || SSL_has_pending(c->ssl);
-      if (filled < kReadChunk && more) continue;
+      if (filled < kDeliverChunk && more) continue;
       if (!Deliver(c, filled)) return false;
       filled = 0;
       if (!more) return true;
@@ -335,6 +388,7 @@ Connection* Dial(Transport* t, const std::string& address, int port, const std::
 
 bool Write(Connection* c, const char* data, size_t len) {
   if (c->failed || c->ending) return false;
+  c->progress += static_cast<double>(len);
   // With partial writes on, SSL_write stops after each record: loop until the socket is full.
   while (c->secure && c->queue.empty() && len > 0) {
     ERR_clear_error();
@@ -393,6 +447,17 @@ void RunDeferred(Transport* t) {
       Drive(c);
     }
   }
+}
+
+void Pipe(Connection* from, Connection* to, uint64_t bytes) {
+  from->pipeTo = to->id;
+  from->pipeLeft = bytes;
+  from->piped = 0;
+  // The pipe does its own flow control from here on (see PipeRead).
+  from->paused = false;
+  from->pipeWaiting = to->queued >= kHighWater;
+  if (from->pipeWaiting) to->pipeFrom = from->id;
+  else Defer(from);
 }
 
 void Destroy(Connection* c) {

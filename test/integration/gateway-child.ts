@@ -31,6 +31,8 @@ const gateway = await startGateway({
   extraCaPem: [cfg.upstreamCaPem],
   allowPrivate: cfg.allowPrivate,
   resolve: async () => ['127.0.0.1'],
+  // The transport under test (the gateway-node-tls vitest project sets node).
+  tls: process.env.NANOCLAW_GATEWAY_TLS === 'node' ? 'node' : 'native',
 });
 
 const rss = (): number => process.memoryUsage().rss;

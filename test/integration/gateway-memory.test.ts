@@ -105,7 +105,7 @@ describe('large bodies', () => {
     expect(await download(TOTAL_MIB)).toBe(TOTAL_MIB * MiB);
     const { peak } = await ask('peak');
     const growthMiB = ((peak ?? 0) - (rss ?? 0)) / MiB;
-    expect(growthMiB).toBeLessThan(64);
+    expect(growthMiB, `RSS grew ${growthMiB.toFixed(1)} MiB`).toBeLessThan(64);
     expect(h.upstream.requests.at(-1)?.headers.authorization).toBe(`Bearer ${VALUE}`);
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { connect as tlsConnect, createServer as tlsCreateServer, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -6,7 +6,7 @@ import { createCa, issueLeaf } from '../../src/vault/ca/ca.js';
 import { NativeTls } from '../../src/vault/gateway/native-tls/native-tls.js';
 import {
   Recorder, adoptedPair, allErrorMessages, closedPort, connectNodeClient, connectTo, exposeGc, openDescriptors, sleep,
-  startAdoptingServer, startNodeTlsServer, terminateWorkerThatUsedAddon, transferBothWays, until, type Bench,
+  patternChunk, startAdoptingServer, startNodeTlsServer, terminateWorkerThatUsedAddon, transferBothWays, until, type Bench,
 } from '../support/native-tls-peers.js';
 
 // Real sockets and handshakes against Node's own TLS on 127.0.0.1. The addon's server side is
@@ -137,6 +137,57 @@ describe('client side (connect)', () => {
 });
 
 describe('flow control', () => {
+  it('pipes a body from one connection to another natively: intact, in order, bounded by a slow reader, then data again', async () => {
+    const total = 48 * MiB;
+    const upstream = track(await startNodeTlsServer({ certPem: upstreamLeaf.certPem, keyPem: upstreamLeaf.keyPem,
+      // Sends once asked, so every byte of the body arrives after the pipe is set up.
+      onSecure: (s) => s.once('data', () => {
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < total) {
+            const chunk = patternChunk(sent, Math.min(256 * 1024, total - sent));
+            sent += chunk.length;
+            if (!s.write(chunk)) return void s.once('drain', pump);
+          }
+          s.write('after-the-body');
+        };
+        pump();
+      }) }));
+    const { client, connection } = await pair({ keepData: false });
+    const from = dial(upstream.port);
+    await until(() => from.log.has('secure'), 'the upstream handshake');
+    let piped = -1;
+    from.log.on.piped = (n: number) => (piped = n);
+    from.connection.pipeTo(connection, total);
+    from.connection.write(Buffer.from('go'));
+    const hash = createHash('sha256');
+    let received = 0;
+    let stalled: { before: number; after: number } | null = null;
+    client.socket.on('data', (d: Buffer) => {
+      hash.update(d);
+      received += d.length;
+      if (stalled === null && received >= 4 * MiB) {
+        // A slow agent: while it reads nothing the pipe must wait, not read the body into memory.
+        client.socket.pause();
+        const before = from.connection.progress();
+        stalled = { before, after: before };
+        setTimeout(() => {
+          stalled!.after = from.connection.progress();
+          client.socket.resume();
+        }, 500);
+      }
+    });
+    await until(() => received >= total && piped === total, 'the whole body piped and read', 30_000);
+    const expected = createHash('sha256');
+    for (let at = 0; at < total; at += 256 * 1024) expected.update(patternChunk(at, Math.min(256 * 1024, total - at)));
+    expect(hash.digest('hex')).toBe(expected.digest('hex'));
+    // Kernel socket buffers take some megabytes; without backpressure the pipe reads the rest.
+    expect((stalled!.after - stalled!.before) / MiB).toBeLessThan(16);
+    // What follows the piped bytes is data for JavaScript again.
+    await until(() => text(from.log.chunks) === 'after-the-body', 'data after the pipe');
+  }, 60_000);
+
+
   it('moves 64 MiB each way intact with bounded memory, honouring write() and drain', async () => {
     const gc = exposeGc();
     const { client, connection, log } = await pair({ keepData: false, allowHalfOpen: true });

@@ -32,6 +32,7 @@ export class Recorder {
     end: () => (this.events.push('end'), this.on.end?.()),
     error: (message) => (this.events.push('error'), this.errors.push(message), allErrorMessages.push(message), this.on.error?.(message)),
     drain: () => (this.events.push('drain'), this.on.drain?.()),
+    piped: (bytes) => (this.events.push('piped'), this.on.piped?.(bytes)),
   };
 
   has(kind: Kind): boolean {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { NativeTlsConnection } from './native-tls/native-tls.js';
 
 /**
  * What the forwarding code needs of an agent's request and response on a TLS-terminated
@@ -42,4 +43,7 @@ export interface AgentResponse {
   cork(): void;
   uncork(): void;
   once(event: 'close' | 'drain' | 'finish', listener: () => void): this;
+  /** Native transport only: the agent's connection, for a body passed to it natively, after `preparePipe`. */
+  pipeTarget?(): NativeTlsConnection | null;
+  preparePipe?(): void;
 }

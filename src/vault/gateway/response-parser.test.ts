@@ -38,6 +38,21 @@ describe('ResponseParser', () => {
     expect(p.done && p.reusable).toBe(true);
   });
 
+  it('counts Content-Length bytes passed on elsewhere (a native pipe) and ends when they are all through', () => {
+    const { p, seen } = parser();
+    p.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', 'latin1'));
+    expect(p.lengthRemaining).toBe(7);
+    p.skip(5);
+    expect([p.lengthRemaining, seen.ended]).toEqual([2, 0]);
+    expect(() => p.skip(3)).toThrow(UpstreamProtocolError);
+    p.skip(2);
+    expect([p.done, seen.ended, seen.body]).toEqual([true, 1, 'abc']);
+    const chunked = parser();
+    chunked.p.feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab', 'latin1'));
+    expect(chunked.p.lengthRemaining).toBe(0);
+    expect(() => chunked.p.skip(1)).toThrow(UpstreamProtocolError);
+  });
+
   it('decodes chunked bodies split at every byte, with extensions and trailers', () => {
     const { p, seen } = parser();
     feedBytewise(p, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n');

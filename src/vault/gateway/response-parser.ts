@@ -73,6 +73,18 @@ export class ResponseParser {
     return this.state === 'done';
   }
 
+  /** Body bytes still due when the body has a Content-Length (else 0). */
+  get lengthRemaining(): number {
+    return this.state === 'length' ? this.remaining : 0;
+  }
+
+  /** Counts `n` Content-Length body bytes that went past the parser (passed on natively) as received. */
+  skip(n: number): void {
+    if (this.state !== 'length' || n > this.remaining) fail('skipped past the body');
+    this.remaining -= n;
+    if (this.remaining === 0) this.finish();
+  }
+
   /** Whether the response head has been delivered. */
   get started(): boolean {
     return this.state !== 'head';

@@ -1,4 +1,5 @@
 import { ResponseParser, UpstreamProtocolError, type ResponseEvents } from './response-parser.js';
+import type { NativeTlsConnection } from './native-tls/native-tls.js';
 import type { UpstreamSocket } from './upstream-socket.js';
 
 /**
@@ -10,6 +11,17 @@ import type { UpstreamSocket } from './upstream-socket.js';
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const MAX_HEADER_SIZE = 16 * 1024;
+// Bodies shorter than this are not worth handing to the native transport's pipe.
+const PIPE_MIN_BYTES = 64 * 1024;
+
+/** Where a response body may go natively, and what to do around it. */
+export interface PipeOffer {
+  target: NativeTlsConnection;
+  /** Called first: whatever the caller still holds must reach the target before piped bytes. */
+  before(): void;
+  /** The piped bytes are through (the response then ends as usual). */
+  after(moved: number): void;
+}
 
 /** What to dial: the checked address, and the name the certificate must be valid for ('' for an IP). */
 export interface DialTarget {
@@ -90,6 +102,7 @@ export class UpstreamCall {
   private bodySent: boolean;
   private finished = false;
   private keepAliveMs: number | null = null;
+  private pipe: PipeOffer | null = null;
 
   constructor(pool: ConnectionSource, conn: PooledConnection, o: CallOptions) {
     this.pool = pool;
@@ -152,6 +165,14 @@ export class UpstreamCall {
     this.conn.socket.destroy();
   }
 
+  /**
+   * The rest of a Content-Length body may pass natively (both sides on the native transport,
+   * and the caller does nothing with the bytes): no JavaScript, no buffer per chunk.
+   */
+  offerPipe(offer: PipeOffer): void {
+    this.pipe = offer;
+  }
+
   onData(d: Buffer): void {
     try {
       this.parser.feed(d);
@@ -159,6 +180,25 @@ export class UpstreamCall {
       return this.fail(err as Error);
     }
     if (this.parser.done && this.bodySent) this.complete();
+    else this.maybePipe();
+  }
+
+  private maybePipe(): void {
+    const offer = this.pipe;
+    const left = this.parser.lengthRemaining;
+    const socket = this.conn.socket;
+    if (!offer || this.finished || left < PIPE_MIN_BYTES || !socket.pipeBody) return;
+    this.pipe = null;
+    offer.before();
+    socket.pipeBody(offer.target, left, (moved) => {
+      offer.after(moved);
+      try {
+        this.parser.skip(moved);
+      } catch (err) {
+        return this.fail(err as Error);
+      }
+      if (this.parser.done && this.bodySent) this.complete();
+    });
   }
 
   onEnd(): void {

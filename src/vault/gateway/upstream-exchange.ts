@@ -87,5 +87,17 @@ export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): v
     outcome.scanner = plan.scanner;
     res.writeHead(status, head.statusMessage, plan.headers);
     ({ sink, finish } = bodySink({ res, rec, call, plan }));
+    // Bytes passed through untouched may skip JavaScript altogether (native transport on both sides).
+    const target = plan.scanner || plan.decoder ? null : (res.pipeTarget?.() ?? null);
+    if (target) {
+      call.offerPipe({
+        target,
+        before: () => res.preparePipe?.(),
+        after: (moved) => {
+          rec.bytesOut += moved;
+          ctx.logger.debug('Response body passed natively', { host: rec.host, bytes: moved });
+        },
+      });
+    }
   };
 }

@@ -1,3 +1,5 @@
+import type { NativeTlsConnection } from './native-tls/native-tls.js';
+
 /**
  * What the gateway's own upstream client needs of a connection: Node's `tls.TLSSocket`
  * satisfies it, and so does the native transport's `NativeUpstreamSocket`.
@@ -14,4 +16,6 @@ export interface UpstreamSocket {
   on(event: 'end' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
   once(event: 'drain' | 'secureConnect' | 'close', listener: () => void): unknown;
+  /** Native transport only: the next `bytes` bytes go straight to `target`, then `done`. */
+  pipeBody?(target: NativeTlsConnection, bytes: number, done: (moved: number) => void): void;
 }

@@ -68,6 +68,8 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
   private idleMs: number;
   /** What the current deadline is for: the audit and log say so. */
   private waitingFor: 'handshake' | 'request' | 'close' = 'handshake';
+  private lastProgress = 0;
+  private piping = false;
   private handshaken = false;
   private gone = false;
   private closing = false;
@@ -106,12 +108,23 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
   }
 
   // ResponseOutput: the current response's bytes.
+  get tlsConnection(): NativeTlsConnection {
+    return this.tls;
+  }
+
   write(data: Buffer): boolean {
     this.idleTicks = 0;
     return this.tls.write(data);
   }
 
+  /** A response body is about to pass natively: its bytes count as activity. */
+  pipeStarting(): void {
+    this.piping = true;
+    this.lastProgress = this.tls.progress();
+  }
+
   done(close: boolean): void {
+    this.piping = false;
     this.responseDone = true;
     if (close || this.closing) this.closeGracefully();
     else this.next();
@@ -249,6 +262,13 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
 
   /** Sweepable: the current deadline passed. */
   expire(): void {
+    // Bytes a native pipe moved are activity too, though no JavaScript saw them.
+    const progress = this.piping ? this.tls.progress() : this.lastProgress;
+    if (progress !== this.lastProgress) {
+      this.lastProgress = progress;
+      this.idleTicks = 0;
+      return;
+    }
     this.destroy(this.waitingFor === 'handshake' ? 'no TLS handshake within 15s' : undefined);
   }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { STATUS_CODES, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
 import type { AgentResponse } from '../agent-exchange.js';
+import type { NativeTlsConnection } from './native-tls.js';
 import { responseFraming, serializeHead, type Framing } from './response-head.js';
 
 /** Where a response's bytes go: the agent's connection. */
@@ -11,6 +12,10 @@ export interface ResponseOutput {
   done(close: boolean): void;
   /** The response cannot complete: drop the connection. */
   abort(): void;
+  /** The agent's TLS connection, for a body passed to it natively. */
+  readonly tlsConnection: NativeTlsConnection;
+  /** Such a body is about to pass (its bytes are activity on the connection). */
+  pipeStarting(): void;
 }
 
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
@@ -101,6 +106,18 @@ export class NativeResponse extends EventEmitter implements AgentResponse {
 
   uncork(): void {
     if (this.corks > 0 && --this.corks === 0) this.flush();
+  }
+
+  /** Where a Content-Length body may be passed natively; null when this response cannot take one. */
+  pipeTarget(): NativeTlsConnection | null {
+    return this.framing?.body === 'length' && !this.closed ? this.out.tlsConnection : null;
+  }
+
+  /** Writes what is held (corked or not): piped bytes must come after it. */
+  preparePipe(): void {
+    this.corks = 0;
+    this.flush();
+    this.out.pipeStarting();
   }
 
   /** The connection can take more. */

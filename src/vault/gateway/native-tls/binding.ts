@@ -22,6 +22,8 @@ export const TLS_EVENT = {
   error: 4,
   /** The write queue has emptied after `write` returned false. */
   drain: 5,
+  /** A `pipe` has passed all its bytes; `arg` is how many. */
+  piped: 6,
 } as const;
 
 export type TlsEventKind = (typeof TLS_EVENT)[keyof typeof TLS_EVENT];
@@ -39,7 +41,7 @@ export interface TlsConnectionInfo {
 
 export interface NativeTlsBinding {
   /** Once per thread before anything else: every connection's events go to `onEvent`. */
-  init(onEvent: (kind: TlsEventKind, id: number, arg: Buffer | string | undefined) => void): void;
+  init(onEvent: (kind: TlsEventKind, id: number, arg: Buffer | string | number | undefined) => void): void;
   /** A server context for one leaf; throws on a bad certificate or key. */
   serverContext(certPem: string, keyPem: string): number;
   /** A client context trusting exactly `caPems` (each may hold several certificates), verifying peers. */
@@ -58,6 +60,13 @@ export interface NativeTlsBinding {
   /** Closes now; no event follows. Unknown or already destroyed ids are ignored. */
   destroy(id: number): void;
   info(id: number): TlsConnectionInfo | null;
+  /**
+   * Passes the next `bytes` plaintext bytes that arrive on `from` straight to `to` (no data
+   * events for them), with flow control between the two, then emits `piped` on `from`.
+   */
+  pipe(from: number, to: number, bytes: number): void;
+  /** Plaintext bytes read and written so far (-1 for an unknown id): activity the JS side does not see. */
+  progress(id: number): number;
   counts(): { connections: number; contexts: number };
 }
 

@@ -9,6 +9,8 @@ export interface TlsHandlers {
   /** Handshake, verification, read or write failure: destroy the connection. */
   error(message: string): void;
   drain(): void;
+  /** A `pipeTo` has passed all its bytes. */
+  piped?(bytes: number): void;
 }
 
 export interface ConnectOptions {
@@ -50,6 +52,16 @@ export class NativeTlsConnection {
 
   resume(): void {
     if (!this.destroyed) this.binding.setPaused(this.id, false);
+  }
+
+  /** Passes the next `bytes` bytes read here straight to `target`; `piped` follows. */
+  pipeTo(target: NativeTlsConnection, bytes: number): void {
+    this.binding.pipe(this.id, target.id, bytes);
+  }
+
+  /** Bytes read and written so far, counting those piped natively. */
+  progress(): number {
+    return this.destroyed ? -1 : this.binding.progress(this.id);
   }
 
   info(): TlsConnectionInfo | null {
@@ -122,7 +134,7 @@ export class NativeTls {
     return new NativeTlsConnection({ id, binding: this.binding, registry: this.registry });
   }
 
-  private dispatch(kind: TlsEventKind, id: number, arg: Buffer | string | undefined): void {
+  private dispatch(kind: TlsEventKind, id: number, arg: Buffer | string | number | undefined): void {
     const h = this.registry.get(id);
     if (!h) return;
     switch (kind) {
@@ -137,6 +149,9 @@ export class NativeTls {
         break;
       case TLS_EVENT.drain:
         h.drain();
+        break;
+      case TLS_EVENT.piped:
+        h.piped?.(arg as number);
         break;
       case TLS_EVENT.error:
         h.error(typeof arg === 'string' ? arg : 'TLS connection failed');

@@ -10,6 +10,7 @@ import type { ConnectOptions, NativeTls, NativeTlsConnection } from './native-tl
 export class NativeUpstreamSocket extends EventEmitter implements UpstreamSocket {
   private readonly conn: NativeTlsConnection;
   private corked: Buffer[] | null = null;
+  private onPiped: ((moved: number) => void) | null = null;
   private gone = false;
 
   constructor(native: NativeTls, o: ConnectOptions) {
@@ -25,6 +26,11 @@ export class NativeUpstreamSocket extends EventEmitter implements UpstreamSocket
         },
         error: (message) => this.destroy(new Error(message)),
         drain: () => this.emit('drain'),
+        piped: (moved) => {
+          const done = this.onPiped;
+          this.onPiped = null;
+          done?.(moved);
+        },
       },
     });
   }
@@ -50,6 +56,11 @@ export class NativeUpstreamSocket extends EventEmitter implements UpstreamSocket
     const parts = this.corked;
     this.corked = null;
     if (parts && parts.length > 0) this.conn.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  }
+
+  pipeBody(target: NativeTlsConnection, bytes: number, done: (moved: number) => void): void {
+    this.onPiped = done;
+    this.conn.pipeTo(target, bytes);
   }
 
   pause(): this {
