@@ -1,6 +1,6 @@
-// One connection's state machine: TCP connect (client), handshake, reads, queued writes, shutdown.
-// Everything runs on the loop thread; callbacks into JavaScript may destroy the connection, so
-// after every Emit the code checks `destroyed` before touching it again.
+// One connection's lifecycle: TCP connect (client), handshake, polling, deferred work, teardown
+// (tls-io.cc moves the bytes). Everything runs on the loop thread; callbacks into JavaScript may
+// destroy the connection, so after every Emit the code checks `destroyed` before touching it again.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -5,6 +5,7 @@ import { normalizeHost } from '../inject/host-pattern.js';
 import { forwardMitmRequest } from './forward.js';
 import { withHead } from './head-stream.js';
 import { track, type GatewayContext, type MitmConnection } from './gateway-context.js';
+import { errorMessage } from '../../common/errors.js';
 import { auditHandshakeFailed, clientErrorHandler } from './client-error.js';
 import { forwardUpgrade } from './websocket.js';
 import { NativeAgentConnection } from './native-tls/agent-connection.js';
@@ -125,17 +126,22 @@ export class MitmTerminator {
     client.write(CONNECTION_ESTABLISHED, () => {
       if (client.destroyed) return;
       const early = client.read() as Buffer | null;
-      const entry = this.ctx.leafCache.entryFor(conn.host);
-      const agent = new NativeAgentConnection(this.ctx, native, {
-        sweeper: this.sweeper,
-        fd,
-        head: early ? Buffer.concat([head, early]) : head,
-        context: this.nativeContexts!.contextFor(entry),
-        conn,
-        maxHeaderSize: this.options.maxHeaderSize,
-        idleTimeoutMs: this.options.idleTimeoutMs,
-      });
-      track(this.ctx, agent.socket);
+      try {
+        const entry = this.ctx.leafCache.entryFor(conn.host);
+        const agent = new NativeAgentConnection(this.ctx, native, {
+          sweeper: this.sweeper,
+          fd,
+          head: early ? Buffer.concat([head, early]) : head,
+          context: this.nativeContexts!.contextFor(entry),
+          conn,
+          maxHeaderSize: this.options.maxHeaderSize,
+          idleTimeoutMs: this.options.idleTimeoutMs,
+        });
+        track(this.ctx, agent.socket);
+      } catch (err) {
+        // No leaf, no context or no descriptor: the agent's TLS cannot start; it sees a reset.
+        auditHandshakeFailed(this.ctx, conn, performance.now(), errorMessage(err));
+      }
       client.destroy();
     });
   }

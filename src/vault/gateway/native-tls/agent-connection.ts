@@ -86,7 +86,6 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
     this.idleMs = o.idleTimeoutMs;
     this.sweeper = o.sweeper;
     this.idleLimit = o.sweeper.ticks(HANDSHAKE_TIMEOUT_MS);
-    o.sweeper.add(this);
     this.socket = new SocketView({ onTimeout: (ms) => this.setIdle(ms), onDestroy: () => this.destroy() });
     this.socket.timeout = o.idleTimeoutMs;
     this.parser = new RequestParser({
@@ -105,6 +104,8 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
       head: o.head,
       handlers: this,
     });
+    // Only once adopt() has not thrown: the sweeper never sees a connection that does not exist.
+    o.sweeper.add(this);
   }
 
   // ResponseOutput: the current response's bytes.
