@@ -25,7 +25,9 @@ export function clientErrorHandler(
       return;
     }
     const why = `${code}${err.reason ? `: ${err.reason}` : ''}`;
-    socket.end(malformedRequestResponse(ctx, who(socket), why, 400, code));
+    // A head that took longer than headersTimeout (slowloris) is a 408, as Node answers it.
+    const status = code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    socket.end(malformedRequestResponse(ctx, who(socket), why, status, code));
     // The peer may keep its side open; nothing it sends now is read as a request anyway.
     setTimeout(() => socket.destroy(), 1_000).unref();
   };

@@ -13,7 +13,7 @@ import { handleConnect } from './connect-handler.js';
 import { EgressGuard, type Resolve } from './egress-guard.js';
 import { GrantCache } from './grant-cache.js';
 import type { GatewayContext } from './gateway-context.js';
-import { MitmTerminator } from './mitm.js';
+import { checkingInterval, MitmTerminator } from './mitm.js';
 import { NativeTls } from './native-tls/native-tls.js';
 import { forwardPlainHttp } from './plain-http.js';
 import { PolicyGate } from './policy-gate.js';
@@ -43,6 +43,8 @@ export interface GatewayOptions {
   resolve?: Resolve;
   maxHeaderSize?: number;
   idleTimeoutMs?: number;
+  /** A request head must be complete this long after its first byte (default 60 s, as Node's). */
+  headersTimeoutMs?: number;
   /**
    * Who terminates TLS on intercepted connections (NANOCLAW_GATEWAY_TLS): `native` (the
    * addon built by `npm run build`), `node` (Node's own TLS), or `auto` (default): native when
@@ -84,6 +86,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
   const { store, logger } = options;
   const maxHeaderSize = options.maxHeaderSize ?? 32 * 1024;
   const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
+  const headersTimeoutMs = options.headersTimeoutMs ?? 60_000;
   const native = chooseTransport(options.tls ?? 'auto', logger);
   const ctx: GatewayContext = {
     store,
@@ -106,7 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     ...(options.approvals ? { approvals: options.approvals } : {}),
     sockets: new Set(),
   };
-  const mitm = new MitmTerminator(ctx, { maxHeaderSize, idleTimeoutMs, native });
+  const mitm = new MitmTerminator(ctx, { maxHeaderSize, idleTimeoutMs, headersTimeoutMs, native });
   // Off the first agent's path: the first leaf issued in a process is five times slower.
   setImmediate(() => options.leafCache.prepare()).unref();
   const server = http.createServer({
@@ -115,6 +118,8 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     requireHostHeader: true,
     keepAlive: true,
     requestTimeout: 0,
+    headersTimeout: headersTimeoutMs,
+    connectionsCheckingInterval: checkingInterval(headersTimeoutMs),
   });
   server.keepAliveTimeout = idleTimeoutMs;
   server.on('request', (req, res) => {

@@ -19,11 +19,18 @@ export interface MitmOptions {
   maxHeaderSize: number;
   /** Idle time after which a client connection is closed. */
   idleTimeoutMs: number;
+  /** A request head must be complete this long after its first byte. */
+  headersTimeoutMs: number;
   /** When set, agents' TLS is terminated by the native transport instead of Node's. */
   native?: NativeTls | null;
 }
 
 const CONNECTION_ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
+
+/** How often Node's HTTP server looks for heads that took too long (its default is 30 s). */
+export function checkingInterval(headersTimeoutMs: number): number {
+  return Math.max(100, Math.min(30_000, Math.floor(headersTimeoutMs / 2)));
+}
 
 /** The descriptor of a TCP socket Node accepted, or null (another kind of stream). */
 function descriptorOf(client: Duplex): number | null {
@@ -55,7 +62,12 @@ export class MitmTerminator {
       keepAlive: true,
       // The gateway streams long uploads and SSE: no whole-request deadline, only idleness.
       requestTimeout: 0,
+      headersTimeout: options.headersTimeoutMs,
+      connectionsCheckingInterval: checkingInterval(options.headersTimeoutMs),
     });
+    // Node checks heads against headersTimeout only for a server that has emitted 'listening';
+    // this one never listens (it is handed sockets), and without this it had no such deadline.
+    this.server.emit('listening');
     this.server.timeout = options.idleTimeoutMs;
     this.server.keepAliveTimeout = options.idleTimeoutMs;
     this.server.on('request', (req, res) => {
@@ -136,6 +148,7 @@ export class MitmTerminator {
           conn,
           maxHeaderSize: this.options.maxHeaderSize,
           idleTimeoutMs: this.options.idleTimeoutMs,
+          headersTimeoutMs: this.options.headersTimeoutMs,
         });
         track(this.ctx, agent.socket);
       } catch (err) {
@@ -146,8 +159,9 @@ export class MitmTerminator {
     });
   }
 
-  /** Frees the native leaf contexts (the gateway is closing). */
+  /** Stops the head-deadline checks and frees the native leaf contexts (the gateway is closing). */
   close(): void {
+    this.server.close(() => undefined); // not listening: only its connection checks stop
     this.nativeContexts?.clear();
   }
 }

@@ -4,7 +4,7 @@
  * could read differently (the root of request smuggling) is refused with the status to answer.
  */
 
-export type RequestErrorStatus = 400 | 413 | 414 | 431 | 505;
+export type RequestErrorStatus = 400 | 408 | 413 | 414 | 431 | 505;
 
 export class RequestProtocolError extends Error {
   readonly status: RequestErrorStatus;

@@ -48,6 +48,8 @@ export interface AgentConnectionOptions {
   conn: MitmConnection;
   maxHeaderSize: number;
   idleTimeoutMs: number;
+  /** A request head must be complete this long after its first byte (Node's headersTimeout). */
+  headersTimeoutMs: number;
 }
 
 /**
@@ -79,11 +81,15 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
   private responseDone = true;
   private upgrade: { head: RequestHead; req: NativeRequest } | null = null;
   private relay: NativeDuplex | null = null;
+  private readonly headersTimeoutMs: number;
+  /** When the head being received began (performance.now()), or null when none is. */
+  private headSince: number | null = null;
 
   constructor(ctx: GatewayContext, native: NativeTls, o: AgentConnectionOptions) {
     this.ctx = ctx;
     this.conn = o.conn;
     this.idleMs = o.idleTimeoutMs;
+    this.headersTimeoutMs = o.headersTimeoutMs;
     this.sweeper = o.sweeper;
     this.idleLimit = o.sweeper.ticks(HANDSHAKE_TIMEOUT_MS);
     this.socket = new SocketView({ onTimeout: (ms) => this.setIdle(ms), onDestroy: () => this.destroy() });
@@ -177,8 +183,18 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
       this.parser.feed(chunk);
     } catch (err) {
       if (!(err instanceof RequestProtocolError)) throw err;
-      this.refuseMalformed(err);
+      return this.refuseMalformed(err);
     }
+    // A head trickled in byte by byte must still finish in time (slowloris).
+    this.headSince = this.parser.idle || this.parser.inBody ? null : (this.headSince ?? performance.now());
+  }
+
+  /** Sweepable: a head that began too long ago is refused, as Node's headersTimeout does. */
+  tick(): void {
+    if (this.headSince === null || this.gone || this.closing) return;
+    if (performance.now() - this.headSince < this.headersTimeoutMs) return;
+    this.headSince = null;
+    this.refuseMalformed(new RequestProtocolError(408, 'the request head did not arrive in time'));
   }
 
   private onHead(head: RequestHead): void {
@@ -256,8 +272,10 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
     res?.connectionClosed();
     this.req = null;
     this.res = null;
-    // 400 whatever the parser's finer status (431, 505…): the same answer as on Node's path.
-    this.tls.write(malformedRequestResponse(this.ctx, { agent: this.conn.agent, host: this.conn.host }, err.message));
+    // 400 whatever the parser's finer status (431, 505…), as on Node's path; 408 for a head too slow.
+    const timedOut = err.status === 408;
+    const who = { agent: this.conn.agent, host: this.conn.host };
+    this.tls.write(malformedRequestResponse(this.ctx, who, err.message, timedOut ? 408 : 400, timedOut ? 'HEADERS_TIMEOUT' : 'HPE_INVALID'));
     this.closeGracefully();
   }
 

@@ -27,6 +27,23 @@ describe('IdleSweeper', () => {
     expect(unlimited.expired).toBe(0);
   });
 
+  it("calls each member's own tick every sweep, and skips the expiry of one its tick removed", () => {
+    vi.useFakeTimers();
+    const sweeper = new IdleSweeper(100);
+    const m = member(1);
+    let ticks = 0;
+    m.tick = () => {
+      if (++ticks === 2) sweeper.delete(m);
+    };
+    m.idleLimit = 0;
+    sweeper.add(m);
+    vi.advanceTimersByTime(100);
+    m.idleLimit = 1;
+    vi.advanceTimersByTime(100);
+    expect(ticks).toBe(2);
+    expect(m.expired).toBe(0);
+  });
+
   it('rounds a deadline up to whole ticks, never to zero', () => {
     const sweeper = new IdleSweeper(1_000);
     expect(sweeper.ticks(1)).toBe(1);

@@ -6,6 +6,8 @@ export interface Sweepable {
   idleLimit: number;
   /** The deadline passed. */
   expire(): void;
+  /** Called every tick, for deadlines of its own (a request head that never completes). */
+  tick?(): void;
 }
 
 /**
@@ -42,7 +44,8 @@ export class IdleSweeper {
 
   private sweep(): void {
     for (const m of this.members) {
-      if (m.idleLimit > 0 && ++m.idleTicks >= m.idleLimit) m.expire();
+      m.tick?.();
+      if (m.idleLimit > 0 && ++m.idleTicks >= m.idleLimit && this.members.has(m)) m.expire();
     }
   }
 }
