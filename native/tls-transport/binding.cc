@@ -96,6 +96,8 @@ napi_value FreeContext(napi_env env, napi_callback_info info) {
   if (id >= 0 && static_cast<size_t>(id) < t->contexts.size() && t->contexts[static_cast<size_t>(id)]) {
     SSL_CTX_free(t->contexts[static_cast<size_t>(id)]);  // SSL objects hold their own reference
     t->contexts[static_cast<size_t>(id)] = nullptr;
+    // Sessions are keyed by the context's address, which a new context may reuse.
+    ClearSessions(t);
   }
   return nullptr;
 }
@@ -228,6 +230,7 @@ void AsyncCleanup(napi_async_cleanup_hook_handle hook, void* data) {
     SSL_CTX_free(ctx);
     ctx = nullptr;
   }
+  ClearSessions(t);
   if (t->callback) napi_delete_reference(t->env, t->callback);
   t->callback = nullptr;
   t->closing++;

@@ -245,6 +245,11 @@ Connection* Dial(Transport* t, const std::string& address, int port, const std::
   SSL_set_fd(c->ssl, fd);
   SSL_set_connect_state(c->ssl);
   if (!servername.empty()) SSL_set_tlsext_host_name(c->ssl, servername.c_str());
+  SSL_set_app_data(c->ssl, c);
+  c->sessionKey = std::to_string(reinterpret_cast<uintptr_t>(ctx)) + '|' + address + '|' + std::to_string(port) + '|' +
+                  servername + '|' + verifyName;
+  auto kept = t->sessions.find(c->sessionKey);
+  if (kept != t->sessions.end()) SSL_set_session(c->ssl, kept->second);
   X509_VERIFY_PARAM* param = SSL_get0_param(c->ssl);
   X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   unsigned char ip[16];

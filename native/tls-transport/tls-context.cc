@@ -46,7 +46,27 @@ void CommonSetup(SSL_CTX* ctx) {
   SSL_CTX_set_read_ahead(ctx, 1);
 }
 
+// A ticket arrived (TLS 1.3: after the handshake): keep it for the connection's destination.
+int OnNewSession(SSL* ssl, SSL_SESSION* session) {
+  auto* c = static_cast<Connection*>(SSL_get_app_data(ssl));
+  if (!c || c->sessionKey.empty()) return 0;
+  KeepSession(c->transport, c->sessionKey, session);
+  return 1;  // the reference is ours now
+}
+
 }  // namespace
+
+void KeepSession(Transport* t, const std::string& key, SSL_SESSION* session) {
+  if (t->sessions.size() >= kMaxSessions && t->sessions.find(key) == t->sessions.end()) ClearSessions(t);
+  SSL_SESSION*& slot = t->sessions[key];
+  if (slot) SSL_SESSION_free(slot);
+  slot = session;
+}
+
+void ClearSessions(Transport* t) {
+  for (auto& entry : t->sessions) SSL_SESSION_free(entry.second);
+  t->sessions.clear();
+}
 
 SSL_CTX* NewServerContext(const std::string& certPem, const std::string& keyPem, std::string* error) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
@@ -109,6 +129,9 @@ SSL_CTX* NewClientContext(const std::vector<std::string>& caPems, std::string* e
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   SSL_CTX_set_alpn_protos(ctx, kHttp11, sizeof kHttp11);
+  // Sessions are kept by the transport, keyed by destination (see Dial), not in OpenSSL's cache.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx, OnNewSession);
   return ctx;
 }
 

@@ -48,6 +48,7 @@ struct Connection {
   bool wantDrain = false;
   int pollEvents = 0;
   std::string deferredError;  // a failure found inside a call from JavaScript, reported a tick later
+  std::string sessionKey;     // client: where its TLS session is kept for the next dial
   // A body passed straight to another connection (pipe()): no JavaScript per chunk.
   uint32_t pipeTo = 0;
   uint64_t pipeLeft = 0;
@@ -68,6 +69,9 @@ struct Transport {
   std::vector<SSL_CTX*> contexts;  // index = context id; freed slots are null
   std::unordered_map<uint32_t, Connection*> connections;
   uint32_t nextId = 1;
+  // Client sessions (tickets) per context, address, port and name: a new connection to the
+  // same upstream resumes instead of a full handshake. Bounded; cleared when full.
+  std::unordered_map<std::string, SSL_SESSION*> sessions;
   // Work that must not call back into JavaScript from inside one of its calls runs on this
   // zero-delay timer instead: errors found by write(), records left over when resume() is called.
   uv_timer_t deferTimer;
@@ -79,9 +83,15 @@ struct Transport {
   unsigned char readBuffer[kReadChunk];
 };
 
+constexpr size_t kMaxSessions = 256;
+
 // tls-context.cc
 SSL_CTX* NewServerContext(const std::string& certPem, const std::string& keyPem, std::string* error);
 SSL_CTX* NewClientContext(const std::vector<std::string>& caPems, std::string* error);
+
+// Keeps `session` (a reference the caller gives up) as the one to resume for `key`.
+void KeepSession(Transport* t, const std::string& key, SSL_SESSION* session);
+void ClearSessions(Transport* t);
 
 // tls-connection.cc
 Connection* Adopt(Transport* t, int fd, SSL_CTX* ctx, const unsigned char* head, size_t headLen, std::string* error);

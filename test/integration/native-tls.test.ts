@@ -82,6 +82,23 @@ describe('server side (adopt)', () => {
 });
 
 describe('client side (connect)', () => {
+  it('resumes the TLS session on the next dial to the same destination, and only there', async () => {
+    const server = track(await startNodeTlsServer({ certPem: upstreamLeaf.certPem, keyPem: upstreamLeaf.keyPem, onSecure: (s) => s.write('hi') }));
+    const first = dial(server.port);
+    await until(() => text(first.log.chunks) === 'hi', 'the first connection to read (and get its ticket)');
+    expect(first.connection.info()?.reused).toBe(false);
+    first.connection.destroy();
+    const second = dial(server.port);
+    await until(() => second.log.has('secure'), 'the second handshake');
+    expect(second.connection.info()?.reused).toBe(true);
+    // Another name on the same address is another destination: nothing to resume.
+    const ipLeaf = issueLeaf({ ca, host: '127.0.0.1' });
+    const byIp = track(await startNodeTlsServer({ certPem: ipLeaf.certPem, keyPem: ipLeaf.keyPem }));
+    const third = dial(byIp.port, { servername: '', verifyName: '127.0.0.1' });
+    await until(() => third.log.has('secure'), 'the third handshake');
+    expect(third.connection.info()?.reused).toBe(false);
+  });
+
   const echo = { ...upstreamLeaf, onSecure: (s: TLSSocket) => s.on('data', (c: Buffer) => s.write(c)) };
 
   it('verifies upstream.test, sends it as SNI, and round-trips data written and ended before the handshake', async () => {
