@@ -107,7 +107,9 @@ void RunDeferred(Transport* t);
 // A handle finished closing; the last one during teardown frees the Transport.
 void HandleClosed(Transport* t);
 
-// binding.cc: calls the JavaScript callback; `arg` may be null.
+// transport-env.cc: teardown when the environment ends (an async cleanup hook).
+void AsyncCleanup(napi_async_cleanup_hook_handle hook, void* data);
+// transport-env.cc: calls the JavaScript callback; `arg` may be null.
 void Emit(Connection* c, EventKind kind, napi_value arg);
 napi_value NewBuffer(Transport* t, const unsigned char* data, size_t len);
 napi_value NewString(Transport* t, const std::string& s);
