@@ -1,11 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { connect as tlsConnect, createServer as tlsCreateServer, type TLSSocket } from 'node:tls';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { issueLeaf } from '../../src/vault/ca/ca.js';
 import {
-  Recorder, allErrorMessages, closedPort, connectNodeClient, exposeGc, openDescriptors, sleep,
-  patternChunk, startAdoptingServer, startNodeTlsServer, terminateWorkerThatUsedAddon, transferBothWays, until,
+  connectNodeClient, exposeGc, openDescriptors, patternChunk, sleep, startAdoptingServer, startNodeTlsServer,
+  terminateWorkerThatUsedAddon, transferBothWays, until,
 } from '../support/native-tls-peers.js';
 import { nativeTlsSuite } from '../support/native-tls-suite.js';
 
@@ -16,7 +13,7 @@ const MARK = `plaintext-marker-${randomBytes(6).toString('hex')}`;
 const MiB = 1024 * 1024;
 const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString();
 const suite = nativeTlsSuite();
-const { ca, leaf, upstreamLeaf, pair, dial, track } = suite;
+const { ca, upstreamLeaf, pair, dial, track } = suite;
 
 describe('flow control', () => {
   it('pipes a body from one connection to another natively: intact, in order, bounded by a slow reader, then data again', async () => {

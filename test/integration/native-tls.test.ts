@@ -1,19 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { connect as tlsConnect, createServer as tlsCreateServer, type TLSSocket } from 'node:tls';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCa, issueLeaf } from '../../src/vault/ca/ca.js';
-import {
-  Recorder, allErrorMessages, closedPort, connectNodeClient, exposeGc, openDescriptors, sleep,
-  patternChunk, startAdoptingServer, startNodeTlsServer, terminateWorkerThatUsedAddon, transferBothWays, until,
-} from '../support/native-tls-peers.js';
+import { Recorder, allErrorMessages, closedPort, startNodeTlsServer, until } from '../support/native-tls-peers.js';
 import { nativeTlsSuite } from '../support/native-tls-suite.js';
 
 // Real sockets and handshakes against Node's own TLS on 127.0.0.1. The addon's server side is
 // driven as the gateway drives it: accept with net, adopt the descriptor, drop Node's socket.
 
 const MARK = `plaintext-marker-${randomBytes(6).toString('hex')}`;
-const MiB = 1024 * 1024;
 const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString();
 const suite = nativeTlsSuite();
 const { ca, leaf, upstreamLeaf, pair, dial, track } = suite;
