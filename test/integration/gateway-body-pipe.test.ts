@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mitmSocket, startHarness, waitForAudit, type Harness } from './gateway-harness.js';
+import { interceptedAgent, mitmSocket, startHarness, waitForAudit, type Harness } from './gateway-harness.js';
 
 // Large Content-Length bodies that need no scanning pass natively from the upstream connection
 // to the agent's (no JavaScript per chunk) on the native transport; the gateway-node-tls
@@ -53,9 +53,7 @@ beforeAll(async () => {
       res.end('ok');
     },
   });
-  token = h.addAgent('downloader').token;
-  h.addSecret({ name: 'gh', type: 'api_key', value: `gh-${'pipe'.repeat(8)}`, hostPattern: 'api.github.test' });
-  target = `api.github.test:${h.upstream.port}`;
+  ({ token, target } = interceptedAgent(h, 'downloader'));
 });
 
 afterAll(async () => {

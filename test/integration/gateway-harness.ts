@@ -112,6 +112,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
+/**
+ * An agent whose CONNECTs to api.github.test the gateway terminates (it holds a secret for the
+ * host), and the `host:port` of the test upstream under that name.
+ */
+export function interceptedAgent(h: Harness, identifier: string): { token: string; target: string } {
+  const { token } = h.addAgent(identifier);
+  h.addSecret({ name: `gh-${identifier}`, type: 'api_key', value: `gh-${identifier}-${'v'.repeat(24)}`, hostPattern: 'api.github.test' });
+  return { token, target: `api.github.test:${h.upstream.port}` };
+}
+
 export const proxyAuth = (token: string): string => `Basic ${Buffer.from(`x:${token}`).toString('base64')}`;
 
 export interface ProxiedResponse {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mitmSocket, startHarness, type Harness } from './gateway-harness.js';
+import { interceptedAgent, mitmSocket, startHarness, type Harness } from './gateway-harness.js';
 
 // An agent that trickles a request head (slowloris) must not hold a connection forever: the head
 // has a deadline from its first byte, however often bytes arrive. Both transports (the
@@ -10,10 +10,7 @@ let target: string;
 
 beforeAll(async () => {
   h = await startHarness({ gateway: { headersTimeoutMs: 1_000 } });
-  token = h.addAgent('trickler').token;
-  // A secret for the host, so the gateway terminates its TLS and parses the requests itself.
-  h.addSecret({ name: 'gh', type: 'api_key', value: `gh-${'slow'.repeat(8)}`, hostPattern: 'api.github.test' });
-  target = `api.github.test:${h.upstream.port}`;
+  ({ token, target } = interceptedAgent(h, 'trickler'));
 });
 
 afterAll(async () => {

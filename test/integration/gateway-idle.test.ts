@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mitmSocket, startHarness, type Harness } from './gateway-harness.js';
+import { interceptedAgent, mitmSocket, startHarness, type Harness } from './gateway-harness.js';
 
 // Runs on both transports (the gateway-node-tls project repeats it with Node's TLS).
 let h: Harness;
@@ -8,9 +8,7 @@ let target: string;
 
 beforeAll(async () => {
   h = await startHarness({ gateway: { idleTimeoutMs: 300 } });
-  token = h.addAgent('idler').token;
-  h.addSecret({ name: 'gh', type: 'api_key', value: `gh-${'idle'.repeat(6)}`, hostPattern: 'api.github.test' });
-  target = `api.github.test:${h.upstream.port}`;
+  ({ token, target } = interceptedAgent(h, 'idler'));
 });
 
 afterAll(async () => {

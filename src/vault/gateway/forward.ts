@@ -9,7 +9,7 @@ import { holdForApproval } from './approval-hold.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
 import type { EchoForms } from './echo-scanner.js';
 import { runUpstreamExchange } from './upstream-exchange.js';
-import { flattenHeaders } from './upstream-pool.js';
+import { flattenHeaders } from './message-head.js';
 import { upstreamRequestHeaders, type HeaderMap } from './forward-headers.js';
 import {
   badGateway,

@@ -4,6 +4,7 @@
  * another. Anything malformed or ambiguous (every request-smuggling shape) throws
  * `RequestProtocolError` with the status to answer; the caller then drops the connection.
  */
+import { passBody } from './message-head.js';
 import { fail, parseFieldLine, parseRequestHead, type RequestHead } from './request-head.js';
 
 export { RequestProtocolError, type RequestErrorStatus, type RequestHead } from './request-head.js';
@@ -122,8 +123,7 @@ export class RequestParser {
         }
         case 'length':
         case 'data': {
-          const n = Math.min(this.remaining, buf.length - pos);
-          this.events.body(pos === 0 && n === buf.length ? buf : buf.subarray(pos, pos + n));
+          const n = passBody(buf, pos, this.remaining, this.events);
           pos += n;
           this.remaining -= n;
           if (this.remaining > 0) break;

@@ -5,6 +5,7 @@
  * callbacks out; anything malformed throws `UpstreamProtocolError` and the caller drops
  * the connection. Interim 1xx responses are skipped, as Node's client does.
  */
+import { passBody } from './message-head.js';
 
 export class UpstreamProtocolError extends Error {}
 
@@ -107,8 +108,7 @@ export class ResponseParser {
         }
         case 'length':
         case 'data': {
-          const n = Math.min(this.remaining, buf.length - pos);
-          this.events.body(pos === 0 && n === buf.length ? buf : buf.subarray(pos, pos + n));
+          const n = passBody(buf, pos, this.remaining, this.events);
           pos += n;
           this.remaining -= n;
           if (this.remaining > 0) break;

@@ -1,3 +1,4 @@
+import { messageHead } from './message-head.js';
 import { ResponseParser, UpstreamProtocolError, type ResponseEvents } from './response-parser.js';
 import type { NativeTlsConnection } from './native-tls/native-tls.js';
 import type { UpstreamSocket } from './upstream-socket.js';
@@ -8,8 +9,6 @@ import type { UpstreamSocket } from './upstream-socket.js';
  * `ResponseParser`, and the connection handed back for reuse only when all of it is done.
  */
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const MAX_HEADER_SIZE = 16 * 1024;
 // Bodies shorter than this are not worth handing to the native transport's pipe.
 const PIPE_MIN_BYTES = 64 * 1024;
@@ -82,15 +81,7 @@ export function keepAliveTimeoutMs(rawHeaders: readonly string[]): number | null
 
 /** Serializes a request head; throws on a header no HTTP/1.1 message may carry. */
 export function requestHead(method: string, path: string, headers: readonly string[]): string {
-  let head = `${method} ${path} HTTP/1.1\r\n`;
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i] ?? '';
-    const value = headers[i + 1] ?? '';
-    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name.slice(0, 40))}`);
-    if (BAD_VALUE.test(value)) throw new TypeError(`invalid characters in header ${name}`);
-    head += `${name}: ${value}\r\n`;
-  }
-  return `${head}\r\n`;
+  return messageHead(`${method} ${path} HTTP/1.1`, headers);
 }
 
 /** One request/response on a pooled connection. */

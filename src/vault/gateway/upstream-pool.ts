@@ -2,6 +2,7 @@ import http, { type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
+import { flattenHeaders } from './message-head.js';
 import type { NativeTls } from './native-tls/native-tls.js';
 import { UpstreamClient, type CallOptions, type DialTarget, type UpstreamCall } from './upstream-client.js';
 
@@ -31,17 +32,6 @@ export interface UpstreamRequest extends UpstreamTarget {
   headers: OutgoingHttpHeaders | string[];
 }
 
-/** A header map as the flat list ClientRequest serializes directly. */
-export function flattenHeaders(headers: OutgoingHttpHeaders): string[] {
-  const out: string[] = [];
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) out.push(name, v);
-    else out.push(name, String(value));
-  }
-  return out;
-}
 
 /**
  * Keep-alive connection pools to upstreams. Sockets are keyed by the checked address and

@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
+import { flattenHeaders, messageHead } from '../message-head.js';
 
 /** How a response's body is delimited on the agent's connection, and its final header list. */
 export interface Framing {
@@ -7,23 +8,6 @@ export interface Framing {
   close: boolean;
   /** Flat `[name, value, …]`, framing headers included. */
   headers: string[];
-}
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-
-function flat(headers: OutgoingHttpHeaders | readonly OutgoingHttpHeader[]): string[] {
-  const out: string[] = [];
-  if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) out.push(String(headers[i]), String(headers[i + 1]));
-    return out;
-  }
-  for (const [name, value] of Object.entries(headers as OutgoingHttpHeaders)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) out.push(name, v);
-    else out.push(name, String(value));
-  }
-  return out;
 }
 
 /**
@@ -38,7 +22,7 @@ export function responseFraming(o: {
   keepAlive: boolean;
   headers: OutgoingHttpHeaders | readonly OutgoingHttpHeader[];
 }): Framing {
-  const headers = flat(o.headers);
+  const headers = flattenHeaders(o.headers);
   let length = false;
   let chunked = false;
   let close = !o.keepAlive;
@@ -67,13 +51,5 @@ export function responseFraming(o: {
 
 /** The status line and headers; throws on a header no HTTP/1.1 message may carry. */
 export function serializeHead(status: number, message: string, headers: readonly string[]): string {
-  let head = `HTTP/1.1 ${status} ${message.replace(/[\r\n]/g, ' ')}\r\n`;
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i]!;
-    const value = headers[i + 1]!;
-    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name.slice(0, 40))}`);
-    if (BAD_VALUE.test(value)) throw new TypeError(`invalid characters in header ${name}`);
-    head += `${name}: ${value}\r\n`;
-  }
-  return `${head}\r\n`;
+  return messageHead(`HTTP/1.1 ${status} ${message.replace(/[\r\n]/g, ' ')}`, headers);
 }
