@@ -79,7 +79,8 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
   private res: NativeResponse | null = null;
   private requestDone = true;
   private responseDone = true;
-  private upgrade: { head: RequestHead; req: NativeRequest } | null = null;
+  /** An Upgrade request (WebSocket): the connection becomes a relay once its head is complete. */
+  private upgrade: NativeRequest | null = null;
   private relay: NativeDuplex | null = null;
   private readonly headersTimeoutMs: number;
   /** When the head being received began (performance.now()), or null when none is. */
@@ -204,7 +205,7 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
     const req = new NativeRequest({ head, socket: this.socket, wantMore: () => this.tls.resume() });
     this.req = req;
     if (head.upgrade && head.body.kind === 'none') {
-      this.upgrade = { head, req };
+      this.upgrade = req;
       return;
     }
     const res = new NativeResponse({
@@ -220,7 +221,7 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
   private onRequestEnd(): void {
     this.req?.finish();
     this.requestDone = true;
-    if (this.upgrade) return this.startRelay(this.upgrade.req);
+    if (this.upgrade) return this.startRelay(this.upgrade);
     this.next();
   }
 
