@@ -22,6 +22,8 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 const CRLF = Buffer.from('\r\n', 'latin1');
 // Below this a piece is joined to what follows it rather than written on its own.
 const SMALL = 4096;
+// Bytes a response holds back for the rest of this turn before writing them at once.
+const HOLD = 64 * 1024;
 
 /**
  * A response to an agent on a natively terminated connection, framed here (Content-Length as
@@ -34,6 +36,10 @@ export class NativeResponse extends EventEmitter implements AgentResponse {
   statusCode = 200;
   private framing: Framing | null = null;
   private pending: Buffer[] | null = null;
+  private pendingBytes = 0;
+  private flushQueued = false;
+  /** The connection answered a write with "full" and has not drained since. */
+  private full = false;
   private corks = 0;
   private closed = false;
   private readonly method: string;
@@ -70,13 +76,25 @@ export class NativeResponse extends EventEmitter implements AgentResponse {
   write(chunk: Buffer | string): boolean {
     if (!this.headersSent) this.writeHead(this.statusCode);
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    if (data.length === 0 || this.framing?.body === 'none') return this.flush();
-    if (this.framing?.body === 'chunked') {
-      this.queue(Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1'));
-      this.queue(data);
-      this.queue(CRLF);
-    } else this.queue(data);
-    return this.flush();
+    if (data.length > 0 && this.framing?.body !== 'none') {
+      if (this.framing?.body === 'chunked') {
+        this.queue(Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1'));
+        this.queue(data);
+        this.queue(CRLF);
+      } else this.queue(data);
+    }
+    // A small response usually ends in the same turn (head, body and last chunk from one
+    // upstream read): held until the turn's microtasks, it leaves in one TLS record and one
+    // write() instead of two, and the agent wakes once.
+    if (this.pendingBytes >= HOLD) return this.flush();
+    if (!this.flushQueued && this.corks === 0) {
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flush();
+      });
+    }
+    return !this.full;
   }
 
   end(chunk?: Buffer | string): this {
@@ -122,6 +140,7 @@ export class NativeResponse extends EventEmitter implements AgentResponse {
 
   /** The connection can take more. */
   drained(): void {
+    this.full = false;
     this.emit('drain');
   }
 
@@ -132,15 +151,17 @@ export class NativeResponse extends EventEmitter implements AgentResponse {
 
   private queue(b: Buffer): void {
     (this.pending ??= []).push(b);
+    this.pendingBytes += b.length;
   }
 
   // Held while corked or until there is body (the head alone is held for the first chunk).
   // Small pieces (head, chunk framing) are joined to the body bytes after them so they share a
   // TLS record; a large body buffer standing alone is passed on without a copy.
   private flush(): boolean {
-    if (this.corks > 0 || !this.pending || this.closed) return true;
+    if (this.corks > 0 || !this.pending || this.closed) return !this.full;
     const parts = this.pending;
     this.pending = null;
+    this.pendingBytes = 0;
     let ok = true;
     let from = 0;
     for (let i = 0; i < parts.length; i++) {
@@ -149,7 +170,8 @@ export class NativeResponse extends EventEmitter implements AgentResponse {
       ok = this.out.write(group.length === 1 ? group[0]! : Buffer.concat(group)) && ok;
       from = i + 1;
     }
-    return ok;
+    if (!ok) this.full = true;
+    return !this.full;
   }
 
   private closeSoon(): void {
