@@ -12,7 +12,7 @@ const metric = (id: string): Metric => {
 
 function load(rps: number, latencies: number[], cpu: number | null) {
   const latencyMs = summarize(latencies);
-  return { connections: 16, requests: 1000, errors: 0, seconds: 1, rps, latencyMs, cpuUsPerRequest: cpu, upstreamCpuUsPerRequest: null };
+  return { connections: 16, requests: 1000, errors: 0, seconds: 1, rps, latencyMs, cpuUsPerRequest: cpu, upstreamCpuUsPerRequest: null, clientCpuUsPerRequest: null };
 }
 
 describe('judge', () => {

@@ -65,6 +65,13 @@ export const METRICS: readonly Metric[] = [
     compare: 'value',
     pick: (r) => r.keepAlive16?.upstreamCpuUsPerRequest,
   },
+  {
+    id: 'client_cpu_16',
+    label: 'load generator CPU per request, 16 conn',
+    unit: 'µs',
+    compare: 'value',
+    pick: (r) => r.keepAlive16?.clientCpuUsPerRequest,
+  },
   { id: 'conn_cached', label: 'new conn + 1st request, cached leaf p50', unit: 'ms', compare: 'added', pick: (r) => r.connectCached?.ms.p50 },
   {
     id: 'conn_new_host',

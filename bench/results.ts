@@ -13,6 +13,8 @@ export interface LoadResult {
   cpuUsPerRequest: number | null;
   /** CPU the upstream (a plain Node HTTPS server) used per request: what one TLS+HTTP side costs. */
   upstreamCpuUsPerRequest: number | null;
+  /** The load generator's own CPU (this process): what it takes from the two cores the subject shares. */
+  clientCpuUsPerRequest: number | null;
 }
 
 export interface ConnectResult {

@@ -44,6 +44,7 @@ describe('bench cases against the upstream, direct', () => {
     expect(r.latencyMs.p99).toBeGreaterThanOrEqual(r.latencyMs.p50);
     expect(r.cpuUsPerRequest).toBeNull();
     expect(r.upstreamCpuUsPerRequest).toBeGreaterThan(0);
+    expect(r.clientCpuUsPerRequest).toBeGreaterThan(0);
     expect(upstream.counts.matched - before).toBeGreaterThanOrEqual(r.requests);
     expect(upstream.counts.missing).toBe(0);
   });

@@ -39,9 +39,11 @@ export async function runKeepAlive(ctx: CaseContext, connections: number): Promi
     const warm = await loops(ctx, agent, connections, Math.min(500, settings.seconds * 250), settings.maxRequests);
     const before = await subject.probe?.figures();
     const upBefore = await ctx.upstream.figures();
+    const clientBefore = process.cpuUsage();
     const started = performance.now();
     const run = await loops(ctx, agent, connections, settings.seconds * 1_000, settings.maxRequests);
     const seconds = (performance.now() - started) / 1_000;
+    const client = process.cpuUsage(clientBefore);
     const after = await subject.probe?.figures();
     const upAfter = await ctx.upstream.figures();
     const requests = run.latencies.length;
@@ -54,6 +56,7 @@ export async function runKeepAlive(ctx: CaseContext, connections: number): Promi
       latencyMs: summarize(run.latencies),
       cpuUsPerRequest: before && after && requests > 0 ? (after.cpuMicros - before.cpuMicros) / requests : null,
       upstreamCpuUsPerRequest: requests > 0 ? (upAfter.cpuMicros - upBefore.cpuMicros) / requests : null,
+      clientCpuUsPerRequest: requests > 0 ? (client.user + client.system) / requests : null,
     };
   } finally {
     agent.destroy();
