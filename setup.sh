@@ -65,6 +65,10 @@ case "${1:-}" in
     shift
     check_node
     install_and_build
+    # vitest strips types without checking them: a test that no longer matches the code it
+    # drives must fail here, not pass by accident.
+    step "Type-checking the sources and the tests"
+    npm run --silent typecheck
     step "Running the test suite"
     exec npx vitest run "$@"
     ;;

@@ -39,11 +39,15 @@ export class SetupHarness implements AsyncDisposable {
   readonly outputs: string[] = [];
   private readonly projects: TempProject[] = [];
 
-  private constructor(
-    readonly docker: Docker,
-    readonly images: ProductImages,
-    readonly port: number,
-  ) {}
+  readonly docker: Docker;
+  readonly images: ProductImages;
+  readonly port: number;
+
+  private constructor(docker: Docker, images: ProductImages, port: number) {
+    this.docker = docker;
+    this.images = images;
+    this.port = port;
+  }
 
   static async start(): Promise<SetupHarness> {
     const docker = await requireDocker();

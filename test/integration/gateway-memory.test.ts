@@ -1,4 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
@@ -38,7 +39,7 @@ const handler: UpstreamHandler = async (req, res) => {
 
 let h: Harness;
 let token: string;
-let child: ChildProcessWithoutNullStreams;
+let child: ChildProcessByStdio<Writable, Readable, null>;
 let lines: AsyncIterator<string>;
 let childPort: number;
 

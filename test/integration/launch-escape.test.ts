@@ -33,7 +33,9 @@ beforeAll(async () => {
   plainNetwork = testResourceName('plain-internal');
   await h.docker.createNetwork({ Name: plainNetwork, Internal: true, Labels: testLabels(), CheckDuplicate: true });
   const info = await h.docker.getNetwork(plainNetwork).inspect();
-  plainGateway = info.IPAM.Config[0].Gateway;
+  const gateway = info.IPAM?.Config?.[0]?.Gateway;
+  if (!gateway) throw new Error(`network ${plainNetwork} has no IPv4 gateway: ${JSON.stringify(info.IPAM)}`);
+  plainGateway = gateway;
 }, 600_000);
 
 afterAll(async () => {

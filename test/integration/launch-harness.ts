@@ -38,10 +38,13 @@ export class LaunchHarness implements AsyncDisposable {
   images!: { vault: string; agent: string };
   readonly outputs: string[] = [];
 
-  private constructor(
-    readonly docker: Docker,
-    readonly project: TempProject,
-  ) {}
+  readonly docker: Docker;
+  readonly project: TempProject;
+
+  private constructor(docker: Docker, project: TempProject) {
+    this.docker = docker;
+    this.project = project;
+  }
 
   static async start(options: { lockdown: boolean }): Promise<LaunchHarness> {
     const docker = await requireDocker();

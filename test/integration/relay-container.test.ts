@@ -66,7 +66,7 @@ describe('ensureRelay (real engine)', () => {
     expect(info.HostConfig.PortBindings ?? {}).toEqual({});
     const egress = await docker.getNetwork(names.egress).inspect();
     expect(egress.Internal).toBe(true);
-    expect(egress.Options['com.docker.network.bridge.inhibit_ipv4']).toBe('true');
+    expect(egress.Options?.['com.docker.network.bridge.inhibit_ipv4']).toBe('true');
   });
 
   it('forwards a connection from the lockdown network to its target, bytes untouched (end-to-end TLS)', async () => {

@@ -153,7 +153,8 @@ describe('ncl vault up', () => {
   });
 
   it('from the egress network, gateway:10255 answers while the vault API and the host are out of reach', async () => {
-    const outboundGateway = (await docker.getNetwork(names.outbound).inspect()).IPAM.Config[0].Gateway as string;
+    const outboundGateway = (await docker.getNetwork(names.outbound).inspect()).IPAM?.Config?.[0]?.Gateway;
+    expect(outboundGateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const script = [
       "curl -s -o /dev/null -w 'proxy=%{http_code}\\n' -x http://gateway:10255 http://example.test",
       "curl -s -m 3 -o /dev/null -w 'api=%{http_code}\\n' http://gateway:10254/api/health",

@@ -41,8 +41,13 @@ export interface PressOptions {
 }
 
 class BotApiError extends Error {
-  constructor(readonly code: number, readonly description: string) {
+  readonly code: number;
+  readonly description: string;
+
+  constructor(code: number, description: string) {
     super(description);
+    this.code = code;
+    this.description = description;
   }
 }
 const bad = (description: string) => new BotApiError(400, `Bad Request: ${description}`);
