@@ -5,12 +5,17 @@ import type { CaseContext } from '../subject.js';
 const BATCH = 16;
 const KIB = 1024;
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Proxy memory per idle connection (for direct: the upstream's, a plain Node TLS server's).
  * Opens N connections (CONNECT + TLS + one request each, so every per-connection structure
  * exists), leaves them idle, and divides the RSS growth by N.
  * Connections open in batches of 16 and the baseline is taken after a 16-wide warm-up, so the
  * proxy's shared upstream pool is already full and not counted as per-connection memory.
+ * Both readings come after the same pause, a full collection and a few idle seconds: memory
+ * a process gives back on its own once connections stop arriving (the native transport trims
+ * its heap a second after churn stops) is not held by idle connections.
  */
 export async function runIdle(ctx: CaseContext): Promise<IdleResult> {
   const { subject, target, settings } = ctx;
@@ -25,12 +30,16 @@ export async function runIdle(ctx: CaseContext): Promise<IdleResult> {
     const results = await Promise.allSettled(Array.from({ length: n }, () => get({ target, path: '/small', agent })));
     return results.filter((r) => r.status === 'fulfilled' && r.value.status === 200).length;
   };
+  const settledRss = async (): Promise<number> => {
+    await sleep(1_000);
+    await probe.gc();
+    await sleep(2_000);
+    return (await probe.figures()).rssBytes;
+  };
   try {
     await batch(newAgent(), BATCH);
     agents.pop()?.destroy();
-    await new Promise((r) => setTimeout(r, 500));
-    await probe.gc();
-    const before = (await probe.figures()).rssBytes;
+    const before = await settledRss();
     const deadline = performance.now() + Math.max(60_000, settings.seconds * 15_000);
     let open = 0;
     let errors = 0;
@@ -40,9 +49,7 @@ export async function runIdle(ctx: CaseContext): Promise<IdleResult> {
       open += ok;
       errors += n - ok;
     }
-    await new Promise((r) => setTimeout(r, 1_000));
-    await probe.gc();
-    const after = (await probe.figures()).rssBytes;
+    const after = await settledRss();
     return {
       connections: open,
       errors,

@@ -3,6 +3,10 @@
 
 #include "transport.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace nanoclaw {
 
 namespace {
@@ -214,6 +218,16 @@ napi_value CountsJs(napi_env env, napi_callback_info info) {
   return out;
 }
 
+napi_value TrimMemoryJs(napi_env env, napi_callback_info info) {
+  ARGS(0);
+  (void)t;
+#if defined(__GLIBC__)
+  return Bool(env, malloc_trim(0) == 1);
+#else
+  return Bool(env, false);
+#endif
+}
+
 }  // namespace
 
 }  // namespace nanoclaw
@@ -245,6 +259,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
       {"pipe", nullptr, PipeJs, nullptr, nullptr, nullptr, napi_default, t},
       {"progress", nullptr, ProgressJs, nullptr, nullptr, nullptr, napi_default, t},
       {"counts", nullptr, CountsJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"trimMemory", nullptr, TrimMemoryJs, nullptr, nullptr, nullptr, napi_default, t},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -43,6 +43,21 @@ describe('server side (adopt)', () => {
     server.close();
   });
 
+  it('gives freed heap memory back once connections stop coming and going, not before', async () => {
+    const { trimmer } = suite.native();
+    await until(() => !trimmer.pending, 'earlier connections to be trimmed after', 5_000);
+    const before = trimmer.trims;
+    for (let i = 0; i < 4; i++) {
+      const { client, connection } = await pair();
+      connection.destroy();
+      client.socket.destroy();
+    }
+    expect(trimmer.pending).toBe(true);
+    expect(trimmer.trims).toBe(before);
+    await until(() => trimmer.trims > before, 'a trim after the churn', 5_000);
+    expect(trimmer.pending).toBe(false);
+  });
+
   // Node reads the ClientHello (a handshake record, 0x16) before the addon adopts the socket:
   // whole, or only its first 20 bytes with the rest still on the socket.
   it.each([undefined, 20])('completes the handshake from a ClientHello already read off the socket (split at %s)', async (split) => {

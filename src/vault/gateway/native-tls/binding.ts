@@ -68,6 +68,12 @@ export interface NativeTlsBinding {
   /** Plaintext bytes read and written so far (-1 for an unknown id): activity the JS side does not see. */
   progress(id: number): number;
   counts(): { connections: number; contexts: number };
+  /**
+   * Gives free heap pages back to the system (glibc's malloc_trim): handshakes leave their
+   * freed memory between long-lived connections' state. False when nothing was released or
+   * the C library has no such call.
+   */
+  trimMemory(): boolean;
 }
 
 // From dist/src/vault/gateway/native-tls (the built app) or src/vault/gateway/native-tls (tests run from source).

@@ -1,4 +1,5 @@
 import { loadBinding, TLS_EVENT, type NativeTlsBinding, type TlsConnectionInfo, type TlsEventKind } from './binding.js';
+import { MemoryTrimmer } from './memory-trimmer.js';
 
 /** What a connection reports; every callback runs on the event loop, never re-entrantly from a call. */
 export interface TlsHandlers {
@@ -29,12 +30,14 @@ export class NativeTlsConnection {
   readonly id: number;
   private readonly binding: NativeTlsBinding;
   private readonly registry: Map<number, TlsHandlers>;
+  private readonly trimmer: MemoryTrimmer;
   private destroyed = false;
 
-  constructor(o: { id: number; binding: NativeTlsBinding; registry: Map<number, TlsHandlers> }) {
+  constructor(o: { id: number; binding: NativeTlsBinding; registry: Map<number, TlsHandlers>; trimmer: MemoryTrimmer }) {
     this.id = o.id;
     this.binding = o.binding;
     this.registry = o.registry;
+    this.trimmer = o.trimmer;
   }
 
   /** False when the caller should wait for `drain`. */
@@ -78,6 +81,7 @@ export class NativeTlsConnection {
     this.destroyed = true;
     this.registry.delete(this.id);
     this.binding.destroy(this.id);
+    this.trimmer.changed();
   }
 }
 
@@ -85,9 +89,12 @@ export class NativeTlsConnection {
 export class NativeTls {
   private readonly binding: NativeTlsBinding;
   private readonly registry = new Map<number, TlsHandlers>();
+  /** Returns the heap memory that connections coming and going leave free. */
+  readonly trimmer: MemoryTrimmer;
 
   private constructor(binding: NativeTlsBinding) {
     this.binding = binding;
+    this.trimmer = new MemoryTrimmer({ trim: () => binding.trimMemory() });
     binding.init((kind, id, arg) => this.dispatch(kind, id, arg));
   }
 
@@ -131,7 +138,8 @@ export class NativeTls {
 
   private track(id: number, handlers: TlsHandlers): NativeTlsConnection {
     this.registry.set(id, handlers);
-    return new NativeTlsConnection({ id, binding: this.binding, registry: this.registry });
+    this.trimmer.changed();
+    return new NativeTlsConnection({ id, binding: this.binding, registry: this.registry, trimmer: this.trimmer });
   }
 
   private dispatch(kind: TlsEventKind, id: number, arg: Buffer | string | number | undefined): void {
