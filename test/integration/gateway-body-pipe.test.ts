@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interceptedAgent, mitmSocket, startHarness, waitForAudit, type Harness } from './gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { interceptedSuite, mitmSocket, waitForAudit } from './gateway-harness.js';
 
 // Large Content-Length bodies that need no scanning pass natively from the upstream connection
 // to the agent's (no JavaScript per chunk) on the native transport; the gateway-node-tls
@@ -38,12 +38,7 @@ function sendBlob(res: ServerResponse, total: number, cutAt: number | null): voi
   pump();
 }
 
-let h: Harness;
-let token: string;
-let target: string;
-
-beforeAll(async () => {
-  h = await startHarness({
+const s = interceptedSuite('downloader', {
     handler: (req, res) => {
       const url = new URL(req.url ?? '/', 'https://x');
       const bytes = Number(url.searchParams.get('bytes') ?? '0');
@@ -53,12 +48,6 @@ beforeAll(async () => {
       res.end('ok');
     },
   });
-  ({ token, target } = interceptedAgent(h, 'downloader'));
-});
-
-afterAll(async () => {
-  await h?.close();
-});
 
 /** Reads one response off `socket`: head text, and a hash of exactly Content-Length body bytes. */
 function readResponse(socket: TLSSocket): Promise<{ head: string; length: number; sha256: string; received: number }> {
@@ -100,33 +89,33 @@ function readResponse(socket: TLSSocket): Promise<{ head: string; length: number
 describe('a large body passed through untouched', () => {
   it('arrives byte for byte, is audited with its size, and the connection serves the next request', async () => {
     const bytes = 8 * MiB + 12_345;
-    const socket = await mitmSocket(h, token, target);
-    socket.write(`GET /blob?bytes=${bytes} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+    const socket = await mitmSocket(s.h, s.token, s.target);
+    socket.write(`GET /blob?bytes=${bytes} HTTP/1.1\r\nHost: ${s.target}\r\n\r\n`);
     const first = await readResponse(socket);
     expect(first.head).toMatch(/^HTTP\/1\.1 200 /);
     expect(first.received).toBe(bytes);
     expect(first.sha256).toBe(createHash('sha256').update(pattern(0, bytes)).digest('hex'));
-    socket.write(`GET /small HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+    socket.write(`GET /small HTTP/1.1\r\nHost: ${s.target}\r\n\r\n`);
     const second = await readResponse(socket);
     expect(second.head).toMatch(/^HTTP\/1\.1 200 /);
     expect(second.received).toBe(2);
     socket.destroy();
-    const row = await waitForAudit(h, (r) => r.path.startsWith('/blob') && r.status === 200);
+    const row = await waitForAudit(s.h, (r) => r.path.startsWith('/blob') && r.status === 200);
     expect(row.bytesOut).toBe(bytes);
     // Native: all but what came with the head went past JavaScript; Node's TLS: none did.
-    const passed = h.logLines.filter((l) => l.includes('Response body passed natively'));
+    const passed = s.h.logLines.filter((l) => l.includes('Response body passed natively'));
     if (process.env.NANOCLAW_GATEWAY_TLS === 'node') expect(passed).toEqual([]);
     else expect(Number(/bytes=(\d+)/.exec(passed[0] ?? '')?.[1])).toBeGreaterThan(bytes - 256 * 1024);
   });
 
   it('is cut short, never completed, when the upstream dies mid-body', async () => {
-    const socket = await mitmSocket(h, token, target);
-    socket.write(`GET /cut?bytes=${8 * MiB}&at=${2 * MiB} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+    const socket = await mitmSocket(s.h, s.token, s.target);
+    socket.write(`GET /cut?bytes=${8 * MiB}&at=${2 * MiB} HTTP/1.1\r\nHost: ${s.target}\r\n\r\n`);
     const res = await readResponse(socket);
     expect(res.head).toMatch(/^HTTP\/1\.1 200 /);
     expect(res.received).toBeLessThan(8 * MiB);
     expect(socket.destroyed || socket.readableEnded).toBe(true);
-    const row = await waitForAudit(h, (r) => r.path.startsWith('/cut'));
+    const row = await waitForAudit(s.h, (r) => r.path.startsWith('/cut'));
     expect(row.reason).toBe('upstream_error');
   });
 });

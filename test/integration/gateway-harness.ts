@@ -4,6 +4,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
+import { afterAll, beforeAll } from 'vitest';
 import { Logger, memorySink } from '../../src/common/logger.js';
 import { Redactor } from '../../src/common/redact.js';
 import { createCa } from '../../src/vault/ca/ca.js';
@@ -120,6 +121,29 @@ export function interceptedAgent(h: Harness, identifier: string): { token: strin
   const { token } = h.addAgent(identifier);
   h.addSecret({ name: `gh-${identifier}`, type: 'api_key', value: `gh-${identifier}-${'v'.repeat(24)}`, hostPattern: 'api.github.test' });
   return { token, target: `api.github.test:${h.upstream.port}` };
+}
+
+/** A harness with one intercepted agent, for a test file about that agent's connections. */
+export interface InterceptedSuite {
+  h: Harness;
+  token: string;
+  target: string;
+}
+
+/**
+ * Starts a harness with `options` and an intercepted agent before the file's tests and closes it
+ * after them. The fields are filled in by then: read them inside tests, not at load time.
+ */
+export function interceptedSuite(identifier: string, options: HarnessOptions = {}): InterceptedSuite {
+  const suite = {} as InterceptedSuite;
+  beforeAll(async () => {
+    suite.h = await startHarness(options);
+    Object.assign(suite, interceptedAgent(suite.h, identifier));
+  });
+  afterAll(async () => {
+    await suite.h?.close();
+  });
+  return suite;
 }
 
 export const proxyAuth = (token: string): string => `Basic ${Buffer.from(`x:${token}`).toString('base64')}`;

@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interceptedAgent, mitmSocket, startHarness, type Harness } from './gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { interceptedSuite, mitmSocket } from './gateway-harness.js';
 
 // Runs on both transports (the gateway-node-tls project repeats it with Node's TLS).
-let h: Harness;
-let token: string;
-let target: string;
-
-beforeAll(async () => {
-  h = await startHarness({ gateway: { idleTimeoutMs: 300 } });
-  ({ token, target } = interceptedAgent(h, 'idler'));
-});
-
-afterAll(async () => {
-  await h?.close();
-});
+const s = interceptedSuite('idler', { gateway: { idleTimeoutMs: 300 } });
 
 describe('an intercepted connection left idle', () => {
   it('is closed by the gateway after the idle timeout, and served until then', async () => {
-    const socket = await mitmSocket(h, token, target);
+    const socket = await mitmSocket(s.h, s.token, s.target);
     const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now())));
     const answered = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('latin1'))));
-    socket.write(`GET /idle HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+    socket.write(`GET /idle HTTP/1.1\r\nHost: ${s.target}\r\n\r\n`);
     expect(await answered).toMatch(/^HTTP\/1\.1 200 /);
     const idleSince = performance.now();
     const at = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 5_000))]);

@@ -1,28 +1,17 @@
 import type { TLSSocket } from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interceptedAgent, mitmSocket, startHarness, type Harness } from './gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { interceptedSuite, mitmSocket } from './gateway-harness.js';
 
 // A small response (head, body and end in one upstream read) must reach the agent in one TLS
 // record: a second record for the last chunk wakes the agent twice per request, which under load
 // cost the bench's lean client half again its CPU per request.
-let h: Harness;
-let token: string;
-let target: string;
-
-beforeAll(async () => {
-  h = await startHarness({
+const s = interceptedSuite('records', {
     handler: (req, res) => {
       const body = JSON.stringify({ ok: true, path: req.url });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     },
   });
-  ({ token, target } = interceptedAgent(h, 'records'));
-});
-
-afterAll(async () => {
-  await h?.close();
-});
 
 /** Reads one chunked or Content-Length response, counting the 'data' events (one per TLS record). */
 function readCounting(socket: TLSSocket): Promise<{ text: string; events: number }> {
@@ -49,9 +38,9 @@ function readCounting(socket: TLSSocket): Promise<{ text: string; events: number
 
 describe('a small response', () => {
   it('reaches the agent in one TLS record, request after request', async () => {
-    const socket = await mitmSocket(h, token, target);
+    const socket = await mitmSocket(s.h, s.token, s.target);
     for (let i = 0; i < 5; i++) {
-      socket.write(`GET /small/${i} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+      socket.write(`GET /small/${i} HTTP/1.1\r\nHost: ${s.target}\r\n\r\n`);
       const r = await readCounting(socket);
       expect(r.text).toMatch(/^HTTP\/1\.1 200 /);
       expect(r.text).toContain(`/small/${i}`);
