@@ -38,6 +38,8 @@ const SMUGGLE = (host: string): Record<string, string> => ({
   'TE with space before colon': `POST / HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n`,
   'bare LF': `GET / HTTP/1.1\nHost: ${host}\n\n`,
   'two Host headers': `GET / HTTP/1.1\r\nHost: ${host}\r\nHost: evil.test\r\n\r\n`,
+  'unknown method': `HELLO / HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
+  'lower-case method': `get / HTTP/1.1\r\nHost: ${host}\r\n\r\n`,
   'oversized headers': `GET / HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
 });
 

@@ -4,6 +4,8 @@
  * could read differently (the root of request smuggling) is refused with the status to answer.
  */
 
+import { METHODS } from 'node:http';
+
 export type RequestErrorStatus = 400 | 408 | 413 | 414 | 431 | 505;
 
 export class RequestProtocolError extends Error {
@@ -46,6 +48,9 @@ const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP\/
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+):\d{1,5}$/;
 const LENGTH = /^\d{1,15}$/;
+// The methods Node's own parser (llhttp) takes, case-sensitive: the Node TLS transport refuses
+// any other, and so do the servers behind most upstreams, so this one does too.
+const KNOWN_METHODS = new Set(METHODS);
 
 function isWhitespace(code: number): boolean {
   return code === 32 || code === 9;
@@ -133,6 +138,7 @@ export function parseRequestHead(text: string): RequestHead {
   const method = m[1] ?? '';
   const target = m[2] ?? '';
   if (m[3] !== '1' || (m[4] !== '0' && m[4] !== '1')) fail(505, `HTTP/${m[3]}.${m[4]} is not supported`);
+  if (!KNOWN_METHODS.has(method)) fail(400, `unknown method ${method.slice(0, 32)}`);
   const http10 = m[4] === '0';
   checkTarget(method, target);
   const f: Fields = {

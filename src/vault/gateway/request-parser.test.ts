@@ -50,6 +50,8 @@ const SMUGGLE = (host: string): Record<string, [text: string, status: number, he
   'TE with space before colon': [`POST / HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n`, 400, 0],
   'bare LF': [`GET / HTTP/1.1\nHost: ${host}\n\n`, 400, 0],
   'two Host headers': [`GET / HTTP/1.1\r\nHost: ${host}\r\nHost: evil.test\r\n\r\n`, 400, 0],
+  'unknown method': [`HELLO / HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 400, 0],
+  'lower-case method': [`get / HTTP/1.1\r\nHost: ${host}\r\n\r\n`, 400, 0],
   'oversized headers': [`GET / HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 0],
 });
 const ROWS = Object.entries(SMUGGLE('api.github.test:443')).map(([name, row]) => [name, ...row] as const);
