@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { llhttpParse, mostly, pick, seededRandom, type OracleMessage, type OracleOutcome } from '../../../test/support/llhttp-oracle.js';
 import { RequestParser, RequestProtocolError } from './request-parser.js';
 
 // Differential test of the strict request parser against llhttp, the parser inside Node (and so
@@ -8,57 +8,14 @@ import { RequestParser, RequestProtocolError } from './request-parser.js';
 // agree on every message: method, target, body bytes and where the next request begins. Ours
 // may refuse what llhttp takes (it is stricter); the reverse would be a smuggling gap.
 
-interface Message {
-  method: string;
-  target: string;
-  body: string;
-}
-
-type Outcome = { ok: true; messages: Message[] } | { ok: false; messages: Message[] };
-
-const require = createRequire(import.meta.url);
-interface LlhttpParser {
-  initialize(type: number, resource: object): void;
-  execute(data: Buffer): number | Error;
-  finish(): number | Error | undefined;
-  [key: number]: unknown;
-}
-const { HTTPParser, methods } = require('_http_common') as {
-  HTTPParser: (new () => LlhttpParser) & Record<string, number>;
-  methods: string[];
-};
-
-function viaLlhttp(input: Buffer): Outcome {
-  const p = new HTTPParser();
-  p.initialize(HTTPParser.REQUEST!, {});
-  const messages: Message[] = [];
-  let complete = 0;
-  p[HTTPParser.kOnHeadersComplete!] = (_maj: number, _min: number, _h: string[], method: number, url: string) => {
-    messages.push({ method: methods[method] ?? '?', target: url, body: '' });
-    return 0;
-  };
-  p[HTTPParser.kOnBody!] = (b: Buffer) => {
-    messages.at(-1)!.body += b.toString('latin1');
-  };
-  p[HTTPParser.kOnMessageComplete!] = () => {
-    complete++;
-  };
-  const result = p.execute(input);
-  // Bytes after a message that ends its connection (Connection: close, HTTP/1.0) are an error to
-  // llhttp and ignored by the gateway, which closes the connection after that response.
-  const ok = !(result instanceof Error) || (result as Error & { code?: string }).code === 'HPE_CLOSED_CONNECTION';
-  // Only whole messages count: a message still waiting for bytes is not yet a verdict.
-  return { ok, messages: messages.slice(0, complete) };
-}
-
-function viaOurs(input: Buffer, step: number): Outcome {
-  const messages: Message[] = [];
-  const whole: Message[] = [];
+function viaOurs(input: Buffer, step: number): OracleOutcome {
+  const messages: OracleMessage[] = [];
+  const whole: OracleMessage[] = [];
   const parser = new RequestParser({
     maxHeaderSize: 16 * 1024,
     events: {
       head: (h) => {
-        messages.push({ method: h.method, target: h.target, body: '' });
+        messages.push({ start: h.method, target: h.target, body: '' });
         // As the agent connection does: nothing after a request that closes the connection.
         if (!h.keepAlive) parser.pauseAfterRequest();
       },
@@ -78,22 +35,6 @@ function viaOurs(input: Buffer, step: number): Outcome {
     return { ok: false, messages: whole };
   }
 }
-
-/** Deterministic, so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-/** Half the time the first entry (the well-formed shape), else any: most cases stay close to valid. */
-const mostly = <T>(r: () => number, xs: readonly T[]): T => (r() < 0.5 ? xs[0]! : pick(r, xs));
 
 const LINE_ENDS = ['\r\n', '\r\n', '\r\n', '\r\n', '\n', '\r'];
 const FRAMING = [
@@ -153,14 +94,14 @@ function generate(r: () => number): string {
 
 describe('the strict request parser against llhttp', () => {
   it('never accepts a request that llhttp refuses or frames differently (4,000 generated requests)', () => {
-    const r = random(20261123);
+    const r = seededRandom(20261123);
     const disagreements: string[] = [];
     let accepted = 0;
     let stricter = 0;
     for (let i = 0; i < 4_000; i++) {
       const text = generate(r);
       const input = Buffer.from(text, 'latin1');
-      const theirs = viaLlhttp(input);
+      const theirs = llhttpParse(input);
       for (const step of [input.length, 7, 1]) {
         const ours = viaOurs(input, step);
         // Whatever ours delivered whole, llhttp must have delivered identically, in order.

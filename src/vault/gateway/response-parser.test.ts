@@ -61,6 +61,18 @@ describe('ResponseParser', () => {
     expect(p.reusable).toBe(true);
   });
 
+  it.each([
+    ['without a colon', 'bad trailer'],
+    ['with a bare LF in its name', 'X-T\n: 1'],
+    ['folded', ' X-T: 1'],
+    ['with a NUL in its value', 'X-T: a\x00b'],
+  ])('refuses a chunked body whose trailer is malformed (%s), and never ends it', (_why, trailer) => {
+    const { p, seen } = parser();
+    const text = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n${trailer}\r\n\r\n`;
+    expect(() => p.feed(Buffer.from(text, 'latin1'))).toThrow(UpstreamProtocolError);
+    expect(seen.ended).toBe(0);
+  });
+
   it('skips interim 1xx responses and has no body for HEAD, 204 and 304', () => {
     const a = parser();
     a.p.feed(Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n'));

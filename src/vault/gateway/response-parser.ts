@@ -36,18 +36,23 @@ function fail(why: string): never {
   throw new UpstreamProtocolError(`upstream sent an invalid response: ${why}`);
 }
 
+/** One `name: value` line of the head or of a chunked trailer section. */
+function fieldLine(line: string): [name: string, value: string] {
+  const colon = line.indexOf(':');
+  const name = colon > 0 ? line.slice(0, colon) : '';
+  if (!TOKEN.test(name)) fail('bad header line');
+  const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+  if (BAD_VALUE.test(value)) fail(`bad value in header ${name}`);
+  return [name, value];
+}
+
 function parseHead(text: string): ResponseHead & { http10: boolean } {
   const lines = text.split('\r\n');
   const m = STATUS_LINE.exec(lines[0] ?? '');
   if (!m) fail('bad status line');
   const rawHeaders: string[] = [];
   for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon) : '';
-    if (!TOKEN.test(name)) fail('bad header line');
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
-    if (BAD_VALUE.test(value)) fail(`bad value in header ${name}`);
+    const [name, value] = fieldLine(lines[i] ?? '');
     rawHeaders.push(name, value);
   }
   return { status: Number(m[2]), statusMessage: m[3] ?? '', rawHeaders, http10: m[1] === '0' };
@@ -130,8 +135,10 @@ export class ResponseParser {
           const line = buf.toString('latin1', pos, eol);
           pos = eol + 2;
           if (this.state === 'trailers') {
+            // Trailers are dropped, but a malformed one means the framing cannot be trusted.
             if (line === '') this.finish();
             else if (line.length > MAX_LINE) fail('trailer too long');
+            else fieldLine(line);
             break;
           }
           const size = CHUNK_SIZE.exec(line);
