@@ -2,25 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { NanoclawError } from '../common/errors.js';
 import { nodeText } from './env-document.js';
 import { formatEnvValue, parseEnvFile, removeEnvKeys, serializeEnvFile, setEnvValue } from './env-file.js';
-
-/** mulberry32: a small seeded PRNG, so a failure reproduces from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { pick, seededRandom as prng } from '../../test/support/seeded-random.js';
 
 const KEYS = ['A', 'KEY', 'GITHUB_TOKEN', 'ONECLI_API_KEY'];
 const TOKENS = [...KEYS, 'export ', '=', '=', ' ', '\t', '#', "'", '"', '`', '\\', '\n', '\n', '\r\n', '\r', 'x', 'é', '\uFEFF', '$', '\\n', '\\"', '\0', '✓'];
-
-function pick<T>(rng: () => number, items: readonly T[]): T {
-  return items[Math.floor(rng() * items.length)] as T;
-}
 
 function randomText(rng: () => number, maxLength: number): string {
   const length = Math.floor(rng() * maxLength);

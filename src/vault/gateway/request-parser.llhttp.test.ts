@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { llhttpParse, mostly, pick, seededRandom, type OracleMessage, type OracleOutcome } from '../../../test/support/llhttp-oracle.js';
+import { llhttpParse, type OracleMessage, type OracleOutcome } from '../../../test/support/llhttp-oracle.js';
+import { mostly, pick, seededRandom } from '../../../test/support/seeded-random.js';
 import { RequestParser, RequestProtocolError } from './request-parser.js';
 
 // Differential test of the strict request parser against llhttp, the parser inside Node (and so

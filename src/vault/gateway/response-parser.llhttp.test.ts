@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { llhttpParse, mostly, pick, seededRandom, type OracleOutcome } from '../../../test/support/llhttp-oracle.js';
+import { llhttpParse, type OracleOutcome } from '../../../test/support/llhttp-oracle.js';
+import { mostly, pick, seededRandom } from '../../../test/support/seeded-random.js';
 import { ResponseParser, UpstreamProtocolError } from './response-parser.js';
 
 // Differential test of the upstream response parser against llhttp. Upstream connections are
