@@ -51,6 +51,11 @@ const LENGTH = /^\d{1,15}$/;
 // The methods Node's own parser (llhttp) takes, case-sensitive: the Node TLS transport refuses
 // any other, and so do the servers behind most upstreams, so this one does too.
 const KNOWN_METHODS = new Set(METHODS);
+// An unfinished line may also be the HTTP/2 preface (PRI * HTTP/2.0), answered 505 once complete.
+const LINE_METHODS = new Set([...METHODS, 'PRI']);
+const METHOD_PREFIXES = new Set([...LINE_METHODS].flatMap((m) => Array.from({ length: m.length }, (_, i) => m.slice(0, i + 1))));
+// What an unfinished request line may hold: a method, a target, a version; no controls.
+const LINE_SO_FAR = /^[^\x00-\x1f\x7f]*\r?$/;
 
 function isWhitespace(code: number): boolean {
   return code === 32 || code === 9;
@@ -130,17 +135,33 @@ function noteField(f: Fields, name: string, value: string): void {
   }
 }
 
-/** Parses the head text (latin1, without its final CRLFCRLF). */
-export function parseRequestHead(text: string): RequestHead {
-  const lines = text.split('\r\n');
-  const m = REQUEST_LINE.exec(lines[0] ?? '');
+/** The request line: method, target and version, each checked. */
+export function parseRequestLine(line: string): { method: string; target: string; http10: boolean } {
+  const m = REQUEST_LINE.exec(line);
   if (!m) fail(400, 'bad request line');
   const method = m[1] ?? '';
   const target = m[2] ?? '';
   if (m[3] !== '1' || (m[4] !== '0' && m[4] !== '1')) fail(505, `HTTP/${m[3]}.${m[4]} is not supported`);
   if (!KNOWN_METHODS.has(method)) fail(400, `unknown method ${method.slice(0, 32)}`);
-  const http10 = m[4] === '0';
   checkTarget(method, target);
+  return { method, target, http10: m[4] === '0' };
+}
+
+/**
+ * Refuses the start of a request line that no more bytes could make valid (an unknown method,
+ * a control character), as llhttp does, rather than waiting for the whole head to arrive.
+ */
+export function checkRequestLineStart(start: string): void {
+  const space = start.indexOf(' ');
+  const method = space < 0 ? start.replace(/\r$/, '') : start.slice(0, space);
+  const known = space < 0 ? method === '' || METHOD_PREFIXES.has(method) : LINE_METHODS.has(method);
+  if (!known || !LINE_SO_FAR.test(start)) fail(400, 'bad request line');
+}
+
+/** Parses the head text (latin1, without its final CRLFCRLF). */
+export function parseRequestHead(text: string): RequestHead {
+  const lines = text.split('\r\n');
+  const { method, target, http10 } = parseRequestLine(lines[0] ?? '');
   const f: Fields = {
     host: null,
     length: null,

@@ -229,6 +229,29 @@ describe('RequestParser head rules', () => {
     expect(statusOf(`${head}0\r\nA: ${'b'.repeat(1100)}`)).toBe(431);
   });
 
+  it('refuses a request line that cannot become valid before its head is complete, and waits for one that can', () => {
+    const pending = (text: string) => refusal(() => parser().p.feed(bytes(text)));
+    expect(pending('GE')).toBeNull();
+    expect(pending('GET /a HTTP/1.1\r\nHost: x')).toBeNull();
+    expect(pending('PRI * HT')).toBeNull();
+    expect(pending('Transfer-Encoding: chunked')).toBe(400);
+    expect(pending('HELLO ')).toBe(400);
+    expect(pending('get /')).toBe(400);
+    expect(pending('GET /a\x00')).toBe(400);
+    expect(pending('GET /a HTTP/1.1 extra\r\nHost: x')).toBe(400);
+    expect(pending('GET /a HTTP/2.0\r\n')).toBe(505);
+    // Byte by byte it is refused at the first byte no request line can continue with.
+    const { p } = parser();
+    let fed = 0;
+    const status = refusal(() => {
+      for (const c of 'GEX / HTTP/1.1\r\n') {
+        p.feed(bytes(c));
+        fed++;
+      }
+    });
+    expect([status, fed]).toEqual([400, 2]);
+  });
+
   it('says why it refused, for the audit log', () => {
     expect(() => parser().p.feed(bytes('GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n\tfolded\r\n\r\n'))).toThrow(/obsolete line folding/);
   });

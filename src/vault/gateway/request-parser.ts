@@ -5,7 +5,7 @@
  * `RequestProtocolError` with the status to answer; the caller then drops the connection.
  */
 import { passBody } from './message-head.js';
-import { fail, parseFieldLine, parseRequestHead, type RequestHead } from './request-head.js';
+import { checkRequestLineStart, fail, parseFieldLine, parseRequestHead, parseRequestLine, type RequestHead } from './request-head.js';
 
 export { RequestProtocolError, type RequestErrorStatus, type RequestHead } from './request-head.js';
 
@@ -203,6 +203,11 @@ export class RequestParser {
     for (let i = buf.indexOf(10, pos + scanned); i >= 0; i = buf.indexOf(10, i + 1)) {
       if (i === pos || buf[i - 1] !== 13) fail(400, 'bare LF in the request head');
     }
+    // A request line that cannot become valid is refused now, not when the head completes (or
+    // never does): garbage does not hold a connection until the head deadline.
+    const eol = buf.indexOf(CRLF, pos);
+    if (eol >= 0) parseRequestLine(buf.toString('latin1', pos, eol));
+    else checkRequestLineStart(buf.toString('latin1', pos, Math.min(buf.length, pos + 1024)));
     // Even if the next bytes were CRLFCRLF, the head would be over the limit.
     if (buf.length - pos > this.maxHeaderSize + 3) this.headTooLarge(buf, pos);
   }
