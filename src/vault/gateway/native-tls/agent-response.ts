@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { STATUS_CODES, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
 import type { AgentResponse } from '../agent-exchange.js';
+import { joinForWrite } from './join-for-write.js';
 import type { NativeTlsConnection } from './native-tls.js';
 import { responseFraming, serializeHead, type Framing } from './response-head.js';
 
@@ -24,20 +25,6 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 const SMALL = 4096;
 // Bytes a response holds back for the rest of this turn before writing them at once.
 const HOLD = 64 * 1024;
-// Pieces joined for one write are copied here rather than into a new Buffer each time: the
-// output never keeps what it is given, and a streamed body would otherwise allocate every
-// chunk twice (off-heap memory that only a garbage collection returns).
-const scratch = Buffer.allocUnsafeSlow(HOLD + SMALL);
-
-function joined(parts: readonly Buffer[]): Buffer {
-  if (parts.length === 1) return parts[0]!;
-  let size = 0;
-  for (const p of parts) size += p.length;
-  if (size > scratch.length) return Buffer.concat(parts, size);
-  let at = 0;
-  for (const p of parts) at += p.copy(scratch, at);
-  return scratch.subarray(0, size);
-}
 
 /**
  * A response to an agent on a natively terminated connection, framed here (Content-Length as
@@ -180,7 +167,7 @@ export class NativeResponse extends EventEmitter implements AgentResponse {
     let from = 0;
     for (let i = 0; i < parts.length; i++) {
       if (parts[i]!.length < SMALL && i < parts.length - 1) continue;
-      ok = this.out.write(joined(parts.slice(from, i + 1))) && ok;
+      ok = this.out.write(joinForWrite(parts.slice(from, i + 1))) && ok;
       from = i + 1;
     }
     if (!ok) this.full = true;

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { UpstreamSocket } from '../upstream-socket.js';
+import { joinForWrite } from './join-for-write.js';
 import type { ConnectOptions, NativeTls, NativeTlsConnection } from './native-tls.js';
 
 /**
@@ -55,7 +56,7 @@ export class NativeUpstreamSocket extends EventEmitter implements UpstreamSocket
   uncork(): void {
     const parts = this.corked;
     this.corked = null;
-    if (parts && parts.length > 0) this.conn.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    if (parts && parts.length > 0) this.conn.write(joinForWrite(parts));
   }
 
   pipeBody(target: NativeTlsConnection, bytes: number, done: (moved: number) => void): void {
