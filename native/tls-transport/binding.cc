@@ -35,10 +35,11 @@ int32_t GetInt(napi_env env, napi_value v, int32_t fallback = -1) {
   return out;
 }
 
-SSL_CTX* ContextArg(Transport* t, napi_env env, napi_value v) {
+Context* ContextArg(Transport* t, napi_env env, napi_value v) {
   int32_t id = GetInt(env, v);
   if (id < 0 || static_cast<size_t>(id) >= t->contexts.size()) return nullptr;
-  return t->contexts[static_cast<size_t>(id)];
+  Context* c = &t->contexts[static_cast<size_t>(id)];
+  return c->ctx ? c : nullptr;
 }
 
 Connection* ConnectionArg(Transport* t, napi_env env, napi_value v) {
@@ -60,9 +61,9 @@ napi_value Bool(napi_env env, bool v) {
   return r;
 }
 
-napi_value AddContext(Transport* t, napi_env env, SSL_CTX* ctx, const std::string& error) {
-  if (!ctx) return Throw(env, error);
-  t->contexts.push_back(ctx);
+napi_value AddContext(Transport* t, napi_env env, const Context& c, const std::string& error) {
+  if (!c.ctx) return Throw(env, error);
+  t->contexts.push_back(c);
   return Uint(env, static_cast<uint32_t>(t->contexts.size() - 1));
 }
 
@@ -77,7 +78,9 @@ napi_value ServerContext(napi_env env, napi_callback_info info) {
   ARGS(2);
   std::string cert, key, error;
   if (!GetString(env, argv[0], &cert) || !GetString(env, argv[1], &key)) return Throw(env, "expected two PEM strings");
-  return AddContext(t, env, NewServerContext(cert, key, &error), error);
+  Context leaf;
+  NewServerLeaf(t, cert, key, &leaf, &error);
+  return AddContext(t, env, leaf, error);
 }
 
 napi_value ClientContext(napi_env env, napi_callback_info info) {
@@ -91,15 +94,16 @@ napi_value ClientContext(napi_env env, napi_callback_info info) {
     if (!GetString(env, e, &pems[i])) return Throw(env, "expected an array of PEM strings");
   }
   std::string error;
-  return AddContext(t, env, NewClientContext(pems, &error), error);
+  Context client;
+  client.ctx = NewClientContext(pems, &error);
+  return AddContext(t, env, client, error);
 }
 
 napi_value FreeContext(napi_env env, napi_callback_info info) {
   ARGS(1);
   int32_t id = GetInt(env, argv[0]);
-  if (id >= 0 && static_cast<size_t>(id) < t->contexts.size() && t->contexts[static_cast<size_t>(id)]) {
-    SSL_CTX_free(t->contexts[static_cast<size_t>(id)]);  // SSL objects hold their own reference
-    t->contexts[static_cast<size_t>(id)] = nullptr;
+  if (id >= 0 && static_cast<size_t>(id) < t->contexts.size() && t->contexts[static_cast<size_t>(id)].ctx) {
+    ReleaseContext(&t->contexts[static_cast<size_t>(id)]);
     // Sessions are keyed by the context's address, which a new context may reuse.
     ClearSessions(t);
   }
@@ -109,15 +113,15 @@ napi_value FreeContext(napi_env env, napi_callback_info info) {
 napi_value AdoptJs(napi_env env, napi_callback_info info) {
   ARGS(3);
   int32_t fd = GetInt(env, argv[0]);
-  SSL_CTX* ctx = ContextArg(t, env, argv[1]);
-  if (fd < 0 || !ctx) return Throw(env, "expected a descriptor and a server context");
+  Context* leaf = ContextArg(t, env, argv[1]);
+  if (fd < 0 || !leaf || !leaf->cert) return Throw(env, "expected a descriptor and a server context");
   unsigned char* head = nullptr;
   size_t headLen = 0;
   bool isBuffer = false;
   napi_is_buffer(env, argv[2], &isBuffer);
   if (isBuffer) napi_get_buffer_info(env, argv[2], reinterpret_cast<void**>(&head), &headLen);
   std::string error;
-  Connection* c = Adopt(t, fd, ctx, head, headLen, &error);
+  Connection* c = Adopt(t, fd, *leaf, head, headLen, &error);
   return c ? Uint(env, c->id) : Throw(env, error);
 }
 
@@ -125,12 +129,12 @@ napi_value ConnectJs(napi_env env, napi_callback_info info) {
   ARGS(5);
   std::string address, servername, verifyName, error;
   int32_t port = GetInt(env, argv[1]);
-  SSL_CTX* ctx = ContextArg(t, env, argv[4]);
+  Context* client = ContextArg(t, env, argv[4]);
   if (!GetString(env, argv[0], &address) || !GetString(env, argv[2], &servername) ||
-      !GetString(env, argv[3], &verifyName) || port <= 0 || port > 65535 || !ctx) {
+      !GetString(env, argv[3], &verifyName) || port <= 0 || port > 65535 || !client || client->cert) {
     return Throw(env, "expected address, port, servername, verifyName and a client context");
   }
-  Connection* c = Dial(t, address, port, servername, verifyName, ctx, &error);
+  Connection* c = Dial(t, address, port, servername, verifyName, client->ctx, &error);
   return c ? Uint(env, c->id) : Throw(env, error);
 }
 
@@ -210,7 +214,7 @@ napi_value InfoJs(napi_env env, napi_callback_info info) {
 napi_value CountsJs(napi_env env, napi_callback_info info) {
   ARGS(0);
   uint32_t contexts = 0;
-  for (SSL_CTX* ctx : t->contexts) contexts += ctx ? 1 : 0;
+  for (const Context& c : t->contexts) contexts += c.ctx ? 1 : 0;
   napi_value out;
   napi_create_object(env, &out);
   napi_set_named_property(env, out, "connections", Uint(env, static_cast<uint32_t>(t->connections.size())));

@@ -186,7 +186,11 @@ Connection* Register(Transport* t, int fd, SSL_CTX* ctx, bool server, std::strin
 
 }  // namespace
 
-Connection* Adopt(Transport* t, int fd, SSL_CTX* ctx, const unsigned char* head, size_t headLen, std::string* error) {
+Connection* Adopt(Transport* t, int fd, const Context& leaf, const unsigned char* head, size_t headLen, std::string* error) {
+  if (!leaf.cert || !leaf.key) {
+    *error = "adopt needs a server leaf context";
+    return nullptr;
+  }
   int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (own < 0) {
     *error = std::string("cannot take over the socket: ") + strerror(errno);
@@ -194,8 +198,15 @@ Connection* Adopt(Transport* t, int fd, SSL_CTX* ctx, const unsigned char* head,
   }
   int flags = fcntl(own, F_GETFL);
   fcntl(own, F_SETFL, flags | O_NONBLOCK);
-  Connection* c = Register(t, own, ctx, true, error);
+  Connection* c = Register(t, own, leaf.ctx, true, error);
   if (!c) return nullptr;
+  if (SSL_use_certificate(c->ssl, leaf.cert) != 1 || SSL_use_PrivateKey(c->ssl, leaf.key) != 1 ||
+      SSL_set_session_id_context(c->ssl, leaf.sidCtx, sizeof leaf.sidCtx) != 1) {
+    ERR_clear_error();
+    *error = "cannot set the leaf on the connection";
+    Destroy(c);
+    return nullptr;
+  }
   if (head && headLen > 0) {
     BIO* mem = BIO_new(BIO_s_mem());
     BIO_write(mem, head, static_cast<int>(headLen));

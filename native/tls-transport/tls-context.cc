@@ -1,4 +1,4 @@
-// SSL_CTX construction: one server context per leaf certificate, one client context per trust set.
+// SSL_CTX construction: one server context shared by every leaf, one client context per trust set.
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -68,28 +68,15 @@ void ClearSessions(Transport* t) {
   t->sessions.clear();
 }
 
-SSL_CTX* NewServerContext(const std::string& certPem, const std::string& keyPem, std::string* error) {
+namespace {
+
+SSL_CTX* NewSharedServerContext(std::string* error) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (!ctx) {
     *error = LastError("cannot create a TLS server context");
     return nullptr;
   }
   CommonSetup(ctx);
-  BIO* certBio = BIO_new_mem_buf(certPem.data(), static_cast<int>(certPem.size()));
-  X509* cert = PEM_read_bio_X509(certBio, nullptr, nullptr, nullptr);
-  BIO_free(certBio);
-  BIO* keyBio = BIO_new_mem_buf(keyPem.data(), static_cast<int>(keyPem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(keyBio, nullptr, nullptr, nullptr);
-  BIO_free(keyBio);
-  bool ok = cert && key && SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
-            SSL_CTX_check_private_key(ctx) == 1;
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  if (!ok) {
-    *error = LastError("the leaf certificate or key is not usable");
-    SSL_CTX_free(ctx);
-    return nullptr;
-  }
   SSL_CTX_set_alpn_select_cb(ctx, SelectAlpn, nullptr);
   // The agents' leg never leaves this host (a Docker network to the vault), where recorded
   // traffic is no threat the hybrid post-quantum exchange would answer; classic X25519 first
@@ -100,8 +87,41 @@ SSL_CTX* NewServerContext(const std::string& certPem, const std::string& keyPem,
     return nullptr;
   }
   // Agents reconnect often; stateless tickets make that a resumption without server-side state.
+  // A ticket names no leaf: the resumed connection still presents the leaf its adopt() chose.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   return ctx;
+}
+
+}  // namespace
+
+void ReleaseContext(Context* c) {
+  SSL_CTX_free(c->ctx);  // SSL objects hold their own references
+  X509_free(c->cert);
+  EVP_PKEY_free(c->key);
+  *c = Context();
+}
+
+bool NewServerLeaf(Transport* t, const std::string& certPem, const std::string& keyPem, Context* out, std::string* error) {
+  if (!t->sharedServer && !(t->sharedServer = NewSharedServerContext(error))) return false;
+  BIO* certBio = BIO_new_mem_buf(certPem.data(), static_cast<int>(certPem.size()));
+  X509* cert = PEM_read_bio_X509(certBio, nullptr, nullptr, nullptr);
+  BIO_free(certBio);
+  BIO* keyBio = BIO_new_mem_buf(keyPem.data(), static_cast<int>(keyPem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(keyBio, nullptr, nullptr, nullptr);
+  BIO_free(keyBio);
+  Context leaf{nullptr, cert, key};
+  unsigned int digestLen = 0;
+  if (!cert || !key || X509_check_private_key(cert, key) != 1 ||
+      X509_digest(cert, EVP_sha256(), leaf.sidCtx, &digestLen) != 1 || digestLen != sizeof leaf.sidCtx) {
+    *error = LastError("the leaf certificate or key is not usable");
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return false;
+  }
+  SSL_CTX_up_ref(t->sharedServer);
+  leaf.ctx = t->sharedServer;
+  *out = leaf;
+  return true;
 }
 
 SSL_CTX* NewClientContext(const std::vector<std::string>& caPems, std::string* error) {

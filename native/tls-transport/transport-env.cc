@@ -22,10 +22,9 @@ void AsyncCleanup(napi_async_cleanup_hook_handle hook, void* data) {
   std::vector<Connection*> open;
   for (auto& entry : t->connections) open.push_back(entry.second);
   for (Connection* c : open) Destroy(c);
-  for (SSL_CTX*& ctx : t->contexts) {
-    SSL_CTX_free(ctx);
-    ctx = nullptr;
-  }
+  for (Context& c : t->contexts) ReleaseContext(&c);
+  SSL_CTX_free(t->sharedServer);
+  t->sharedServer = nullptr;
   ClearSessions(t);
   if (t->callback) napi_delete_reference(t->env, t->callback);
   t->callback = nullptr;

@@ -60,13 +60,28 @@ struct Connection {
   size_t queued = 0;
 };
 
+// What a context id names: a client context (a trust set), or a server leaf, whose certificate
+// and key are set on each connection made from the one server context all leaves share (an
+// SSL_CTX per leaf cost ~0.5 ms on a new host's first connection, and its memory per host).
+struct Context {
+  SSL_CTX* ctx = nullptr;  // a reference of its own
+  X509* cert = nullptr;    // server leaves only
+  EVP_PKEY* key = nullptr;
+  // The leaf's certificate digest as session id context: a ticket issued for one leaf never
+  // resumes a connection that presents another (separate SSL_CTXs had separate ticket keys).
+  unsigned char sidCtx[SSL_MAX_SID_CTX_LENGTH] = {};
+};
+
+void ReleaseContext(Context* c);
+
 // One per Node environment (main thread or worker): no state is shared between threads.
 struct Transport {
   napi_env env = nullptr;
   napi_ref callback = nullptr;
   napi_async_context asyncContext = nullptr;
   uv_loop_t* loop = nullptr;
-  std::vector<SSL_CTX*> contexts;  // index = context id; freed slots are null
+  std::vector<Context> contexts;  // index = context id; freed slots have no ctx
+  SSL_CTX* sharedServer = nullptr;  // made with the first leaf
   std::unordered_map<uint32_t, Connection*> connections;
   uint32_t nextId = 1;
   // Client sessions (tickets) per context, address, port and name: a new connection to the
@@ -86,7 +101,8 @@ struct Transport {
 constexpr size_t kMaxSessions = 256;
 
 // tls-context.cc
-SSL_CTX* NewServerContext(const std::string& certPem, const std::string& keyPem, std::string* error);
+// The leaf's certificate and key (checked to match), with a reference to the shared server context.
+bool NewServerLeaf(Transport* t, const std::string& certPem, const std::string& keyPem, Context* out, std::string* error);
 SSL_CTX* NewClientContext(const std::vector<std::string>& caPems, std::string* error);
 
 // Keeps `session` (a reference the caller gives up) as the one to resume for `key`.
@@ -94,7 +110,7 @@ void KeepSession(Transport* t, const std::string& key, SSL_SESSION* session);
 void ClearSessions(Transport* t);
 
 // tls-connection.cc
-Connection* Adopt(Transport* t, int fd, SSL_CTX* ctx, const unsigned char* head, size_t headLen, std::string* error);
+Connection* Adopt(Transport* t, int fd, const Context& leaf, const unsigned char* head, size_t headLen, std::string* error);
 Connection* Dial(Transport* t, const std::string& address, int port, const std::string& servername,
                  const std::string& verifyName, SSL_CTX* ctx, std::string* error);
 bool Write(Connection* c, const char* data, size_t len);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { connect as tlsConnect, createServer as tlsCreateServer, type TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { createCa, issueLeaf } from '../../src/vault/ca/ca.js';
-import { Recorder, allErrorMessages, closedPort, startNodeTlsServer, until } from '../support/native-tls-peers.js';
+import { Recorder, allErrorMessages, closedPort, startAdoptingServer, startNodeTlsServer, until } from '../support/native-tls-peers.js';
 import { nativeTlsSuite } from '../support/native-tls-suite.js';
 
 // Real sockets and handshakes against Node's own TLS on 127.0.0.1. The addon's server side is
@@ -56,6 +56,33 @@ describe('server side (adopt)', () => {
     expect(trimmer.trims).toBe(before);
     await until(() => trimmer.trims > before, 'a trim after the churn', 5_000);
     expect(trimmer.pending).toBe(false);
+  });
+
+  it("resumes an agent's session on the same leaf, and never on another leaf's connection", async () => {
+    const native = suite.native();
+    const otherLeaf = issueLeaf({ ca, host: 'other.example.test' });
+    const other = native.serverContext(otherLeaf);
+    const serverA = track(await startAdoptingServer({ native, context: suite.bench().serverCtx }));
+    const serverB = track(await startAdoptingServer({ native, context: other }));
+    const dialWith = async (port: number, session?: Buffer) => {
+      const socket = tlsConnect({ port, host: '127.0.0.1', servername: 'api.example.test', ca: ca.certPem, session,
+        // The other leaf names another host: this client looks at resumption, not at the name.
+        checkServerIdentity: () => undefined });
+      const ticket = new Promise<Buffer>((resolve) => socket.once('session', resolve));
+      await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+      return { socket, ticket };
+    };
+    const first = await dialWith(serverA.port);
+    const ticket = await first.ticket;
+    first.socket.destroy();
+    const again = await dialWith(serverA.port, ticket);
+    expect(again.socket.isSessionReused()).toBe(true);
+    again.socket.destroy();
+    const elsewhere = await dialWith(serverB.port, ticket);
+    expect(elsewhere.socket.isSessionReused()).toBe(false);
+    expect(elsewhere.socket.getPeerX509Certificate()?.subjectAltName).toContain('other.example.test');
+    elsewhere.socket.destroy();
+    native.freeContext(other);
   });
 
   // Node reads the ClientHello (a handshake record, 0x16) before the addon adopts the socket:

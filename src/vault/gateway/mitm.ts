@@ -135,16 +135,17 @@ export class MitmTerminator {
    */
   private acceptNative(native: NativeTls, client: Duplex, fd: number, head: Buffer, conn: MitmConnection): void {
     this.ctx.leafCache.lookup(conn.host); // throws here, before the 200, for a host no leaf can name
+    let leaf: { context: number } | { error: unknown };
     client.write(CONNECTION_ESTABLISHED, () => {
       if (client.destroyed) return;
       const early = client.read() as Buffer | null;
       try {
-        const entry = this.ctx.leafCache.entryFor(conn.host);
+        if ('error' in leaf) throw leaf.error;
         const agent = new NativeAgentConnection(this.ctx, native, {
           sweeper: this.sweeper,
           fd,
           head: early ? Buffer.concat([head, early]) : head,
-          context: this.nativeContexts!.contextFor(entry),
+          context: leaf.context,
           conn,
           maxHeaderSize: this.options.maxHeaderSize,
           idleTimeoutMs: this.options.idleTimeoutMs,
@@ -157,6 +158,13 @@ export class MitmTerminator {
       }
       client.destroy();
     });
+    // The 200 has gone to the kernel: a new host's leaf and context (~1 ms on this VM) are made
+    // while it travels and the agent answers with its ClientHello, not after its write callback.
+    try {
+      leaf = { context: this.nativeContexts!.contextFor(this.ctx.leafCache.entryFor(conn.host)) };
+    } catch (error) {
+      leaf = { error };
+    }
   }
 
   /** Stops the head-deadline checks and frees the native leaf contexts (the gateway is closing). */
