@@ -39,7 +39,7 @@ Context* ContextArg(Transport* t, napi_env env, napi_value v) {
   int32_t id = GetInt(env, v);
   if (id < 0 || static_cast<size_t>(id) >= t->contexts.size()) return nullptr;
   Context* c = &t->contexts[static_cast<size_t>(id)];
-  return c->ctx ? c : nullptr;
+  return c->ctx || c->cert ? c : nullptr;
 }
 
 Connection* ConnectionArg(Transport* t, napi_env env, napi_value v) {
@@ -62,7 +62,7 @@ napi_value Bool(napi_env env, bool v) {
 }
 
 napi_value AddContext(Transport* t, napi_env env, const Context& c, const std::string& error) {
-  if (!c.ctx) return Throw(env, error);
+  if (!c.ctx && !c.cert) return Throw(env, error);
   t->contexts.push_back(c);
   return Uint(env, static_cast<uint32_t>(t->contexts.size() - 1));
 }
@@ -101,11 +101,10 @@ napi_value ClientContext(napi_env env, napi_callback_info info) {
 
 napi_value FreeContext(napi_env env, napi_callback_info info) {
   ARGS(1);
-  int32_t id = GetInt(env, argv[0]);
-  if (id >= 0 && static_cast<size_t>(id) < t->contexts.size() && t->contexts[static_cast<size_t>(id)].ctx) {
-    ReleaseContext(&t->contexts[static_cast<size_t>(id)]);
-    // Sessions are keyed by the context's address, which a new context may reuse.
-    ClearSessions(t);
+  if (Context* c = ContextArg(t, env, argv[0])) {
+    // Client sessions are keyed by their context's address, which a new context may reuse.
+    if (c->ctx) ClearSessions(t);
+    ReleaseContext(c);
   }
   return nullptr;
 }
@@ -214,12 +213,19 @@ napi_value InfoJs(napi_env env, napi_callback_info info) {
 napi_value CountsJs(napi_env env, napi_callback_info info) {
   ARGS(0);
   uint32_t contexts = 0;
-  for (const Context& c : t->contexts) contexts += c.ctx ? 1 : 0;
+  for (const Context& c : t->contexts) contexts += c.ctx || c.cert ? 1 : 0;
   napi_value out;
   napi_create_object(env, &out);
   napi_set_named_property(env, out, "connections", Uint(env, static_cast<uint32_t>(t->connections.size())));
   napi_set_named_property(env, out, "contexts", Uint(env, contexts));
   return out;
+}
+
+napi_value RotateServerContextJs(napi_env env, napi_callback_info info) {
+  ARGS(0);
+  std::string error;
+  if (!RotateServerContext(t, &error)) return Throw(env, error);
+  return nullptr;
 }
 
 napi_value TrimMemoryJs(napi_env env, napi_callback_info info) {
@@ -264,6 +270,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
       {"progress", nullptr, ProgressJs, nullptr, nullptr, nullptr, napi_default, t},
       {"counts", nullptr, CountsJs, nullptr, nullptr, nullptr, napi_default, t},
       {"trimMemory", nullptr, TrimMemoryJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"rotateServerContext", nullptr, RotateServerContextJs, nullptr, nullptr, nullptr, napi_default, t},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

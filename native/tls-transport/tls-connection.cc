@@ -187,7 +187,7 @@ Connection* Register(Transport* t, int fd, SSL_CTX* ctx, bool server, std::strin
 }  // namespace
 
 Connection* Adopt(Transport* t, int fd, const Context& leaf, const unsigned char* head, size_t headLen, std::string* error) {
-  if (!leaf.cert || !leaf.key) {
+  if (!leaf.cert || !leaf.key || !t->sharedServer) {
     *error = "adopt needs a server leaf context";
     return nullptr;
   }
@@ -198,7 +198,7 @@ Connection* Adopt(Transport* t, int fd, const Context& leaf, const unsigned char
   }
   int flags = fcntl(own, F_GETFL);
   fcntl(own, F_SETFL, flags | O_NONBLOCK);
-  Connection* c = Register(t, own, leaf.ctx, true, error);
+  Connection* c = Register(t, own, t->sharedServer, true, error);
   if (!c) return nullptr;
   if (SSL_use_certificate(c->ssl, leaf.cert) != 1 || SSL_use_PrivateKey(c->ssl, leaf.key) != 1 ||
       SSL_set_session_id_context(c->ssl, leaf.sidCtx, sizeof leaf.sidCtx) != 1) {

@@ -109,7 +109,7 @@ bool NewServerLeaf(Transport* t, const std::string& certPem, const std::string& 
   BIO* keyBio = BIO_new_mem_buf(keyPem.data(), static_cast<int>(keyPem.size()));
   EVP_PKEY* key = PEM_read_bio_PrivateKey(keyBio, nullptr, nullptr, nullptr);
   BIO_free(keyBio);
-  Context leaf{nullptr, cert, key};
+  Context leaf{nullptr, cert, key, {}};
   unsigned int digestLen = 0;
   if (!cert || !key || X509_check_private_key(cert, key) != 1 ||
       X509_digest(cert, EVP_sha256(), leaf.sidCtx, &digestLen) != 1 || digestLen != sizeof leaf.sidCtx) {
@@ -118,9 +118,15 @@ bool NewServerLeaf(Transport* t, const std::string& certPem, const std::string& 
     EVP_PKEY_free(key);
     return false;
   }
-  SSL_CTX_up_ref(t->sharedServer);
-  leaf.ctx = t->sharedServer;
   *out = leaf;
+  return true;
+}
+
+bool RotateServerContext(Transport* t, std::string* error) {
+  SSL_CTX* fresh = NewSharedServerContext(error);
+  if (!fresh) return false;
+  SSL_CTX_free(t->sharedServer);  // open connections hold their own references
+  t->sharedServer = fresh;
   return true;
 }
 

@@ -62,9 +62,9 @@ struct Connection {
 
 // What a context id names: a client context (a trust set), or a server leaf, whose certificate
 // and key are set on each connection made from the one server context all leaves share (an
-// SSL_CTX per leaf cost ~0.5 ms on a new host's first connection, and its memory per host).
+// SSL_CTX per leaf cost ~0.5 ms on a new host's first connection, and 24 KiB per cached host).
 struct Context {
-  SSL_CTX* ctx = nullptr;  // a reference of its own
+  SSL_CTX* ctx = nullptr;  // client contexts only: a reference of its own
   X509* cert = nullptr;    // server leaves only
   EVP_PKEY* key = nullptr;
   // The leaf's certificate digest as session id context: a ticket issued for one leaf never
@@ -81,7 +81,9 @@ struct Transport {
   napi_async_context asyncContext = nullptr;
   uv_loop_t* loop = nullptr;
   std::vector<Context> contexts;  // index = context id; freed slots have no ctx
-  SSL_CTX* sharedServer = nullptr;  // made with the first leaf
+  // The server context of every adopted connection, made with the first leaf and replaced by
+  // RotateServerContext (new session ticket keys); connections keep the one they started with.
+  SSL_CTX* sharedServer = nullptr;
   std::unordered_map<uint32_t, Connection*> connections;
   uint32_t nextId = 1;
   // Client sessions (tickets) per context, address, port and name: a new connection to the
@@ -103,6 +105,8 @@ constexpr size_t kMaxSessions = 256;
 // tls-context.cc
 // The leaf's certificate and key (checked to match), with a reference to the shared server context.
 bool NewServerLeaf(Transport* t, const std::string& certPem, const std::string& keyPem, Context* out, std::string* error);
+// A new shared server context, so tickets issued so far no longer resume; false keeps the old one.
+bool RotateServerContext(Transport* t, std::string* error);
 SSL_CTX* NewClientContext(const std::vector<std::string>& caPems, std::string* error);
 
 // Keeps `session` (a reference the caller gives up) as the one to resume for `key`.

@@ -58,7 +58,7 @@ describe('server side (adopt)', () => {
     expect(trimmer.pending).toBe(false);
   });
 
-  it("resumes an agent's session on the same leaf, and never on another leaf's connection", async () => {
+  it("resumes an agent's session on the same leaf, never on another leaf's, and not after a ticket key rotation", async () => {
     const native = suite.native();
     const otherLeaf = issueLeaf({ ca, host: 'other.example.test' });
     const other = native.serverContext(otherLeaf);
@@ -83,6 +83,15 @@ describe('server side (adopt)', () => {
     expect(elsewhere.socket.getPeerX509Certificate()?.subjectAltName).toContain('other.example.test');
     elsewhere.socket.destroy();
     native.freeContext(other);
+    // New ticket keys: the old ticket no longer resumes, a ticket issued afterwards does.
+    native.rotateTicketKeys();
+    const rotated = await dialWith(serverA.port, ticket);
+    expect(rotated.socket.isSessionReused()).toBe(false);
+    const fresh = await rotated.ticket;
+    rotated.socket.destroy();
+    const resumed = await dialWith(serverA.port, fresh);
+    expect(resumed.socket.isSessionReused()).toBe(true);
+    resumed.socket.destroy();
   });
 
   // Node reads the ClientHello (a handshake record, 0x16) before the addon adopts the socket:

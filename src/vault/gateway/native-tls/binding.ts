@@ -74,6 +74,8 @@ export interface NativeTlsBinding {
    * the C library has no such call.
    */
   trimMemory(): boolean;
+  /** A new server context for adopted connections: tickets issued before no longer resume. */
+  rotateServerContext(): void;
 }
 
 // From dist/src/vault/gateway/native-tls (the built app) or src/vault/gateway/native-tls (tests run from source).

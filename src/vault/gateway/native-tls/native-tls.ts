@@ -25,6 +25,8 @@ export interface ConnectOptions {
   context: number;
 }
 
+const TICKET_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
 /** One TLS connection held by the addon. */
 export class NativeTlsConnection {
   readonly id: number;
@@ -95,6 +97,15 @@ export class NativeTls {
   private constructor(binding: NativeTlsBinding) {
     this.binding = binding;
     this.trimmer = new MemoryTrimmer({ trim: () => binding.trimMemory() });
+    // Every leaf shares one server context and so one ticket key: renewed daily, as a leaf's
+    // own context was when the leaf was renewed.
+    setInterval(() => {
+      try {
+        this.rotateTicketKeys();
+      } catch {
+        // Out of memory for a new context: the current keys serve until the next day.
+      }
+    }, TICKET_KEY_LIFETIME_MS).unref();
     binding.init((kind, id, arg) => this.dispatch(kind, id, arg));
   }
 
@@ -130,6 +141,11 @@ export class NativeTls {
   connect(o: ConnectOptions & { handlers: TlsHandlers }): NativeTlsConnection {
     const id = this.binding.connect(o.address, o.port, o.servername, o.verifyName, o.context);
     return this.track(id, o.handlers);
+  }
+
+  /** New session ticket keys for agents' connections; tickets issued before no longer resume. */
+  rotateTicketKeys(): void {
+    this.binding.rotateServerContext();
   }
 
   counts(): { connections: number; contexts: number } {
