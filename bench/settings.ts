@@ -15,6 +15,8 @@ export interface BenchSettings {
   sseGapMs: number;
   largeMiB: number;
   idleConnections: number;
+  /** Idle time before each RSS reading of the idle case (a third before the full GC, the rest after). */
+  idleSettleMs: number;
   /** Subjects to run; direct always runs (everything is a ratio to it). */
   only: string[] | null;
   /** Cases to run (idle, keepalive, connect, sse, large); null runs them all. */
@@ -33,6 +35,7 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   sseGapMs: 10,
   largeMiB: 256,
   idleConnections: 1000,
+  idleSettleMs: 3000,
   only: null,
   cases: null,
   cpuProfileDir: null,
@@ -48,6 +51,7 @@ const KNOBS: [keyof BenchSettings, string, number, number][] = [
   ['sseGapMs', 'BENCH_SSE_GAP_MS', 1, 10_000],
   ['largeMiB', 'BENCH_LARGE_MIB', 1, 65_536],
   ['idleConnections', 'BENCH_IDLE_CONNECTIONS', 1, 100_000],
+  ['idleSettleMs', 'BENCH_IDLE_SETTLE_MS', 0, 60_000],
 ];
 
 export const CASES = ['idle', 'keepalive', 'connect', 'sse', 'large'] as const;

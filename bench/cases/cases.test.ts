@@ -23,7 +23,7 @@ beforeAll(async () => {
   const subject = await startDirectSubject({ upstreamPort: upstream.port, upstreamCaPem: upstream.caPem, value: VALUE });
   ctx = {
     subject,
-    settings: { ...DEFAULT_SETTINGS, seconds: 0.5, sseStreams: 2, sseEvents: 3, sseGapMs: 5, largeMiB: 8, idleConnections: 20 },
+    settings: { ...DEFAULT_SETTINGS, seconds: 0.5, sseStreams: 2, sseEvents: 3, sseGapMs: 5, largeMiB: 8, idleConnections: 20, idleSettleMs: 30 },
     upstream: selfProbe,
     target: { host: UPSTREAM_HOST, port: upstream.port, headers: subject.headers },
   };

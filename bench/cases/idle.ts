@@ -13,7 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * exists), leaves them idle, and divides the RSS growth by N.
  * Connections open in batches of 16 and the baseline is taken after a 16-wide warm-up, so the
  * proxy's shared upstream pool is already full and not counted as per-connection memory.
- * Both readings come after the same pause, a full collection and a few idle seconds: memory
+ * Both readings come after the same pause, a full collection and more idle time: memory
  * a process gives back on its own once connections stop arriving (the native transport trims
  * its heap a second after churn stops) is not held by idle connections.
  */
@@ -31,9 +31,9 @@ export async function runIdle(ctx: CaseContext): Promise<IdleResult> {
     return results.filter((r) => r.status === 'fulfilled' && r.value.status === 200).length;
   };
   const settledRss = async (): Promise<number> => {
-    await sleep(1_000);
+    await sleep(settings.idleSettleMs / 3);
     await probe.gc();
-    await sleep(2_000);
+    await sleep((settings.idleSettleMs * 2) / 3);
     return (await probe.figures()).rssBytes;
   };
   try {
