@@ -25,8 +25,8 @@ import type { UpstreamOptions } from './upstream-server.js';
  * run on the same machine, with squid and mitmproxy as comparison rows where installed.
  * Knobs (settings.ts): BENCH_SECONDS, BENCH_ROUNDS, BENCH_ONLY=gateway,squid, BENCH_CASES=
  * idle,keepalive,connect,sse,large,launch, BENCH_LARGE_MIB, BENCH_IDLE_CONNECTIONS, BENCH_IDLE_SETTLE_MS,
- * BENCH_CPU_PROF_DIR,
- * BENCH_LAUNCH_SAMPLES (BENCH_CASES=launch alone runs only `ncl launch` against `docker run`).
+ * BENCH_CPU_PROF_DIR, BENCH_LAUNCH_SAMPLES (BENCH_CASES=launch alone runs only `ncl launch` against
+ * `docker run`).
  */
 
 type Start = (o: ComparisonStart & { cpuProfileDir: string | null }) => Promise<Subject | string>;
