@@ -5,6 +5,7 @@
  */
 
 import { METHODS } from 'node:http';
+import { splitFieldLine } from './message-head.js';
 
 export type RequestErrorStatus = 400 | 408 | 413 | 414 | 431 | 505;
 
@@ -41,9 +42,6 @@ export function fail(status: RequestErrorStatus, why: string): never {
 }
 
 // All of these are anchored and built from disjoint classes, so they cannot backtrack badly.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Field values: visible characters, obs-text, space and tab (RFC 9110 §5.5); no CR, LF, NUL.
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP\/(\d)\.(\d)$/;
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+):\d{1,5}$/;
@@ -57,24 +55,10 @@ const METHOD_PREFIXES = new Set([...LINE_METHODS].flatMap((m) => Array.from({ le
 // What an unfinished request line may hold: a method, a target, a version; no controls.
 const LINE_SO_FAR = /^[^\x00-\x1f\x7f]*\r?$/;
 
-function isWhitespace(code: number): boolean {
-  return code === 32 || code === 9;
-}
-
 /** One `name: value` line of the head or of a chunked trailer section. */
 export function parseFieldLine(line: string): [name: string, value: string] {
-  if (isWhitespace(line.charCodeAt(0))) fail(400, 'obsolete line folding');
-  const colon = line.indexOf(':');
-  const name = colon > 0 ? line.slice(0, colon) : '';
-  // A space before the colon is refused (RFC 9112 §5.1): some parsers drop it, others keep it.
-  if (!TOKEN.test(name)) fail(400, 'bad header field name');
-  let start = colon + 1;
-  let end = line.length;
-  while (start < end && isWhitespace(line.charCodeAt(start))) start++;
-  while (end > start && isWhitespace(line.charCodeAt(end - 1))) end--;
-  const value = line.slice(start, end);
-  if (BAD_VALUE.test(value)) fail(400, `bad character in header ${name}`);
-  return [name, value];
+  const field = splitFieldLine(line);
+  return typeof field === 'string' ? fail(400, field) : field;
 }
 
 function checkTarget(method: string, target: string): void {

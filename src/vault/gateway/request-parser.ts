@@ -206,8 +206,9 @@ export class RequestParser {
     // A request line that cannot become valid is refused now, not when the head completes (or
     // never does): garbage does not hold a connection until the head deadline.
     const eol = buf.indexOf(CRLF, pos);
-    if (eol >= 0) parseRequestLine(buf.toString('latin1', pos, eol));
-    else checkRequestLineStart(buf.toString('latin1', pos, Math.min(buf.length, pos + 1024)));
+    if (eol < 0) checkRequestLineStart(buf.toString('latin1', pos, Math.min(buf.length, pos + 1024)));
+    // Checked once, when its CRLF arrives: a head trickled in afterwards is not re-parsed each time.
+    else if (eol + 1 >= pos + scanned) parseRequestLine(buf.toString('latin1', pos, eol));
     // Even if the next bytes were CRLFCRLF, the head would be over the limit.
     if (buf.length - pos > this.maxHeaderSize + 3) this.headTooLarge(buf, pos);
   }

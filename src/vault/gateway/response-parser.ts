@@ -5,7 +5,7 @@
  * callbacks out; anything malformed throws `UpstreamProtocolError` and the caller drops
  * the connection. Interim 1xx responses are skipped, as Node's client does.
  */
-import { passBody } from './message-head.js';
+import { passBody, splitFieldLine } from './message-head.js';
 
 export class UpstreamProtocolError extends Error {}
 
@@ -23,9 +23,6 @@ export interface ResponseEvents {
 }
 
 const CRLF2 = Buffer.from('\r\n\r\n');
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Field values: visible characters, obs-text, space and tab (RFC 9110 §5.5); no CR, LF, NUL.
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/;
 const CHUNK_SIZE = /^([0-9a-fA-F]{1,15})(?:[ \t]*;[^\r\n]*)?$/;
 const MAX_LINE = 4096;
@@ -38,12 +35,8 @@ function fail(why: string): never {
 
 /** One `name: value` line of the head or of a chunked trailer section. */
 function fieldLine(line: string): [name: string, value: string] {
-  const colon = line.indexOf(':');
-  const name = colon > 0 ? line.slice(0, colon) : '';
-  if (!TOKEN.test(name)) fail('bad header line');
-  const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
-  if (BAD_VALUE.test(value)) fail(`bad value in header ${name}`);
-  return [name, value];
+  const field = splitFieldLine(line);
+  return typeof field === 'string' ? fail(field) : field;
 }
 
 function parseHead(text: string): ResponseHead & { http10: boolean } {
