@@ -39,6 +39,7 @@ export async function runCases(o: RunCasesOptions): Promise<SubjectResult[]> {
     if (!caseWanted(settings, name)) return out;
     for (let round = 1; round <= rounds; round++) {
       for (const subject of o.subjects) {
+        if (subject.sitsOut?.includes(name)) continue;
         const r = results.get(subject.name)!;
         o.progress(`${subject.name}: ${label}${rounds > 1 ? ` (round ${round}/${rounds})` : ''}…`);
         const ctx: CaseContext = {

@@ -9,6 +9,7 @@ import { childProbe } from './probe.js';
 import { METRICS } from './metrics.js';
 import { startDirectSubject } from './proxies/direct.js';
 import { startGatewayNodeTlsSubject, startGatewaySubject } from './proxies/gateway.js';
+import { startFloor } from './proxies/floor.js';
 import { startMitmproxy } from './proxies/mitmproxy.js';
 import { startSquid, type ComparisonStart } from './proxies/squid.js';
 import { launchOnly, launchWanted, runLaunchCase, type LaunchCaseReport } from './launch/launch-case.js';
@@ -37,6 +38,7 @@ const SUBJECTS: [string, Start][] = [
   ['gateway-node-tls', startGatewayNodeTlsSubject],
   ['squid', startSquid],
   ['mitmproxy', startMitmproxy],
+  ['floor', startFloor],
 ];
 
 const progress = (line: string): void => {

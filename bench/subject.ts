@@ -1,6 +1,6 @@
 import type { Dial, Target } from './client.js';
 import type { Probe } from './probe.js';
-import type { BenchSettings } from './settings.js';
+import type { BenchSettings, CASES } from './settings.js';
 
 /** The upstream's name; subdomains of it are the never-seen hosts of the new-host case. */
 export const UPSTREAM_HOST = 'bench.upstream.test';
@@ -16,6 +16,8 @@ export interface Subject {
   headers: Readonly<Record<string, string>>;
   /** The proxy's CPU and memory; null for direct. */
   probe: Probe | null;
+  /** Cases this subject cannot take part in (the floor mints no leaves); its column shows — there. */
+  sitsOut?: readonly (typeof CASES)[number][];
   close(): Promise<void>;
 }
 
