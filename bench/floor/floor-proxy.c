@@ -230,7 +230,8 @@ static int pump(pair *p) {
   for (int progress = 1; progress;) {
     progress = 0;
     if (p->from_client.len == 0 && p->to_upstream.len == 0) {
-      int r = SSL_read(p->c.ssl, p->from_client.data, BUF);
+      /* Room for an inserted line: a head's bytes and the line always fit an empty buffer. */
+      int r = SSL_read(p->c.ssl, p->from_client.data, BUF - (int)sizeof inject);
       if (r > 0) {
         p->from_client.len = (size_t)r;
         progress = 1;
