@@ -108,6 +108,15 @@ static int ssl_status(SSL *ssl, int r) {
   return err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE;
 }
 
+/* The outcome of an SSL_read or SSL_write: bytes moved set `progress`; 0 when the connection is over. */
+static int went_on(SSL *ssl, int r, int *progress) {
+  if (r > 0) {
+    *progress = 1;
+    return 1;
+  }
+  return ssl_status(ssl, r);
+}
+
 static int put(buffer *b, const void *data, size_t n) {
   if (b->len + n > BUF) return 0;
   memcpy(b->data + b->len, data, n);
@@ -232,12 +241,8 @@ static int pump(pair *p) {
     if (p->from_client.len == 0 && p->to_upstream.len == 0) {
       /* Room for an inserted line: a head's bytes and the line always fit an empty buffer. */
       int r = SSL_read(p->c.ssl, p->from_client.data, BUF - (int)sizeof inject);
-      if (r > 0) {
-        p->from_client.len = (size_t)r;
-        progress = 1;
-      } else if (!ssl_status(p->c.ssl, r)) {
-        return 0;
-      }
+      if (r > 0) p->from_client.len = (size_t)r;
+      if (!went_on(p->c.ssl, r, &progress)) return 0;
     }
     if (p->from_client.len > p->from_client.off && !rewrite(p)) return 0;
     if (p->to_upstream.len > 0 && p->up == U_NONE && !start_upstream(p)) return 0;
@@ -248,39 +253,17 @@ static int pump(pair *p) {
     }
     if (p->up == U_TLS) {
       int r = SSL_connect(p->u.ssl);
-      if (r <= 0) {
-        if (!ssl_status(p->u.ssl, r)) return 0;
-      } else {
-        p->up = U_READY;
-        progress = 1;
-      }
+      if (!went_on(p->u.ssl, r, &progress)) return 0;
+      if (r > 0) p->up = U_READY;
     }
     if (p->up != U_READY) break;
-    if (p->to_upstream.len > 0) {
-      int r = write_out(p->u.ssl, &p->to_upstream);
-      if (r > 0) {
-        progress = 1;
-      } else if (!ssl_status(p->u.ssl, r)) {
-        return 0;
-      }
-    }
+    if (p->to_upstream.len > 0 && !went_on(p->u.ssl, write_out(p->u.ssl, &p->to_upstream), &progress)) return 0;
     if (p->to_client.len == 0) {
       int r = SSL_read(p->u.ssl, p->to_client.data, BUF);
-      if (r > 0) {
-        p->to_client.len = (size_t)r;
-        progress = 1;
-      } else if (!ssl_status(p->u.ssl, r)) {
-        return 0;
-      }
+      if (r > 0) p->to_client.len = (size_t)r;
+      if (!went_on(p->u.ssl, r, &progress)) return 0;
     }
-    if (p->to_client.len > 0) {
-      int r = write_out(p->c.ssl, &p->to_client);
-      if (r > 0) {
-        progress = 1;
-      } else if (!ssl_status(p->c.ssl, r)) {
-        return 0;
-      }
-    }
+    if (p->to_client.len > 0 && !went_on(p->c.ssl, write_out(p->c.ssl, &p->to_client), &progress)) return 0;
   }
   /* Level-triggered: read only where there is room, write only where something waits. */
   unsigned c = 0, u = 0;

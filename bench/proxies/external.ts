@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { access, constants } from 'node:fs/promises';
+import { access, constants, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { delimiter, join } from 'node:path';
 
@@ -67,4 +67,41 @@ export async function stopProcess(proc: ChildProcess): Promise<void> {
   const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** A comparison proxy that is listening, and how to stop it (its directory goes with it). */
+export interface StartedProxy {
+  proc: ChildProcess;
+  close(): Promise<void>;
+}
+
+/**
+ * Launches a proxy whose files live in `dir` and waits until it listens on `port` (and `ready`
+ * resolves). On failure the process is stopped, `dir` removed, and a "`name` skipped: …" note
+ * returned, with `detail()` (e.g. the end of its log) appended when it has something to say.
+ */
+export async function startProxyProcess(o: {
+  name: string;
+  file: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  dir: string;
+  port: number;
+  ready?: () => Promise<void>;
+  detail?: () => Promise<string>;
+}): Promise<StartedProxy | string> {
+  const proc = launch(o.file, o.args, o.env);
+  const close = async (): Promise<void> => {
+    await stopProcess(proc);
+    await rm(o.dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(o.port, proc, o.name);
+    await o.ready?.();
+  } catch (err) {
+    const detail = (await o.detail?.()) ?? '';
+    await close();
+    return `${o.name} skipped: ${(err as Error).message}${detail ? ` (${detail})` : ''}`;
+  }
+  return { proc, close };
 }

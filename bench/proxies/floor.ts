@@ -9,7 +9,7 @@ import { createCa, issueLeaf } from '../../src/vault/ca/ca.js';
 import { proxyDial } from '../client.js';
 import { processTreeProbe } from '../probe.js';
 import { INJECTED_HEADER, UPSTREAM_HOST, type Subject } from '../subject.js';
-import { findExecutable, freePort, launch, stopProcess, waitForPort } from './external.js';
+import { findExecutable, freePort, startProxyProcess } from './external.js';
 import type { ComparisonStart } from './squid.js';
 
 const run = promisify(execFile);
@@ -30,12 +30,11 @@ export async function startFloor(o: ComparisonStart): Promise<Subject | string> 
   const cc = (await findExecutable('cc')) ?? (await findExecutable('gcc'));
   if (!cc) return 'floor skipped: no C compiler (apt-get install gcc libssl-dev)';
   const dir = await mkdtemp(join(tmpdir(), 'nanoclaw-bench-floor-'));
-  const cleanupDir = () => rm(dir, { recursive: true, force: true });
   const binary = join(dir, 'floor-proxy');
   try {
     await run(cc, ['-O2', '-o', binary, SOURCE, '-lssl', '-lcrypto']);
   } catch (err) {
-    await cleanupDir();
+    await rm(dir, { recursive: true, force: true });
     const detail = (err as { stderr?: string }).stderr?.trim().split('\n')[0] ?? String(err);
     return `floor skipped: could not compile ${SOURCE} (apt-get install libssl-dev): ${detail}`;
   }
@@ -53,23 +52,14 @@ export async function startFloor(o: ComparisonStart): Promise<Subject | string> 
   await writeFile(files.header, `${INJECTED_HEADER}: ${o.value}\n`, { mode: 0o600 });
   const port = await freePort();
   const args = [String(port), String(o.upstreamPort), files.cert, files.key, files.upstreamCa, files.header];
-  const proc = launch(binary, args);
-  const cleanup = async (): Promise<void> => {
-    await stopProcess(proc);
-    await cleanupDir();
-  };
-  try {
-    await waitForPort(port, proc, 'floor-proxy');
-  } catch (err) {
-    await cleanup();
-    return `floor skipped: ${(err as Error).message}`;
-  }
+  const started = await startProxyProcess({ name: 'floor', file: binary, args, dir, port });
+  if (typeof started === 'string') return started;
   return {
     name: 'floor',
     dial: proxyDial({ proxyPort: port, targetPort: o.upstreamPort, ca: ca.certPem }),
     headers: {},
-    probe: processTreeProbe(proc.pid ?? 0),
+    probe: processTreeProbe(started.proc.pid ?? 0),
     sitsOut: ['connect', 'idle', 'large'],
-    close: cleanup,
+    close: started.close,
   };
 }

@@ -1,10 +1,10 @@
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { proxyDial } from '../client.js';
 import { processTreeProbe } from '../probe.js';
 import { INJECTED_HEADER, type Subject } from '../subject.js';
-import { findExecutable, freePort, launch, stopProcess, waitForPort } from './external.js';
+import { findExecutable, freePort, startProxyProcess } from './external.js';
 import type { ComparisonStart } from './squid.js';
 
 /**
@@ -69,25 +69,23 @@ export async function startMitmproxy(o: ComparisonStart): Promise<Subject | stri
     BENCH_INJECT_VALUE: o.value,
     BENCH_UPSTREAM_PORT: String(o.upstreamPort),
   };
-  const proc = launch(mitmdump, args, env);
-  const cleanup = async (): Promise<void> => {
-    await stopProcess(proc);
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(port, proc, 'mitmdump');
+  const started = await startProxyProcess({
+    name: 'mitmproxy',
+    file: mitmdump,
+    args,
+    env,
+    dir,
+    port,
     // mitmproxy writes its CA into confdir on first start; clients must trust it.
-    await waitForFile(join(dir, 'mitmproxy-ca-cert.pem'), 10_000);
-  } catch (err) {
-    await cleanup();
-    return `mitmproxy skipped: ${(err as Error).message}`;
-  }
+    ready: () => waitForFile(join(dir, 'mitmproxy-ca-cert.pem'), 10_000),
+  });
+  if (typeof started === 'string') return started;
   const caPem = await readFile(join(dir, 'mitmproxy-ca-cert.pem'), 'utf8');
   return {
     name: 'mitmproxy',
     dial: proxyDial({ proxyPort: port, targetPort: o.upstreamPort, ca: caPem }),
     headers: {},
-    probe: processTreeProbe(proc.pid ?? 0),
-    close: cleanup,
+    probe: processTreeProbe(started.proc.pid ?? 0),
+    close: started.close,
   };
 }

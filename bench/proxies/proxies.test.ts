@@ -1,5 +1,10 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INJECTED_HEADER } from '../subject.js';
+import { freePort, startProxyProcess } from './external.js';
 import { MITM_ADDON } from './mitmproxy.js';
 import { squidConfig } from './squid.js';
 
@@ -24,5 +29,21 @@ describe('MITM_ADDON', () => {
     expect(MITM_ADDON).toMatch(/def requestheaders\(flow\):\n(?:.*\n)*?\s+flow\.request\.headers\[HEADER\] = VALUE/);
     expect(MITM_ADDON).not.toMatch(/def request\(flow\)/);
     expect(MITM_ADDON).toContain('flow.response.stream = True');
+  });
+});
+
+describe('startProxyProcess', () => {
+  it('turns a proxy that exits before listening into a skip note with its detail, and removes its directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nanoclaw-proxy-test-'));
+    const note = await startProxyProcess({
+      name: 'quitter',
+      file: process.execPath,
+      args: ['-e', 'process.exit(3)'],
+      dir,
+      port: await freePort(),
+      detail: async () => 'its last log line',
+    });
+    expect(note).toMatch(/^quitter skipped: quitter exited \(3\) before listening on \d+ \(its last log line\)$/);
+    expect(existsSync(dir)).toBe(false);
   });
 });

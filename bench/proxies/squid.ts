@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chown, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,7 @@ import { createCa } from '../../src/vault/ca/ca.js';
 import { proxyDial } from '../client.js';
 import { processTreeProbe } from '../probe.js';
 import { INJECTED_HEADER, type Subject } from '../subject.js';
-import { findExecutable, freePort, launch, stopProcess, waitForPort } from './external.js';
+import { findExecutable, freePort, startProxyProcess } from './external.js';
 
 const run = promisify(execFile);
 const SQUID_LIBEXEC = '/usr/lib/squid';
@@ -91,24 +91,24 @@ export async function startSquid(o: ComparisonStart): Promise<Subject | string> 
   await run(certgen, ['-c', '-s', join(dir, 'ssl_db'), '-M', '16MB']);
   const user = await proxyUser();
   if (user) await chownTree(dir, user.uid, user.gid);
-  const proc = launch(squid, ['-N', '-f', join(dir, 'squid.conf')]);
-  const cleanup = async (): Promise<void> => {
-    await stopProcess(proc);
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitForPort(port, proc, 'squid');
-  } catch (err) {
-    const log = await readFile(join(dir, 'cache.log'), 'utf8').catch(() => '');
-    await cleanup();
-    const last = log.trim().split('\n').slice(-3).join(' | ').replaceAll(o.value, '[REDACTED]');
-    return `squid skipped: ${(err as Error).message}${last ? ` (cache.log: ${last})` : ''}`;
-  }
+  const started = await startProxyProcess({
+    name: 'squid',
+    file: squid,
+    args: ['-N', '-f', join(dir, 'squid.conf')],
+    dir,
+    port,
+    detail: async () => {
+      const log = await readFile(join(dir, 'cache.log'), 'utf8').catch(() => '');
+      const last = log.trim().split('\n').slice(-3).join(' | ').replaceAll(o.value, '[REDACTED]');
+      return last ? `cache.log: ${last}` : '';
+    },
+  });
+  if (typeof started === 'string') return started;
   return {
     name: 'squid',
     dial: proxyDial({ proxyPort: port, targetPort: o.upstreamPort, ca: ca.certPem }),
     headers: {},
-    probe: processTreeProbe(proc.pid ?? 0),
-    close: cleanup,
+    probe: processTreeProbe(started.proc.pid ?? 0),
+    close: started.close,
   };
 }
