@@ -1,6 +1,7 @@
 // N-API glue: argument checking, ids for contexts and connections, and the one event callback.
 #include <openssl/err.h>
 
+#include "lane-testing.h"
 #include "transport.h"
 
 #if defined(__GLIBC__)
@@ -273,6 +274,16 @@ static napi_value InitModule(napi_env env, napi_value exports) {
       {"rotateServerContext", nullptr, RotateServerContextJs, nullptr, nullptr, nullptr, napi_default, t},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  napi_value testing;
+  napi_create_object(env, &testing);
+  napi_property_descriptor tests[] = {
+      {"parseRequestHead", nullptr, lane::TestParseRequestHead, nullptr, nullptr, nullptr, napi_default, t},
+      {"parseResponseHead", nullptr, lane::TestParseResponseHead, nullptr, nullptr, nullptr, napi_default, t},
+      {"dechunk", nullptr, lane::TestDechunk, nullptr, nullptr, nullptr, napi_default, t},
+      {"echoScan", nullptr, lane::TestEchoScan, nullptr, nullptr, nullptr, napi_default, t},
+  };
+  napi_define_properties(env, testing, sizeof tests / sizeof tests[0], tests);
+  napi_set_named_property(env, exports, "laneTesting", testing);
   return exports;
 }
 

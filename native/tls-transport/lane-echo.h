@@ -1,0 +1,32 @@
+// The fast lane's echo redactor: replaces every form of an injected value in a response body
+// fed piece by piece with [REDACTED], exactly as src/vault/gateway/echo-scanner.ts does (same
+// bytes out after each piece), so a value split across pieces is still caught and an SSE event
+// still leaves at once.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace nanoclaw {
+namespace lane {
+
+class EchoScanner {
+ public:
+  // `forms`: the wire forms of the value, longest first (as echoForms() orders them).
+  explicit EchoScanner(std::vector<std::string> forms);
+  ~EchoScanner();  // wipes the forms and any held bytes
+  // Appends to `out` the bytes that may leave now.
+  void Feed(const char* data, size_t len, std::string* out);
+  // Appends what was held back at the end of the body.
+  void End(std::string* out);
+  bool redacted() const { return redacted_; }
+
+ private:
+  std::vector<std::string> forms_;
+  std::string tail_;
+  bool redacted_ = false;
+};
+
+}  // namespace lane
+}  // namespace nanoclaw
