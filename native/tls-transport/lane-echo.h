@@ -23,7 +23,12 @@ class EchoScanner {
   bool redacted() const { return redacted_; }
 
  private:
+  void Scan(const char* buf, size_t n, bool final, std::string* out);
+  bool CouldGrow(const char* at, size_t rest, size_t len) const;
+  size_t PartialSuffix(const char* buf, size_t n, size_t from) const;
+
   std::vector<std::string> forms_;
+  std::vector<size_t> next_;  // per form: its next occurrence in the buffer being scanned
   std::string tail_;
   bool redacted_ = false;
 };
