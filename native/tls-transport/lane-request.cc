@@ -1,14 +1,241 @@
-// See lane-request.h. (Stub: replaced by the implementation.)
+// See lane-request.h. One forward pass over the bytes; the only allocation is out->fields.
 #include "lane-request.h"
+
+#include <array>
+#include <cstring>
+#include <memory>
+#include <string_view>
 
 #include "lane-testing.h"
 
 namespace nanoclaw {
 namespace lane {
 
-HeadResult ParseRequestHead(const char*, size_t, size_t, RequestHead*) { return HeadResult::kOther; }
+namespace {
 
-napi_value TestParseRequestHead(napi_env env, napi_callback_info) { return nullptr; }
+constexpr size_t kMaxFields = 64;
+constexpr size_t kMaxLengthDigits = 15;
+
+// RFC 9110 §5.6.2 tchar.
+constexpr std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; c++) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; c++) t[c] = t[c + 32] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+unsigned char Lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+// `lower` must be lower case.
+bool EqualsNoCase(const unsigned char* s, size_t n, std::string_view lower) {
+  if (n != lower.size()) return false;
+  for (size_t i = 0; i < n; i++) {
+    if (Lower(s[i]) != static_cast<unsigned char>(lower[i])) return false;
+  }
+  return true;
+}
+
+bool StartsWithNoCase(const unsigned char* s, size_t n, std::string_view lower) {
+  return n >= lower.size() && EqualsNoCase(s, lower.size(), lower);
+}
+
+bool ContainsNoCase(const unsigned char* s, size_t n, std::string_view lower) {
+  for (size_t i = 0; i + lower.size() <= n; i++) {
+    if (Lower(s[i]) == static_cast<unsigned char>(lower[0]) && EqualsNoCase(s + i, lower.size(), lower)) return true;
+  }
+  return false;
+}
+
+constexpr std::string_view kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+
+// Methods are case-sensitive (RFC 9110 §9.1), as in the JavaScript parser.
+bool KnownMethod(const unsigned char* s, size_t n, bool prefixOnly) {
+  for (std::string_view m : kMethods) {
+    if (prefixOnly ? n <= m.size() && std::memcmp(s, m.data(), n) == 0 : n == m.size() && std::memcmp(s, m.data(), n) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Hop-by-hop, framing and proxy fields: the JavaScript path gives each its own handling.
+constexpr std::string_view kExcluded[] = {"transfer-encoding", "upgrade", "expect", "te", "trailer", "keep-alive",
+                                          "proxy-connection", "proxy-authorization", "proxy-authenticate", "http2-settings"};
+
+bool IsOws(unsigned char c) { return c == ' ' || c == '\t'; }
+
+// Checks one complete field line against the rules of lane-request.h and records it.
+bool TakeField(const unsigned char* p, Span name, Span value, RequestHead* out, bool* sawHost) {
+  const unsigned char* n = p + name.off;
+  const unsigned char* v = p + value.off;
+  if (out->fields.size() == kMaxFields) return false;
+  for (const Field& f : out->fields) {
+    if (f.name.len == name.len) {
+      size_t i = 0;
+      while (i < name.len && Lower(p[f.name.off + i]) == Lower(n[i])) i++;
+      if (i == name.len) return false;
+    }
+  }
+  for (std::string_view x : kExcluded) {
+    if (EqualsNoCase(n, name.len, x)) return false;
+  }
+  // The placeholder is replaced only on the JavaScript path, also inside a Basic pair.
+  if (ContainsNoCase(v, value.len, "onecli-managed")) return false;
+  if (StartsWithNoCase(v, value.len, "basic") && value.len > 5 && IsOws(v[5])) return false;
+  if (EqualsNoCase(n, name.len, "host")) {
+    // The lane routes by Host; an empty one is left to the JavaScript path's answer.
+    if (value.len == 0) return false;
+    out->host = value;
+    *sawHost = true;
+  } else if (EqualsNoCase(n, name.len, "content-length")) {
+    if (value.len == 0 || value.len > kMaxLengthDigits) return false;
+    int64_t length = 0;
+    for (size_t i = 0; i < value.len; i++) {
+      if (v[i] < '0' || v[i] > '9') return false;
+      length = length * 10 + (v[i] - '0');
+    }
+    out->contentLength = length;
+  } else if (EqualsNoCase(n, name.len, "connection")) {
+    if (!EqualsNoCase(v, value.len, "keep-alive")) return false;
+    out->connectionKeepAlive = true;
+  }
+  out->fields.push_back(Field{name, value});
+  return true;
+}
+
+}  // namespace
+
+HeadResult ParseRequestHead(const char* data, size_t len, size_t maxHeaderSize, RequestHead* out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  if (len == 0) return HeadResult::kIncomplete;  // `data` may then be null
+  out->fields.clear();
+  out->fields.reserve(kMaxFields);
+  out->host = Span{};
+  out->contentLength = -1;
+  out->connectionKeepAlive = false;
+  // The JavaScript parser refuses a head whose CRLFCRLF starts past maxHeaderSize, and refuses
+  // an unfinished one as soon as it holds maxHeaderSize + 4 bytes: nothing past them matters.
+  const bool tooLong = len >= 4 && len - 4 >= maxHeaderSize;
+  const size_t end = tooLong ? maxHeaderSize + 4 : len;
+  const HeadResult more = tooLong ? HeadResult::kOther : HeadResult::kIncomplete;
+
+  size_t i = 0;
+  while (i < end && kTchar[p[i]]) i++;
+  if (i == end) return KnownMethod(p, i, true) ? more : HeadResult::kOther;
+  if (p[i] != ' ' || !KnownMethod(p, i, false)) return HeadResult::kOther;
+  out->method = Span{0, i};
+
+  const size_t targetStart = ++i;
+  if (i < end && p[i] != '/') return HeadResult::kOther;
+  while (i < end && p[i] >= 0x21 && p[i] <= 0x7e && p[i] != '#') i++;
+  out->target = Span{targetStart, i - targetStart};
+
+  constexpr std::string_view kVersion = " HTTP/1.1\r\n";
+  for (size_t k = 0; k < kVersion.size(); k++, i++) {
+    if (i == end) return more;
+    if (p[i] != static_cast<unsigned char>(kVersion[k])) return HeadResult::kOther;
+  }
+
+  bool sawHost = false;
+  for (;;) {
+    const size_t lineStart = i;
+    if (i == end) return more;
+    if (p[i] == '\r') {
+      if (i + 1 == end) return more;
+      if (p[i + 1] != '\n') return HeadResult::kOther;
+      if (!sawHost) return HeadResult::kOther;
+      out->headLen = i + 2;
+      return HeadResult::kOrdinary;
+    }
+    while (i < end && kTchar[p[i]]) i++;
+    if (i == end) return more;
+    // Also refuses obs-fold, an empty name and a space before the colon.
+    if (p[i] != ':' || i == lineStart) return HeadResult::kOther;
+    const Span name{lineStart, i - lineStart};
+    i++;
+    while (i < end && IsOws(p[i])) i++;
+    const size_t valueStart = i;
+    size_t valueEnd = i;
+    while (i < end && ((p[i] >= 0x21 && p[i] <= 0x7e) || IsOws(p[i]))) {
+      if (!IsOws(p[i])) valueEnd = i + 1;
+      i++;
+    }
+    if (i == end) return more;
+    if (p[i] != '\r') return HeadResult::kOther;
+    if (++i == end) return more;
+    if (p[i++] != '\n') return HeadResult::kOther;
+    if (!TakeField(p, name, Span{valueStart, valueEnd - valueStart}, out, &sawHost)) return HeadResult::kOther;
+  }
+}
+
+namespace {
+
+napi_value Str(napi_env env, const char* base, Span s) {
+  napi_value r;
+  napi_create_string_latin1(env, base + s.off, s.len, &r);
+  return r;
+}
+
+napi_value Num(napi_env env, double v) {
+  napi_value r;
+  napi_create_double(env, v, &r);
+  return r;
+}
+
+void Set(napi_env env, napi_value obj, const char* key, napi_value v) { napi_set_named_property(env, obj, key, v); }
+
+}  // namespace
+
+napi_value TestParseRequestHead(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2] = {};
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  void* data = nullptr;
+  size_t len = 0;
+  double max = -1;
+  bool isBuffer = false;
+  napi_is_buffer(env, argv[0], &isBuffer);
+  if (!isBuffer || napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok ||
+      napi_get_value_double(env, argv[1], &max) != napi_ok || !(max >= 0 && max <= 1e9)) {
+    napi_throw_type_error(env, nullptr, "parseRequestHead(head: Buffer, maxHeaderSize: number)");
+    return nullptr;
+  }
+  // An exact-size copy: Node's small Buffers share a pool, so AddressSanitizer would not see a
+  // read past the end of one.
+  std::unique_ptr<char[]> copy(new char[len > 0 ? len : 1]);
+  if (len > 0) std::memcpy(copy.get(), data, len);
+  const char* base = copy.get();
+  RequestHead head;
+  napi_value r;
+  switch (ParseRequestHead(base, len, static_cast<size_t>(max), &head)) {
+    case HeadResult::kIncomplete:
+      napi_create_string_utf8(env, "incomplete", NAPI_AUTO_LENGTH, &r);
+      return r;
+    case HeadResult::kOther:
+      napi_create_string_utf8(env, "other", NAPI_AUTO_LENGTH, &r);
+      return r;
+    case HeadResult::kOrdinary:
+      break;
+  }
+  napi_create_object(env, &r);
+  Set(env, r, "headLen", Num(env, static_cast<double>(head.headLen)));
+  Set(env, r, "method", Str(env, base, head.method));
+  Set(env, r, "target", Str(env, base, head.target));
+  Set(env, r, "host", Str(env, base, head.host));
+  Set(env, r, "contentLength", Num(env, static_cast<double>(head.contentLength)));
+  napi_value keepAlive;
+  napi_get_boolean(env, head.connectionKeepAlive, &keepAlive);
+  Set(env, r, "connectionKeepAlive", keepAlive);
+  napi_value fields;
+  napi_create_array_with_length(env, head.fields.size() * 2, &fields);
+  for (size_t k = 0; k < head.fields.size(); k++) {
+    napi_set_element(env, fields, static_cast<uint32_t>(2 * k), Str(env, base, head.fields[k].name));
+    napi_set_element(env, fields, static_cast<uint32_t>(2 * k + 1), Str(env, base, head.fields[k].value));
+  }
+  Set(env, r, "fields", fields);
+  return r;
+}
 
 }  // namespace lane
 }  // namespace nanoclaw
