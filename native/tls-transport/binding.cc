@@ -2,6 +2,7 @@
 #include <openssl/err.h>
 
 #include "lane-testing.h"
+#include "lane.h"
 #include "transport.h"
 
 #if defined(__GLIBC__)
@@ -183,6 +184,23 @@ napi_value PipeJs(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value LaneArmJs(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Connection* c = ConnectionArg(t, env, argv[0]);
+  std::string host;
+  int32_t maxHeaderSize = GetInt(env, argv[2]);
+  if (!GetString(env, argv[1], &host) || maxHeaderSize <= 0) return Throw(env, "expected an id, the accepted Host and a head size");
+  if (c && c->server && c->secure && !c->failed && c->pipeTo == 0) LaneArm(c, host, static_cast<size_t>(maxHeaderSize));
+  return nullptr;
+}
+
+napi_value TestIsTextContentType(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  std::string s;
+  if (!GetString(env, argv[0], &s)) return Throw(env, "expected a string");
+  return Bool(env, lane::IsTextContentType(s.data(), s.size()));
+}
+
 napi_value ProgressJs(napi_env env, napi_callback_info info) {
   ARGS(1);
   Connection* c = ConnectionArg(t, env, argv[0]);
@@ -268,6 +286,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
       {"destroy", nullptr, DestroyJs, nullptr, nullptr, nullptr, napi_default, t},
       {"info", nullptr, InfoJs, nullptr, nullptr, nullptr, napi_default, t},
       {"pipe", nullptr, PipeJs, nullptr, nullptr, nullptr, napi_default, t},
+      {"laneArm", nullptr, LaneArmJs, nullptr, nullptr, nullptr, napi_default, t},
       {"progress", nullptr, ProgressJs, nullptr, nullptr, nullptr, napi_default, t},
       {"counts", nullptr, CountsJs, nullptr, nullptr, nullptr, napi_default, t},
       {"trimMemory", nullptr, TrimMemoryJs, nullptr, nullptr, nullptr, napi_default, t},
@@ -281,6 +300,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
       {"parseResponseHead", nullptr, lane::TestParseResponseHead, nullptr, nullptr, nullptr, napi_default, t},
       {"dechunk", nullptr, lane::TestDechunk, nullptr, nullptr, nullptr, napi_default, t},
       {"echoScan", nullptr, lane::TestEchoScan, nullptr, nullptr, nullptr, napi_default, t},
+      {"isTextContentType", nullptr, TestIsTextContentType, nullptr, nullptr, nullptr, napi_default, t},
   };
   napi_define_properties(env, testing, sizeof tests / sizeof tests[0], tests);
   napi_set_named_property(env, exports, "laneTesting", testing);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "connection-internal.h"
+#include "lane.h"
 #include "transport.h"
 
 namespace nanoclaw {
@@ -71,6 +72,7 @@ void Fail(Connection* c, const std::string& message) {
   c->failed = true;
   uv_poll_stop(&c->poll);
   c->pollEvents = 0;
+  if (c->laneOf != 0) return LaneUpstreamStopped(c, message, false);
   Emit(c, kError, NewString(c->transport, message));
 }
 
@@ -298,6 +300,8 @@ void RunDeferred(Transport* t) {
 void Destroy(Connection* c) {
   if (c->destroyed) return;
   c->destroyed = true;
+  if (c->lane) LaneAgentGone(c);
+  if (c->laneOf != 0 && !c->transport->tearingDown) LaneUpstreamGone(c);
   c->transport->connections.erase(c->id);
   c->transport->closing++;
   uv_poll_stop(&c->poll);

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "connection-internal.h"
+#include "lane.h"
 #include "transport.h"
 
 namespace nanoclaw {
@@ -25,6 +26,8 @@ void ShutdownIfDone(Connection* c) {
 // Hands JavaScript what has arrived, gathering records up to kDeliverChunk per call.
 bool Deliver(Connection* c, size_t filled) {
   if (filled == 0) return true;
+  if (c->laneOf != 0) return LaneUpstreamData(c, c->transport->readBuffer, filled) && !c->destroyed && !c->failed;
+  if (LaneActive(c)) return LaneAgentData(c, c->transport->readBuffer, filled) && !c->destroyed && !c->failed;
   Emit(c, kData, NewBuffer(c->transport, c->transport->readBuffer, filled));
   return !c->destroyed && !c->failed;
 }
@@ -94,7 +97,9 @@ bool FlushQueue(Connection* c) {
   }
   if (c->wantDrain) {
     c->wantDrain = false;
-    Emit(c, kDrain, nullptr);
+    // Only the lane writes to a connection while its exchange is in flight.
+    if (c->lane && c->lane->busy) LaneAgentDrained(c);
+    else if (c->laneOf == 0) Emit(c, kDrain, nullptr);
   }
   return !c->destroyed;
 }
@@ -139,7 +144,8 @@ bool ReadPlain(Connection* c) {
       return false;
     }
     c->readEnded = true;
-    Emit(c, kEnd, nullptr);
+    if (c->laneOf != 0) LaneUpstreamStopped(c, std::string(), true);
+    else if (!LaneAgentEnded(c)) Emit(c, kEnd, nullptr);
     return !c->destroyed && !c->failed;
   }
   return true;

@@ -33,28 +33,34 @@ void AsyncCleanup(napi_async_cleanup_hook_handle hook, void* data) {
   uv_close(reinterpret_cast<uv_handle_t*>(&t->deferTimer), OnTimerClosed);
 }
 
-void Emit(Connection* c, EventKind kind, napi_value arg) {
+napi_value EmitFor(Connection* c, EventKind kind, napi_value arg, napi_value arg2) {
   Transport* t = c->transport;
   napi_env env = t->env;
-  if (!t->callback || t->tearingDown) return;
-  napi_value cb, recv, argv[3], result, resource;
+  if (!t->callback || t->tearingDown) return nullptr;
+  napi_value cb, recv, argv[4], result = nullptr, resource;
   napi_get_reference_value(env, t->callback, &cb);
   napi_get_undefined(env, &recv);
   napi_create_int32(env, kind, &argv[0]);
   napi_create_uint32(env, c->id, &argv[1]);
   argv[2] = arg;
+  argv[3] = arg2;
   if (!arg) napi_get_undefined(env, &argv[2]);
+  if (!arg2) napi_get_undefined(env, &argv[3]);
   napi_create_object(env, &resource);
   napi_callback_scope scope;
   // A callback scope, so promise jobs and nextTicks queued by the handler run after it.
   napi_open_callback_scope(env, resource, t->asyncContext, &scope);
-  if (napi_call_function(env, recv, cb, 3, argv, &result) == napi_pending_exception) {
+  if (napi_call_function(env, recv, cb, 4, argv, &result) == napi_pending_exception) {
     napi_value ex;
     napi_get_and_clear_last_exception(env, &ex);
     napi_fatal_exception(env, ex);
+    result = nullptr;
   }
   napi_close_callback_scope(env, scope);
+  return result;
 }
+
+void Emit(Connection* c, EventKind kind, napi_value arg) { EmitFor(c, kind, arg, nullptr); }
 
 void HandleClosed(Transport* t) {
   if (--t->closing > 0 || !t->tearingDown) return;

@@ -15,7 +15,18 @@
 
 namespace nanoclaw {
 
-enum EventKind { kSecure = 1, kData = 2, kEnd = 3, kError = 4, kDrain = 5, kPiped = 6 };
+enum EventKind {
+  kSecure = 1,
+  kData = 2,
+  kEnd = 3,
+  kError = 4,
+  kDrain = 5,
+  kPiped = 6,
+  // The fast lane (lane.cc), on the agent's connection:
+  kLaneRequest = 7,   // a request it may forward: JavaScript decides, synchronously
+  kLaneDone = 8,      // an exchange it forwarded is over
+  kLaneTakeover = 9,  // a response it cannot handle: JavaScript carries on from the bytes read
+};
 
 // Bytes queued beyond this make write() answer false (backpressure to the caller).
 constexpr size_t kHighWater = 64 * 1024;
@@ -28,6 +39,7 @@ constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kDeliverChunk = 16 * 1024;
 
 struct Transport;
+struct Lane;
 
 struct Connection {
   Transport* transport = nullptr;
@@ -56,6 +68,10 @@ struct Connection {
   bool pipeWaiting = false;   // the target is full: reading waits for it to drain
   uint32_t pipeFrom = 0;      // on a target: whose pipe waits for this one to drain
   double progress = 0;        // plaintext bytes read and written, for idle checks
+  // The fast lane: on an agent's connection once JavaScript armed it; on an upstream's, the id of
+  // the agent connection whose exchange is using it (its events then go to that lane, not JavaScript).
+  Lane* lane = nullptr;
+  uint32_t laneOf = 0;
   std::list<std::string> queue;  // plaintext SSL_write has not taken yet (a list: no allocation while empty)
   size_t queued = 0;
 };
@@ -129,8 +145,10 @@ void HandleClosed(Transport* t);
 
 // transport-env.cc: teardown when the environment ends (an async cleanup hook).
 void AsyncCleanup(napi_async_cleanup_hook_handle hook, void* data);
-// transport-env.cc: calls the JavaScript callback; `arg` may be null.
+// transport-env.cc: calls the JavaScript callback; `arg` may be null. EmitFor also passes a second
+// argument and returns what the callback returned (null when it threw or could not run).
 void Emit(Connection* c, EventKind kind, napi_value arg);
+napi_value EmitFor(Connection* c, EventKind kind, napi_value arg, napi_value arg2);
 napi_value NewBuffer(Transport* t, const unsigned char* data, size_t len);
 napi_value NewString(Transport* t, const std::string& s);
 napi_value NewNumber(Transport* t, double v);

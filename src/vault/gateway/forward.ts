@@ -20,6 +20,7 @@ import {
 } from './gateway-errors.js';
 import type { GatewayContext, MitmConnection } from './gateway-context.js';
 import { framingProblem } from './request-checks.js';
+import type { Decided } from './native-tls/fast-lane.js';
 
 /** Why a request on a TLS-terminated connection must not be forwarded at all, or null. */
 export function refusal(conn: MitmConnection, req: AgentRequest): { error: GatewayError; reason: string } | null {
@@ -113,13 +114,15 @@ export function openUpstream(
 
 /**
  * Handles one request inside a TLS-terminated CONNECT: checks the Host, picks the agent's
- * secret for this host and path, applies policy, injects, and streams the exchange.
+ * secret for this host and path, applies policy, injects, and streams the exchange. `decided`:
+ * the secret and policy verdict the fast lane already found for this very request.
  */
 export function forwardMitmRequest(
   ctx: GatewayContext,
   conn: MitmConnection,
   req: AgentRequest,
   res: AgentResponse,
+  decided: Decided | null = null,
 ): void {
   const method = req.method ?? 'GET';
   const rec = startRecord({
@@ -134,14 +137,10 @@ export function forwardMitmRequest(
     req.resume();
     return;
   }
-  const secret = ctx.grants.select(conn.agent.id, conn.host, rec.path);
-  const verdict = ctx.policy.checkOrHold({
-    agent: conn.agent,
-    host: conn.host,
-    method,
-    path: rec.path,
-    secretId: secret?.id ?? null,
-  });
+  const secret = decided ? decided.secret : ctx.grants.select(conn.agent.id, conn.host, rec.path);
+  const verdict = decided
+    ? decided.verdict
+    : ctx.policy.checkOrHold({ agent: conn.agent, host: conn.host, method, path: rec.path, secretId: secret?.id ?? null });
   if (verdict && 'hold' in verdict) {
     rec.secretName = secret?.name ?? null;
     const held = { req, res, rec, agent: conn.agent, secret, host: conn.host, hold: verdict };

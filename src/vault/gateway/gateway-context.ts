@@ -26,6 +26,13 @@ export interface GatewayContext {
   approvals?: ApprovalGate;
   /** Client and upstream connections still open, destroyed by `close()`. */
   sockets: Set<Closable>;
+  /** Requests the native fast lane forwarded, and responses of those it handed to JavaScript. */
+  lane: LaneCounts;
+}
+
+export interface LaneCounts {
+  forwarded: number;
+  takenOver: number;
 }
 
 /** A connection `close()` can end: a Node socket, or a native connection's view. */

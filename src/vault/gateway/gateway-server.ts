@@ -12,7 +12,7 @@ import { clientErrorHandler } from './client-error.js';
 import { handleConnect } from './connect-handler.js';
 import { EgressGuard, type Resolve } from './egress-guard.js';
 import { GrantCache } from './grant-cache.js';
-import type { GatewayContext } from './gateway-context.js';
+import type { GatewayContext, LaneCounts } from './gateway-context.js';
 import { checkingInterval, MitmTerminator } from './mitm.js';
 import { NativeTls } from './native-tls/native-tls.js';
 import { forwardPlainHttp } from './plain-http.js';
@@ -51,6 +51,11 @@ export interface GatewayOptions {
    * it is built, else Node's with a warning.
    */
   tls?: GatewayTls;
+  /**
+   * With the native transport, ordinary requests on intercepted connections are forwarded by the
+   * addon itself, JavaScript deciding (default on; off serves every request on the JavaScript path).
+   */
+  fastLane?: boolean;
 }
 
 export type GatewayTls = 'auto' | 'native' | 'node';
@@ -78,6 +83,8 @@ export interface StartedGateway extends AsyncDisposable {
   address: string;
   /** Writes the queued audit rows now (they are otherwise written within ~25 ms). */
   flushAudit(): void;
+  /** What the native fast lane has done so far (see native-tls/fast-lane.ts). */
+  laneCounts(): LaneCounts;
   close(): Promise<void>;
 }
 
@@ -108,8 +115,9 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     connectUrlBase: options.connectUrlBase ?? 'http://127.0.0.1:10254',
     ...(options.approvals ? { approvals: options.approvals } : {}),
     sockets: new Set(),
+    lane: { forwarded: 0, takenOver: 0 },
   };
-  const mitm = new MitmTerminator(ctx, { maxHeaderSize, idleTimeoutMs, headersTimeoutMs, native });
+  const mitm = new MitmTerminator(ctx, { maxHeaderSize, idleTimeoutMs, headersTimeoutMs, native, fastLane: options.fastLane });
   // Off the first agent's path: the first leaf issued in a process is five times slower.
   setImmediate(() => options.leafCache.prepare()).unref();
   const server = http.createServer({
@@ -174,6 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     port: bound.port,
     address: bound.address,
     flushAudit: () => ctx.audit.flush(),
+    laneCounts: () => ({ ...ctx.lane }),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -23,6 +23,8 @@ export interface MitmOptions {
   headersTimeoutMs: number;
   /** When set, agents' TLS is terminated by the native transport instead of Node's. */
   native?: NativeTls | null;
+  /** With the native transport: ordinary requests go through the addon's fast lane (default on). */
+  fastLane?: boolean;
 }
 
 const CONNECTION_ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
@@ -150,6 +152,7 @@ export class MitmTerminator {
           maxHeaderSize: this.options.maxHeaderSize,
           idleTimeoutMs: this.options.idleTimeoutMs,
           headersTimeoutMs: this.options.headersTimeoutMs,
+          fastLane: this.options.fastLane ?? true,
         });
         track(this.ctx, agent.socket);
       } catch (err) {

@@ -40,6 +40,8 @@ export interface CallOptions {
   headers: readonly string[];
   body: BodyFraming;
   events: ResponseEvents & { error(err: Error): void };
+  /** The head exactly as first sent, when the fast lane sent it: a retry sends these bytes again. */
+  rawHead?: Buffer;
 }
 
 /** Where a call gets a replacement connection and returns its own. */
@@ -109,10 +111,24 @@ export class UpstreamCall {
   }
 
   /** Sends the head (the caller has validated it with `requestHead`). */
-  start(head: string): void {
+  start(head: string | Buffer): void {
     this.conn.owner = this;
     this.conn.uses++;
-    this.conn.socket.write(head, 'latin1');
+    if (typeof head === 'string') this.conn.socket.write(head, 'latin1');
+    else this.conn.socket.write(head);
+  }
+
+  /**
+   * Carries on an exchange the fast lane began on this connection: the request has gone out,
+   * `received` is what the upstream answered so far, and `stopped` how the connection ended
+   * ('' closed, else the failure) if it did.
+   */
+  adopt(received: Buffer, stopped: string | undefined): void {
+    this.conn.owner = this;
+    this.bodySent = true;
+    if (received.length > 0) this.onData(received);
+    if (stopped === '') this.onEnd();
+    else if (stopped !== undefined) this.onError(new Error(stopped));
   }
 
   /** Sends a piece of the request body; false asks the caller to wait for `onDrain`. */
@@ -218,7 +234,7 @@ export class UpstreamCall {
     // a fresh connection cannot send again (no body, no response yet).
     if (stale && !(err instanceof UpstreamProtocolError)) {
       this.conn = this.pool.fresh(this.o.target);
-      this.start(requestHead(this.o.method, this.o.path, this.o.headers));
+      this.start(this.o.rawHead ?? requestHead(this.o.method, this.o.path, this.o.headers));
       return;
     }
     this.finished = true;

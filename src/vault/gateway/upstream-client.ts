@@ -5,7 +5,7 @@ import type { UpstreamSocket } from './upstream-socket.js';
 import { PooledConnection, requestHead, UpstreamCall, type CallOptions, type ConnectionSource, type DialTarget } from './upstream-call.js';
 
 export type { BodyFraming, CallOptions, DialTarget } from './upstream-call.js';
-export { requestHead, UpstreamCall } from './upstream-call.js';
+export { PooledConnection, requestHead, UpstreamCall } from './upstream-call.js';
 
 /**
  * The gateway's own HTTP/1.1 client for TLS-terminated requests: pooled, verified TLS
@@ -77,8 +77,27 @@ export class UpstreamClient implements ConnectionSource {
     this.warming.clear();
   }
 
-  private acquire(t: DialTarget): PooledConnection {
-    const key = keyOf(t);
+  /**
+   * An idle native connection to `t` for the fast lane, counted as used, or null when none is
+   * idle (the request then takes the JavaScript path, which dials). Back through `release`.
+   */
+  takeIdle(t: DialTarget): PooledConnection | null {
+    const conn = this.popIdle(keyOf(t));
+    if (!conn) return null;
+    if (conn.socket.nativeId === undefined) {
+      this.release(conn);
+      return null;
+    }
+    conn.uses++;
+    return conn;
+  }
+
+  /** A call over a connection the fast lane sent a request on; `adopt()` it once its events are wired. */
+  adoptCall(conn: PooledConnection, o: CallOptions): UpstreamCall {
+    return new UpstreamCall(this, conn, o);
+  }
+
+  private popIdle(key: string): PooledConnection | null {
     const list = this.free.get(key);
     const now = performance.now();
     while (list && list.length > 0) {
@@ -86,6 +105,13 @@ export class UpstreamClient implements ConnectionSource {
       if (!conn.socket.destroyed && conn.expiresAt > now) return conn;
       conn.socket.destroy();
     }
+    return null;
+  }
+
+  private acquire(t: DialTarget): PooledConnection {
+    const key = keyOf(t);
+    const idle = this.popIdle(key);
+    if (idle) return idle;
     const warm = this.warming.get(key);
     if (warm && !warm.socket.destroyed) {
       this.warming.delete(key);

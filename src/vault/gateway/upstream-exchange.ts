@@ -31,52 +31,21 @@ function framing(req: AgentRequest): BodyFraming {
   return length !== undefined && length !== '0' ? 'length' : 'none';
 }
 
+/** What the response half of an exchange needs. */
+export type ResponseSide = Pick<UpstreamExchange, 'res' | 'rec' | 'injected' | 'notConnectedHost'>;
+
 /**
- * Streams one TLS-terminated request to its upstream over the gateway's own client and the
- * response back, with backpressure both ways (never buffering a body); the audit row is
- * written when the agent's response closes. Same outcomes as `runExchange`, less work.
+ * The response half of an exchange: the call's events (head planned, body scanned or passed,
+ * the audit row written when the agent's response closes). `attach` the call before it can
+ * emit anything.
  */
-export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): void {
-  const { req, res, rec } = x;
+function responseHalf(ctx: GatewayContext, x: ResponseSide): { events: CallOptions['events']; attach(call: UpstreamCall): void } {
+  const { res, rec } = x;
   const outcome = new ExchangeOutcome(res, rec);
   /** Where body bytes go once the head is known; null: discarded (replaced response). */
   let sink: BodySink['sink'] | null = null;
   let finish: BodySink['finish'] | null = null;
-  const body = framing(req);
-
-  const events: CallOptions['events'] = {
-    head: (head) => onHead(head),
-    body: (chunk) => sink?.(chunk),
-    end: () => finish?.(),
-    error: (err) => outcome.upstreamFailed(err),
-  };
   let call: UpstreamCall;
-  try {
-    call = ctx.pool.call({ target: x.target, method: rec.method, path: x.path, headers: x.headers, body, events });
-  } catch (err) {
-    // A header no HTTP/1.1 message may carry: nothing was sent.
-    req.resume();
-    rec.status = 502;
-    rec.decision = 'error';
-    rec.reason = 'bad_request_header';
-    res.once('close', () => ctx.audit.record(rec));
-    sendGatewayError(res, badGateway(`${rec.host} failed: ${errorMessage(err)}`));
-    return;
-  }
-
-  if (body === 'none') req.resume();
-  else {
-    req.on('data', (chunk: Buffer) => {
-      rec.bytesIn += chunk.length;
-      if (!call.write(chunk)) {
-        req.pause();
-        call.onDrain(() => req.resume());
-      }
-    });
-    req.once('end', () => call.end());
-  }
-
-  outcome.auditOnClose(ctx, () => call.abort());
 
   const onHead = (head: ResponseHead): void => {
     const { status } = head;
@@ -100,4 +69,69 @@ export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): v
       });
     }
   };
+  return {
+    events: {
+      head: (head) => onHead(head),
+      body: (chunk) => sink?.(chunk),
+      end: () => finish?.(),
+      error: (err) => outcome.upstreamFailed(err),
+    },
+    attach: (c) => {
+      call = c;
+      outcome.auditOnClose(ctx, () => c.abort());
+    },
+  };
+}
+
+/**
+ * Streams one TLS-terminated request to its upstream over the gateway's own client and the
+ * response back, with backpressure both ways (never buffering a body); the audit row is
+ * written when the agent's response closes. Same outcomes as `runExchange`, less work.
+ */
+export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): void {
+  const { req, res, rec } = x;
+  const body = framing(req);
+  const half = responseHalf(ctx, x);
+  let call: UpstreamCall;
+  try {
+    call = ctx.pool.call({ target: x.target, method: rec.method, path: x.path, headers: x.headers, body, events: half.events });
+  } catch (err) {
+    // A header no HTTP/1.1 message may carry: nothing was sent.
+    req.resume();
+    rec.status = 502;
+    rec.decision = 'error';
+    rec.reason = 'bad_request_header';
+    res.once('close', () => ctx.audit.record(rec));
+    sendGatewayError(res, badGateway(`${rec.host} failed: ${errorMessage(err)}`));
+    return;
+  }
+  half.attach(call);
+
+  if (body === 'none') req.resume();
+  else {
+    req.on('data', (chunk: Buffer) => {
+      rec.bytesIn += chunk.length;
+      if (!call.write(chunk)) {
+        req.pause();
+        call.onDrain(() => req.resume());
+      }
+    });
+    req.once('end', () => call.end());
+  }
+}
+
+/**
+ * Carries on, as `runUpstreamExchange` would, an exchange whose request the fast lane has sent:
+ * `adopt` makes the call over the lane's connection from the events; the bytes the upstream has
+ * sent so far are then fed to it.
+ */
+export function carryOnUpstreamExchange(
+  ctx: GatewayContext,
+  x: ResponseSide,
+  o: { adopt(events: CallOptions['events']): UpstreamCall; received: Buffer; stopped: string | undefined },
+): void {
+  const half = responseHalf(ctx, x);
+  const call = o.adopt(half.events);
+  half.attach(call);
+  call.adopt(o.received, o.stopped);
 }

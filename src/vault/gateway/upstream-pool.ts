@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { flattenHeaders } from './message-head.js';
 import type { NativeTls } from './native-tls/native-tls.js';
-import { UpstreamClient, type CallOptions, type DialTarget, type UpstreamCall } from './upstream-client.js';
+import { UpstreamClient, type CallOptions, type DialTarget, type PooledConnection, type UpstreamCall } from './upstream-client.js';
 
 export interface UpstreamTarget {
   /** The one address the egress guard checked: nothing else is ever dialled. */
@@ -73,6 +73,21 @@ export class UpstreamPool {
   /** The gateway's own client, for requests on TLS-terminated connections (not upgrades). */
   call(o: CallOptions): UpstreamCall {
     return this.client.call(o);
+  }
+
+  /** An idle native connection for a fast-lane request, or null (see UpstreamClient.takeIdle). */
+  laneConnection(t: DialTarget): PooledConnection | null {
+    return this.client.takeIdle(t);
+  }
+
+  /** A fast-lane connection back to the pool after a complete exchange. */
+  release(conn: PooledConnection): void {
+    this.client.release(conn);
+  }
+
+  /** A call carrying on what the fast lane began on `conn` (see UpstreamCall.adopt). */
+  adoptCall(conn: PooledConnection, o: CallOptions): UpstreamCall {
+    return this.client.adoptCall(conn, o);
   }
 
   /** Where the own client dials for `t`. */

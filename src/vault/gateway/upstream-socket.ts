@@ -6,6 +6,8 @@ import type { NativeTlsConnection } from './native-tls/native-tls.js';
  */
 export interface UpstreamSocket {
   readonly destroyed: boolean;
+  /** Native transport only: the addon's id of the connection (the fast lane writes to it itself). */
+  readonly nativeId?: number;
   write(data: Buffer | string, encoding?: 'latin1'): boolean;
   cork(): void;
   uncork(): void;

@@ -11,10 +11,22 @@ import { auditHandshakeFailed, malformedRequestResponse } from '../client-error.
 import type { IdleSweeper, Sweepable } from './idle-sweeper.js';
 import { NativeDuplex } from './native-duplex.js';
 import type { NativeTls, NativeTlsConnection, TlsHandlers } from './native-tls.js';
+import type { LaneDecision, LaneOutcome, LaneTakeover } from './binding.js';
+import { abortLane, decideLane, finishLane, takeOverLane, type Decided, type LaneExchange } from './fast-lane.js';
 
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 // After `Connection: close` the agent gets this long to close its side before we drop it.
 const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * The Host value that names the CONNECT target as a client writes it by default (the port left
+ * out for 443), which refusal() in forward.ts accepts; null for an IPv6 literal. Any other
+ * spelling reaches the JavaScript path, which checks it and remembers it as accepted.
+ */
+function canonicalHost(conn: MitmConnection): string | null {
+  if (conn.host.includes(':')) return null;
+  return conn.port === 443 ? conn.host : `${conn.host}:${conn.port}`;
+}
 
 /** The connection as requests see it (`req.socket`): idle timeout and close, nothing else. */
 class SocketView extends EventEmitter implements AgentSocket {
@@ -50,6 +62,8 @@ export interface AgentConnectionOptions {
   idleTimeoutMs: number;
   /** A request head must be complete this long after its first byte (Node's headersTimeout). */
   headersTimeoutMs: number;
+  /** Ordinary requests after the first may be forwarded by the addon itself (fast-lane.ts). */
+  fastLane: boolean;
 }
 
 /**
@@ -85,12 +99,22 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
   private readonly headersTimeoutMs: number;
   /** When the head being received began (performance.now()), or null when none is. */
   private headSince: number | null = null;
+  private readonly fastLane: boolean;
+  private readonly maxHeaderSize: number;
+  /** The addon's lane takes the next request (until a request reaches JavaScript as data). */
+  private laneArmed = false;
+  /** The lane's exchange in flight. */
+  private lane: LaneExchange | null = null;
+  /** What the lane decided for the request it handed back, which the next head is. */
+  private decided: Decided | null = null;
 
   constructor(ctx: GatewayContext, native: NativeTls, o: AgentConnectionOptions) {
     this.ctx = ctx;
     this.conn = o.conn;
     this.idleMs = o.idleTimeoutMs;
     this.headersTimeoutMs = o.headersTimeoutMs;
+    this.fastLane = o.fastLane;
+    this.maxHeaderSize = o.maxHeaderSize;
     this.sweeper = o.sweeper;
     this.idleLimit = o.sweeper.ticks(HANDSHAKE_TIMEOUT_MS);
     this.socket = new SocketView({ onTimeout: (ms) => this.setIdle(ms), onDestroy: () => this.destroy() });
@@ -157,6 +181,8 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
     this.gone = true;
     this.sweeper.delete(this);
     this.tls.destroy();
+    if (this.lane) abortLane(this.ctx, this.lane);
+    this.lane = null;
     if (!this.handshaken) auditHandshakeFailed(this.ctx, this.conn, this.startedAt, why ?? 'closed by the agent');
     if (this.req && !this.req.complete) this.req.destroy();
     this.res?.connectionClosed();
@@ -173,9 +199,12 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
     const sni = this.tls.info()?.servername ?? '';
     if (sni !== '' && normalizeHost(sni) !== this.conn.host) this.conn.sniMismatch = sni.slice(0, 253);
     this.setIdle(this.idleMs);
+    this.armLane();
   }
 
   data(chunk: Buffer): void {
+    // Bytes reach JavaScript only while the lane is not taking requests.
+    this.laneArmed = false;
     if (this.relay) return this.relay.received(chunk);
     // After a refusal or `Connection: close`, nothing more is read as a request.
     if (this.closing) return;
@@ -215,7 +244,9 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
       out: this,
     });
     this.res = res;
-    forwardMitmRequest(this.ctx, this.conn, req, res);
+    const decided = this.decided;
+    this.decided = null;
+    forwardMitmRequest(this.ctx, this.conn, req, res, decided);
   }
 
   private onRequestEnd(): void {
@@ -234,8 +265,54 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
       this.parser.resume();
     } catch (err) {
       if (!(err instanceof RequestProtocolError)) throw err;
-      this.refuseMalformed(err);
+      return this.refuseMalformed(err);
     }
+    this.armLane();
+  }
+
+  /** Between requests, with a Host already accepted: the addon's lane may take the next ones. */
+  private armLane(): void {
+    if (!this.fastLane || this.laneArmed || this.closing || this.gone || this.relay) return;
+    if (!this.requestDone || !this.responseDone || !this.parser.idle) return;
+    const host = this.conn.acceptedHost ?? canonicalHost(this.conn);
+    if (host === null || this.conn.sniMismatch !== null) return;
+    this.laneArmed = true;
+    this.tls.laneArm(host, this.maxHeaderSize);
+  }
+
+  // TlsHandlers, fast lane (see fast-lane.ts).
+
+  laneRequest(method: string, target: string): LaneDecision | undefined {
+    this.idleTicks = 0;
+    const r = decideLane(this.ctx, this.conn, method, target);
+    if (r === null) return undefined;
+    if ('decided' in r) {
+      this.decided = r.decided;
+      return undefined;
+    }
+    this.lane = r.exchange;
+    return r.decision;
+  }
+
+  laneDone(outcome: LaneOutcome): void {
+    const x = this.lane;
+    this.lane = null;
+    this.idleTicks = 0;
+    if (x && finishLane(this.ctx, x, outcome)) this.destroy();
+  }
+
+  laneTakeover(takeover: LaneTakeover, bytesIn: number): void {
+    const x = this.lane;
+    this.lane = null;
+    this.laneArmed = false;
+    if (!x) return this.destroy();
+    // The exchange goes on here; bytes the agent sent after its request wait in the parser.
+    this.requestDone = true;
+    this.responseDone = false;
+    this.parser.pauseAfterRequest();
+    const res = new NativeResponse({ method: x.rec.method, versionMinor: 1, keepAlive: true, out: this });
+    this.res = res;
+    takeOverLane(this.ctx, this.conn, x, { takeover, bytesIn, res });
   }
 
   private startRelay(req: NativeRequest): void {
@@ -283,7 +360,7 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
   /** Sweepable: the current deadline passed. */
   expire(): void {
     // Bytes a native pipe moved are activity too, though no JavaScript saw them.
-    const progress = this.piping ? this.tls.progress() : this.lastProgress;
+    const progress = this.piping || this.lane ? this.tls.progress() : this.lastProgress;
     if (progress !== this.lastProgress) {
       this.lastProgress = progress;
       this.idleTicks = 0;

@@ -24,7 +24,26 @@ export const TLS_EVENT = {
   drain: 5,
   /** A `pipe` has passed all its bytes; `arg` is how many. */
   piped: 6,
+  /**
+   * The fast lane has an ordinary request (`arg` method, `arg2` target) and asks, synchronously,
+   * whether to forward it: the callback returns a `LaneDecision`, or nothing to leave the request
+   * (whose bytes then arrive as `data`) to JavaScript.
+   */
+  laneRequest: 7,
+  /** A fast-lane exchange is over; `arg` is `LaneOutcome`. */
+  laneDone: 8,
+  /** A fast-lane response JavaScript must carry on; `arg` is `LaneTakeover`, `arg2` the request body bytes sent. */
+  laneTakeover: 9,
 } as const;
+
+/** [upstream connection id, `name: value` field to set, lower-case names to drop joined by '\n', packed forms]. */
+export type LaneDecision = [upstream: number, field: Buffer, remove: Buffer, forms: Buffer];
+
+/** [status, request body bytes, response body bytes, flags (1 echoed, 2 reusable, 4·failure), Keep-Alive ms or -1]. */
+export type LaneOutcome = [status: number, bytesIn: number, bytesOut: number, flags: number, keepAliveMs: number];
+
+/** [response bytes read so far, request head sent, why the upstream stopped ('' ended) or undefined, upstream id]. */
+export type LaneTakeover = [received: Buffer, sentHead: Buffer, why: string | undefined, upstream: number];
 
 export type TlsEventKind = (typeof TLS_EVENT)[keyof typeof TLS_EVENT];
 
@@ -41,7 +60,7 @@ export interface TlsConnectionInfo {
 
 export interface NativeTlsBinding {
   /** Once per thread before anything else: every connection's events go to `onEvent`. */
-  init(onEvent: (kind: TlsEventKind, id: number, arg: Buffer | string | number | undefined) => void): void;
+  init(onEvent: (kind: TlsEventKind, id: number, arg: unknown, arg2: unknown) => LaneDecision | undefined): void;
   /** A server context for one leaf; throws on a bad certificate or key. */
   serverContext(certPem: string, keyPem: string): number;
   /** A client context trusting exactly `caPems` (each may hold several certificates), verifying peers. */
@@ -65,6 +84,11 @@ export interface NativeTlsBinding {
    * events for them), with flow control between the two, then emits `piped` on `from`.
    */
   pipe(from: number, to: number, bytes: number): void;
+  /**
+   * The agent connection is between requests: its next ones go to the fast lane, whose Host must
+   * be byte-equal to `host` (see TLS_EVENT.laneRequest). Until a request is handed back or taken over.
+   */
+  laneArm(id: number, host: string, maxHeaderSize: number): void;
   /** Plaintext bytes read and written so far (-1 for an unknown id): activity the JS side does not see. */
   progress(id: number): number;
   counts(): { connections: number; contexts: number };

@@ -1,4 +1,13 @@
-import { loadBinding, TLS_EVENT, type NativeTlsBinding, type TlsConnectionInfo, type TlsEventKind } from './binding.js';
+import {
+  loadBinding,
+  TLS_EVENT,
+  type LaneDecision,
+  type LaneOutcome,
+  type LaneTakeover,
+  type NativeTlsBinding,
+  type TlsConnectionInfo,
+  type TlsEventKind,
+} from './binding.js';
 import { MemoryTrimmer } from './memory-trimmer.js';
 
 /** What a connection reports; every callback runs on the event loop, never re-entrantly from a call. */
@@ -12,6 +21,10 @@ export interface TlsHandlers {
   drain(): void;
   /** A `pipeTo` has passed all its bytes. */
   piped?(bytes: number): void;
+  /** Agent connections with the fast lane armed (see TLS_EVENT.laneRequest). */
+  laneRequest?(method: string, target: string): LaneDecision | undefined;
+  laneDone?(outcome: LaneOutcome): void;
+  laneTakeover?(takeover: LaneTakeover, bytesIn: number): void;
 }
 
 export interface ConnectOptions {
@@ -64,6 +77,11 @@ export class NativeTlsConnection {
     this.binding.pipe(this.id, target.id, bytes);
   }
 
+  /** The fast lane takes the next requests (see TLS_EVENT.laneRequest). */
+  laneArm(host: string, maxHeaderSize: number): void {
+    if (!this.destroyed) this.binding.laneArm(this.id, host, maxHeaderSize);
+  }
+
   /** Bytes read and written so far, counting those piped natively. */
   progress(): number {
     return this.destroyed ? -1 : this.binding.progress(this.id);
@@ -106,7 +124,7 @@ export class NativeTls {
         // Out of memory for a new context: the current keys serve until the next day.
       }
     }, TICKET_KEY_LIFETIME_MS).unref();
-    binding.init((kind, id, arg) => this.dispatch(kind, id, arg));
+    binding.init((kind, id, arg, arg2) => this.dispatch(kind, id, arg, arg2));
   }
 
   private static loaded: NativeTls | { error: string } | undefined;
@@ -158,10 +176,18 @@ export class NativeTls {
     return new NativeTlsConnection({ id, binding: this.binding, registry: this.registry, trimmer: this.trimmer });
   }
 
-  private dispatch(kind: TlsEventKind, id: number, arg: Buffer | string | number | undefined): void {
+  private dispatch(kind: TlsEventKind, id: number, arg: unknown, arg2: unknown): LaneDecision | undefined {
     const h = this.registry.get(id);
-    if (!h) return;
+    if (!h) return undefined;
     switch (kind) {
+      case TLS_EVENT.laneRequest:
+        return h.laneRequest?.(arg as string, arg2 as string);
+      case TLS_EVENT.laneDone:
+        h.laneDone?.(arg as LaneOutcome);
+        break;
+      case TLS_EVENT.laneTakeover:
+        h.laneTakeover?.(arg as LaneTakeover, arg2 as number);
+        break;
       case TLS_EVENT.data:
         h.data(arg as Buffer);
         break;
@@ -181,5 +207,6 @@ export class NativeTls {
         h.error(typeof arg === 'string' ? arg : 'TLS connection failed');
         break;
     }
+    return undefined;
   }
 }

@@ -36,6 +36,11 @@ export class NativeUpstreamSocket extends EventEmitter implements UpstreamSocket
     });
   }
 
+  /** The addon's id of the connection, for the fast lane. */
+  get nativeId(): number {
+    return this.conn.id;
+  }
+
   get destroyed(): boolean {
     return this.gone;
   }

@@ -1,0 +1,242 @@
+import { gzipSync } from 'node:zlib';
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResponseParser } from '../../src/vault/gateway/response-parser.js';
+import type { AuditEntry } from '../../src/vault/model.js';
+import type { UpstreamHandler } from '../support/tls-upstream.js';
+import { connectTunnel, startHarness, type Harness } from './gateway-harness.js';
+
+/**
+ * The native fast lane (native/tls-transport/lane.cc) against the JavaScript path: the same
+ * requests on kept-alive connections through a gateway with the lane and one without must reach
+ * the upstream as the same bytes, reach the agent as the same responses, and leave the same
+ * audit rows; and the lane must really have served them.
+ */
+
+const VALUE = `lane-${'k'.repeat(28)}`;
+const B64 = Buffer.from(VALUE).toString('base64');
+
+const handler: UpstreamHandler = async (req, res, recorded) => {
+  const path = req.url ?? '/';
+  const json = (body: object, headers: Record<string, string> = {}): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+    res.end(text);
+  };
+  if (path.startsWith('/json')) return json({ echo: VALUE, b64: B64, path });
+  if (path === '/split') {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`data: ${VALUE.slice(0, 9)}`);
+    await new Promise((r) => setTimeout(r, 15));
+    res.end(`${VALUE.slice(9)}\n\n`);
+    return;
+  }
+  if (path === '/bin') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(VALUE.length) });
+    return void res.end(VALUE);
+  }
+  if (path === '/gzip') {
+    const body = gzipSync(JSON.stringify({ echo: VALUE }));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(body.length) });
+    return void res.end(body);
+  }
+  if (path === '/header') return json({ ok: true }, { 'x-echo': `Bearer ${VALUE}`, 'x-other': 'plain' });
+  if (path === '/close') return json({ ok: true }, { connection: 'close' });
+  if (path === '/keep') return json({ ok: true }, { 'keep-alive': 'timeout=7', 'x-kept': 'yes' });
+  if (path === '/empty') {
+    res.writeHead(204);
+    return void res.end();
+  }
+  if (path === '/post') return json({ got: recorded.body.toString('latin1') });
+  if (path === '/missing') {
+    res.writeHead(401, { 'content-type': 'application/json' });
+    return void res.end('{"error":"who are you"}');
+  }
+  json({ ok: true, path });
+};
+
+interface Seen {
+  status: number;
+  message: string;
+  headers: string[];
+  body: string;
+}
+
+/** One kept-alive agent connection: raw requests written as given, responses read one by one. */
+async function agentConnection(h: Harness, token: string, target: string, ca: string) {
+  const tunnel = await connectTunnel(h.gateway.port, target, token);
+  expect(tunnel.status).toBe(200);
+  const socket = tls.connect({ socket: tunnel.socket, servername: target.replace(/:\d+$/, ''), ca });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', resolve);
+    socket.once('error', reject);
+  });
+  let pending = Buffer.alloc(0);
+  let wake: (() => void) | null = null;
+  let closed = false;
+  socket.on('data', (d: Buffer) => {
+    pending = Buffer.concat([pending, d]);
+    wake?.();
+  });
+  socket.on('close', () => {
+    closed = true;
+    wake?.();
+  });
+  /** Reads one response to `method`; leftover bytes stay for the next. */
+  const read = async (method: string): Promise<Seen> => {
+    const seen: Seen = { status: 0, message: '', headers: [], body: '' };
+    let done = false;
+    const parser = new ResponseParser({
+      method,
+      maxHeaderSize: 64 * 1024,
+      events: {
+        head: (head) => {
+          seen.status = head.status;
+          seen.message = head.statusMessage;
+          // The date differs from run to run.
+          for (let i = 0; i < head.rawHeaders.length; i += 2)
+            if (head.rawHeaders[i]!.toLowerCase() !== 'date') seen.headers.push(head.rawHeaders[i]!, head.rawHeaders[i + 1]!);
+        },
+        body: (chunk) => {
+          seen.body += chunk.toString('latin1');
+        },
+        end: () => {
+          done = true;
+        },
+      },
+    });
+    for (;;) {
+      // Feed byte by byte until the response ends, so bytes of the next one stay pending.
+      while (!done && pending.length > 0) {
+        const one = pending.subarray(0, 1);
+        pending = pending.subarray(1);
+        parser.feed(one);
+      }
+      if (done) return seen;
+      if (closed) throw new Error(`connection closed before the response to ${method} ended`);
+      await new Promise<void>((r) => (wake = r));
+      wake = null;
+    }
+  };
+  return {
+    send: (raw: string | Buffer) => socket.write(raw),
+    read,
+    get closed() {
+      return closed;
+    },
+    close: () => socket.destroy(),
+  };
+}
+
+interface Step {
+  /** Raw request bytes; `{host}` stands for the Host value. */
+  raw: string;
+  method: string;
+  /** Several requests written at once: read this many responses. */
+  responses?: string[];
+}
+
+const GET = (path: string, extra = ''): Step => ({ raw: `GET ${path} HTTP/1.1\r\nHost: {host}\r\n${extra}\r\n`, method: 'GET' });
+
+const STEPS: Step[] = [
+  GET('/first'),
+  GET('/json', 'Accept: application/json\r\nUser-Agent: lane-test\r\n'),
+  GET('/json?q=1', 'authorization: Bearer agent-own\r\nX-Mixed-Case: Yes\r\n'),
+  GET('/split'),
+  GET('/bin'),
+  GET('/gzip', 'Accept-Encoding: gzip\r\n'),
+  GET('/header', 'Connection: keep-alive\r\n'),
+  GET('/keep'),
+  GET('/empty'),
+  { raw: 'HEAD /json HTTP/1.1\r\nHost: {host}\r\n\r\n', method: 'HEAD' },
+  { raw: 'POST /post HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world', method: 'POST' },
+  // The placeholder and a chunked body are the JavaScript path's.
+  GET('/json', 'X-Api-Key: onecli-managed\r\n'),
+  { raw: 'POST /post HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n', method: 'POST' },
+  // Pipelined: both written at once, answered in order.
+  { raw: 'GET /json/a HTTP/1.1\r\nHost: {host}\r\n\r\nGET /json/b HTTP/1.1\r\nHost: {host}\r\n\r\n', method: 'GET', responses: ['GET', 'GET'] },
+  GET('/close'),
+  GET('/last'),
+];
+
+interface RunResult {
+  responses: Seen[];
+  upstream: { method: string; url: string; rawHeaders: string[]; body: string }[];
+  audit: Pick<AuditEntry, 'method' | 'path' | 'secretName' | 'decision' | 'status' | 'bytesIn' | 'bytesOut' | 'reason'>[];
+}
+
+async function runSteps(h: Harness, token: string, host: string, port: number): Promise<RunResult> {
+  const target = `${host}:${port}`;
+  const before = h.upstream.requests.length;
+  const agent = await agentConnection(h, token, target, h.vaultCaPem);
+  const responses: Seen[] = [];
+  for (const step of STEPS) {
+    agent.send(step.raw.replaceAll('{host}', target));
+    for (const method of step.responses ?? [step.method]) responses.push(await agent.read(method));
+  }
+  agent.close();
+  await new Promise((r) => setTimeout(r, 50));
+  const rows = h.rows().slice().reverse();
+  return {
+    responses,
+    // The two gateways' upstreams listen on different ports.
+    upstream: h.upstream.requests.slice(before).map((r) => ({
+      method: r.method,
+      url: r.url,
+      rawHeaders: r.rawHeaders.map((v) => v.replace(`:${port}`, ':PORT')),
+      body: r.body.toString('latin1'),
+    })),
+    audit: rows
+      .filter((r) => r.method !== 'CONNECT')
+      .slice(-responses.length)
+      .map(({ method, path, secretName, decision, status, bytesIn, bytesOut, reason }) => ({ method, path, secretName, decision, status, bytesIn, bytesOut, reason })),
+  };
+}
+
+describe('the native fast lane', () => {
+  const withLane = {} as { h: Harness; token: string };
+  const without = {} as { h: Harness; token: string };
+
+  beforeAll(async () => {
+    for (const [suite, fastLane] of [
+      [withLane, true],
+      [without, false],
+    ] as const) {
+      suite.h = await startHarness({ handler, gateway: { fastLane } });
+      suite.token = suite.h.addAgent('lane-agent').token;
+      suite.h.addSecret({ name: 'gh', type: 'api_key', value: VALUE, hostPattern: 'api.github.test' });
+      suite.h.addSecret({ name: 'anthropic', type: 'anthropic', value: `sk-ant-api-${VALUE}`, hostPattern: 'api.anthropic.com' });
+    }
+  });
+  afterAll(async () => {
+    await withLane.h?.close();
+    await without.h?.close();
+  });
+
+  for (const host of ['api.github.test', 'api.anthropic.com']) {
+    it(`serves ${host} exactly as the JavaScript path does, and really serves it`, async () => {
+      const lane = await runSteps(withLane.h, withLane.token, host, withLane.h.upstream.port);
+      const js = await runSteps(without.h, without.token, host, without.h.upstream.port);
+      expect(lane.responses).toEqual(js.responses);
+      expect(lane.upstream).toEqual(js.upstream);
+      expect(lane.audit).toEqual(js.audit);
+      // The lane forwarded most of them (the first needs a pooled connection, a few are the JavaScript path's).
+      const counts = withLane.h.gateway.laneCounts();
+      expect(counts.forwarded).toBeGreaterThanOrEqual(8);
+      expect(counts.takenOver).toBeGreaterThanOrEqual(1); // the gzip body is decoded by JavaScript
+      expect(without.h.gateway.laneCounts()).toEqual({ forwarded: 0, takenOver: 0 });
+    });
+  }
+
+  it('redacts every echo in headers and text bodies, also split across upstream writes', async () => {
+    const { responses } = await runSteps(withLane.h, withLane.token, 'api.github.test', withLane.h.upstream.port);
+    // Index 4 is the binary body, which neither path scans (echo-redactor.ts: binary types are left alone).
+    expect(responses[4]!.body).toBe(VALUE);
+    const text = JSON.stringify(responses.filter((_, i) => i !== 4));
+    expect(text).not.toContain(VALUE);
+    expect(text).not.toContain(B64);
+    expect(responses[1]!.body).toBe(JSON.stringify({ echo: '[REDACTED]', b64: '[REDACTED]', path: '/json' }));
+    expect(responses[3]!.body).toBe('data: [REDACTED]\n\n');
+    expect(responses[6]!.headers).toContain('Bearer [REDACTED]');
+  });
+});
