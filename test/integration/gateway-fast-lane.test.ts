@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponseParser } from '../../src/vault/gateway/response-parser.js';
+import type { PolicyRule } from '../../src/vault/inject/policy.js';
 import type { AuditEntry } from '../../src/vault/model.js';
 import type { UpstreamHandler } from '../support/tls-upstream.js';
 import { connectTunnel, startHarness, type Harness } from './gateway-harness.js';
@@ -48,6 +49,13 @@ const handler: UpstreamHandler = async (req, res, recorded) => {
     return void res.end();
   }
   if (path === '/post') return json({ got: recorded.body.toString('latin1') });
+  if (path === '/slow' || path === '/cut') {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+    res.write('0123456789');
+    await new Promise((r) => setTimeout(r, 150));
+    if (path === '/cut') return void res.socket?.destroy();
+    return void res.end('x'.repeat(90));
+  }
   if (path === '/missing') {
     res.writeHead(401, { 'content-type': 'application/json' });
     return void res.end('{"error":"who are you"}');
@@ -193,6 +201,8 @@ async function runSteps(h: Harness, token: string, host: string, port: number): 
   };
 }
 
+const rules: PolicyRule[] = [];
+
 describe('the native fast lane', () => {
   const withLane = {} as { h: Harness; token: string };
   const without = {} as { h: Harness; token: string };
@@ -202,7 +212,7 @@ describe('the native fast lane', () => {
       [withLane, true],
       [without, false],
     ] as const) {
-      suite.h = await startHarness({ handler, gateway: { fastLane } });
+      suite.h = await startHarness({ handler, gateway: { fastLane, policyRules: () => rules } });
       suite.token = suite.h.addAgent('lane-agent').token;
       suite.h.addSecret({ name: 'gh', type: 'api_key', value: VALUE, hostPattern: 'api.github.test' });
       suite.h.addSecret({ name: 'anthropic', type: 'anthropic', value: `sk-ant-api-${VALUE}`, hostPattern: 'api.anthropic.com' });
@@ -238,5 +248,61 @@ describe('the native fast lane', () => {
     expect(responses[1]!.body).toBe(JSON.stringify({ echo: '[REDACTED]', b64: '[REDACTED]', path: '/json' }));
     expect(responses[3]!.body).toBe('data: [REDACTED]\n\n');
     expect(responses[6]!.headers).toContain('Bearer [REDACTED]');
+  });
+
+  const both = (): [Harness, string][] => [
+    [withLane.h, withLane.token],
+    [without.h, without.token],
+  ];
+
+  it('counts a rate limit once per request, on the lane as on the JavaScript path', async () => {
+    rules.splice(0, rules.length, { id: 'three', action: 'rate_limit', hostPattern: 'api.github.test', limit: 3, window: 'minute' });
+    try {
+      const forwarded = withLane.h.gateway.laneCounts().forwarded;
+      for (const [h, token] of both()) {
+        const agent = await agentConnection(h, token, `api.github.test:${h.upstream.port}`, h.vaultCaPem);
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          agent.send(`GET /limited/${i} HTTP/1.1\r\nHost: api.github.test:${h.upstream.port}\r\n\r\n`);
+          statuses.push((await agent.read('GET')).status);
+        }
+        agent.close();
+        expect(statuses).toEqual([200, 200, 200, 429, 429]);
+        const rows = h.rows().filter((r) => r.path.startsWith('/limited/'));
+        expect(rows.map((r) => r.decision).sort()).toEqual(['injected', 'injected', 'injected', 'rate_limited', 'rate_limited']);
+      }
+      expect(withLane.h.gateway.laneCounts().forwarded).toBeGreaterThan(forwarded);
+    } finally {
+      rules.length = 0;
+    }
+  });
+
+  it('audits an agent that leaves mid-response as client_closed, as the JavaScript path does', async () => {
+    const reasons: (string | null)[] = [];
+    for (const [h, token] of both()) {
+      const agent = await agentConnection(h, token, `api.github.test:${h.upstream.port}`, h.vaultCaPem);
+      agent.send(`GET /json HTTP/1.1\r\nHost: api.github.test:${h.upstream.port}\r\n\r\n`);
+      await agent.read('GET');
+      agent.send(`GET /slow HTTP/1.1\r\nHost: api.github.test:${h.upstream.port}\r\n\r\n`);
+      await new Promise((r) => setTimeout(r, 50));
+      agent.close();
+      await new Promise((r) => setTimeout(r, 300));
+      const row = h.rows().find((r) => r.path === '/slow');
+      reasons.push(row?.reason ?? 'no row');
+      expect(row).toMatchObject({ decision: 'injected', reason: 'client_closed' });
+    }
+    expect(reasons[0]).toBe(reasons[1]);
+  });
+
+  it('cuts the agent’s response short when the upstream fails mid-body, as the JavaScript path does', async () => {
+    for (const [h, token] of both()) {
+      const agent = await agentConnection(h, token, `api.github.test:${h.upstream.port}`, h.vaultCaPem);
+      agent.send(`GET /json HTTP/1.1\r\nHost: api.github.test:${h.upstream.port}\r\n\r\n`);
+      await agent.read('GET');
+      agent.send(`GET /cut HTTP/1.1\r\nHost: api.github.test:${h.upstream.port}\r\n\r\n`);
+      await expect(agent.read('GET')).rejects.toThrow(/closed before the response/);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(h.rows().find((r) => r.path === '/cut')).toMatchObject({ decision: 'injected', status: 200, reason: 'upstream_error' });
+    }
   });
 });
