@@ -127,6 +127,9 @@ bool ReadPlain(Connection* c) {
       if (filled < kDeliverChunk && more) continue;
       if (!Deliver(c, filled)) return false;
       filled = 0;
+      // A pipe JavaScript began while handling the delivery reads the rest itself (Pipe()
+      // deferred it): reading on here would hand JavaScript bytes the pipe counts as its own.
+      if (c->pipeTo != 0) return true;
       if (!more) return true;
       continue;
     }

@@ -6,7 +6,9 @@ import { interceptedSuite, mitmSocket, waitForAudit } from './gateway-harness.js
 
 // Large Content-Length bodies that need no scanning pass natively from the upstream connection
 // to the agent's (no JavaScript per chunk) on the native transport; the gateway-node-tls
-// project runs the same tests through Node's streams. Both must deliver the same bytes.
+// project runs the same tests through Node's streams. Both must deliver the same bytes. The
+// fast lane, which would carry these requests itself, is off here: this is the JavaScript
+// path's pipe (gateway-fast-lane.test.ts has the lane's large bodies).
 const MiB = 1024 * 1024;
 
 /** Deterministic bytes: a stream cipher of sorts, so a shifted or repeated chunk changes the hash. */
@@ -39,6 +41,7 @@ function sendBlob(res: ServerResponse, total: number, cutAt: number | null): voi
 }
 
 const s = interceptedSuite('downloader', {
+    gateway: { fastLane: false },
     handler: (req, res) => {
       const url = new URL(req.url ?? '/', 'https://x');
       const bytes = Number(url.searchParams.get('bytes') ?? '0');

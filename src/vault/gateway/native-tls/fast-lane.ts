@@ -124,7 +124,7 @@ const FAILURES = [null, 'upstream_error', 'client_closed', 'upstream_error'] as 
 export function finishLane(ctx: GatewayContext, x: LaneExchange, outcome: LaneOutcome): boolean {
   const [status, bytesIn, bytesOut, flags, keepAliveMs] = outcome;
   const code = flags >> 2;
-  const failure = FAILURES[code] ?? 'upstream_error';
+  const failure = code < FAILURES.length ? FAILURES[code]! : 'upstream_error';
   const { rec, pooled } = x;
   rec.status = status === 0 ? null : status;
   rec.bytesIn = bytesIn;
