@@ -1,0 +1,162 @@
+// The fast lane's request side: the next held request recognized (lane-request.cc), decided by
+// JavaScript, and sent upstream with the head forward.ts would send (lower-case names, hop-by-hop
+// fields dropped, the injected field set in place or appended).
+#include "connection-internal.h"
+#include "lane-internal.h"
+#include "lane-request.h"
+
+namespace nanoclaw {
+namespace laneimpl {
+
+namespace {
+
+// A request body the lane forwards must have arrived with its head and be at most this long.
+constexpr int64_t kMaxBody = 64 * 1024;
+
+// Lower-case name equal to one in a '\n'-separated list.
+bool Listed(const char* name, size_t len, const char* list, size_t listLen) {
+  size_t i = 0;
+  while (i < listLen) {
+    size_t j = i;
+    while (j < listLen && list[j] != '\n') j++;
+    if (j - i == len) {
+      bool same = true;
+      for (size_t k = 0; k < len && same; k++) same = Lower(name[k]) == list[i + k];
+      if (same) return true;
+    }
+    i = j + 1;
+  }
+  return false;
+}
+
+bool GetBuffer(napi_env env, napi_value v, const char** data, size_t* len) {
+  bool is = false;
+  if (napi_is_buffer(env, v, &is) != napi_ok || !is) return false;
+  void* p = nullptr;
+  if (napi_get_buffer_info(env, v, &p, len) != napi_ok) return false;
+  *data = static_cast<const char*>(p);
+  return true;
+}
+
+// The decision JavaScript returned: [upstream id, "name: value", removed names, packed forms].
+struct Decision {
+  uint32_t upstream = 0;
+  const char* field = nullptr;
+  size_t fieldLen = 0;
+  const char* remove = nullptr;
+  size_t removeLen = 0;
+  const char* forms = nullptr;
+  size_t formsLen = 0;
+};
+
+bool ReadDecision(napi_env env, napi_value v, Decision* d) {
+  if (!v) return false;
+  bool isArray = false;
+  if (napi_is_array(env, v, &isArray) != napi_ok || !isArray) return false;
+  napi_value e[4];
+  for (uint32_t i = 0; i < 4; i++)
+    if (napi_get_element(env, v, i, &e[i]) != napi_ok) return false;
+  return napi_get_value_uint32(env, e[0], &d->upstream) == napi_ok && GetBuffer(env, e[1], &d->field, &d->fieldLen) &&
+         GetBuffer(env, e[2], &d->remove, &d->removeLen) && GetBuffer(env, e[3], &d->forms, &d->formsLen) &&
+         d->fieldLen > 0;
+}
+
+bool AllDigits(const char* s, size_t len) {
+  for (size_t i = 0; i < len; i++)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return len > 0;
+}
+
+}  // namespace
+
+// The next held request: forwarded when it is ordinary and JavaScript says so, else handed back.
+bool ProcessHeld(Connection* c) {
+  Lane* l = c->lane;
+  Transport* t = c->transport;
+  if (!l->armed || l->busy || l->held.empty()) return true;
+  const char* buf = l->held.data();
+  lane::RequestHead h;
+  if (lane::ParseRequestHead(buf, l->held.size(), l->maxHeaderSize, &h) != lane::HeadResult::kOrdinary) return HandBack(c);
+  if (h.host.len != l->acceptedHost.size() || memcmp(buf + h.host.off, l->acceptedHost.data(), h.host.len) != 0) return HandBack(c);
+  // JavaScript objects put integer-like keys first: such a name would be reordered there.
+  for (const lane::Field& f : h.fields)
+    if (AllDigits(buf + f.name.off, f.name.len)) return HandBack(c);
+  int64_t body = h.contentLength < 0 ? 0 : h.contentLength;
+  if (body > kMaxBody || l->held.size() - h.headLen < static_cast<uint64_t>(body)) return HandBack(c);
+
+  napi_env env = t->env;
+  napi_value method, target;
+  napi_create_string_latin1(env, buf + h.method.off, h.method.len, &method);
+  napi_create_string_latin1(env, buf + h.target.off, h.target.len, &target);
+  napi_value answer = EmitFor(c, kLaneRequest, method, target);
+  if (Gone(c)) return false;
+  Decision d;
+  if (!ReadDecision(env, answer, &d)) return HandBack(c);
+  // Buffers JavaScript owns: read them now, before anything can run JavaScript again.
+  size_t nameLen = 0;
+  while (nameLen < d.fieldLen && d.field[nameLen] != ':') nameLen++;
+  std::string& head = l->sentHead;
+  head.clear();
+  head.append(buf + h.method.off, h.method.len);
+  head += ' ';
+  head.append(buf + h.target.off, h.target.len);
+  head.append(" HTTP/1.1\r\n");
+  bool set = false;
+  for (const lane::Field& f : h.fields) {
+    const char* name = buf + f.name.off;
+    if (EqualsLower(name, f.name.len, "connection")) continue;  // keep-alive: hop-by-hop
+    if (Listed(name, f.name.len, d.remove, d.removeLen)) continue;
+    if (f.name.len == nameLen && Listed(name, f.name.len, d.field, nameLen)) {
+      if (set) continue;
+      head.append(d.field, d.fieldLen);
+      head.append("\r\n", 2);
+      set = true;
+      continue;
+    }
+    for (size_t k = 0; k < f.name.len; k++) head += Lower(name[k]);
+    head.append(": ", 2);
+    head.append(buf + f.value.off, f.value.len);
+    head.append("\r\n", 2);
+  }
+  if (!set) {
+    head.append(d.field, d.fieldLen);
+    head.append("\r\n", 2);
+  }
+  head.append("\r\n", 2);
+  l->forms.clear();
+  for (size_t i = 0; i + 4 <= d.formsLen;) {
+    uint32_t n;
+    memcpy(&n, d.forms + i, 4);
+    i += 4;
+    if (n > d.formsLen - i) break;
+    l->forms.emplace_back(d.forms + i, n);
+    i += n;
+  }
+  l->headRequest = EqualsLower(buf + h.method.off, h.method.len, "head");
+  l->bytesIn = static_cast<double>(body);
+  l->upstreamId = d.upstream;
+  l->busy = true;
+  size_t used = h.headLen + static_cast<size_t>(body);
+  Connection* up = Find(t, d.upstream);
+  if (!up || up->failed || !up->secure || up->laneOf != 0 || up->pipeTo != 0) {
+    l->held.erase(0, used);
+    static const std::string unusable = "the pooled upstream connection is no longer usable";
+    return Takeover(c, &unusable);
+  }
+  up->laneOf = c->id;
+  if (body > 0) {
+    std::string request = head;
+    request.append(buf + h.headLen, static_cast<size_t>(body));
+    l->held.erase(0, used);
+    Write(up, request.data(), request.size());
+    Wipe(&request);
+  } else {
+    l->held.erase(0, used);
+    Write(up, head.data(), head.size());
+  }
+  // A write failure is reported a tick later, through LaneUpstreamStopped.
+  return true;
+}
+
+}  // namespace laneimpl
+}  // namespace nanoclaw

@@ -1,0 +1,238 @@
+// The fast lane's response side: the agent's response head as response-plan.ts and
+// native-tls/agent-response.ts write it (hop-by-hop fields dropped, echoes of the value
+// redacted, the body's framing), and the body passed on, scanned as echo-scanner.ts scans it.
+#include <cstdio>
+
+#include "lane-internal.h"
+
+namespace nanoclaw {
+namespace laneimpl {
+
+namespace {
+
+const char* const kHopByHop[] = {"connection", "keep-alive", "proxy-connection", "proxy-authorization",
+                                 "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"};
+
+bool IsHopByHop(const char* s, size_t len) {
+  for (const char* h : kHopByHop)
+    if (EqualsLower(s, len, h)) return true;
+  return false;
+}
+
+// A piece of the response body as the agent gets it: redacted when scanned, chunked when the
+// agent's framing is.
+void PassBody(Lane* l, const char* data, size_t len) {
+  if (l->scanner) {
+    l->scanned.clear();
+    l->scanner->Feed(data, len, &l->scanned);
+    data = l->scanned.data();
+    len = l->scanned.size();
+  }
+  if (len == 0) return;
+  l->bytesOut += static_cast<double>(len);
+  if (l->chunkedToAgent) {
+    char size[24];
+    int n = snprintf(size, sizeof size, "%zx\r\n", len);
+    l->out.append(size, static_cast<size_t>(n));
+    l->out.append(data, len);
+    l->out.append("\r\n", 2);
+  } else {
+    l->out.append(data, len);
+  }
+}
+
+void ReplaceAll(std::string* s, const std::string& form, bool* changed) {
+  if (form.empty()) return;
+  size_t at = s->find(form);
+  if (at == std::string::npos) return;
+  std::string out;
+  size_t from = 0;
+  for (; at != std::string::npos; at = s->find(form, from)) {
+    out.append(*s, from, at - from);
+    out.append("[REDACTED]");
+    from = at + form.size();
+  }
+  out.append(*s, from, std::string::npos);
+  Wipe(s);
+  s->swap(out);
+  *changed = true;
+}
+
+}  // namespace
+
+void EndBody(Lane* l) {
+  if (l->scanner) {
+    l->scanned.clear();
+    l->scanner->End(&l->scanned);
+    if (!l->scanned.empty()) {
+      // End() output is never scanned again.
+      std::string tail;
+      tail.swap(l->scanned);
+      auto scanner = std::move(l->scanner);
+      PassBody(l, tail.data(), tail.size());
+      l->scanner = std::move(scanner);
+      Wipe(&tail);
+    }
+  }
+  if (l->chunkedToAgent) l->out.append("0\r\n\r\n", 5);
+}
+
+// Consumes upstream body bytes; anything after the end of the response spoils the connection.
+BodyStep Body(Lane* l, const char* data, size_t len) {
+  switch (l->response.framing) {
+    case lane::Framing::kNone:
+      if (len > 0) l->spoiled = true;
+      return BodyStep::kDone;
+    case lane::Framing::kLength: {
+      size_t n = l->remaining < len ? static_cast<size_t>(l->remaining) : len;
+      PassBody(l, data, n);
+      l->remaining -= n;
+      if (l->remaining > 0) return BodyStep::kMore;
+      if (len > n) l->spoiled = true;
+      return BodyStep::kDone;
+    }
+    case lane::Framing::kChunked: {
+      size_t consumed = 0;
+      l->payload.clear();
+      auto status = l->dechunk.Feed(data, len, &consumed, &l->payload);
+      if (status == lane::ChunkedDecoder::Status::kError) return BodyStep::kError;
+      PassBody(l, l->payload.data(), l->payload.size());
+      if (status == lane::ChunkedDecoder::Status::kNeedMore) return BodyStep::kMore;
+      if (consumed < len) l->spoiled = true;
+      return BodyStep::kDone;
+    }
+  }
+  return BodyStep::kError;
+}
+
+// The agent's response head (planResponse, then NativeResponse's framing); false when only the
+// JavaScript path can answer it (a coding to undo before scanning, a missing reason phrase).
+bool PlanResponse(Lane* l, const char* buf) {
+  const lane::ResponseHead& h = l->response;
+  if (h.reason.len == 0) return false;  // JavaScript would put Node's own status text
+  // Fields a Connection header names are hop-by-hop too.
+  std::vector<std::string> named;
+  for (const lane::Field& f : h.fields) {
+    if (!EqualsLower(buf + f.name.off, f.name.len, "connection")) continue;
+    const char* v = buf + f.value.off;
+    size_t i = 0;
+    while (i <= f.value.len) {
+      size_t j = i;
+      while (j < f.value.len && v[j] != ',') j++;
+      size_t a = i, b = j;
+      while (a < b && (v[a] == ' ' || v[a] == '\t')) a++;
+      while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t')) b--;
+      std::string token;
+      for (size_t k = a; k < b; k++) token += Lower(v[k]);
+      if (!token.empty() && token != "close" && token != "keep-alive" && token != "upgrade") named.push_back(token);
+      i = j + 1;
+    }
+  }
+  const lane::Field* contentType = nullptr;
+  std::string encoding;
+  bool anyEncoding = false;
+  for (const lane::Field& f : h.fields) {
+    const char* name = buf + f.name.off;
+    if (!contentType && EqualsLower(name, f.name.len, "content-type")) contentType = &f;
+    if (EqualsLower(name, f.name.len, "content-encoding")) {
+      if (anyEncoding) encoding += ", ";
+      encoding.append(buf + f.value.off, f.value.len);
+      anyEncoding = true;
+    }
+  }
+  bool injected = !l->forms.empty();
+  bool bodyAllowed = !l->headRequest && h.status != 204 && h.status != 304;
+  bool scan = false;
+  if (injected && bodyAllowed &&
+      (!contentType || lane::IsTextContentType(buf + contentType->value.off, contentType->value.len))) {
+    size_t a = 0, b = encoding.size();
+    while (a < b && (encoding[a] == ' ' || encoding[a] == '\t')) a++;
+    while (b > a && (encoding[b - 1] == ' ' || encoding[b - 1] == '\t')) b--;
+    const char* e = encoding.data() + a;
+    size_t n = b - a;
+    if (n == 0 || EqualsLower(e, n, "identity")) scan = true;
+    else if (EqualsLower(e, n, "gzip") || EqualsLower(e, n, "x-gzip") || EqualsLower(e, n, "deflate") || EqualsLower(e, n, "br"))
+      return false;  // decoded before scanning: the JavaScript path does that
+  }
+  std::string& out = l->out;
+  char line[32];
+  int n = snprintf(line, sizeof line, "HTTP/1.1 %d ", h.status);
+  out.append(line, static_cast<size_t>(n));
+  out.append(buf + h.reason.off, h.reason.len);
+  out.append("\r\n", 2);
+  bool length = false;
+  std::string value;
+  for (const lane::Field& f : h.fields) {
+    const char* name = buf + f.name.off;
+    if (IsHopByHop(name, f.name.len)) continue;
+    std::string lower;
+    for (size_t k = 0; k < f.name.len; k++) lower += Lower(name[k]);
+    bool isNamed = false;
+    for (const std::string& t : named) isNamed = isNamed || t == lower;
+    if (isNamed) continue;
+    if (lower == "content-length") {
+      if (scan) continue;  // the scanned body may change length
+      length = true;
+    }
+    value.assign(buf + f.value.off, f.value.len);
+    for (const std::string& form : l->forms) ReplaceAll(&value, form, &l->echoed);
+    out.append(name, f.name.len);
+    out.append(": ", 2);
+    out.append(value);
+    out.append("\r\n", 2);
+  }
+  Wipe(&value);
+  if (bodyAllowed && !length) {
+    l->chunkedToAgent = true;
+    out.append("transfer-encoding: chunked\r\n");
+  }
+  out.append("\r\n", 2);
+  if (scan) l->scanner.reset(new lane::EchoScanner(l->forms));
+  for (std::string& f : l->forms) Wipe(&f);
+  l->forms.clear();
+  l->remaining = h.framing == lane::Framing::kLength ? h.length : 0;
+  l->reusable = h.reusable;
+  return true;
+}
+
+}  // namespace laneimpl
+
+namespace lane {
+
+using laneimpl::StartsLower;
+
+bool IsTextContentType(const char* s, size_t len) {
+  size_t i = 0;
+  while (i < len && (s[i] == ' ' || s[i] == '\t')) i++;
+  if (i == len) return i == 0;  // absent counts as text; only spaces do not match the pattern
+  const char* p = s + i;
+  size_t n = len - i;
+  if (StartsLower(p, n, "text/") || StartsLower(p, n, "multipart/form-data")) return true;
+  if (!StartsLower(p, n, "application/")) return false;
+  p += 12;
+  n -= 12;
+  static const char* const kSubtypes[] = {"json", "xml", "javascript", "x-www-form-urlencoded", "x-ndjson", "ndjson", "graphql"};
+  auto word = [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+  };
+  auto subtypeAt = [&](size_t at) {
+    for (const char* sub : kSubtypes) {
+      size_t m = strlen(sub);
+      if (!StartsLower(p + at, n - at, sub)) continue;
+      if (at + m == n || !word(p[at + m])) return true;
+    }
+    return false;
+  };
+  if (subtypeAt(0)) return true;
+  // `([\w.+-]*\+)?`: any prefix of such characters that ends in '+'.
+  for (size_t j = 0; j < n; j++) {
+    char ch = p[j];
+    if (!(word(ch) || ch == '.' || ch == '+' || ch == '-')) break;
+    if (ch == '+' && subtypeAt(j + 1)) return true;
+  }
+  return false;
+}
+
+}  // namespace lane
+
+}  // namespace nanoclaw
