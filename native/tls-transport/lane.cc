@@ -110,6 +110,11 @@ bool Finish(Connection* c, Failure failure) {
                       static_cast<double>(flags | (failure << 2)), static_cast<double>(l->response.keepAliveMs)};
   for (uint32_t i = 0; i < 5; i++) napi_set_element(env, arg, i, NewNumber(t, values[i]));
   Reset(l);
+  // Pipelined requests waited for this one; the next is read from what is held.
+  if (l->heldPaused) {
+    l->heldPaused = false;
+    SetPaused(c, false);
+  }
   Emit(c, kLaneDone, arg);
   if (Gone(c) || failure == kUpstreamFailed || failure == kAgentLeft) return false;
   return ProcessHeld(c);

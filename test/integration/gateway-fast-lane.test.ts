@@ -50,7 +50,7 @@ const handler: UpstreamHandler = async (req, res, recorded) => {
     return void res.end();
   }
   if (path === '/post') return json({ got: recorded.body.toString('latin1') });
-  if (path === '/slow' || path === '/cut') {
+  if (path.startsWith('/slow') || path === '/cut') {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
     res.write('0123456789');
     await new Promise((r) => setTimeout(r, 150));
@@ -353,4 +353,30 @@ describe.skipIf(process.env.NANOCLAW_GATEWAY_TLS === 'node')('the native fast la
     expect(seen[0]![1]!.length).toBe(8 * 1024 * 1024 + 12_345);
     expect(seen[0]![2]!.redactions).toBeGreaterThan(20);
   });
+
+  it('answers, in order, more pipelined requests than the lane holds while one is in flight', async () => {
+    for (const [h, token] of both()) {
+      const agent = await agentConnection(h, token, `api.github.test:${h.upstream.port}`, h.vaultCaPem);
+      const host = `api.github.test:${h.upstream.port}`;
+      agent.send(`GET /json HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+      await agent.read('GET');
+      // ~320 KiB of requests behind a slow one, each 128 bytes so that TLS records (16 KiB) end
+      // on request boundaries: the lane holds them, stops reading past 256 KiB, and must go on.
+      const count = 2_500;
+      const request = (path: string): string => {
+        const head = (pad: string) => `GET ${path}?${pad} HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
+        return head('p'.repeat(128 - head('').length));
+      };
+      let burst = request('/slow');
+      for (let i = 0; i < count; i++) burst += request(`/n/${i}`);
+      expect(burst.length).toBe(128 * (count + 1));
+      agent.send(burst);
+      expect((await agent.read('GET')).body).toBe(`0123456789${'x'.repeat(90)}`);
+      for (let i = 0; i < count; i++) {
+        const r = await agent.read('GET');
+        expect(JSON.parse(r.body).path).toMatch(new RegExp(`^/n/${i}\\?p+$`));
+      }
+      agent.close();
+    }
+  }, 60_000);
 });
