@@ -3,6 +3,7 @@
 
 #include "lane-testing.h"
 #include "lane.h"
+#include "napi-values.h"
 #include "transport.h"
 
 #if defined(__GLIBC__)
@@ -49,18 +50,6 @@ Connection* ConnectionArg(Transport* t, napi_env env, napi_value v) {
   if (napi_get_value_uint32(env, v, &id) != napi_ok) return nullptr;
   auto it = t->connections.find(id);
   return it == t->connections.end() ? nullptr : it->second;
-}
-
-napi_value Uint(napi_env env, uint32_t v) {
-  napi_value r;
-  napi_create_uint32(env, v, &r);
-  return r;
-}
-
-napi_value Bool(napi_env env, bool v) {
-  napi_value r;
-  napi_get_boolean(env, v, &r);
-  return r;
 }
 
 napi_value AddContext(Transport* t, napi_env env, const Context& c, const std::string& error) {
@@ -194,13 +183,6 @@ napi_value LaneArmJs(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-napi_value TestIsTextContentType(napi_env env, napi_callback_info info) {
-  ARGS(1);
-  std::string s;
-  if (!GetString(env, argv[0], &s)) return Throw(env, "expected a string");
-  return Bool(env, lane::IsTextContentType(s.data(), s.size()));
-}
-
 napi_value ProgressJs(napi_env env, napi_callback_info info) {
   ARGS(1);
   Connection* c = ConnectionArg(t, env, argv[0]);
@@ -300,7 +282,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
       {"parseResponseHead", nullptr, lane::TestParseResponseHead, nullptr, nullptr, nullptr, napi_default, t},
       {"dechunk", nullptr, lane::TestDechunk, nullptr, nullptr, nullptr, napi_default, t},
       {"echoScan", nullptr, lane::TestEchoScan, nullptr, nullptr, nullptr, napi_default, t},
-      {"isTextContentType", nullptr, TestIsTextContentType, nullptr, nullptr, nullptr, napi_default, t},
+      {"isTextContentType", nullptr, lane::TestIsTextContentType, nullptr, nullptr, nullptr, napi_default, t},
   };
   napi_define_properties(env, testing, sizeof tests / sizeof tests[0], tests);
   napi_set_named_property(env, exports, "laneTesting", testing);

@@ -2,12 +2,10 @@
 // differential test (lane-echo.native.test.ts) holds the two to the same bytes after every piece.
 #include "lane-echo.h"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <cstring>
 
-#include "lane-testing.h"
+#include "lane-ascii.h"
 
 namespace nanoclaw {
 namespace lane {
@@ -30,12 +28,6 @@ size_t Find(const char* hay, size_t n, size_t from, const std::string& needle) {
     from = at + 1;
   }
   return kNone;
-}
-
-// Never leaves a copy of a secret behind in memory the allocator hands out again.
-void Wipe(std::string* s) {
-  if (!s->empty()) OPENSSL_cleanse(&(*s)[0], s->size());
-  s->clear();
 }
 
 }  // namespace
@@ -136,82 +128,6 @@ size_t EchoScanner::PartialSuffix(const char* buf, size_t n, size_t from) const 
     }
   }
   return keep;
-}
-
-namespace {
-
-napi_value ThrowType(napi_env env, const char* message) {
-  napi_throw_type_error(env, "ERR_NANOCLAW_LANE", message);
-  return nullptr;
-}
-
-bool Utf8(napi_env env, napi_value v, std::string* out) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) return false;
-  out->assign(len, '\0');
-  return napi_get_value_string_utf8(env, v, &(*out)[0], len + 1, &len) == napi_ok;
-}
-
-bool ArrayLength(napi_env env, napi_value v, uint32_t* len) {
-  bool is_array = false;
-  return napi_is_array(env, v, &is_array) == napi_ok && is_array &&
-         napi_get_array_length(env, v, len) == napi_ok;
-}
-
-napi_value NewBuffer(napi_env env, const std::string& bytes) {
-  napi_value b = nullptr;
-  void* data = nullptr;
-  if (napi_create_buffer(env, bytes.size(), &data, &b) != napi_ok) return nullptr;
-  if (!bytes.empty()) memcpy(data, bytes.data(), bytes.size());
-  return b;
-}
-
-}  // namespace
-
-napi_value TestEchoScan(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2] = {};
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  uint32_t form_count = 0, piece_count = 0;
-  if (argc < 2 || !ArrayLength(env, argv[0], &form_count) || !ArrayLength(env, argv[1], &piece_count)) {
-    return ThrowType(env, "echoScan(forms: string[], pieces: Buffer[])");
-  }
-  std::vector<std::string> forms(form_count);
-  for (uint32_t i = 0; i < form_count; i++) {
-    napi_value v;
-    if (napi_get_element(env, argv[0], i, &v) != napi_ok || !Utf8(env, v, &forms[i])) {
-      return ThrowType(env, "echoScan: forms must be strings");
-    }
-  }
-  EchoScanner scanner(std::move(forms));
-  napi_value outs;
-  napi_create_array_with_length(env, piece_count + 1, &outs);
-  std::string out;
-  for (uint32_t i = 0; i <= piece_count; i++) {
-    out.clear();
-    if (i < piece_count) {
-      napi_value v;
-      bool is_buffer = false;
-      void* data = nullptr;
-      size_t len = 0;
-      if (napi_get_element(env, argv[1], i, &v) != napi_ok || napi_is_buffer(env, v, &is_buffer) != napi_ok ||
-          !is_buffer || napi_get_buffer_info(env, v, &data, &len) != napi_ok) {
-        return ThrowType(env, "echoScan: pieces must be Buffers");
-      }
-      scanner.Feed(static_cast<const char*>(data), len, &out);
-    } else {
-      scanner.End(&out);
-    }
-    napi_value b = NewBuffer(env, out);
-    if (!b) return nullptr;
-    napi_set_element(env, outs, i, b);
-  }
-  napi_value result, redacted;
-  napi_create_object(env, &result);
-  napi_get_boolean(env, scanner.redacted(), &redacted);
-  napi_set_named_property(env, result, "out", outs);
-  napi_set_named_property(env, result, "redacted", redacted);
-  return result;
 }
 
 }  // namespace lane

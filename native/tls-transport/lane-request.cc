@@ -1,12 +1,10 @@
 // See lane-request.h. One forward pass over the bytes; the only allocation is out->fields.
 #include "lane-request.h"
 
-#include <array>
 #include <cstring>
-#include <memory>
 #include <string_view>
 
-#include "lane-testing.h"
+#include "lane-ascii.h"
 
 namespace nanoclaw {
 namespace lane {
@@ -15,30 +13,6 @@ namespace {
 
 constexpr size_t kMaxFields = 64;
 constexpr size_t kMaxLengthDigits = 15;
-
-// RFC 9110 §5.6.2 tchar.
-constexpr std::array<bool, 256> kTchar = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; c++) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; c++) t[c] = t[c + 32] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
-
-unsigned char Lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-// `lower` must be lower case.
-bool EqualsNoCase(const unsigned char* s, size_t n, std::string_view lower) {
-  if (n != lower.size()) return false;
-  for (size_t i = 0; i < n; i++) {
-    if (Lower(s[i]) != static_cast<unsigned char>(lower[i])) return false;
-  }
-  return true;
-}
-
-bool StartsWithNoCase(const unsigned char* s, size_t n, std::string_view lower) {
-  return n >= lower.size() && EqualsNoCase(s, lower.size(), lower);
-}
 
 bool ContainsNoCase(const unsigned char* s, size_t n, std::string_view lower) {
   for (size_t i = 0; i + lower.size() <= n; i++) {
@@ -62,8 +36,6 @@ bool KnownMethod(const unsigned char* s, size_t n, bool prefixOnly) {
 // Hop-by-hop, framing and proxy fields: the JavaScript path gives each its own handling.
 constexpr std::string_view kExcluded[] = {"transfer-encoding", "upgrade", "expect", "te", "trailer", "keep-alive",
                                           "proxy-connection", "proxy-authorization", "proxy-authenticate", "http2-settings"};
-
-bool IsOws(unsigned char c) { return c == ' ' || c == '\t'; }
 
 // Checks one complete field line against the rules of lane-request.h and records it.
 bool TakeField(const unsigned char* p, Span name, Span value, RequestHead* out, bool* sawHost) {
@@ -121,7 +93,7 @@ HeadResult ParseRequestHead(const char* data, size_t len, size_t maxHeaderSize, 
   const HeadResult more = tooLong ? HeadResult::kOther : HeadResult::kIncomplete;
 
   size_t i = 0;
-  while (i < end && kTchar[p[i]]) i++;
+  while (i < end && IsTchar(p[i])) i++;
   if (i == end) return KnownMethod(p, i, true) ? more : HeadResult::kOther;
   if (p[i] != ' ' || !KnownMethod(p, i, false)) return HeadResult::kOther;
   out->method = Span{0, i};
@@ -148,7 +120,7 @@ HeadResult ParseRequestHead(const char* data, size_t len, size_t maxHeaderSize, 
       out->headLen = i + 2;
       return HeadResult::kOrdinary;
     }
-    while (i < end && kTchar[p[i]]) i++;
+    while (i < end && IsTchar(p[i])) i++;
     if (i == end) return more;
     // Also refuses obs-fold, an empty name and a space before the colon.
     if (p[i] != ':' || i == lineStart) return HeadResult::kOther;
@@ -167,74 +139,6 @@ HeadResult ParseRequestHead(const char* data, size_t len, size_t maxHeaderSize, 
     if (p[i++] != '\n') return HeadResult::kOther;
     if (!TakeField(p, name, Span{valueStart, valueEnd - valueStart}, out, &sawHost)) return HeadResult::kOther;
   }
-}
-
-namespace {
-
-napi_value Str(napi_env env, const char* base, Span s) {
-  napi_value r;
-  napi_create_string_latin1(env, base + s.off, s.len, &r);
-  return r;
-}
-
-napi_value Num(napi_env env, double v) {
-  napi_value r;
-  napi_create_double(env, v, &r);
-  return r;
-}
-
-void Set(napi_env env, napi_value obj, const char* key, napi_value v) { napi_set_named_property(env, obj, key, v); }
-
-}  // namespace
-
-napi_value TestParseRequestHead(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2] = {};
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  void* data = nullptr;
-  size_t len = 0;
-  double max = -1;
-  bool isBuffer = false;
-  napi_is_buffer(env, argv[0], &isBuffer);
-  if (!isBuffer || napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok ||
-      napi_get_value_double(env, argv[1], &max) != napi_ok || !(max >= 0 && max <= 1e9)) {
-    napi_throw_type_error(env, nullptr, "parseRequestHead(head: Buffer, maxHeaderSize: number)");
-    return nullptr;
-  }
-  // An exact-size copy: Node's small Buffers share a pool, so AddressSanitizer would not see a
-  // read past the end of one.
-  std::unique_ptr<char[]> copy(new char[len > 0 ? len : 1]);
-  if (len > 0) std::memcpy(copy.get(), data, len);
-  const char* base = copy.get();
-  RequestHead head;
-  napi_value r;
-  switch (ParseRequestHead(base, len, static_cast<size_t>(max), &head)) {
-    case HeadResult::kIncomplete:
-      napi_create_string_utf8(env, "incomplete", NAPI_AUTO_LENGTH, &r);
-      return r;
-    case HeadResult::kOther:
-      napi_create_string_utf8(env, "other", NAPI_AUTO_LENGTH, &r);
-      return r;
-    case HeadResult::kOrdinary:
-      break;
-  }
-  napi_create_object(env, &r);
-  Set(env, r, "headLen", Num(env, static_cast<double>(head.headLen)));
-  Set(env, r, "method", Str(env, base, head.method));
-  Set(env, r, "target", Str(env, base, head.target));
-  Set(env, r, "host", Str(env, base, head.host));
-  Set(env, r, "contentLength", Num(env, static_cast<double>(head.contentLength)));
-  napi_value keepAlive;
-  napi_get_boolean(env, head.connectionKeepAlive, &keepAlive);
-  Set(env, r, "connectionKeepAlive", keepAlive);
-  napi_value fields;
-  napi_create_array_with_length(env, head.fields.size() * 2, &fields);
-  for (size_t k = 0; k < head.fields.size(); k++) {
-    napi_set_element(env, fields, static_cast<uint32_t>(2 * k), Str(env, base, head.fields[k].name));
-    napi_set_element(env, fields, static_cast<uint32_t>(2 * k + 1), Str(env, base, head.fields[k].value));
-  }
-  Set(env, r, "fields", fields);
-  return r;
 }
 
 }  // namespace lane

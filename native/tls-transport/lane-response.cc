@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "lane-testing.h"
+#include "lane-ascii.h"
 
 namespace nanoclaw {
 namespace lane {
@@ -20,32 +20,7 @@ constexpr size_t kMaxTimeoutDigits = 12;
 
 using Byte = unsigned char;
 
-struct TcharTable {
-  bool is[256] = {};
-  constexpr TcharTable() {
-    for (int c = '0'; c <= '9'; c++) is[c] = true;
-    for (int c = 'a'; c <= 'z'; c++) is[c] = is[c - 32] = true;
-    for (const char* x = "!#$%&'*+-.^_`|~"; *x; x++) is[static_cast<Byte>(*x)] = true;
-  }
-};
-constexpr TcharTable kTchar;
-
-bool IsTchar(Byte c) { return kTchar.is[c]; }
-
-bool IsOws(Byte c) { return c == ' ' || c == '\t'; }
 bool IsDigit(Byte c) { return c >= '0' && c <= '9'; }
-
-// `lower` is ASCII lower case.
-bool EqualsNoCase(const Byte* s, size_t len, const char* lower) {
-  size_t n = std::strlen(lower);
-  if (len != n) return false;
-  for (size_t i = 0; i < n; i++) {
-    Byte c = s[i];
-    if (c >= 'A' && c <= 'Z') c |= 0x20;
-    if (c != static_cast<Byte>(lower[i])) return false;
-  }
-  return true;
-}
 
 int HexValue(Byte c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -310,107 +285,6 @@ ChunkedDecoder::Status ChunkedDecoder::Feed(const char* data, size_t len, size_t
   *consumed = pos;
   if (state_ == State::kDone) return Status::kDone;
   return state_ == State::kError ? Status::kError : Status::kNeedMore;
-}
-
-namespace {
-
-napi_value Str(napi_env env, const char* s, size_t len) {
-  napi_value r;
-  napi_create_string_latin1(env, s, len, &r);
-  return r;
-}
-
-napi_value Num(napi_env env, double v) {
-  napi_value r;
-  napi_create_double(env, v, &r);
-  return r;
-}
-
-void Set(napi_env env, napi_value obj, const char* key, napi_value v) { napi_set_named_property(env, obj, key, v); }
-
-bool BufferArg(napi_env env, napi_value v, const char** data, size_t* len) {
-  bool is = false;
-  if (napi_is_buffer(env, v, &is) != napi_ok || !is) return false;
-  void* d = nullptr;
-  if (napi_get_buffer_info(env, v, &d, len) != napi_ok) return false;
-  *data = *len ? static_cast<const char*>(d) : "";
-  return true;
-}
-
-}  // namespace
-
-napi_value TestParseResponseHead(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2] = {};
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  const char* data = nullptr;
-  size_t len = 0;
-  bool headRequest = false;
-  if (argc < 2 || !BufferArg(env, argv[0], &data, &len) || napi_get_value_bool(env, argv[1], &headRequest) != napi_ok) {
-    napi_throw_type_error(env, nullptr, "parseResponseHead(head: Buffer, headRequest: boolean)");
-    return nullptr;
-  }
-  ResponseHead head;
-  HeadResult r = ParseResponseHead(data, len, headRequest, &head);
-  if (r == HeadResult::kIncomplete) return Str(env, "incomplete", 10);
-  if (r == HeadResult::kOther) return Str(env, "other", 5);
-  static const char* const kFraming[] = {"none", "length", "chunked"};
-  napi_value obj, fields, reusable;
-  napi_create_object(env, &obj);
-  Set(env, obj, "headLen", Num(env, static_cast<double>(head.headLen)));
-  Set(env, obj, "status", Num(env, head.status));
-  Set(env, obj, "reason", Str(env, data + head.reason.off, head.reason.len));
-  const char* framing = kFraming[static_cast<int>(head.framing)];
-  Set(env, obj, "framing", Str(env, framing, std::strlen(framing)));
-  Set(env, obj, "length", Num(env, static_cast<double>(head.length)));
-  napi_get_boolean(env, head.reusable, &reusable);
-  Set(env, obj, "reusable", reusable);
-  Set(env, obj, "keepAliveMs", Num(env, static_cast<double>(head.keepAliveMs)));
-  napi_create_array_with_length(env, head.fields.size() * 2, &fields);
-  uint32_t i = 0;
-  for (const Field& f : head.fields) {
-    napi_set_element(env, fields, i++, Str(env, data + f.name.off, f.name.len));
-    napi_set_element(env, fields, i++, Str(env, data + f.value.off, f.value.len));
-  }
-  Set(env, obj, "fields", fields);
-  return obj;
-}
-
-napi_value TestDechunk(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value pieces = nullptr;
-  napi_get_cb_info(env, info, &argc, &pieces, nullptr, nullptr);
-  bool isArray = false;
-  uint32_t count = 0;
-  if (argc < 1 || napi_is_array(env, pieces, &isArray) != napi_ok || !isArray ||
-      napi_get_array_length(env, pieces, &count) != napi_ok) {
-    napi_throw_type_error(env, nullptr, "dechunk(pieces: Buffer[])");
-    return nullptr;
-  }
-  ChunkedDecoder decoder;
-  ChunkedDecoder::Status status = ChunkedDecoder::Status::kNeedMore;
-  std::string body;
-  size_t consumed = 0;
-  for (uint32_t i = 0; i < count && status == ChunkedDecoder::Status::kNeedMore; i++) {
-    napi_value piece;
-    const char* data = nullptr;
-    size_t len = 0;
-    if (napi_get_element(env, pieces, i, &piece) != napi_ok || !BufferArg(env, piece, &data, &len)) {
-      napi_throw_type_error(env, nullptr, "dechunk(pieces: Buffer[])");
-      return nullptr;
-    }
-    status = decoder.Feed(data, len, &consumed, &body);
-  }
-  const char* name = status == ChunkedDecoder::Status::kDone    ? "done"
-                     : status == ChunkedDecoder::Status::kError ? "error"
-                                                                : "more";
-  napi_value obj, buf;
-  napi_create_object(env, &obj);
-  Set(env, obj, "status", Str(env, name, std::strlen(name)));
-  napi_create_buffer_copy(env, body.size(), body.data(), nullptr, &buf);
-  Set(env, obj, "body", buf);
-  Set(env, obj, "consumed", Num(env, static_cast<double>(consumed)));
-  return obj;
 }
 
 }  // namespace lane
