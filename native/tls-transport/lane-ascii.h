@@ -52,10 +52,12 @@ inline bool StartsWithNoCase(const char* s, size_t n, std::string_view lower) {
   return StartsWithNoCase(reinterpret_cast<const unsigned char*>(s), n, lower);
 }
 
-// Never leaves a copy of a secret behind in memory the allocator hands out again.
+// Never leaves a copy of a secret behind in memory the allocator hands out again. A large
+// buffer is given back, so an idle connection does not keep what its biggest exchange needed.
 inline void Wipe(std::string* s) {
   if (!s->empty()) OPENSSL_cleanse(&(*s)[0], s->size());
   s->clear();
+  if (s->capacity() > 4096) std::string().swap(*s);
 }
 
 }  // namespace lane

@@ -1,9 +1,12 @@
 // The fast lane's request side: the next held request recognized (lane-request.cc), decided by
 // JavaScript, and sent upstream with the head forward.ts would send (lower-case names, hop-by-hop
 // fields dropped, the injected field set in place or appended).
+#include <cstring>
+
 #include "connection-internal.h"
 #include "lane-internal.h"
 #include "lane-request.h"
+#include "napi-values.h"
 
 namespace nanoclaw {
 namespace laneimpl {
@@ -29,15 +32,6 @@ bool Listed(const char* name, size_t len, const char* list, size_t listLen) {
   return false;
 }
 
-bool GetBuffer(napi_env env, napi_value v, const char** data, size_t* len) {
-  bool is = false;
-  if (napi_is_buffer(env, v, &is) != napi_ok || !is) return false;
-  void* p = nullptr;
-  if (napi_get_buffer_info(env, v, &p, len) != napi_ok) return false;
-  *data = static_cast<const char*>(p);
-  return true;
-}
-
 // The decision JavaScript returned: [upstream id, "name: value", removed names, packed forms].
 struct Decision {
   uint32_t upstream = 0;
@@ -56,8 +50,8 @@ bool ReadDecision(napi_env env, napi_value v, Decision* d) {
   napi_value e[4];
   for (uint32_t i = 0; i < 4; i++)
     if (napi_get_element(env, v, i, &e[i]) != napi_ok) return false;
-  return napi_get_value_uint32(env, e[0], &d->upstream) == napi_ok && GetBuffer(env, e[1], &d->field, &d->fieldLen) &&
-         GetBuffer(env, e[2], &d->remove, &d->removeLen) && GetBuffer(env, e[3], &d->forms, &d->formsLen) &&
+  return napi_get_value_uint32(env, e[0], &d->upstream) == napi_ok && BufferArg(env, e[1], &d->field, &d->fieldLen) &&
+         BufferArg(env, e[2], &d->remove, &d->removeLen) && BufferArg(env, e[3], &d->forms, &d->formsLen) &&
          d->fieldLen > 0;
 }
 
@@ -104,7 +98,7 @@ bool ProcessHeld(Connection* c) {
   bool set = false;
   for (const lane::Field& f : h.fields) {
     const char* name = buf + f.name.off;
-    if (EqualsLower(name, f.name.len, "connection")) continue;  // keep-alive: hop-by-hop
+    if (EqualsNoCase(name, f.name.len, "connection")) continue;  // keep-alive: hop-by-hop
     if (Listed(name, f.name.len, d.remove, d.removeLen)) continue;
     if (f.name.len == nameLen && Listed(name, f.name.len, d.field, nameLen)) {
       if (set) continue;
@@ -132,7 +126,7 @@ bool ProcessHeld(Connection* c) {
     l->forms.emplace_back(d.forms + i, n);
     i += n;
   }
-  l->headRequest = EqualsLower(buf + h.method.off, h.method.len, "head");
+  l->headRequest = EqualsNoCase(buf + h.method.off, h.method.len, "head");
   l->bytesIn = static_cast<double>(body);
   l->upstreamId = d.upstream;
   l->busy = true;

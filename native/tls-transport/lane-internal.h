@@ -1,41 +1,18 @@
 // What lane.cc (lifecycle), lane-forward.cc (requests) and lane-respond.cc (responses) share.
 #pragma once
 
-#include <openssl/crypto.h>
-
-#include <cstring>
 #include <string>
 
+#include "lane-ascii.h"
 #include "lane.h"
 
 namespace nanoclaw {
 namespace laneimpl {
 
-inline char Lower(char ch) { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + 32) : ch; }
-
-inline bool EqualsLower(const char* s, size_t len, const char* lower) {
-  size_t n = strlen(lower);
-  if (n != len) return false;
-  for (size_t i = 0; i < n; i++)
-    if (Lower(s[i]) != lower[i]) return false;
-  return true;
-}
-
-inline bool StartsLower(const char* s, size_t len, const char* lower) {
-  size_t n = strlen(lower);
-  if (len < n) return false;
-  for (size_t i = 0; i < n; i++)
-    if (Lower(s[i]) != lower[i]) return false;
-  return true;
-}
-
-// Cleared, its bytes overwritten first (they may hold a value); a large buffer is given back,
-// so an idle connection does not keep the capacity its biggest exchange needed.
-inline void Wipe(std::string* s) {
-  if (!s->empty()) OPENSSL_cleanse(&(*s)[0], s->size());
-  s->clear();
-  if (s->capacity() > 4096) std::string().swap(*s);
-}
+using lane::EqualsNoCase;
+using lane::Lower;
+using lane::StartsWithNoCase;
+using lane::Wipe;
 
 Connection* Find(Transport* t, uint32_t id);
 inline bool Gone(const Connection* c) { return c->destroyed || c->failed; }

@@ -2,6 +2,7 @@
 // native-tls/agent-response.ts write it (hop-by-hop fields dropped, echoes of the value
 // redacted, the body's framing), and the body passed on, scanned as echo-scanner.ts scans it.
 #include <cstdio>
+#include <cstring>
 
 #include "lane-internal.h"
 
@@ -15,7 +16,7 @@ const char* const kHopByHop[] = {"connection", "keep-alive", "proxy-connection",
 
 bool IsHopByHop(const char* s, size_t len) {
   for (const char* h : kHopByHop)
-    if (EqualsLower(s, len, h)) return true;
+    if (EqualsNoCase(s, len, h)) return true;
   return false;
 }
 
@@ -113,7 +114,7 @@ bool PlanResponse(Lane* l, const char* buf) {
   // Fields a Connection header names are hop-by-hop too.
   std::vector<std::string> named;
   for (const lane::Field& f : h.fields) {
-    if (!EqualsLower(buf + f.name.off, f.name.len, "connection")) continue;
+    if (!EqualsNoCase(buf + f.name.off, f.name.len, "connection")) continue;
     const char* v = buf + f.value.off;
     size_t i = 0;
     while (i <= f.value.len) {
@@ -133,8 +134,8 @@ bool PlanResponse(Lane* l, const char* buf) {
   bool anyEncoding = false;
   for (const lane::Field& f : h.fields) {
     const char* name = buf + f.name.off;
-    if (!contentType && EqualsLower(name, f.name.len, "content-type")) contentType = &f;
-    if (EqualsLower(name, f.name.len, "content-encoding")) {
+    if (!contentType && EqualsNoCase(name, f.name.len, "content-type")) contentType = &f;
+    if (EqualsNoCase(name, f.name.len, "content-encoding")) {
       if (anyEncoding) encoding += ", ";
       encoding.append(buf + f.value.off, f.value.len);
       anyEncoding = true;
@@ -150,8 +151,8 @@ bool PlanResponse(Lane* l, const char* buf) {
     while (b > a && (encoding[b - 1] == ' ' || encoding[b - 1] == '\t')) b--;
     const char* e = encoding.data() + a;
     size_t n = b - a;
-    if (n == 0 || EqualsLower(e, n, "identity")) scan = true;
-    else if (EqualsLower(e, n, "gzip") || EqualsLower(e, n, "x-gzip") || EqualsLower(e, n, "deflate") || EqualsLower(e, n, "br"))
+    if (n == 0 || EqualsNoCase(e, n, "identity")) scan = true;
+    else if (EqualsNoCase(e, n, "gzip") || EqualsNoCase(e, n, "x-gzip") || EqualsNoCase(e, n, "deflate") || EqualsNoCase(e, n, "br"))
       return false;  // decoded before scanning: the JavaScript path does that
   }
   std::string& out = l->out;
@@ -199,16 +200,14 @@ bool PlanResponse(Lane* l, const char* buf) {
 
 namespace lane {
 
-using laneimpl::StartsLower;
-
 bool IsTextContentType(const char* s, size_t len) {
   size_t i = 0;
   while (i < len && (s[i] == ' ' || s[i] == '\t')) i++;
   if (i == len) return i == 0;  // absent counts as text; only spaces do not match the pattern
   const char* p = s + i;
   size_t n = len - i;
-  if (StartsLower(p, n, "text/") || StartsLower(p, n, "multipart/form-data")) return true;
-  if (!StartsLower(p, n, "application/")) return false;
+  if (StartsWithNoCase(p, n, "text/") || StartsWithNoCase(p, n, "multipart/form-data")) return true;
+  if (!StartsWithNoCase(p, n, "application/")) return false;
   p += 12;
   n -= 12;
   static const char* const kSubtypes[] = {"json", "xml", "javascript", "x-www-form-urlencoded", "x-ndjson", "ndjson", "graphql"};
@@ -218,7 +217,7 @@ bool IsTextContentType(const char* s, size_t len) {
   auto subtypeAt = [&](size_t at) {
     for (const char* sub : kSubtypes) {
       size_t m = strlen(sub);
-      if (!StartsLower(p + at, n - at, sub)) continue;
+      if (!StartsWithNoCase(p + at, n - at, sub)) continue;
       if (at + m == n || !word(p[at + m])) return true;
     }
     return false;

@@ -56,15 +56,6 @@ napi_value FieldList(napi_env env, const char* base, const std::vector<Field>& f
   return list;
 }
 
-// An empty Buffer yields "" rather than null, so callees may always take `data`.
-bool BufferArg(napi_env env, napi_value v, const char** data, size_t* len) {
-  bool is = false;
-  if (napi_is_buffer(env, v, &is) != napi_ok || !is) return false;
-  void* d = nullptr;
-  if (napi_get_buffer_info(env, v, &d, len) != napi_ok) return false;
-  *data = *len ? static_cast<const char*>(d) : "";
-  return true;
-}
 
 bool ArrayLength(napi_env env, napi_value v, uint32_t* len) {
   bool is_array = false;

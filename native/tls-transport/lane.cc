@@ -131,13 +131,18 @@ bool ToAgent(Connection* c, Connection* up, const char* data, size_t len) {
   return true;
 }
 
-// Writes what one upstream read produced for the agent.
-bool Flush(Connection* c, Connection* up) {
+// Body bytes of one upstream read, framed (and scanned) for the agent; the exchange ends with the body.
+void PassOn(Connection* c, Connection* up, const char* data, size_t len) {
   Lane* l = c->lane;
-  if (l->out.empty()) return true;
-  bool ok = ToAgent(c, up, l->out.data(), l->out.size());
+  BodyStep step = Body(l, data, len);
+  if (step == BodyStep::kError) {
+    Finish(c, kUpstreamFailed);
+    return;
+  }
+  if (step == BodyStep::kDone) EndBody(l);
+  bool ok = l->out.empty() || ToAgent(c, up, l->out.data(), l->out.size());
   Wipe(&l->out);
-  return ok;
+  if (ok && step == BodyStep::kDone) Finish(c, kNoFailure);
 }
 
 }  // namespace
@@ -189,15 +194,8 @@ bool LaneUpstreamData(Connection* up, const unsigned char* bytes, size_t len) {
     l->headForwarded = true;
     std::string rest = l->received.substr(l->response.headLen);
     Wipe(&l->received);
-    BodyStep step = Body(l, rest.data(), rest.size());
+    PassOn(c, up, rest.data(), rest.size());
     Wipe(&rest);
-    if (step == BodyStep::kError) {
-      Finish(c, kUpstreamFailed);
-      return !Gone(up);
-    }
-    if (step == BodyStep::kDone) EndBody(l);
-    if (!Flush(c, up)) return !Gone(up);
-    if (step == BodyStep::kDone) Finish(c, kNoFailure);
     return !Gone(up);
   }
   if (!l->scanner && !l->chunkedToAgent && l->response.framing == lane::Framing::kLength) {
@@ -209,14 +207,7 @@ bool LaneUpstreamData(Connection* up, const unsigned char* bytes, size_t len) {
     if (ToAgent(c, up, data, n) && l->remaining == 0) Finish(c, kNoFailure);
     return !Gone(up);
   }
-  BodyStep step = Body(l, data, len);
-  if (step == BodyStep::kError) {
-    Finish(c, kUpstreamFailed);
-    return !Gone(up);
-  }
-  if (step == BodyStep::kDone) EndBody(l);
-  if (!Flush(c, up)) return !Gone(up);
-  if (step == BodyStep::kDone) Finish(c, kNoFailure);
+  PassOn(c, up, data, len);
   return !Gone(up);
 }
 

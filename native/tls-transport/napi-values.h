@@ -1,5 +1,5 @@
-// JavaScript values from C++ ones, for binding.cc and lane-testing.cc. Statuses go unchecked:
-// these fail only with an exception already pending, which JavaScript then sees.
+// N-API values to and from C++ ones, for binding.cc, lane-forward.cc and lane-testing.cc. Statuses
+// of the creators go unchecked: they fail only with an exception already pending, which JavaScript then sees.
 #pragma once
 
 #include <node_api.h>
@@ -24,6 +24,16 @@ inline napi_value Bool(napi_env env, bool v) {
   napi_value r;
   napi_get_boolean(env, v, &r);
   return r;
+}
+
+// A Buffer argument's bytes; an empty Buffer gives "" rather than null, so callees may always read `data`.
+inline bool BufferArg(napi_env env, napi_value v, const char** data, size_t* len) {
+  bool is = false;
+  if (napi_is_buffer(env, v, &is) != napi_ok || !is) return false;
+  void* d = nullptr;
+  if (napi_get_buffer_info(env, v, &d, len) != napi_ok) return false;
+  *data = *len ? static_cast<const char*>(d) : "";
+  return true;
 }
 
 }  // namespace nanoclaw
