@@ -1,7 +1,6 @@
 // The fast lane's response side: the agent's response head as response-plan.ts and
 // native-tls/agent-response.ts write it (hop-by-hop fields dropped, echoes of the value
 // redacted, the body's framing), and the body passed on, scanned as echo-scanner.ts scans it.
-#include <cstdio>
 #include <cstring>
 
 #include "lane-internal.h"
@@ -32,9 +31,17 @@ void PassBody(Lane* l, const char* data, size_t len) {
   if (len == 0) return;
   l->bytesOut += static_cast<double>(len);
   if (l->chunkedToAgent) {
-    char size[24];
-    int n = snprintf(size, sizeof size, "%zx\r\n", len);
-    l->out.append(size, static_cast<size_t>(n));
+    // The size in lower-case hex, as agent-response.ts writes it (no printf: it showed in profiles).
+    char size[20];
+    size_t at = sizeof size;
+    size[--at] = '\n';
+    size[--at] = '\r';
+    size_t n = len;
+    do {
+      size[--at] = "0123456789abcdef"[n & 15];
+      n >>= 4;
+    } while (n > 0);
+    l->out.append(size + at, sizeof size - at);
     l->out.append(data, len);
     l->out.append("\r\n", 2);
   } else {
@@ -156,9 +163,10 @@ bool PlanResponse(Lane* l, const char* buf) {
       return false;  // decoded before scanning: the JavaScript path does that
   }
   std::string& out = l->out;
-  char line[32];
-  int n = snprintf(line, sizeof line, "HTTP/1.1 %d ", h.status);
-  out.append(line, static_cast<size_t>(n));
+  // The parser allows 200..599 only: three digits.
+  const char line[] = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' ', static_cast<char>('0' + h.status / 100),
+                       static_cast<char>('0' + h.status / 10 % 10), static_cast<char>('0' + h.status % 10), ' '};
+  out.append(line, sizeof line);
   out.append(buf + h.reason.off, h.reason.len);
   out.append("\r\n", 2);
   bool length = false;

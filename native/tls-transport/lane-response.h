@@ -37,13 +37,16 @@ struct ResponseHead {
 // - framing: none for a HEAD request, 204 or 304 (any length header is then ignored, as the
 //   JavaScript parser does); else chunked, else Content-Length; a response with neither
 //   (delimited by close) is kOther.
+// - a Keep-Alive `timeout=` of at most 12 digits (beyond, JavaScript's arithmetic is not exact);
 // reusable: false when a Connection field lists `close` (any case), else true.
 // kIncomplete only when no CRLFCRLF is in `data` yet and len <= 16 KiB + 4.
 HeadResult ParseResponseHead(const char* data, size_t len, bool headRequest, ResponseHead* out);
 
-// A chunked body, decoded incrementally with the JavaScript parser's rules (chunk-size of at
-// most 15 hex digits, extensions allowed, lines of at most 4096 bytes, trailer fields checked
-// as header fields and dropped, at most 16 KiB of them).
+// A chunked body, decoded incrementally with exactly the JavaScript parser's rules, so that it
+// fails where that parser fails on the same pieces: chunk-size of at most 15 hex digits,
+// extensions allowed; a line is refused once more than 4096 of its bytes are held unfinished
+// (a whole line arriving in one piece is not), and a complete trailer line over 4096 bytes;
+// trailer fields checked as header fields and dropped, with no limit on their number.
 class ChunkedDecoder {
  public:
   enum class Status { kNeedMore, kDone, kError };
@@ -56,7 +59,6 @@ class ChunkedDecoder {
   enum class State { kSize, kData, kDataCrlf, kTrailers, kDone, kError };
   State state_ = State::kSize;
   uint64_t remaining_ = 0;
-  size_t trailerBytes_ = 0;
   std::string line_;  // an unfinished size or trailer line
 };
 

@@ -72,6 +72,8 @@ export class AuditRecorder {
   private readonly logger: Logger;
   private queue: NewAuditEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** The last time stamped, as ISO text: formatting a date costs more than once per millisecond. */
+  private stamp = { ms: -1, iso: '' };
 
   constructor(options: { store: VaultStore; logger: Logger }) {
     this.store = options.store;
@@ -79,8 +81,10 @@ export class AuditRecorder {
   }
 
   record(r: RequestRecord): void {
+    const ms = Date.now();
+    if (ms !== this.stamp.ms) this.stamp = { ms, iso: new Date(ms).toISOString() };
     this.queue.push({
-      time: new Date().toISOString(),
+      time: this.stamp.iso,
       agentId: r.agent?.id ?? null,
       agentIdentifier: r.agent?.identifier ?? null,
       method: r.method,

@@ -57,36 +57,47 @@ function isoOrThrow(since: string, field = 'since'): string {
 /** The gateway's request log, newest first. */
 export function createAuditRepo({ db }: { db: DatabaseSync }): AuditStore {
   const sql = statementCache(db);
+  // Rows of a batch mostly share their time (the recorder stamps them to the millisecond):
+  // the last one checked is remembered instead of parsing and formatting it again.
+  let lastTime: { given: string; iso: string } | null = null;
+  const checkedTime = (given: string): string => {
+    if (lastTime?.given !== given) lastTime = { given, iso: isoOrThrow(given, 'time') };
+    return lastTime.iso;
+  };
+  const insert = (entry: NewAuditEntry): { id: number; time: string; host: string } => {
+    const time = entry.time ? checkedTime(entry.time) : nowIso();
+    const host = entry.host.toLowerCase();
+    const { lastInsertRowid } = sql(
+      `INSERT INTO audit (time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
+         bytes_in, bytes_out, duration_ms, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      time,
+      entry.agentId,
+      entry.agentIdentifier,
+      entry.method,
+      host,
+      entry.path,
+      entry.secretName,
+      entry.decision,
+      entry.status,
+      entry.bytesIn,
+      entry.bytesOut,
+      entry.durationMs,
+      entry.reason,
+    );
+    return { id: Number(lastInsertRowid), time, host };
+  };
   const repo: AuditStore = {
     appendMany(entries: NewAuditEntry[]): void {
       // One commit for the batch: a commit per row costs an fsync each under WAL.
       inTransaction(db, () => {
-        for (const entry of entries) repo.append(entry);
+        for (const entry of entries) insert(entry);
       });
     },
     append(entry: NewAuditEntry): AuditEntry {
-      const time = entry.time ? isoOrThrow(entry.time, 'time') : nowIso();
-      const host = entry.host.toLowerCase();
-      const { lastInsertRowid } = sql(
-        `INSERT INTO audit (time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
-           bytes_in, bytes_out, duration_ms, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        time,
-        entry.agentId,
-        entry.agentIdentifier,
-        entry.method,
-        host,
-        entry.path,
-        entry.secretName,
-        entry.decision,
-        entry.status,
-        entry.bytesIn,
-        entry.bytesOut,
-        entry.durationMs,
-        entry.reason,
-      );
+      const { id, time, host } = insert(entry);
       return {
-        id: Number(lastInsertRowid),
+        id,
         time,
         agentId: entry.agentId,
         agentIdentifier: entry.agentIdentifier,
