@@ -254,6 +254,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
   napi_create_string_utf8(env, "nanoclaw:tls", NAPI_AUTO_LENGTH, &name);
   napi_create_object(env, &resource);
   napi_async_init(env, resource, name, &t->asyncContext);
+  napi_create_reference(env, resource, 1, &t->resource);
   napi_add_async_cleanup_hook(env, AsyncCleanup, t, nullptr);
   napi_property_descriptor props[] = {
       {"init", nullptr, Init, nullptr, nullptr, nullptr, napi_default, t},

@@ -28,6 +28,8 @@ void AsyncCleanup(napi_async_cleanup_hook_handle hook, void* data) {
   ClearSessions(t);
   if (t->callback) napi_delete_reference(t->env, t->callback);
   t->callback = nullptr;
+  if (t->resource) napi_delete_reference(t->env, t->resource);
+  t->resource = nullptr;
   t->closing++;
   t->deferTimer.data = t;
   uv_close(reinterpret_cast<uv_handle_t*>(&t->deferTimer), OnTimerClosed);
@@ -46,7 +48,7 @@ napi_value EmitFor(Connection* c, EventKind kind, napi_value arg, napi_value arg
   argv[3] = arg2;
   if (!arg) napi_get_undefined(env, &argv[2]);
   if (!arg2) napi_get_undefined(env, &argv[3]);
-  napi_create_object(env, &resource);
+  napi_get_reference_value(env, t->resource, &resource);
   napi_callback_scope scope;
   // A callback scope, so promise jobs and nextTicks queued by the handler run after it.
   napi_open_callback_scope(env, resource, t->asyncContext, &scope);

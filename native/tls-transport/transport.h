@@ -95,6 +95,7 @@ struct Transport {
   napi_env env = nullptr;
   napi_ref callback = nullptr;
   napi_async_context asyncContext = nullptr;
+  napi_ref resource = nullptr;  // the async resource of every callback (one object, not one per event)
   uv_loop_t* loop = nullptr;
   std::vector<Context> contexts;  // index = context id; freed slots have no ctx
   // The server context of every adopted connection, made with the first leaf and replaced by
