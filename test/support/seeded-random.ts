@@ -16,3 +16,12 @@ export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r
 
 /** Half the time the first entry (the well-formed shape), else any: most cases stay close to valid. */
 export const mostly = <T>(r: () => number, xs: readonly T[]): T => (r() < 0.5 ? xs[0]! : pick(r, xs));
+
+/** Now and then one byte replaced, inserted or removed: messages near the valid ones. */
+export function mutateBytes(r: () => number, text: Buffer): Buffer {
+  if (r() < 0.6) return text;
+  const at = Math.floor(r() * text.length);
+  const b = Buffer.from([pick(r, [13, 10, 0, 32, 58, 9, 0x80, 65, 44, 0x7f, 48])]);
+  const rest = text.subarray(at + (r() < 0.5 ? 1 : 0));
+  return r() < 0.3 ? Buffer.concat([text.subarray(0, at), rest]) : Buffer.concat([text.subarray(0, at), b, rest]);
+}
