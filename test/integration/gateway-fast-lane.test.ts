@@ -234,4 +234,17 @@ describe.skipIf(process.env.NANOCLAW_GATEWAY_TLS === 'node')('the native fast la
       agent.close();
     }
   }, 60_000);
+
+  it('never logs or audits the value', async () => {
+    for (const [h, token] of both()) {
+      await runSteps(h, token, 'api.github.test', h.upstream.port);
+      h.gateway.flushAudit();
+      const rows = h.store.audit.list({ limit: 100_000, offset: 0 });
+      expect(rows.total).toBe(rows.data.length);
+      expect(rows.data.filter((r) => r.decision === 'injected').length).toBeGreaterThanOrEqual(10);
+      const seen = JSON.stringify(rows.data) + h.logLines.join('\n');
+      expect(seen).not.toContain(VALUE);
+      expect(seen).not.toContain(B64);
+    }
+  });
 });
