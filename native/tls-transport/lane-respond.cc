@@ -19,34 +19,35 @@ bool IsHopByHop(const char* s, size_t len) {
   return false;
 }
 
-// A piece of the response body as the agent gets it: redacted when scanned, chunked when the
-// agent's framing is.
-void PassBody(Lane* l, const char* data, size_t len) {
-  if (l->scanner) {
-    l->scanned.clear();
-    l->scanner->Feed(data, len, &l->scanned);
-    data = l->scanned.data();
-    len = l->scanned.size();
-  }
+// Body bytes as the agent gets them, chunked when the agent's framing is.
+void Frame(Lane* l, const char* data, size_t len) {
   if (len == 0) return;
   l->bytesOut += static_cast<double>(len);
-  if (l->chunkedToAgent) {
-    // The size in lower-case hex, as agent-response.ts writes it (no printf: it showed in profiles).
-    char size[20];
-    size_t at = sizeof size;
-    size[--at] = '\n';
-    size[--at] = '\r';
-    size_t n = len;
-    do {
-      size[--at] = "0123456789abcdef"[n & 15];
-      n >>= 4;
-    } while (n > 0);
-    l->out.append(size + at, sizeof size - at);
+  if (!l->chunkedToAgent) {
     l->out.append(data, len);
-    l->out.append("\r\n", 2);
-  } else {
-    l->out.append(data, len);
+    return;
   }
+  // The size in lower-case hex, as agent-response.ts writes it (no printf: it showed in profiles).
+  char size[20];
+  size_t at = sizeof size;
+  size[--at] = '\n';
+  size[--at] = '\r';
+  size_t n = len;
+  do {
+    size[--at] = "0123456789abcdef"[n & 15];
+    n >>= 4;
+  } while (n > 0);
+  l->out.append(size + at, sizeof size - at);
+  l->out.append(data, len);
+  l->out.append("\r\n", 2);
+}
+
+// A piece of the response body: redacted first when it is scanned.
+void PassBody(Lane* l, const char* data, size_t len) {
+  if (!l->scanner) return Frame(l, data, len);
+  l->scanned.clear();
+  l->scanner->Feed(data, len, &l->scanned);
+  Frame(l, l->scanned.data(), l->scanned.size());
 }
 
 void ReplaceAll(std::string* s, const std::string& form, bool* changed) {
@@ -72,15 +73,7 @@ void EndBody(Lane* l) {
   if (l->scanner) {
     l->scanned.clear();
     l->scanner->End(&l->scanned);
-    if (!l->scanned.empty()) {
-      // End() output is never scanned again.
-      std::string tail;
-      tail.swap(l->scanned);
-      auto scanner = std::move(l->scanner);
-      PassBody(l, tail.data(), tail.size());
-      l->scanner = std::move(scanner);
-      Wipe(&tail);
-    }
+    Frame(l, l->scanned.data(), l->scanned.size());
   }
   if (l->chunkedToAgent) l->out.append("0\r\n\r\n", 5);
 }

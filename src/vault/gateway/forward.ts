@@ -9,6 +9,7 @@ import { holdForApproval } from './approval-hold.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
 import type { EchoForms } from './echo-scanner.js';
 import { runUpstreamExchange } from './upstream-exchange.js';
+import type { DialTarget } from './upstream-client.js';
 import { flattenHeaders } from './message-head.js';
 import { upstreamRequestHeaders, type HeaderMap } from './forward-headers.js';
 import {
@@ -21,6 +22,18 @@ import {
 import type { GatewayContext, MitmConnection } from './gateway-context.js';
 import { framingProblem } from './request-checks.js';
 import type { Decided } from './native-tls/fast-lane.js';
+
+const targets = new WeakMap<MitmConnection, DialTarget>();
+
+/** Where requests on a TLS-terminated connection go: its checked address, worked out once per connection. */
+export function upstreamTarget(ctx: GatewayContext, conn: MitmConnection): DialTarget {
+  let target = targets.get(conn);
+  if (!target) {
+    target = ctx.pool.dialTarget({ address: conn.address, family: conn.family, port: conn.port, hostname: conn.host });
+    targets.set(conn, target);
+  }
+  return target;
+}
 
 /** Why a request on a TLS-terminated connection must not be forwarded at all, or null. */
 export function refusal(conn: MitmConnection, req: AgentRequest): { error: GatewayError; reason: string } | null {
@@ -182,7 +195,7 @@ function forwardAllowed(
     req,
     res,
     rec,
-    target: ctx.pool.dialTarget({ address: conn.address, family: conn.family, port: conn.port, hostname: conn.host }),
+    target: upstreamTarget(ctx, conn),
     path: prepared.path,
     headers: flattenHeaders(prepared.headers),
     injected: prepared.injected,

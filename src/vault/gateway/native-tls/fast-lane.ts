@@ -6,6 +6,7 @@ import type { GatewayContext, MitmConnection } from '../gateway-context.js';
 import type { Revealed } from '../grant-cache.js';
 import { messageHead } from '../message-head.js';
 import type { PolicyHold, PolicyRefusal } from '../policy-gate.js';
+import { upstreamTarget } from '../forward.js';
 import { carryOnUpstreamExchange } from '../upstream-exchange.js';
 import type { PooledConnection } from '../upstream-client.js';
 import type { AgentResponse } from '../agent-exchange.js';
@@ -27,10 +28,10 @@ export interface LaneExchange {
   injected: EchoForms;
 }
 
-/** A decision made here for a request the JavaScript path then serves (a refusal or a hold). */
+/** The secret and policy verdict found here for a request the JavaScript path then serves. */
 export interface Decided {
-  secret: Secret;
-  verdict: PolicyRefusal | PolicyHold;
+  secret: Secret | null;
+  verdict: PolicyRefusal | PolicyHold | null;
 }
 
 /** The fixed part of a decision for one revealed value of one secret, built once per grant refresh. */
@@ -81,9 +82,10 @@ function planFor(secret: Secret, revealed: Revealed): LaneDecision | null {
 }
 
 /**
- * Decides an ordinary request the lane holds: forwarded by the lane (a decision and the
- * exchange to remember), served by the JavaScript path with a decision made here (`decided`),
- * or left entirely to that path (null).
+ * Decides an ordinary request the lane holds, once: forwarded by the lane (a decision and the
+ * exchange to remember), or served by the JavaScript path with the secret and policy verdict found
+ * here (`decided`: a rate limit is counted once, the grants are looked up once), or left entirely
+ * to that path (null, a request it refuses anyway).
  */
 export function decideLane(
   ctx: GatewayContext,
@@ -93,20 +95,11 @@ export function decideLane(
 ): { decision: LaneDecision; exchange: LaneExchange } | { decided: Decided } | null {
   if (conn.sniMismatch !== null) return null;
   const secret = ctx.grants.select(conn.agent.id, conn.host, target);
-  if (!secret) return null;
-  const revealed = ctx.grants.reveal(secret);
-  if (!revealed) return null;
-  const decision = planFor(secret, revealed);
-  if (!decision) return null;
-  const pooled = ctx.pool.laneConnection(
-    ctx.pool.dialTarget({ address: conn.address, family: conn.family, port: conn.port, hostname: conn.host }),
-  );
-  if (!pooled) return null;
-  const verdict = ctx.policy.checkOrHold({ agent: conn.agent, host: conn.host, method, path: target, secretId: secret.id });
-  if (verdict) {
-    ctx.pool.release(pooled);
-    return { decided: { secret, verdict } };
-  }
+  const verdict = ctx.policy.checkOrHold({ agent: conn.agent, host: conn.host, method, path: target, secretId: secret?.id ?? null });
+  const revealed = secret && !verdict ? ctx.grants.reveal(secret) : null;
+  const decision = secret && revealed ? planFor(secret, revealed) : null;
+  const pooled = decision ? ctx.pool.laneConnection(upstreamTarget(ctx, conn)) : null;
+  if (!secret || !revealed || !decision || !pooled) return { decided: { secret, verdict } };
   const rec = startRecord({ agent: conn.agent, method, host: conn.host, path: target });
   rec.secretName = secret.name;
   rec.decision = 'injected';
@@ -157,7 +150,7 @@ export function takeOverLane(
   const { rec, pooled } = x;
   rec.bytesIn = o.bytesIn;
   ctx.lane.takenOver++;
-  const target = ctx.pool.dialTarget({ address: conn.address, family: conn.family, port: conn.port, hostname: conn.host });
+  const target = upstreamTarget(ctx, conn);
   carryOnUpstreamExchange(
     ctx,
     { res: o.res, rec, injected: x.injected, notConnectedHost: null },
