@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { APPROVER_CHANNELS, APPROVER_ROLES } from '../vault/approvals/approval-model.js';
+import { APPROVER_CHANNELS, APPROVER_ROLES } from '../vault/model/approvals.js';
 import type { Approver } from '../vault/api/schemas.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { listCommand, removeCommand } from './listing-commands.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { UsageError } from '../common/errors.js';
-import { AUDIT_DECISIONS, type AuditEntry, type AuditQuery } from '../vault/model.js';
+import { AUDIT_DECISIONS, type AuditEntry, type AuditQuery } from '../vault/model/records.js';
 import type { VaultClient } from '../client/vault-client.js';
 import { auditToCsv, auditToTable } from './audit-format.js';
 import { printJson, type CliContext } from './context.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../vault/model.js';
+import type { AuditEntry } from '../vault/model/records.js';
 import { auditToCsv, auditToTable } from './audit-format.js';
 
 const row: AuditEntry = {

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../vault/model.js';
+import type { AuditEntry } from '../vault/model/records.js';
 
 const COLUMNS = [
   'time',

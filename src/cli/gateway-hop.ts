@@ -1,10 +1,9 @@
 import { NanoclawError } from '../common/errors.js';
+import { VAULT_GATEWAY_PORT } from '../config/ports.js';
 import type { HostPort, Settings } from '../config/settings.js';
 import { RELAY_PORT } from '../docker/relay-container-spec.js';
 import { GATEWAY_ALIAS } from '../docker/vault-container-spec.js';
 
-/** A remote vault's gateway port when NANOCLAW_ONECLI_GATEWAY does not say otherwise. */
-export const REMOTE_GATEWAY_PORT = 10255;
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy'] as const;
 
 /**
@@ -23,7 +22,7 @@ export function remoteGatewayAddress(settings: Pick<Settings, 'remoteApiHost' | 
   if (settings.remoteGateway) return settings.remoteGateway;
   if (!settings.remoteApiHost) return null;
   const host = new URL(settings.remoteApiHost).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return { host, port: REMOTE_GATEWAY_PORT };
+  return { host, port: VAULT_GATEWAY_PORT };
 }
 
 /** Throws unless a container could reach `address`: a loopback address is the container's own, not the vault's machine. Pure. */

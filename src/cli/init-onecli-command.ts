@@ -11,7 +11,7 @@ import { buildPlan, type PlanOptions } from '../migrate/plan.js';
 import { loadProjectSettings } from '../config/settings.js';
 import { localInstallServes } from '../setup/vault-choice.js';
 import { readMigrationEnv, type MigrationEnv } from '../migrate/read-env.js';
-import type { Secret } from '../vault/model.js';
+import type { Secret } from '../vault/model/records.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { connectVault } from './vault-connection.js';
 import { vaultUp } from './vault-up.js';

@@ -14,6 +14,7 @@ import { prepareGatewayHop } from './launch-gateway.js';
 import { agentUser, combinedBundle, gatherLaunchInputs, hostAddresses, type LaunchInputs } from './launch-inputs.js';
 import { refuseAnthropicOverride } from './native-conflict.js';
 import { connectVault } from './vault-connection.js';
+import { VAULT_API_PORT, VAULT_GATEWAY_PORT } from '../config/ports.js';
 
 export interface LaunchOptions {
   folder: string;
@@ -137,7 +138,7 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
     let selfTestResult: LaunchResult['selfTest'] = lockdown ? 'skipped' : 'not_applicable';
     if (selfTest) {
       const started = performance.now();
-      const port = Number(new URL(vault.env.HTTPS_PROXY ?? '').port || 10255);
+      const port = Number(new URL(vault.env.HTTPS_PROXY ?? '').port || VAULT_GATEWAY_PORT);
       const report = await runSelfTest({
         docker,
         containerId: created.id,
@@ -145,7 +146,7 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
         agentNetwork: network,
         hostAddresses: hostAddresses(),
         gateway: { host: 'gateway', port },
-        apiPort: 10254,
+        apiPort: VAULT_API_PORT,
       });
       if (!report.ok) {
         const problems = [...report.escapes, ...(report.gatewayProblem ? [report.gatewayProblem] : [])];

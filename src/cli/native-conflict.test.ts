@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Secret } from '../vault/model.js';
+import type { Secret } from '../vault/model/records.js';
 import { anthropicOverrides, patternMatches } from './native-conflict.js';
 
 const secret = (id: string, hostPattern: string): Secret => ({

@@ -1,6 +1,6 @@
 import type { VaultClient } from '../client/vault-client.js';
 import { NanoclawError } from '../common/errors.js';
-import type { Agent, Secret } from '../vault/model.js';
+import type { Agent, Secret } from '../vault/model/records.js';
 
 export const ANTHROPIC_HOST = 'api.anthropic.com';
 

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../common/errors.js';
-import { POLICY_ACTIONS, RATE_WINDOWS, explainRule } from '../vault/inject/policy.js';
+import { explainRule } from '../vault/inject/policy.js';
+import { POLICY_ACTIONS, RATE_WINDOWS } from '../vault/model/policy-rule.js';
 import type { CreateRuleBody, PolicyRule } from '../vault/api/schemas.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { listCommand, removeCommand } from './listing-commands.js';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../common/errors.js';
-import { SECRET_TYPES, type InjectionConfig } from '../vault/model.js';
+import { SECRET_TYPES, type InjectionConfig } from '../vault/model/records.js';
 import { printJson, type CliContext } from './context.js';
 import { readSecretValue } from './secret-value.js';
 import { connectVault } from './vault-connection.js';

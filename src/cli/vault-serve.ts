@@ -14,6 +14,7 @@ import { untilStopSignal } from './stop-signal.js';
 import { parseListen } from './listen-address.js';
 import { vaultDataDir } from './vault-store-access.js';
 import { projectSetting } from './vault-connection.js';
+import { VAULT_API_PORT, VAULT_GATEWAY_PORT } from '../config/ports.js';
 
 export interface ServeFlags {
   apiListen?: string;
@@ -26,9 +27,9 @@ export interface ServeFlags {
 export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<void> {
   const relaunchArgv = flags.gateway ? relaunchExecArgv(process.execArgv, process.env) : null;
   if (relaunchArgv) return relaunch(relaunchArgv);
-  const api = parseListen(flags.apiListen ?? (await projectSetting(ctx, 'NANOCLAW_VAULT_LISTEN')) ?? '127.0.0.1:10254', '--api-listen');
+  const api = parseListen(flags.apiListen ?? (await projectSetting(ctx, 'NANOCLAW_VAULT_LISTEN')) ?? `127.0.0.1:${VAULT_API_PORT}`, '--api-listen');
   const gateway = flags.gateway
-    ? parseListen(flags.gatewayListen ?? (await projectSetting(ctx, 'NANOCLAW_GATEWAY_LISTEN')) ?? '127.0.0.1:10255', '--gateway-listen')
+    ? parseListen(flags.gatewayListen ?? (await projectSetting(ctx, 'NANOCLAW_GATEWAY_LISTEN')) ?? `127.0.0.1:${VAULT_GATEWAY_PORT}`, '--gateway-listen')
     : false;
   const extraCa = (await projectSetting(ctx, 'NANOCLAW_EXTRA_CA_CERTS'))?.split(/[,:]/).filter(Boolean) ?? [];
   const allowPrivate = (await projectSetting(ctx, 'NANOCLAW_ALLOW_PRIVATE'))?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];

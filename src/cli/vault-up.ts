@@ -16,7 +16,7 @@ import { ensureVaultContainer, ensureVolume, type EnsureAction } from '../docker
 import { containerUser, vaultContainerSpec } from '../docker/vault-container-spec.js';
 import { waitForVaultHealth } from '../docker/vault-health.js';
 import { generateApiKey, hashApiKey } from '../vault/api/api-key.js';
-import { DEFAULT_APPROVAL_TTL_MS } from '../vault/approvals/approval-model.js';
+import { DEFAULT_APPROVAL_TTL_MS } from '../vault/model/approvals.js';
 import type { CliContext } from './context.js';
 import { buildImages, projectImageRefs } from './images-command.js';
 import { dockerVaultKeyPaths, resolveDockerVaultKey } from './vault-docker-key.js';

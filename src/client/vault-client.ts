@@ -31,7 +31,7 @@ import {
   type UpdateAgentBody,
   type UpdateSecretBody,
 } from '../vault/api/schemas.js';
-import type { AuditQuery, SecretMode } from '../vault/model.js';
+import type { AuditQuery, SecretMode } from '../vault/model/records.js';
 
 export interface VaultClientOptions {
   /** ONECLI_URL, e.g. http://127.0.0.1:10254 */

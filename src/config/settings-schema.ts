@@ -1,6 +1,7 @@
 import { delimiter } from 'node:path';
 import { z } from 'zod';
 import type { LogLevel } from '../common/logger.js';
+import { VAULT_API_PORT, VAULT_GATEWAY_PORT } from './ports.js';
 
 /** Each setting and the variable it is read from (process environment first, then `.env`). */
 export const SETTING_VARIABLES = {
@@ -132,7 +133,7 @@ export const SettingsSchema = z.object({
   // The host loopback port the vault container's API is published on.
   vaultPort: z
     .string()
-    .default('10254')
+    .default(String(VAULT_API_PORT))
     .pipe(z.string().regex(/^\d{1,5}$/, 'expected a port number'))
     .transform(Number)
     .pipe(z.number().int().min(1, 'expected a port from 1 to 65535').max(65535, 'expected a port from 1 to 65535')),
@@ -149,8 +150,8 @@ export const SettingsSchema = z.object({
   vaultKeyFile: z.string().optional(),
   // Path lists: the platform's separator (`:` or `;`) or commas.
   extraCaCerts: list(new RegExp(`[,${delimiter}]`)),
-  vaultListen: hostPort('127.0.0.1:10254'),
-  gatewayListen: hostPort('127.0.0.1:10255'),
+  vaultListen: hostPort(`127.0.0.1:${VAULT_API_PORT}`),
+  gatewayListen: hostPort(`127.0.0.1:${VAULT_GATEWAY_PORT}`),
   // `name:port` entries of host services agents may reach through the gateway (a local Ollama).
   allowPrivate: list(/,/).transform((items, ctx) => {
     const bad = items.filter((item) => !parseHostPort(item));

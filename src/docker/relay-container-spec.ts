@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { HostPort } from '../config/settings-schema.js';
 import { GATEWAY_ALIAS, IMAGE_UID, SPEC_HASH_LABEL } from './vault-container-spec.js';
+import { VAULT_GATEWAY_PORT } from '../config/ports.js';
 
 /** Where the relay listens in its container (the port agents' proxy URLs name) and its loopback-only health port. */
-export const RELAY_PORT = 10255;
+export const RELAY_PORT = VAULT_GATEWAY_PORT;
 export const RELAY_HEALTH_PORT = 10256;
 
 export interface RelayContainerInput {

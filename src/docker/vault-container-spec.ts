@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import { VAULT_API_PORT } from '../config/ports.js';
 
-/** Ports inside the vault container (the image's CMD listens on them). */
-export const VAULT_API_PORT = 10254;
-export const VAULT_GATEWAY_PORT = 10255;
 export const GATEWAY_ALIAS = 'gateway';
 export const KEY_MOUNT_PATH = '/run/nanoclaw/master.key';
 export const CA_MOUNT_DIR = '/run/nanoclaw/ca';

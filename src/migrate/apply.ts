@@ -2,7 +2,7 @@ import { NanoclawError } from '../common/errors.js';
 import { removeEnvKeys, serializeEnvFile } from '../config/env-file.js';
 import { updateEnvFile } from '../config/env-file-io.js';
 import type { VaultClient } from '../client/vault-client.js';
-import type { Secret } from '../vault/model.js';
+import type { Secret } from '../vault/model/records.js';
 import type { Checkpoint } from './crash-hook.js';
 import { clearJournal, journalPath, writeJournal } from './journal.js';
 import type { MigrationPlan, PlannedMove } from './migration-plan.js';

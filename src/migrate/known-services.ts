@@ -1,4 +1,4 @@
-import type { InjectionConfig, SecretType } from '../vault/model.js';
+import type { InjectionConfig, SecretType } from '../vault/model/records.js';
 
 /** How one service's credential is injected, and which `.env` keys hold it (first key wins). */
 export interface KnownService {

@@ -1,5 +1,5 @@
 import { UsageError } from '../common/errors.js';
-import { HostPatternSchema } from '../vault/model.js';
+import { HostPatternSchema } from '../vault/model/records.js';
 import { protectedReason } from './classify-key.js';
 import { hostOfUrl } from './resolve-target.js';
 

@@ -1,4 +1,4 @@
-import type { InjectionConfig, SecretType } from '../vault/model.js';
+import type { InjectionConfig, SecretType } from '../vault/model/records.js';
 import type { StayReason } from './classify-key.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvFile } from '../config/env-file.js';
-import type { Secret } from '../vault/model.js';
+import type { Secret } from '../vault/model/records.js';
 import { KNOWN_SERVICES } from './known-services.js';
 import { buildPlan, type PlanOptions } from './plan.js';
 

@@ -1,5 +1,5 @@
 import type { EnvDocument } from '../config/env-file.js';
-import type { Secret } from '../vault/model.js';
+import type { Secret } from '../vault/model/records.js';
 import { looksSecret, protectedReason, unstorableReason, type StayReason } from './classify-key.js';
 import { findService } from './known-services.js';
 import { MigrationPlan, type PlannedMove, type PlannedStay, type PlanQuestion } from './migration-plan.js';

@@ -1,4 +1,4 @@
-import { HostPatternSchema, type InjectionConfig, type SecretType } from '../vault/model.js';
+import { HostPatternSchema, type InjectionConfig, type SecretType } from '../vault/model/records.js';
 import { findService, type KnownService } from './known-services.js';
 
 /** Where a key's value would go in the vault. */

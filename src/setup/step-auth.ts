@@ -4,7 +4,7 @@ import { removeEnvKeys, setEnvValue } from '../config/env-file.js';
 import { updateEnvFile } from '../config/env-file-io.js';
 import { loadProjectSettings } from '../config/settings.js';
 import type { CreateSecretBody } from '../vault/api/schemas.js';
-import type { Secret } from '../vault/model.js';
+import type { Secret } from '../vault/model/records.js';
 import { ANTHROPIC_HOST, anthropicSecret, checkToken, customEndpointSecret, type TokenKind } from './anthropic-token.js';
 import { projectVault } from './project-vault.js';
 import type { AuthMode } from './setup-options.js';

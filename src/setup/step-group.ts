@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import type { NanoclawError } from '../common/errors.js';
 import { loadProjectSettings } from '../config/settings.js';
-import type { Agent } from '../vault/model.js';
+import type { Agent } from '../vault/model/records.js';
 import { projectVault } from './project-vault.js';
 import { existingClaudeSecret } from './step-auth.js';
 import type { SetupContext, SetupStep } from './types.js';

@@ -3,7 +3,7 @@ import { mergeGrants } from '../client/grant-merge.js';
 import { groupConfig } from './step-group.js';
 import { existingClaudeSecret } from './step-auth.js';
 import { emptySummary, formatSummary, nextCommands } from './summary.js';
-import type { Secret } from '../vault/model.js';
+import type { Secret } from '../vault/model/records.js';
 
 const secret = (s: Partial<Secret>): Secret =>
   ({ id: 'id', name: 'n', type: 'generic', hostPattern: 'h', pathPattern: null, injectionConfig: null, createdAt: '', updatedAt: '', lastUsedAt: null, ...s }) as Secret;

@@ -7,7 +7,7 @@ import { hasApiKey, rotateApiKey, setApiKeyHash } from './api/api-key.js';
 import { apiBindAddresses } from './api/bind-addresses.js';
 import { apiClientFilter } from './api/client-filter.js';
 import type { Route } from './api/router.js';
-import { DEFAULT_APPROVAL_TTL_MS } from './approvals/approval-model.js';
+import { DEFAULT_APPROVAL_TTL_MS } from './model/approvals.js';
 import { createApprovalService } from './approvals/approval-service.js';
 import { settingsKv } from './approvals/telegram/card-registry.js';
 import { createTelegramChannel } from './approvals/telegram/telegram-channel.js';

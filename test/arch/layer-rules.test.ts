@@ -22,7 +22,7 @@ describe('layer rules', () => {
     expect(rule('src/cli/vault.ts', '../vault/server.js')).toBeUndefined();
     expect(rule('src/main.ts', './cli/index.js')).toBeUndefined();
     expect(rule('src/client/api.ts', '../vault/api/schemas.js')).toBeUndefined();
-    expect(rule('src/client/api.ts', '../vault/model.js')).toBeUndefined();
+    expect(rule('src/client/api.ts', '../vault/model/records.js')).toBeUndefined();
     expect(rule('src/docker/containers.ts', 'dockerode')).toBeUndefined();
     expect(rule('src/vault/store/db.ts', 'node:sqlite')).toBeUndefined();
   });
@@ -42,6 +42,20 @@ describe('layer rules', () => {
     expect(rule('src/docker/x.ts', '../client/api.js')).toBe('sibling-import');
     expect(rule('src/client/api.ts', '../vault/store/db.js')).toBe('client-reaches-into-vault');
     expect(rule('src/client/api.ts', '../vault/api/routes.js')).toBe('client-reaches-into-vault');
+  });
+
+  it('orders the parts inside src/vault: model, then store and inject, then ca and approvals, then gateway and api', () => {
+    expect(rule('src/vault/store/secret-repo.ts', '../model/records.js')).toBeUndefined();
+    expect(rule('src/vault/gateway/forward.ts', '../inject/apply-injection.js')).toBeUndefined();
+    expect(rule('src/vault/gateway/native-tls/fast-lane.ts', '../../store/types.js')).toBeUndefined();
+    expect(rule('src/vault/server.ts', './gateway/gateway-server.js')).toBeUndefined();
+    expect(rule('src/vault/store/rule-repo.ts', '../inject/policy.js')).toBe('sibling-import');
+    expect(rule('src/vault/store/approval-repo.ts', '../approvals/types.js')).toBe('upward-import');
+    expect(rule('src/vault/gateway/gateway-server.ts', '../api/schemas.js')).toBe('sibling-import');
+    expect(rule('src/vault/api/routes-misc.ts', '../gateway/gateway-server.js')).toBe('sibling-import');
+    expect(rule('src/vault/model/records.ts', '../store/types.js')).toBe('upward-import');
+    expect(rule('src/vault/gateway/x.ts', '../server.js')).toBe('upward-import');
+    expect(rule('src/vault/stuff/x.ts', '../model/records.js')).toBe('unknown-vault-part');
   });
 
   it('lets only src/docker import dockerode', () => {

@@ -14,8 +14,25 @@ export const LAYERS = {
 } as const;
 export type ModuleName = keyof typeof LAYERS;
 
+/**
+ * The parts inside src/vault, in the same one-way order: the domain model at the bottom; the
+ * store and the injection rules on it; the CA and approvals above them; the gateway and the API,
+ * which must not use each other, on top. Files directly in src/vault (server.ts) compose them all.
+ */
+export const VAULT_PARTS = {
+  model: 0,
+  store: 1,
+  inject: 1,
+  relay: 1,
+  ca: 2,
+  approvals: 2,
+  gateway: 3,
+  api: 3,
+} as const;
+type VaultPart = keyof typeof VAULT_PARTS;
+
 // The one window the client has into the vault: the data model and the API's zod schemas.
-const CLIENT_MAY_IMPORT = new Set(['src/vault/model.ts', 'src/vault/api/schemas.ts']);
+const CLIENT_MAY_IMPORT = (target: string): boolean => target.startsWith('src/vault/model/') || target === 'src/vault/api/schemas.ts';
 // Siblings in the same layer that may use each other; vault, client and docker may not.
 const SIBLINGS_ALLOWED = new Set<ModuleName>(['migrate', 'setup']);
 const DOCKER_PACKAGES = ['dockerode', 'docker-modem'];
@@ -72,17 +89,44 @@ export function checkEdge(edge: ImportEdge): Violation | undefined {
     return fail('imports-test-code', `product code imports test code (${target})`);
   }
   const to = moduleOf(target);
-  if (to === undefined || to === from) return undefined;
+  if (to === undefined) return undefined;
+  if (to === from) return from === 'vault' ? checkVaultEdge(edge, target, fail) : undefined;
   if (from === 'client' && to === 'vault') {
-    return CLIENT_MAY_IMPORT.has(target)
+    return CLIENT_MAY_IMPORT(target)
       ? undefined
-      : fail('client-reaches-into-vault', `client may import only ${[...CLIENT_MAY_IMPORT].join(' and ')} from the vault, not ${target}`);
+      : fail('client-reaches-into-vault', `client may import only src/vault/model/ and src/vault/api/schemas.ts from the vault, not ${target}`);
   }
   if (LAYERS[to] > LAYERS[from]) {
     return fail('upward-import', `${from} (layer ${LAYERS[from]}) imports ${to} (layer ${LAYERS[to]}): ${target}`);
   }
   if (LAYERS[to] === LAYERS[from] && !(SIBLINGS_ALLOWED.has(from) && SIBLINGS_ALLOWED.has(to))) {
     return fail('sibling-import', `${from} must not import its sibling ${to} (${target}); share code through a lower layer`);
+  }
+  return undefined;
+}
+
+/** The part of src/vault a path belongs to; 'root' for files directly in src/vault; undefined for an unknown folder. */
+export function vaultPartOf(path: string): VaultPart | 'root' | undefined {
+  const rest = path.slice('src/vault/'.length);
+  if (!rest.includes('/')) return 'root';
+  const top = rest.slice(0, rest.indexOf('/'));
+  return top in VAULT_PARTS ? (top as VaultPart) : undefined;
+}
+
+/** The rule an import between two files of src/vault breaks, or undefined. */
+function checkVaultEdge(edge: ImportEdge, target: string, fail: (rule: string, message: string) => Violation): Violation | undefined {
+  const from = vaultPartOf(edge.from);
+  const to = vaultPartOf(target);
+  if (from === undefined) {
+    return fail('unknown-vault-part', `${edge.from} is in no part of src/vault; add its folder to VAULT_PARTS in test/arch/layer-rules.ts`);
+  }
+  if (to === 'root' && from !== 'root') return fail('upward-import', `vault/${from} imports the vault's composition root (${target})`);
+  if (from === 'root' || to === undefined || to === 'root' || from === to) return undefined;
+  if (VAULT_PARTS[to] > VAULT_PARTS[from]) {
+    return fail('upward-import', `vault/${from} (level ${VAULT_PARTS[from]}) imports vault/${to} (level ${VAULT_PARTS[to]}): ${target}`);
+  }
+  if (VAULT_PARTS[to] === VAULT_PARTS[from]) {
+    return fail('sibling-import', `vault/${from} must not import its sibling vault/${to} (${target}); share it through vault/model`);
   }
   return undefined;
 }

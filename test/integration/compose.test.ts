@@ -8,7 +8,8 @@ import { parse } from 'yaml';
 import { SETTING_VARIABLES, SettingsSchema } from '../../src/config/settings-schema.js';
 import { defaultImageRef } from '../../src/docker/build-context.js';
 import { egressNetworkSpec, networkDifferences, outboundNetworkSpec, type NetworkSpec } from '../../src/docker/network-spec.js';
-import { containerUser, IMAGE_UID, KEY_MOUNT_PATH, vaultContainerSpec, VAULT_API_PORT, GATEWAY_ALIAS } from '../../src/docker/vault-container-spec.js';
+import { VAULT_API_PORT } from '../../src/config/ports.js';
+import { containerUser, IMAGE_UID, KEY_MOUNT_PATH, vaultContainerSpec, GATEWAY_ALIAS } from '../../src/docker/vault-container-spec.js';
 
 // The compose file must describe what `ncl vault up` creates; every comparison below is
 // against the launcher's own pure specs, so a change on either side that the other lacks fails.

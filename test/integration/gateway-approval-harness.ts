@@ -2,11 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger, memorySink } from '../../src/common/logger.js';
 import { Redactor } from '../../src/common/redact.js';
-import type { Approval } from '../../src/vault/approvals/approval-model.js';
+import type { Approval } from '../../src/vault/model/approvals.js';
 import { createApprovalService } from '../../src/vault/approvals/approval-service.js';
 import type { ApprovalService, Decider } from '../../src/vault/approvals/types.js';
-import type { PolicyRule } from '../../src/vault/inject/policy.js';
-import type { AuditEntry } from '../../src/vault/model.js';
+import type { PolicyRule } from '../../src/vault/model/policy-rule.js';
+import type { AuditEntry } from '../../src/vault/model/records.js';
 import type { RecordedRequest, UpstreamHandler } from '../support/tls-upstream.js';
 import { proxyAuth, startHarness, viaProxy, waitForAudit, type Harness, type ProxiedResponse } from './gateway-harness.js';
 

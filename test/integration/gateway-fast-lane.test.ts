@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyRule } from '../../src/vault/inject/policy.js';
-import type { AuditEntry } from '../../src/vault/model.js';
+import type { PolicyRule } from '../../src/vault/model/policy-rule.js';
+import type { AuditEntry } from '../../src/vault/model/records.js';
 import { agentConnection, B64, laneHandler, VALUE, type Seen } from './fast-lane-harness.js';
 import { startHarness, type Harness } from './gateway-harness.js';
 

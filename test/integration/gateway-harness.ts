@@ -10,7 +10,7 @@ import { Redactor } from '../../src/common/redact.js';
 import { createCa } from '../../src/vault/ca/ca.js';
 import { LeafCache } from '../../src/vault/ca/leaf-cache.js';
 import { startGateway, type GatewayOptions, type StartedGateway } from '../../src/vault/gateway/gateway-server.js';
-import type { Agent } from '../../src/vault/model.js';
+import type { Agent } from '../../src/vault/model/records.js';
 import { openStore } from '../../src/vault/store/store.js';
 import type { CaMaterial, NewSecret, VaultStore } from '../../src/vault/store/types.js';
 import { startTlsUpstream, type TlsUpstream, type UpstreamHandler } from '../support/tls-upstream.js';
@@ -39,7 +39,7 @@ export interface Harness extends AsyncDisposable {
   /** What another process needs to open the same store and run a gateway on it. */
   storeFile: { dbPath: string; masterKeyHex: string; ca: CaMaterial };
   /** Audit rows, newest first, after writing the gateway's queued ones. */
-  rows(): import('../../src/vault/model.js').AuditEntry[];
+  rows(): import('../../src/vault/model/records.js').AuditEntry[];
   addAgent(identifier: string): { agent: Agent; token: string };
   addSecret(secret: NewSecret): string;
   close(): Promise<void>;
@@ -276,9 +276,9 @@ export async function mitmSocket(
 /** Polls the audit log until a row matches (rows of tunnels are written when they close). */
 export async function waitForAudit(
   h: Pick<Harness, 'rows'>,
-  match: (row: import('../../src/vault/model.js').AuditEntry) => boolean,
+  match: (row: import('../../src/vault/model/records.js').AuditEntry) => boolean,
   timeoutMs = 3_000,
-): Promise<import('../../src/vault/model.js').AuditEntry> {
+): Promise<import('../../src/vault/model/records.js').AuditEntry> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const row = h.rows().find(match);

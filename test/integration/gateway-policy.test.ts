@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyRule } from '../../src/vault/inject/policy.js';
+import type { PolicyRule } from '../../src/vault/model/policy-rule.js';
 import type { UpstreamHandler } from '../support/tls-upstream.js';
 import { startHarness, viaProxy, type Harness } from './gateway-harness.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Logger, memorySink } from '../../src/common/logger.js';
 import { Redactor } from '../../src/common/redact.js';
-import type { Approval, Approver } from '../../src/vault/approvals/approval-model.js';
+import type { Approval, Approver } from '../../src/vault/model/approvals.js';
 import { TelegramApiError } from '../../src/vault/approvals/telegram/bot-api-client.js';
 import { settingsKv } from '../../src/vault/approvals/telegram/card-registry.js';
 import { createTelegramChannel, type TelegramChannelOptions, type TelegramDecideResult } from '../../src/vault/approvals/telegram/telegram-channel.js';

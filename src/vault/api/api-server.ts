@@ -15,6 +15,7 @@ import { miscRoutes } from './routes-misc.js';
 import { ruleRoutes } from './routes-rules.js';
 import { secretRoutes } from './routes-secrets.js';
 import { Router, type Route } from './router.js';
+import { VAULT_API_PORT } from '../../config/ports.js';
 
 export interface ApiServerOptions {
   store: VaultStore;
@@ -123,7 +124,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Started
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 10254, host, () => resolve());
+    server.listen(options.port ?? VAULT_API_PORT, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const close = () =>

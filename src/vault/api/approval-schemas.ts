@@ -7,9 +7,9 @@ import {
   ApproverSchema,
   DecisionSchema,
   NewApproverSchema,
-} from '../approvals/approval-model.js';
-import { POLICY_ACTIONS, PolicyRuleSchema } from '../inject/policy.js';
-import { HostPatternSchema, PathPatternSchema } from '../model.js';
+} from '../model/approvals.js';
+import { POLICY_ACTIONS, PolicyRuleSchema } from '../model/policy-rule.js';
+import { HostPatternSchema, PathPatternSchema } from '../model/records.js';
 
 /** The REST contract of approvals, policy rules and approvers (re-exported by schemas.ts for the client). */
 
@@ -71,5 +71,5 @@ export {
   DecisionSchema,
   PolicyRuleSchema,
 };
-export type { Approval, ApprovalGrant, ApprovalStatus, Approver, Decision } from '../approvals/approval-model.js';
-export type { PolicyRule } from '../inject/policy.js';
+export type { Approval, ApprovalGrant, ApprovalStatus, Approver, Decision } from '../model/approvals.js';
+export type { PolicyRule } from '../model/policy-rule.js';

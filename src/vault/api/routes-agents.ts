@@ -1,5 +1,5 @@
 import { NanoclawError } from '../../common/errors.js';
-import type { Agent } from '../model.js';
+import type { Agent } from '../model/records.js';
 import type { AgentWithToken, VaultStore } from '../store/types.js';
 import { notFound } from './api-errors.js';
 import { readJsonBody, sendJson } from './http-io.js';

@@ -7,7 +7,7 @@ import { Logger, memorySink } from '../../common/logger.js';
 import { Redactor } from '../../common/redact.js';
 import { createApprovalService } from '../approvals/approval-service.js';
 import type { ApprovalService, HoldOutcome, HoldRequest } from '../approvals/types.js';
-import type { Agent, Secret } from '../model.js';
+import type { Agent, Secret } from '../model/records.js';
 import { openStore } from '../store/store.js';
 import type { VaultStore } from '../store/types.js';
 import { rotateApiKey } from './api-key.js';

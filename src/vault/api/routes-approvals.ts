@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NanoclawError } from '../../common/errors.js';
-import { DecisionSchema } from '../approvals/approval-model.js';
+import { DecisionSchema } from '../model/approvals.js';
 import type { ApprovalService, Decider, DecideResult } from '../approvals/types.js';
 import type { VaultStore } from '../store/types.js';
 import { notFound } from './api-errors.js';

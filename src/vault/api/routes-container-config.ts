@@ -1,7 +1,7 @@
 import { NanoclawError } from '../../common/errors.js';
 import { hostMatches } from '../inject/host-pattern.js';
 import { PLACEHOLDER } from '../inject/apply-injection.js';
-import type { Secret } from '../model.js';
+import type { Secret } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
 import { notFound } from './api-errors.js';
 import { sendJson } from './http-io.js';

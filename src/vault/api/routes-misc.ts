@@ -1,4 +1,4 @@
-import { AuditQuerySchema } from '../model.js';
+import { AuditQuerySchema } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
 import { sendJson, sendText } from './http-io.js';
 import type { Route } from './router.js';

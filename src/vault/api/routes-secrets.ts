@@ -1,6 +1,6 @@
 import { NanoclawError } from '../../common/errors.js';
 import type { VaultStore } from '../store/types.js';
-import type { Secret } from '../model.js';
+import type { Secret } from '../model/records.js';
 import { notFound } from './api-errors.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import type { Route } from './router.js';

@@ -12,7 +12,7 @@ import {
   SecretSchema,
   SecretTypeSchema,
   SecretValueSchema,
-} from '../model.js';
+} from '../model/records.js';
 
 /**
  * The REST contract of the vault API (OneCLI-compatible shapes). The server validates
@@ -20,8 +20,6 @@ import {
  * misspelt field is a 400 that names it rather than a silent no-op.
  */
 
-export const API_PORT = 10254;
-export const GATEWAY_PORT = 10255;
 export const MAX_BODY_BYTES = 256 * 1024;
 
 export const CreateSecretBodySchema = z

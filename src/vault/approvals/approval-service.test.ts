@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Logger, memorySink } from '../../common/logger.js';
 import { Redactor } from '../../common/redact.js';
-import type { Agent, Secret } from '../model.js';
+import type { Agent, Secret } from '../model/records.js';
 import { openStore } from '../store/store.js';
 import type { VaultStore } from '../store/types.js';
-import type { Approval, Approver } from './approval-model.js';
+import type { Approval, Approver } from '../model/approvals.js';
 import { createApprovalService, type ApprovalServiceOptions } from './approval-service.js';
 import type { ApprovalChannel, ApprovalEvent, ApprovalService, HoldRequest } from './types.js';
 

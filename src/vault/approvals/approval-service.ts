@@ -2,7 +2,7 @@ import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { randomId } from '../store/crypto.js';
 import type { VaultStore } from '../store/types.js';
-import type { Approval, ApprovalGrant, Approver, Decision } from './approval-model.js';
+import type { Approval, ApprovalGrant, Approver, Decision } from '../model/approvals.js';
 import { DashboardChannel } from './dashboard-channel.js';
 import { grantCovers } from './grant-match.js';
 import { HeldRequests } from './held-requests.js';

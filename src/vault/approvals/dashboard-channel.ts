@@ -1,4 +1,4 @@
-import type { Approver } from './approval-model.js';
+import type { Approver } from '../model/approvals.js';
 import type { ApprovalChannel } from './types.js';
 
 /** People with the dashboard open: reachable while at least one event stream is. Cards arrive through the service's events. */

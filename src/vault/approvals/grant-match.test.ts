@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApprovalGrant } from './approval-model.js';
+import type { ApprovalGrant } from '../model/approvals.js';
 import { grantCovers, pathUnderPrefix } from './grant-match.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');

@@ -1,4 +1,4 @@
-import type { ApprovalGrant } from './approval-model.js';
+import type { ApprovalGrant } from '../model/approvals.js';
 
 export interface GrantQuery {
   agentId: string;

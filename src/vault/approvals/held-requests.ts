@@ -1,7 +1,7 @@
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { ApprovalSettlement, VaultStore } from '../store/types.js';
-import type { Approval, Approver } from './approval-model.js';
+import type { Approval, Approver } from '../model/approvals.js';
 import { resolveRoute } from './routing.js';
 import type { ApprovalChannel, ApprovalEvent, HoldOutcome } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { Approver } from './approval-model.js';
+import type { Approver } from '../model/approvals.js';
 import type { ApprovalChannel, PendingScope } from './types.js';
 
 /** A host client counts as reachable while a poll is open and this long after its last one ended. */

@@ -1,4 +1,4 @@
-import type { Approval, Approver } from './approval-model.js';
+import type { Approval, Approver } from '../model/approvals.js';
 import type { Decider, PendingScope } from './types.js';
 
 /**

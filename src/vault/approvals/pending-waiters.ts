@@ -1,4 +1,4 @@
-import type { Approval } from './approval-model.js';
+import type { Approval } from '../model/approvals.js';
 
 /** Open long-polls: each waits until `pick` finds something for it, its timeout passes, or its signal aborts. */
 export class PendingWaiters {

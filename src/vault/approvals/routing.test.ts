@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Approver } from './approval-model.js';
+import type { Approver } from '../model/approvals.js';
 import { mayDecide, visibleToClient } from './pending-scope.js';
 import { DASHBOARD_ROUTE, HOST_CLIENTS_ROUTE, approvalCandidates, resolveRoute, routeApproval } from './routing.js';
 

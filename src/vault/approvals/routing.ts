@@ -1,4 +1,4 @@
-import type { Approver } from './approval-model.js';
+import type { Approver } from '../model/approvals.js';
 
 /** `routedTo` of approvals given to unnamed host clients (their agent scope decides who sees them). */
 export const HOST_CLIENTS_ROUTE = 'host';

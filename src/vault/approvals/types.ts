@@ -1,5 +1,5 @@
-import type { Agent, Secret } from '../model.js';
-import type { Approval, ApprovalGrant, ApprovalStatus, Approver, Decision } from './approval-model.js';
+import type { Agent, Secret } from '../model/records.js';
+import type { Approval, ApprovalGrant, ApprovalStatus, Approver, Decision } from '../model/approvals.js';
 
 /** The contracts between the approval service, the gateway that holds requests, and the channels that show cards. */
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../../common/redact.js';
-import { PREVIEW_LIMIT } from '../approvals/approval-model.js';
+import { PREVIEW_LIMIT } from '../model/approvals.js';
 import { approvalDigest, approvalHeaders, bodyPreview, declaredLength, hasBody } from './approval-hold-request.js';
 import { echoForms } from './echo-scanner.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { PREVIEW_LIMIT } from '../approvals/approval-model.js';
+import { PREVIEW_LIMIT } from '../model/approvals.js';
 import { PLACEHOLDER } from '../inject/apply-injection.js';
 import { EchoScanner, type EchoForms } from './echo-scanner.js';
 

@@ -1,8 +1,8 @@
 import { errorMessage } from '../../common/errors.js';
 import type { AgentRequest, AgentResponse } from './agent-exchange.js';
-import { PREVIEW_LIMIT } from '../approvals/approval-model.js';
+import { PREVIEW_LIMIT } from '../model/approvals.js';
 import type { HoldOutcome, HoldRequest } from '../approvals/types.js';
-import type { Agent, Secret } from '../model.js';
+import type { Agent, Secret } from '../model/records.js';
 import { pathForAudit, type RequestRecord } from './audit-recorder.js';
 import { approvalDigest, approvalHeaders, bodyPreview, declaredLength, hasBody } from './approval-hold-request.js';
 import { peekBody } from './approval-hold-body.js';

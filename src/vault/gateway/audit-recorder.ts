@@ -1,6 +1,6 @@
 import type { Logger } from '../../common/logger.js';
 import { errorMessage } from '../../common/errors.js';
-import type { Agent, AuditEntry, NewAuditEntry } from '../model.js';
+import type { Agent, AuditEntry, NewAuditEntry } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
 
 const MAX_PATH = 2048;

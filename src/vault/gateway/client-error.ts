@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Agent } from '../model.js';
+import type { Agent } from '../model/records.js';
 import { badRequest } from './gateway-errors.js';
 import type { GatewayContext, MitmConnection } from './gateway-context.js';
 

@@ -5,7 +5,7 @@ import { isAllowedByAllowlist } from '../inject/allowlist.js';
 import { parseHostPort } from '../inject/host-pattern.js';
 import { isKnownCredentialedHost } from '../inject/known-hosts.js';
 import { hostHasAnySecret } from '../inject/select-secret.js';
-import type { Agent } from '../model.js';
+import type { Agent } from '../model/records.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
 import {
   badGateway,

@@ -3,7 +3,7 @@ import type { AgentRequest, AgentResponse } from './agent-exchange.js';
 import { errorMessage } from '../../common/errors.js';
 import { applyInjection } from '../inject/apply-injection.js';
 import { parseHostPort } from '../inject/host-pattern.js';
-import type { Secret } from '../model.js';
+import type { Secret } from '../model/records.js';
 import { carriesOwnCredential } from './own-credential.js';
 import { holdForApproval } from './approval-hold.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';

@@ -1,7 +1,7 @@
 import type { Logger } from '../../common/logger.js';
 import type { ApprovalGate } from '../approvals/types.js';
 import type { LeafCache } from '../ca/leaf-cache.js';
-import type { Agent } from '../model.js';
+import type { Agent } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
 import type { AuditRecorder } from './audit-recorder.js';
 import type { EgressGuard } from './egress-guard.js';

@@ -4,8 +4,8 @@ import { NanoclawError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { ApprovalGate } from '../approvals/types.js';
 import type { LeafCache } from '../ca/leaf-cache.js';
-import type { PolicyRule } from '../inject/policy.js';
-import { GATEWAY_PORT } from '../api/schemas.js';
+import type { PolicyRule } from '../model/policy-rule.js';
+import { VAULT_GATEWAY_PORT } from '../../config/ports.js';
 import type { VaultStore } from '../store/types.js';
 import { AuditRecorder } from './audit-recorder.js';
 import { clientErrorHandler } from './client-error.js';
@@ -145,17 +145,17 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
   server.on('clientError', clientErrorHandler(ctx, () => ({ agent: null, host: '' })));
 
   const host = options.host ?? '0.0.0.0';
-  logger.info('Starting gateway…', { host, port: options.port ?? GATEWAY_PORT, tls: native ? 'native' : 'node' });
+  logger.info('Starting gateway…', { host, port: options.port ?? VAULT_GATEWAY_PORT, tls: native ? 'native' : 'node' });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
       reject(
-        new NanoclawError('gateway_listen_failed', `Gateway could not listen on ${host}:${options.port ?? GATEWAY_PORT}: ${errorMessage(err)}`, {
+        new NanoclawError('gateway_listen_failed', `Gateway could not listen on ${host}:${options.port ?? VAULT_GATEWAY_PORT}: ${errorMessage(err)}`, {
           hint: 'Is another vault running? Check with: ncl vault status',
           cause: err,
         }),
       ),
     );
-    server.listen(options.port ?? GATEWAY_PORT, host, () => resolve());
+    server.listen(options.port ?? VAULT_GATEWAY_PORT, host, () => resolve());
   });
   const bound = server.address() as AddressInfo;
   logger.info('Started gateway', { address: bound.address, port: bound.port });

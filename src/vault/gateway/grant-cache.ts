@@ -1,6 +1,6 @@
 import { hostMatches } from '../inject/host-pattern.js';
 import { selectSecret } from '../inject/select-secret.js';
-import type { Secret } from '../model.js';
+import type { Secret } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
 import { echoForms, type EchoForms } from './echo-scanner.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PolicyRule } from '../inject/policy.js';
-import type { Agent } from '../model.js';
+import type { PolicyRule } from '../model/policy-rule.js';
+import type { Agent } from '../model/records.js';
 import { PolicyGate } from './policy-gate.js';
 
 const agent: Agent = {

@@ -1,5 +1,6 @@
-import type { Agent, AuditEntry } from '../model.js';
-import { evaluatePolicy, type PolicyRule } from '../inject/policy.js';
+import type { Agent, AuditEntry } from '../model/records.js';
+import { evaluatePolicy } from '../inject/policy.js';
+import type { PolicyRule } from '../model/policy-rule.js';
 import { RateLimiter } from '../inject/rate-limiter.js';
 import { blockedByPolicy, rateLimited, type GatewayError } from './gateway-errors.js';
 import { GRANT_TTL_MS } from './grant-cache.js';

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorMessage } from '../../common/errors.js';
-import type { Agent } from '../model.js';
+import type { Agent } from '../model/records.js';
 import { badGateway, writeRawGatewayError } from './gateway-errors.js';
 import { track, type GatewayContext } from './gateway-context.js';
 

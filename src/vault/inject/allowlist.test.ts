@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Agent, Secret } from '../model.js';
+import type { Agent, Secret } from '../model/records.js';
 import { isAllowedByAllowlist } from './allowlist.js';
 
 const agent = (over: Partial<Agent>): Agent => ({

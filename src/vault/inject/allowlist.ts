@@ -1,4 +1,4 @@
-import type { Agent, Secret } from '../model.js';
+import type { Agent, Secret } from '../model/records.js';
 import { hostMatches } from './host-pattern.js';
 
 /** The egress decision for hosts without a usable secret, by the agent's egress policy. */

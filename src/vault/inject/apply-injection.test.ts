@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Secret } from '../model.js';
+import type { Secret } from '../model/records.js';
 import { applyInjection, PLACEHOLDER, replacePlaceholder } from './apply-injection.js';
 
 // A value with regex-replacement specials: String.replace would mangle `$&`.

@@ -1,5 +1,5 @@
 import { NanoclawError } from '../../common/errors.js';
-import type { Secret } from '../model.js';
+import type { Secret } from '../model/records.js';
 import { setQueryParam } from './query-param.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HostPatternSchema } from '../model.js';
+import { HostPatternSchema } from '../model/records.js';
 import { isKnownCredentialedHost, KNOWN_CREDENTIALED_HOSTS } from './known-hosts.js';
 
 describe('isKnownCredentialedHost', () => {

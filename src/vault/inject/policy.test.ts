@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy, explainRule, PolicyRuleSchema, type PolicyRequest, type PolicyRule } from './policy.js';
+import { PolicyRuleSchema, type PolicyRule } from '../model/policy-rule.js';
+import { evaluatePolicy, explainRule, type PolicyRequest } from './policy.js';
 import { RateLimiter } from './rate-limiter.js';
 
 const rule = (input: Record<string, unknown>): PolicyRule => PolicyRuleSchema.parse(input);

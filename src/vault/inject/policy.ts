@@ -1,33 +1,9 @@
-import { z } from 'zod';
-import { HostPatternSchema, PathPatternSchema } from '../model.js';
+import { RATE_WINDOWS, type PolicyRule } from '../model/policy-rule.js';
 import { hostMatches } from './host-pattern.js';
 import { pathMatchesAny } from './path-pattern.js';
 import type { RateLimiter } from './rate-limiter.js';
 
-/** Policy rules as data (block, rate-limit, hold for approval) and the pure evaluation of them. */
-
-export const POLICY_ACTIONS = ['block', 'rate_limit', 'manual_approval'] as const;
-export const RATE_WINDOWS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
-export type RateWindow = keyof typeof RATE_WINDOWS;
-
-export const PolicyRuleSchema = z
-  .object({
-    id: z.string().min(1).max(128),
-    action: z.enum(POLICY_ACTIONS),
-    hostPattern: HostPatternSchema,
-    pathPattern: PathPatternSchema.optional(),
-    method: z.string().trim().toUpperCase().regex(/^[A-Z]{1,32}$/, 'must be an HTTP method such as POST').optional(),
-    agentId: z.string().min(1).optional(),
-    secretId: z.string().min(1).optional(),
-    limit: z.number().int().min(1).max(1_000_000).optional(),
-    window: z.enum(['minute', 'hour', 'day']).optional(),
-  })
-  .superRefine((rule, ctx) => {
-    if (rule.action === 'rate_limit' && (rule.limit === undefined || rule.window === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['limit'], message: 'a rate_limit rule needs limit and window' });
-    }
-  });
-export type PolicyRule = z.infer<typeof PolicyRuleSchema>;
+/** The pure evaluation of policy rules (block, rate-limit, hold for approval); the rules as data are in model/policy-rule.ts. */
 
 export type PolicyOutcome = 'allow' | 'block' | 'rate_limited' | 'manual_approval';
 

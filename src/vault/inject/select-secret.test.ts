@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Secret } from '../model.js';
+import type { Secret } from '../model/records.js';
 import { hostHasAnySecret, selectSecret } from './select-secret.js';
 
 function testSecret(overrides: Partial<Secret> & Pick<Secret, 'id'>): Secret {

@@ -1,4 +1,4 @@
-import type { Secret } from '../model.js';
+import type { Secret } from '../model/records.js';
 import { hostMatches, normalizeHost } from './host-pattern.js';
 import { pathMatches, pathSpecificity } from './path-pattern.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { NanoclawError } from '../../common/errors.js';
-import type { Agent } from '../model.js';
+import type { Agent } from '../model/records.js';
 import { randomId, sha256Hex } from './crypto.js';
 import { inTransaction, isUniqueViolation, statementCache } from './db.js';
 import { AGENT_COLUMNS, SECRET_COLUMNS, nowIso, text, toAgent, toSecret } from './rows.js';

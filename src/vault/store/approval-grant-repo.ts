@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { ApprovalGrant } from '../approvals/approval-model.js';
+import type { ApprovalGrant } from '../model/approvals.js';
 import { randomId } from './crypto.js';
 import { statementCache } from './db.js';
 import { nowIso, text, textOrNull, type Row } from './rows.js';

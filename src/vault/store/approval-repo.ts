@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { Approval, ApprovalStatus } from '../approvals/approval-model.js';
+import type { Approval, ApprovalStatus } from '../model/approvals.js';
 import { statementCache } from './db.js';
 import { text, textOrNull, type Row } from './rows.js';
 import type { ApprovalSettlement, ApprovalStore, NewApproval } from './types.js';

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { Approver, NewApprover } from '../approvals/approval-model.js';
+import type { Approver, NewApprover } from '../model/approvals.js';
 import { randomId } from './crypto.js';
 import { statementCache } from './db.js';
 import { nowIso, text, type Row } from './rows.js';

@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { NanoclawError } from '../../common/errors.js';
-import type { AuditEntry, AuditQuery, NewAuditEntry } from '../model.js';
+import type { AuditEntry, AuditQuery, NewAuditEntry } from '../model/records.js';
 import { inTransaction, statementCache } from './db.js';
 import { num, numOrNull, nowIso, text, textOrNull, type Row } from './rows.js';
 import type { AuditPage, AuditStore } from './types.js';

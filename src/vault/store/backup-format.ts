@@ -1,9 +1,9 @@
 import { hkdfSync, randomBytes, scryptSync } from 'node:crypto';
 import { z } from 'zod';
 import { NanoclawError } from '../../common/errors.js';
-import { ApproverSchema } from '../approvals/approval-model.js';
-import { PolicyRuleSchema } from '../inject/policy.js';
-import { AgentSchema, AuditEntrySchema, SecretSchema } from '../model.js';
+import { ApproverSchema } from '../model/approvals.js';
+import { PolicyRuleSchema } from '../model/policy-rule.js';
+import { AgentSchema, AuditEntrySchema, SecretSchema } from '../model/records.js';
 import { KEY_BYTES } from './crypto.js';
 
 /** The backup file's outer shape. Everything but this header is inside the encrypted payload. */

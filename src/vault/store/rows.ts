@@ -1,5 +1,5 @@
 import type { SQLOutputValue } from 'node:sqlite';
-import type { Agent, EgressPolicy, InjectionConfig, Secret, SecretMode, SecretType } from '../model.js';
+import type { Agent, EgressPolicy, InjectionConfig, Secret, SecretMode, SecretType } from '../model/records.js';
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, SQLOutputValue>;

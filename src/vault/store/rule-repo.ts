@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { PolicyRuleSchema, type PolicyRule } from '../inject/policy.js';
+import { PolicyRuleSchema, type PolicyRule } from '../model/policy-rule.js';
 import { randomId } from './crypto.js';
 import { statementCache } from './db.js';
 import { nowIso, numOrNull, text, textOrNull, type Row } from './rows.js';

@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { NanoclawError } from '../../common/errors.js';
 import type { Redactor } from '../../common/redact.js';
-import type { Secret } from '../model.js';
+import type { Secret } from '../model/records.js';
 import { openRecord, randomId, sealRecord } from './crypto.js';
 import { inTransaction, isUniqueViolation, statementCache } from './db.js';
 import { SECRET_COLUMNS, blob, nowIso, text, toSecret, type Row } from './rows.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REDACTED, Redactor } from '../../common/redact.js';
-import type { NewAuditEntry } from '../model.js';
+import type { NewAuditEntry } from '../model/records.js';
 import { openStore } from './store.js';
 import type { VaultStore } from './types.js';
 

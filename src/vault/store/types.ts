@@ -8,9 +8,9 @@ import type {
   Secret,
   SecretMode,
   SecretType,
-} from '../model.js';
-import type { Approval, ApprovalGrant, ApprovalStatus, Approver, NewApprover } from '../approvals/approval-model.js';
-import type { PolicyRule } from '../inject/policy.js';
+} from '../model/records.js';
+import type { Approval, ApprovalGrant, ApprovalStatus, Approver, NewApprover } from '../model/approvals.js';
+import type { PolicyRule } from '../model/policy-rule.js';
 
 /** What the rest of the vault may ask of the store. Implemented by `openStore()` in store.ts. */
 

@@ -1,5 +1,5 @@
 import { NanoclawError } from '../../../common/errors.js';
-import { SecretModeSchema, type Agent, type Secret } from '../../model.js';
+import { SecretModeSchema, type Agent, type Secret } from '../../model/records.js';
 import type { ApprovalService } from '../../approvals/types.js';
 import type { VaultStore } from '../../store/types.js';
 import type { Route } from '../router.js';

@@ -1,5 +1,5 @@
 import type { Redactor } from '../../../common/redact.js';
-import type { Approval } from '../../approvals/approval-model.js';
+import type { Approval } from '../../model/approvals.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField } from './page-layout.js';
 import type { DashboardSession } from './sessions.js';

@@ -1,5 +1,5 @@
 import type { Redactor } from '../../../common/redact.js';
-import { DecisionSchema, type Approval } from '../../approvals/approval-model.js';
+import { DecisionSchema, type Approval } from '../../model/approvals.js';
 import type { ApprovalService, DecideResult, Decider } from '../../approvals/types.js';
 import type { VaultStore } from '../../store/types.js';
 import type { Route } from '../router.js';

@@ -1,4 +1,4 @@
-import { AUDIT_DECISIONS, AuditQuerySchema, type AuditEntry, type AuditQuery } from '../../model.js';
+import { AUDIT_DECISIONS, AuditQuerySchema, type AuditEntry, type AuditQuery } from '../../model/records.js';
 import type { ApprovalService } from '../../approvals/types.js';
 import type { VaultStore } from '../../store/types.js';
 import type { Route } from '../router.js';

@@ -1,5 +1,5 @@
 import type { ApprovalService } from '../../approvals/types.js';
-import { HostPatternSchema } from '../../model.js';
+import { HostPatternSchema } from '../../model/records.js';
 import type { VaultStore } from '../../store/types.js';
 import type { Route } from '../router.js';
 import { pendingCount } from './approvals-page.js';

@@ -1,4 +1,4 @@
-import { SECRET_TYPES, SecretValueSchema } from '../../model.js';
+import { SECRET_TYPES, SecretValueSchema } from '../../model/records.js';
 import { CreateSecretBodySchema, type CreateSecretBody } from '../schemas.js';
 import { field } from './form-body.js';
 import { html, type SafeHtml } from './html.js';

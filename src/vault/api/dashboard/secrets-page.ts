@@ -1,5 +1,5 @@
 import { NanoclawError } from '../../../common/errors.js';
-import type { Secret } from '../../model.js';
+import type { Secret } from '../../model/records.js';
 import type { VaultStore } from '../../store/types.js';
 import type { Route } from '../router.js';
 import { pendingCount } from './approvals-page.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Approval } from '../approval-model.js';
+import type { Approval } from '../../model/approvals.js';
 import { CARDS_KEY, createCardRegistry, parseCardLocation, type TelegramKv } from './card-registry.js';
 
 const mapKv = (): TelegramKv & { map: Map<string, string> } => {

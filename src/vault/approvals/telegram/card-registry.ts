@@ -1,4 +1,4 @@
-import type { Approval } from '../approval-model.js';
+import type { Approval } from '../../model/approvals.js';
 
 /** Small key/value persistence (the vault's settings rows) so a card can still be edited after a restart. */
 export interface TelegramKv {

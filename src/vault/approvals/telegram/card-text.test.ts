@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Approval } from '../approval-model.js';
+import type { Approval } from '../../model/approvals.js';
 import { escapeHtml, outcomeLabel, renderCard, TELEGRAM_TEXT_LIMIT, visibleLength } from './card-text.js';
 
 const approval = (over: Partial<Approval> = {}): Approval => ({

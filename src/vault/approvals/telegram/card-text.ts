@@ -1,4 +1,4 @@
-import type { Approval } from '../approval-model.js';
+import type { Approval } from '../../model/approvals.js';
 
 /** Telegram's limit on a message's text after entity parsing, in characters. */
 export const TELEGRAM_TEXT_LIMIT = 4096;

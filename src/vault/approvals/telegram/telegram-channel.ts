@@ -1,6 +1,6 @@
 import { NanoclawError, errorMessage } from '../../../common/errors.js';
 import type { Logger } from '../../../common/logger.js';
-import type { Approval, Approver } from '../approval-model.js';
+import type { Approval, Approver } from '../../model/approvals.js';
 import type { ApprovalChannel } from '../types.js';
 import { createBotApiClient, TelegramApiError, type BotApiClient } from './bot-api-client.js';
 import { encodeCallbackData } from './callback-data.js';

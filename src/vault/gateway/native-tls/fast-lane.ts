@@ -1,4 +1,4 @@
-import type { Secret } from '../../model.js';
+import type { Secret } from '../../model/records.js';
 import { injectionTarget } from '../../inject/apply-injection.js';
 import { startRecord, type RequestRecord } from '../audit-recorder.js';
 import type { EchoForms } from '../echo-scanner.js';

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { HostPatternSchema, PathPatternSchema } from './records.js';
+
+/** Policy rules as data: block, rate-limit, hold for approval. inject/policy.ts evaluates them. */
+
+export const POLICY_ACTIONS = ['block', 'rate_limit', 'manual_approval'] as const;
+export const RATE_WINDOWS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+export type RateWindow = keyof typeof RATE_WINDOWS;
+
+export const PolicyRuleSchema = z
+  .object({
+    id: z.string().min(1).max(128),
+    action: z.enum(POLICY_ACTIONS),
+    hostPattern: HostPatternSchema,
+    pathPattern: PathPatternSchema.optional(),
+    method: z.string().trim().toUpperCase().regex(/^[A-Z]{1,32}$/, 'must be an HTTP method such as POST').optional(),
+    agentId: z.string().min(1).optional(),
+    secretId: z.string().min(1).optional(),
+    limit: z.number().int().min(1).max(1_000_000).optional(),
+    window: z.enum(['minute', 'hour', 'day']).optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.action === 'rate_limit' && (rule.limit === undefined || rule.window === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['limit'], message: 'a rate_limit rule needs limit and window' });
+    }
+  });
+export type PolicyRule = z.infer<typeof PolicyRuleSchema>;
