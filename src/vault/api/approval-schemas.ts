@@ -8,8 +8,7 @@ import {
   DecisionSchema,
   NewApproverSchema,
 } from '../model/approvals.js';
-import { POLICY_ACTIONS, PolicyRuleSchema } from '../model/policy-rule.js';
-import { HostPatternSchema, PathPatternSchema } from '../model/records.js';
+import { PolicyRuleSchema, refineRule, RuleFieldsSchema } from '../model/policy-rule.js';
 
 /** The REST contract of approvals, policy rules and approvers (re-exported by schemas.ts for the client). */
 
@@ -29,22 +28,7 @@ export const DecisionResponseSchema = z.object({ data: ApprovalSchema, grant: Ap
 export const ApprovalGrantListSchema = z.object({ data: z.array(ApprovalGrantSchema) });
 
 /** A new rule; `agentId` and `secretId` may also be an agent identifier or a secret name (the server resolves them). */
-export const CreateRuleBodySchema = z
-  .strictObject({
-    action: z.enum(POLICY_ACTIONS),
-    hostPattern: HostPatternSchema,
-    pathPattern: PathPatternSchema.optional(),
-    method: z.string().trim().toUpperCase().regex(/^[A-Z]{1,32}$/, 'must be an HTTP method such as POST').optional(),
-    agentId: z.string().min(1).max(128).optional(),
-    secretId: z.string().min(1).max(128).optional(),
-    limit: z.number().int().min(1).max(1_000_000).optional(),
-    window: z.enum(['minute', 'hour', 'day']).optional(),
-  })
-  .superRefine((rule, ctx) => {
-    if (rule.action === 'rate_limit' && (rule.limit === undefined || rule.window === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['limit'], message: 'a rate_limit rule needs limit and window' });
-    }
-  });
+export const CreateRuleBodySchema = RuleFieldsSchema.superRefine(refineRule);
 export type CreateRuleBody = z.input<typeof CreateRuleBodySchema>;
 export const RuleListSchema = z.object({ data: z.array(PolicyRuleSchema) });
 
