@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { UsageError } from '../common/errors.js';
+import { NanoclawError, UsageError } from '../common/errors.js';
 import { AUDIT_DECISIONS, type AuditEntry, type AuditQuery } from '../vault/model/records.js';
 import type { VaultClient } from '../client/vault-client.js';
 import { auditToCsv, auditToTable } from './audit-format.js';
@@ -74,6 +74,20 @@ export function auditCommand(ctx: CliContext): Command {
       const body = o.format === 'csv' ? auditToCsv(rows) : JSON.stringify({ data: rows }, null, 2) + '\n';
       if (o.output) await writeFile(o.output, body, { mode: 0o600 });
       else ctx.stdout.write(body);
+    });
+  cmd
+    .command('verify')
+    .description('Check the audit log’s hash chain; prints the head to keep, or the first row changed, removed or inserted (exit 1)')
+    .action(async () => {
+      const report = await (await connectVault(ctx)).verifyAudit();
+      printJson(ctx, report);
+      if (report.firstBad) {
+        const { id, problem, after } = report.firstBad;
+        const where = problem === 'removed' ? `rows before row ${id}${after !== null ? ` (after row ${after})` : ''} were removed` : `row ${id} was ${problem}`;
+        throw new NanoclawError('audit_tampered', `The audit log was edited outside the vault: ${where}`, {
+          hint: 'Rows up to the last intact one can be trusted; restore the log from a backup (ncl vault restore) to recover the rest',
+        });
+      }
     });
   return cmd;
 }

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { EXIT, isNanoclawError } from '../common/errors.js';
+import { EXIT, ExitStatus, isNanoclawError } from '../common/errors.js';
 import type { CliContext } from './context.js';
 import { buildProgram } from './program.js';
 
@@ -22,6 +22,7 @@ export async function runCli(ctx: CliContext, argv: string[]): Promise<number> {
       // Commander already printed the message and the help hint.
       return EXIT.usage;
     }
+    if (err instanceof ExitStatus) return err.code;
     const redact = (s: string) => ctx.logger.redactor.redact(s);
     if (isNanoclawError(err)) {
       const body: Record<string, string> = { error: err.code, code: err.code, message: redact(err.message) };

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { errorMessage, NanoclawError } from '../common/errors.js';
+import { errorMessage, EXIT, ExitStatus, NanoclawError } from '../common/errors.js';
 import { setEnvValue } from '../config/env-file.js';
 import { SettingsSchema } from '../config/settings-schema.js';
 import { updateEnvFile } from '../config/env-file-io.js';
@@ -53,6 +53,12 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
       hint: 'Set it to a number of seconds such as 180, or unset it',
     });
   }
+  const retention = SettingsSchema.shape.auditRetentionDays.safeParse(await projectSetting(ctx, 'NANOCLAW_AUDIT_RETENTION_DAYS'));
+  if (!retention.success) {
+    throw new NanoclawError('bad_settings', `NANOCLAW_AUDIT_RETENTION_DAYS: ${retention.error.issues[0]?.message ?? 'invalid'}`, {
+      hint: 'Set it to a number of days such as 90, or unset it to keep every audit row',
+    });
+  }
   const tls = SettingsSchema.shape.gatewayTls.safeParse(await projectSetting(ctx, 'NANOCLAW_GATEWAY_TLS'));
   if (!tls.success) {
     throw new NanoclawError('bad_settings', `NANOCLAW_GATEWAY_TLS: ${tls.error.issues[0]?.message ?? 'invalid'}`, {
@@ -69,6 +75,7 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
     extraCaFiles: extraCa,
     allowPrivate,
     approvalTtlMs: ttl.data * 1000,
+    ...(retention.data !== undefined ? { auditRetentionDays: retention.data } : {}),
     gatewayTls: tls.data,
     ...(await telegramOption(ctx)),
     ...(apiKeySha256 ? { apiKeySha256 } : {}),
@@ -136,7 +143,8 @@ async function relaunch(execArgv: string[]): Promise<void> {
   process.on('SIGTERM', forward);
   try {
     const [code] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-    process.exitCode = code ?? 1;
+    // The child printed its own error; its status is this command's (it was lost before: exit 0 on a failed start).
+    if (code !== 0) throw new ExitStatus(code ?? EXIT.failure);
   } finally {
     process.off('SIGINT', forward);
     process.off('SIGTERM', forward);

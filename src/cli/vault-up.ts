@@ -134,6 +134,7 @@ export async function vaultUp(ctx: CliContext, flags: VaultUpFlags): Promise<Vau
     labels: label('vault'),
     logLevel: settings.logLevel,
     ...(settings.approvalTtlSeconds !== DEFAULT_APPROVAL_TTL_MS / 1000 ? { approvalTtlSeconds: settings.approvalTtlSeconds } : {}),
+    ...(settings.auditRetentionDays !== undefined ? { auditRetentionDays: settings.auditRetentionDays } : {}),
     ...(settings.gatewayTls !== 'auto' ? { gatewayTls: settings.gatewayTls } : {}),
     ...(telegram.mount ? { telegram: telegram.mount } : {}),
   });

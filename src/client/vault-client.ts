@@ -31,7 +31,7 @@ import {
   type UpdateAgentBody,
   type UpdateSecretBody,
 } from '../vault/api/schemas.js';
-import type { AuditQuery, SecretMode } from '../vault/model/records.js';
+import { AuditVerifyReportSchema, type AuditQuery, type SecretMode } from '../vault/model/records.js';
 
 export interface VaultClientOptions {
   /** ONECLI_URL, e.g. http://127.0.0.1:10254 */
@@ -136,6 +136,9 @@ export class VaultClient {
         .map(([k, v]): [string, string] => [k, String(v)]),
     ).toString();
     return this.call('GET', `/v1/audit${qs ? `?${qs}` : ''}`, AuditPageSchema);
+  }
+  verifyAudit() {
+    return this.call('GET', '/v1/audit/verify', AuditVerifyReportSchema);
   }
   listApprovals(query: { status?: ApprovalStatus; limit?: number } = {}) {
     const qs = new URLSearchParams();

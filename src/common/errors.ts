@@ -34,6 +34,15 @@ export class UsageError extends NanoclawError {
   }
 }
 
+/** Ends a command with this exit code and nothing more to print: whoever failed already said why (a relaunched child process). */
+export class ExitStatus extends Error {
+  readonly code: number;
+  constructor(code: number) {
+    super(`exit status ${code}`);
+    this.code = code;
+  }
+}
+
 export function isNanoclawError(err: unknown): err is NanoclawError {
   return err instanceof NanoclawError;
 }

@@ -33,6 +33,7 @@ export const SETTING_VARIABLES = {
   telegramBotToken: 'TELEGRAM_BOT_TOKEN',
   telegramApiBase: 'NANOCLAW_TELEGRAM_API_BASE',
   approvalTtlSeconds: 'NANOCLAW_APPROVAL_TTL_SECONDS',
+  auditRetentionDays: 'NANOCLAW_AUDIT_RETENTION_DAYS',
   gatewayTls: 'NANOCLAW_GATEWAY_TLS',
   logLevel: 'LOG_LEVEL',
 } as const;
@@ -174,6 +175,13 @@ export const SettingsSchema = z.object({
     .pipe(z.string().regex(/^\d{1,6}$/, 'expected a number of seconds'))
     .transform(Number)
     .pipe(z.number().int().min(1, 'expected 1 second or more').max(86_400, 'expected at most 86400 seconds (a day)')),
+  // Audit rows older than this many days are pruned by the vault; unset keeps them all.
+  auditRetentionDays: z
+    .string()
+    .regex(/^\d{1,5}$/, 'expected a number of days')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'expected 1 day or more'))
+    .optional(),
   // Who terminates agents' TLS in the gateway: the native transport when built (auto), or forced.
   gatewayTls: z
     .string()

@@ -37,6 +37,8 @@ export interface VaultContainerInput {
   logLevel?: string;
   /** NANOCLAW_APPROVAL_TTL_SECONDS, when not the default. */
   approvalTtlSeconds?: number;
+  /** NANOCLAW_AUDIT_RETENTION_DAYS, when set. */
+  auditRetentionDays?: number;
   /** NANOCLAW_GATEWAY_TLS, when not the default (auto). */
   gatewayTls?: 'native' | 'node';
   /** Approval cards on Telegram: the host path of the 0600 bot token file (mounted read-only) and the API base. */
@@ -96,6 +98,7 @@ export function vaultContainerSpec(input: VaultContainerInput): VaultContainerSp
     ...(input.allowPrivate.length > 0 ? [`NANOCLAW_ALLOW_PRIVATE=${input.allowPrivate.join(',')}`] : []),
     ...(input.logLevel ? [`LOG_LEVEL=${input.logLevel}`] : []),
     ...(input.approvalTtlSeconds !== undefined ? [`NANOCLAW_APPROVAL_TTL_SECONDS=${input.approvalTtlSeconds}`] : []),
+    ...(input.auditRetentionDays !== undefined ? [`NANOCLAW_AUDIT_RETENTION_DAYS=${input.auditRetentionDays}`] : []),
     ...(input.gatewayTls ? [`NANOCLAW_GATEWAY_TLS=${input.gatewayTls}`] : []),
     ...(input.telegram ? [`NANOCLAW_TELEGRAM_TOKEN_FILE=${TELEGRAM_TOKEN_MOUNT_PATH}`] : []),
     ...(input.telegram?.apiBase ? [`NANOCLAW_TELEGRAM_API_BASE=${input.telegram.apiBase}`] : []),

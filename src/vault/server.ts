@@ -16,6 +16,7 @@ import { createCa } from './ca/ca.js';
 import { LeafCache } from './ca/leaf-cache.js';
 import { startGateway, type GatewayTls, type StartedGateway } from './gateway/gateway-server.js';
 import { resolveMasterKey } from './store/master-key.js';
+import { startAuditRetention } from './store/audit-retention.js';
 import { openStore } from './store/store.js';
 import type { VaultStore } from './store/types.js';
 
@@ -53,6 +54,8 @@ export interface VaultServerOptions {
   publicUrl?: string;
   /** How long a request held for approval waits (NANOCLAW_APPROVAL_TTL_SECONDS); default 180 s. */
   approvalTtlMs?: number;
+  /** Audit rows older than this many days are pruned (NANOCLAW_AUDIT_RETENTION_DAYS); unset keeps them all. */
+  auditRetentionDays?: number;
   /** Who terminates agents' TLS in the gateway (NANOCLAW_GATEWAY_TLS); default auto. */
   gatewayTls?: GatewayTls;
   /** Approval channels besides the built-in host clients and dashboard (Telegram). */
@@ -150,10 +153,14 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
         tls: options.gatewayTls ?? 'auto',
       });
     }
+    const retention = options.auditRetentionDays
+      ? startAuditRetention({ audit: store.audit, days: options.auditRetentionDays, logger: logger.child({ part: 'audit' }) })
+      : null;
     logger.info('Started vault', { api: api.url, gateway: gateway ? `${options.gateway && options.gateway.host}:${gateway.port}` : 'off', key: master.source });
     const close = async () => {
       // First, so every held request gets its answer before the gateway drops the sockets.
       approvals.close();
+      retention?.stop();
       await telegram?.close();
       await gateway?.close();
       await api.close();

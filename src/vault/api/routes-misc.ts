@@ -37,5 +37,6 @@ export function miscRoutes({ store, version, caPem }: MiscRouteOptions): Route[]
         sendJson(res, 200, store.audit.list(q));
       },
     },
+    { method: 'GET', path: '/v1/audit/verify', handler: ({ res }) => sendJson(res, 200, store.audit.verify()) },
   ];
 }

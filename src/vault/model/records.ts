@@ -140,6 +140,29 @@ export const AuditEntrySchema = z.object({
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'time'> & { time?: string };
 
+/** What `ncl audit verify` reports: the first row that breaks the hash chain, or the head to keep. */
+export const AuditVerifyReportSchema = z.object({
+  ok: z.boolean(),
+  /** Chained rows found intact before the first bad one (all of them when ok). */
+  checked: z.number().int(),
+  /** Rows written before the chain existed (not checked). */
+  legacy: z.number().int(),
+  firstBad: z
+    .object({
+      id: z.number().int(),
+      /** changed: its fields or MAC were edited; removed: rows before it are gone; inserted: it is not part of the chain. */
+      problem: z.enum(['changed', 'removed', 'inserted']),
+      /** The last intact row before it, or null. */
+      after: z.number().int().nullable(),
+    })
+    .nullable(),
+  /** The newest row's id and MAC: keep it elsewhere to notice the newest rows being cut off. */
+  head: z.object({ id: z.number().int(), hash: z.string() }).nullable(),
+  /** Rows up to this id were pruned by retention (not tampering). */
+  prunedThroughId: z.number().int().nullable(),
+});
+export type AuditVerifyReport = z.infer<typeof AuditVerifyReportSchema>;
+
 export const AuditQuerySchema = z.object({
   agent: z.string().optional(),
   secret: z.string().optional(),

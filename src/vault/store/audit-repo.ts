@@ -1,31 +1,12 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { NanoclawError } from '../../common/errors.js';
 import type { AuditEntry, AuditQuery, NewAuditEntry } from '../model/records.js';
+import { GENESIS, rowHash } from './audit-chain.js';
+import { createAuditIntegrity } from './audit-integrity.js';
+import { COLUMNS, toEntry } from './audit-rows.js';
 import { inTransaction, statementCache } from './db.js';
-import { num, numOrNull, nowIso, text, textOrNull, type Row } from './rows.js';
+import { num, nowIso, text, textOrNull } from './rows.js';
 import type { AuditPage, AuditStore } from './types.js';
-
-const COLUMNS =
-  'id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status, bytes_in, bytes_out, duration_ms, reason';
-
-function toEntry(row: Row): AuditEntry {
-  return {
-    id: num(row, 'id'),
-    time: text(row, 'time'),
-    agentId: textOrNull(row, 'agent_id'),
-    agentIdentifier: textOrNull(row, 'agent_identifier'),
-    method: text(row, 'method'),
-    host: text(row, 'host'),
-    path: text(row, 'path'),
-    secretName: textOrNull(row, 'secret_name'),
-    decision: text(row, 'decision') as AuditEntry['decision'],
-    status: numOrNull(row, 'status'),
-    bytesIn: num(row, 'bytes_in'),
-    bytesOut: num(row, 'bytes_out'),
-    durationMs: num(row, 'duration_ms'),
-    reason: textOrNull(row, 'reason'),
-  };
-}
 
 /** The WHERE clause of an audit query; times compare as text because all are stored in UTC ISO form. */
 export function auditFilter(query: Partial<AuditQuery>): { where: string; params: SQLInputValue[] } {
@@ -54,9 +35,15 @@ function isoOrThrow(since: string, field = 'since'): string {
   return nowIso(at);
 }
 
-/** The gateway's request log, newest first. */
-export function createAuditRepo({ db }: { db: DatabaseSync }): AuditStore {
+/** The gateway's request log, newest first; each row is chained to the one before (audit-chain.ts) under `chainKey`. */
+export function createAuditRepo({ db, chainKey }: { db: DatabaseSync; chainKey: Buffer }): AuditStore {
   const sql = statementCache(db);
+  // Read inside each write transaction, so a second writer on the file never forks the chain.
+  const tailHash = (): string => {
+    const row = sql('SELECT hash FROM audit ORDER BY id DESC LIMIT 1').get();
+    return row ? (textOrNull(row, 'hash') ?? GENESIS) : GENESIS;
+  };
+  let prev = GENESIS;
   // Rows of a batch mostly share their time (the recorder stamps them to the millisecond):
   // the last one checked is remembered instead of parsing and formatting it again.
   let lastTime: { given: string; iso: string } | null = null;
@@ -64,13 +51,15 @@ export function createAuditRepo({ db }: { db: DatabaseSync }): AuditStore {
     if (lastTime?.given !== given) lastTime = { given, iso: isoOrThrow(given, 'time') };
     return lastTime.iso;
   };
-  const insert = (entry: NewAuditEntry): { id: number; time: string; host: string } => {
+  const insert = (entry: NewAuditEntry & { id?: number }): { id: number; time: string; host: string } => {
     const time = entry.time ? checkedTime(entry.time) : nowIso();
     const host = entry.host.toLowerCase();
+    const hash = rowHash(chainKey, prev, { ...entry, time, host });
     const { lastInsertRowid } = sql(
-      `INSERT INTO audit (time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
-         bytes_in, bytes_out, duration_ms, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
+         bytes_in, bytes_out, duration_ms, reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
+      entry.id ?? null,
       time,
       entry.agentId,
       entry.agentIdentifier,
@@ -84,18 +73,25 @@ export function createAuditRepo({ db }: { db: DatabaseSync }): AuditStore {
       entry.bytesOut,
       entry.durationMs,
       entry.reason,
+      prev,
+      hash,
     );
+    prev = hash;
     return { id: Number(lastInsertRowid), time, host };
   };
   const repo: AuditStore = {
     appendMany(entries: NewAuditEntry[]): void {
       // One commit for the batch: a commit per row costs an fsync each under WAL.
       inTransaction(db, () => {
+        prev = tailHash();
         for (const entry of entries) insert(entry);
       });
     },
     append(entry: NewAuditEntry): AuditEntry {
-      const { id, time, host } = insert(entry);
+      const { id, time, host } = inTransaction(db, () => {
+        prev = tailHash();
+        return insert(entry);
+      });
       return {
         id,
         time,
@@ -124,6 +120,16 @@ export function createAuditRepo({ db }: { db: DatabaseSync }): AuditStore {
         .map(toEntry);
       return { data, total, limit, offset };
     },
+    replaceAll(entries: AuditEntry[]): void {
+      // A restored log is chained anew under this vault's key: the backup itself is authenticated.
+      inTransaction(db, () => {
+        db.exec('DELETE FROM audit');
+        sql('UPDATE audit_chain SET legacy_through_id = 0, pruned_through_id = NULL, pruned_through_hash = NULL, pruned_at = NULL').run();
+        prev = GENESIS;
+        for (const entry of entries) insert(entry);
+      });
+    },
+    ...createAuditIntegrity({ db, chainKey }),
   };
   return repo;
 }

@@ -32,7 +32,7 @@ describe('schema migrations', () => {
     const db = openDatabase(path);
     expect(migrate(db)).toEqual({ from: 0, to: latest });
     expect(version(db)).toBe(latest);
-    expect(tables(db)).toEqual(['agent_secrets', 'agents', 'approval_grants', 'approvals', 'approvers', 'audit', 'ca', 'key_check', 'policy_rules', 'secrets', 'settings']);
+    expect(tables(db)).toEqual(['agent_secrets', 'agents', 'approval_grants', 'approvals', 'approvers', 'audit', 'audit_chain', 'ca', 'key_check', 'policy_rules', 'secrets', 'settings']);
     expect(db.prepare('PRAGMA journal_mode').get()!.journal_mode).toBe('wal');
     expect(db.prepare('PRAGMA foreign_keys').get()!.foreign_keys).toBe(1);
     expect(db.prepare('PRAGMA busy_timeout').get()!.timeout).toBeGreaterThanOrEqual(5000);

@@ -162,6 +162,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'audit hash chain and pruning boundary',
+    // Rows already there stay unchained (legacy_through_id); the chain starts after them.
+    sql: `
+      ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+      ALTER TABLE audit ADD COLUMN hash TEXT;
+      CREATE TABLE audit_chain (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        legacy_through_id INTEGER NOT NULL,
+        pruned_through_id INTEGER,
+        pruned_through_hash TEXT,
+        pruned_at TEXT
+      );
+      INSERT INTO audit_chain (id, legacy_through_id) SELECT 1, COALESCE(MAX(id), 0) FROM audit;
+    `,
+  },
 ];
 
 function userVersion(db: DatabaseSync): number {

@@ -85,7 +85,7 @@ export function createSnapshotRepo(options: SnapshotRepoOptions): SnapshotStore 
       if (snapshot.ca) options.setCa(snapshot.ca);
       for (const rule of snapshot.rules ?? []) insertRule(db, rule);
       for (const approver of snapshot.approvers ?? []) insertApprover(db, approver);
-      if (snapshot.audit) replaceAudit(db, snapshot.audit);
+      if (snapshot.audit) options.audit.replaceAll(snapshot.audit);
     });
     options.onImported?.();
   }
@@ -102,15 +102,4 @@ function allAudit(audit: AuditStore) {
     entries.push(...page.data);
   }
   return entries.reverse(); // oldest first, so a restore keeps ids in time order
-}
-
-function replaceAudit(db: DatabaseSync, entries: NonNullable<VaultSnapshot['audit']>): void {
-  db.exec('DELETE FROM audit');
-  const insert = db.prepare(
-    `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
-       bytes_in, bytes_out, duration_ms, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  for (const e of entries) {
-    insert.run(e.id, e.time, e.agentId, e.agentIdentifier, e.method, e.host, e.path, e.secretName, e.decision, e.status, e.bytesIn, e.bytesOut, e.durationMs, e.reason);
-  }
 }

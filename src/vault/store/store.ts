@@ -4,6 +4,7 @@ import { createAgentRepo } from './agent-repo.js';
 import { createApprovalGrantRepo } from './approval-grant-repo.js';
 import { createApprovalRepo } from './approval-repo.js';
 import { createApproverRepo } from './approver-repo.js';
+import { chainKey } from './audit-chain.js';
 import { createAuditRepo } from './audit-repo.js';
 import { openRecord, sealRecord, type RecordRef } from './crypto.js';
 import { openDatabase, statementCache } from './db.js';
@@ -59,7 +60,7 @@ function assemble(db: DatabaseSync, { path, masterKey, redactor }: OpenStoreOpti
        ON CONFLICT (id) DO UPDATE SET cert_pem = excluded.cert_pem, key_enc = excluded.key_enc, updated_at = excluded.updated_at`,
     ).run(ca.certPem, keyEnc, nowIso());
   };
-  const audit = createAuditRepo({ db });
+  const audit = createAuditRepo({ db, chainKey: chainKey(masterKey) });
   const rules = createRuleRepo({ db });
   return {
     path,

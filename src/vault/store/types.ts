@@ -2,6 +2,7 @@ import type {
   Agent,
   AuditEntry,
   AuditQuery,
+  AuditVerifyReport,
   EgressPolicy,
   InjectionConfig,
   NewAuditEntry,
@@ -102,6 +103,12 @@ export interface AuditStore {
   /** Appends a batch in one transaction (the gateway's audit writer). */
   appendMany(entries: NewAuditEntry[]): void;
   list(query: AuditQuery): AuditPage;
+  /** Deletes up to `batch` of the oldest rows older than `before` (ISO time) and records the boundary; returns how many went. */
+  prune(o: { before: string; batch: number }): number;
+  /** Replaces the whole log (a restore), keeping ids and chaining the rows anew. */
+  replaceAll(entries: AuditEntry[]): void;
+  /** Walks the hash chain from the pruning boundary to the newest row (audit-chain.ts). */
+  verify(): AuditVerifyReport;
 }
 
 /** A policy rule before the store gives it an id. */

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pick, seededRandom } from '../../../test/support/seeded-random.js';
+import { Redactor } from '../../common/redact.js';
+import type { NewAuditEntry } from '../model/records.js';
+import { openDatabase } from './db.js';
+import { MIGRATIONS, migrate } from './migrations.js';
+import { openStore } from './store.js';
+import type { VaultStore } from './types.js';
+
+let dir: string;
+let path: string;
+let key: Buffer;
+let store: VaultStore;
+
+const entry = (i: number): NewAuditEntry => ({
+  time: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+  agentId: null,
+  agentIdentifier: `agent-${i % 3}`,
+  method: 'GET',
+  host: 'api.github.com',
+  path: `/repos/${i}`,
+  secretName: i % 2 ? 'GitHub' : null,
+  decision: i % 2 ? 'injected' : 'passthrough',
+  status: 200,
+  bytesIn: 0,
+  bytesOut: i * 10,
+  durationMs: 1.5,
+  reason: null,
+});
+
+/** Edits the file as an attacker without the master key would: plain SQL on another connection. */
+function tamper(sql: string, ...params: (string | number)[]): void {
+  const db = new DatabaseSync(path);
+  try {
+    db.prepare(sql).run(...params);
+  } finally {
+    db.close();
+  }
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ncl-audit-chain-'));
+  path = join(dir, 'vault.db');
+  key = randomBytes(32);
+  store = openStore({ path, masterKey: key, redactor: new Redactor() });
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the audit hash chain', () => {
+  it('verifies an untouched log and reports its head', () => {
+    store.audit.appendMany([entry(1), entry(2), entry(3)]);
+    store.audit.append(entry(4));
+    const report = store.audit.verify();
+    expect(report).toMatchObject({ ok: true, checked: 4, legacy: 0, firstBad: null, prunedThroughId: null });
+    expect(report.head?.id).toBe(4);
+  });
+
+  it('finds the first changed, removed or inserted row, for generated logs and edits', () => {
+    const r = seededRandom(14_18);
+    for (let round = 0; round < 24; round++) {
+      const n = 3 + Math.floor(r() * 20);
+      store.audit.appendMany(Array.from({ length: n }, (_, i) => entry(round * 100 + i)));
+      const ids = store.audit.list({ limit: 1000, offset: 0 }).data.map((e) => e.id).sort((a, b) => a - b);
+      // Edit a row that has a successor, so every kind of edit is told apart by the row after it.
+      const at = ids[Math.floor(r() * (ids.length - 1))]!;
+      const kind = pick(r, ['changed', 'removed', 'inserted', 'rehashed'] as const);
+      if (kind === 'changed') tamper('UPDATE audit SET path = ? WHERE id = ?', '/innocent', at);
+      if (kind === 'rehashed') tamper("UPDATE audit SET status = 500, hash = 'ab' || substr(hash, 3) WHERE id = ?", at);
+      if (kind === 'removed') tamper('DELETE FROM audit WHERE id = ?', at);
+      if (kind === 'inserted') {
+        // A copy of a real row (valid MAC, wrong place), given an id between two rows.
+        tamper('UPDATE audit SET id = id + 1000000 WHERE id > ?', at);
+        tamper(
+          `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
+             bytes_in, bytes_out, duration_ms, reason, prev_hash, hash)
+           SELECT ? + 1, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
+             bytes_in, bytes_out, duration_ms, reason, prev_hash, hash FROM audit WHERE id = ?`,
+          at,
+          ids[0]!,
+        );
+      }
+      const report = store.audit.verify();
+      const expected = {
+        changed: { id: at, problem: 'changed' },
+        rehashed: { id: at, problem: 'changed' },
+        removed: { id: ids[ids.indexOf(at) + 1]!, problem: 'removed' },
+        inserted: { id: at + 1, problem: 'inserted' },
+      }[kind];
+      expect(report.ok, `${kind} at ${at}`).toBe(false);
+      expect(report.firstBad, `${kind} at ${at}`).toMatchObject(expected);
+      // Start the next round on a clean log.
+      tamper('DELETE FROM audit');
+    }
+  });
+
+  it('prunes a prefix of old rows in batches and records the boundary, which is not tampering', () => {
+    store.audit.appendMany(Array.from({ length: 10 }, (_, i) => entry(i)));
+    const cutoff = entry(6).time!; // rows 0..5 are older
+    expect(store.audit.prune({ before: cutoff, batch: 4 })).toBe(4);
+    expect(store.audit.prune({ before: cutoff, batch: 4 })).toBe(2);
+    expect(store.audit.prune({ before: cutoff, batch: 4 })).toBe(0);
+    const report = store.audit.verify();
+    expect(report).toMatchObject({ ok: true, checked: 4, prunedThroughId: 6 });
+    // Removing a row past the boundary is still caught.
+    tamper('DELETE FROM audit WHERE id = 7');
+    expect(store.audit.verify().firstBad).toMatchObject({ id: 8, problem: 'removed' });
+  });
+
+  it('cannot be re-forged without the master key: a row recomputed under another key is changed', () => {
+    store.audit.appendMany([entry(1), entry(2)]);
+    store.close();
+    // The same file opened with another key is refused before any chain is read.
+    expect(() => openStore({ path, masterKey: randomBytes(32), redactor: new Redactor() })).toThrow();
+    store = openStore({ path, masterKey: key, redactor: new Redactor() });
+    expect(store.audit.verify().ok).toBe(true);
+  });
+
+  it('chains a restored log anew, keeping its ids', () => {
+    store.audit.appendMany(Array.from({ length: 5 }, (_, i) => entry(i)));
+    const snapshot = store.snapshot.export({ includeAudit: true });
+    const other = openStore({ path: join(dir, 'other.db'), masterKey: randomBytes(32), redactor: new Redactor() });
+    try {
+      other.snapshot.import(snapshot);
+      const report = other.audit.verify();
+      expect(report).toMatchObject({ ok: true, checked: 5, legacy: 0 });
+      expect(other.audit.list({ limit: 10, offset: 0 }).data.map((e) => e.id)).toEqual([5, 4, 3, 2, 1]);
+    } finally {
+      other.close();
+    }
+  });
+});
+
+describe('a log written before the chain existed', () => {
+  it('upgrades a version-2 file in place: its rows are legacy, new rows chain after them, edits to those are caught', () => {
+    store.close();
+    rmSync(path);
+    const old = openDatabase(path);
+    migrate(old, MIGRATIONS.slice(0, 2));
+    const insert = old.prepare(
+      `INSERT INTO audit (time, method, host, path, decision, bytes_in, bytes_out, duration_ms) VALUES (?, 'GET', 'api.github.com', '/old', 'passthrough', 0, 0, 1)`,
+    );
+    insert.run(entry(1).time!);
+    insert.run(entry(2).time!);
+    old.close();
+    store = openStore({ path, masterKey: key, redactor: new Redactor() });
+    store.audit.appendMany([entry(3), entry(4)]);
+    expect(store.audit.verify()).toMatchObject({ ok: true, legacy: 2, checked: 2 });
+    tamper('UPDATE audit SET hash = NULL WHERE id = 4');
+    expect(store.audit.verify().firstBad).toMatchObject({ id: 4, problem: 'changed' });
+  });
+});

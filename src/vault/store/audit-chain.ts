@@ -1,0 +1,100 @@
+import { createHmac, hkdfSync } from 'node:crypto';
+import type { AuditEntry, AuditVerifyReport } from '../model/records.js';
+
+/**
+ * The audit log's hash chain: every row carries the MAC of its fields and of the row before it,
+ * under a key derived from the master key. Whoever edits the database file without the master key
+ * cannot forge a row, so a changed, removed or inserted row shows at the first place it broke the
+ * chain. The newest rows can still be cut off unseen: `verify` reports the head so it can be kept
+ * elsewhere and compared.
+ */
+
+/** The chain's MAC key: derived from the master key, never the master key itself. */
+export function chainKey(masterKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'nanoclaw audit chain v1', 32));
+}
+
+/** The hash before the first row of a chain (and after a restore re-chained the log). */
+export const GENESIS = '';
+
+/** The fields a row's MAC covers: everything but its id, in a fixed order. */
+type Chained = Omit<AuditEntry, 'id'>;
+
+/** The MAC of one row chained to the row before it (hex). Pure. */
+export function rowHash(key: Buffer, prevHash: string, e: Chained): string {
+  const fields = [
+    e.time,
+    e.agentId,
+    e.agentIdentifier,
+    e.method,
+    e.host,
+    e.path,
+    e.secretName,
+    e.decision,
+    e.status,
+    e.bytesIn,
+    e.bytesOut,
+    e.durationMs,
+    e.reason,
+  ];
+  return createHmac('sha256', key).update(prevHash).update('\n').update(JSON.stringify(fields)).digest('hex');
+}
+
+/** A stored row with its chain columns. */
+export interface ChainedRow extends AuditEntry {
+  prevHash: string | null;
+  hash: string | null;
+}
+
+/** Where the chain starts: after the rows written before it existed, and after the last pruning. */
+export interface ChainStart {
+  /** Rows up to this id were written before the chain existed and are not checked. */
+  legacyThroughId: number;
+  /** The last pruned row, whose hash the first remaining row must name; null when nothing was pruned. */
+  pruned: { throughId: number; hash: string; at: string } | null;
+}
+
+/**
+ * Walks the rows in id order and reports the first that breaks the chain: `changed` (its MAC does
+ * not match its fields), `removed` (rows before it are missing), `inserted` (it is not part of the
+ * chain, the row after it follows its predecessor). Pure; `rows` may be a lazy iterator.
+ */
+export function verifyChain(key: Buffer, start: ChainStart, rows: Iterable<ChainedRow>): AuditVerifyReport {
+  let expectedPrev = start.pruned?.hash ?? GENESIS;
+  let previous: ChainedRow | null = null;
+  let checked = 0;
+  let legacy = 0;
+  // A row that broke the chain; the row after it tells how.
+  let suspect: { row: ChainedRow; macOk: boolean } | null = null;
+  const report = (firstBad: AuditVerifyReport['firstBad']): AuditVerifyReport => ({
+    ok: firstBad === null,
+    checked,
+    legacy,
+    firstBad,
+    head: firstBad === null && previous ? { id: previous.id, hash: previous.hash ?? '' } : null,
+    prunedThroughId: start.pruned?.throughId ?? null,
+  });
+  const broken = (row: ChainedRow, problem: 'changed' | 'removed' | 'inserted') =>
+    report({ id: row.id, problem, after: previous?.id ?? null });
+  for (const row of rows) {
+    if (suspect) {
+      // The next row links to the last good one: the suspect is not part of the chain at all.
+      if (row.prevHash === expectedPrev) return broken(suspect.row, 'inserted');
+      return broken(suspect.row, suspect.macOk ? 'removed' : 'changed');
+    }
+    if (row.hash === null && row.id <= start.legacyThroughId) {
+      legacy++;
+      continue;
+    }
+    const macOk = row.hash !== null && row.prevHash !== null && rowHash(key, row.prevHash, row) === row.hash;
+    if (macOk && row.prevHash === expectedPrev) {
+      expectedPrev = row.hash!;
+      previous = row;
+      checked++;
+      continue;
+    }
+    suspect = { row, macOk };
+  }
+  if (suspect) return broken(suspect.row, suspect.macOk ? 'removed' : 'changed');
+  return report(null);
+}
