@@ -1,7 +1,7 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { NanoclawError } from '../../common/errors.js';
 import type { AuditEntry, AuditQuery, NewAuditEntry } from '../model/records.js';
-import { GENESIS, rowHash } from './audit-chain.js';
+import { GENESIS, rowHash, type ChainKey } from './audit-chain.js';
 import { createAuditIntegrity } from './audit-integrity.js';
 import { COLUMNS, toEntry } from './audit-rows.js';
 import { inTransaction, statementCache } from './db.js';
@@ -36,7 +36,7 @@ function isoOrThrow(since: string, field = 'since'): string {
 }
 
 /** The gateway's request log, newest first; each row is chained to the one before (audit-chain.ts) under `chainKey`. */
-export function createAuditRepo({ db, chainKey }: { db: DatabaseSync; chainKey: Buffer }): AuditStore {
+export function createAuditRepo({ db, chainKey }: { db: DatabaseSync; chainKey: ChainKey }): AuditStore {
   const sql = statementCache(db);
   // Read inside each write transaction, so a second writer on the file never forks the chain.
   const tailHash = (): string => {
