@@ -3,6 +3,7 @@ import { UsageError } from '../common/errors.js';
 import { SECRET_TYPES, type InjectionConfig } from '../vault/model/records.js';
 import { printJson, type CliContext } from './context.js';
 import { readSecretValue } from './secret-value.js';
+import { addSecretsImport } from './secrets-import.js';
 import { connectVault } from './vault-connection.js';
 
 interface InjectionFlags {
@@ -100,5 +101,6 @@ export function secretsCommand(ctx: CliContext): Command {
     .description('Delete a secret (and every grant of it)')
     .requiredOption('--id <id>', 'secret id or name')
     .action(async (o: { id: string }) => printJson(ctx, await (await connectVault(ctx)).deleteSecret(o.id)));
+  addSecretsImport(ctx, cmd);
   return cmd;
 }
