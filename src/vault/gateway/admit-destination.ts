@@ -29,7 +29,7 @@ export interface AdmissionRequest {
   /** What the policy judges: `CONNECT /` for a tunnel, the request itself for plain HTTP. */
   policy: Pick<RequestQuestion, 'method' | 'path' | 'headers'>;
   /** Holds the request for approval; true when approved, else it has answered. Absent: the request cannot be held. */
-  hold?: (h: { agent: Agent; hold: PolicyHold }) => Promise<boolean>;
+  hold?: (h: { agent: Agent; host: string; hold: PolicyHold }) => Promise<boolean>;
   /** The audit row; its agent is set once identified. */
   rec: RequestRecord;
 }
@@ -81,7 +81,7 @@ export async function admitDestination(ctx: AdmissionContext, a: AdmissionReques
   if (!intercept) {
     const d = decideRequest(ctx, { agent, host, ...a.policy, inject: false, holdable: a.hold !== undefined });
     if (d.kind === 'hold') {
-      if (!(await a.hold!({ agent, hold: d.hold }))) return { kind: 'answered' };
+      if (!(await a.hold!({ agent, host, hold: d.hold }))) return { kind: 'answered' };
     } else if (d.kind !== 'forward') return refuse(d.refusal);
   }
   const checked = await ctx.guard.check(host, port);

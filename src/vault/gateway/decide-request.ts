@@ -17,8 +17,8 @@ import type { PolicyCheck, PolicyGate, PolicyHold, PolicyRefusal } from './polic
  * itself, or hands the decision to the JavaScript path, which never decides again.
  */
 
-/** What the gateway answers and audits instead of forwarding. */
-export type Refusal = PolicyRefusal;
+/** What the gateway answers and audits instead of forwarding; `close`: what follows on the connection is not trusted as a request. */
+export type Refusal = PolicyRefusal & { close?: boolean };
 
 /** A revealed value of a secret and where it goes; the same object for as long as the value is cached. */
 export interface Injection {

@@ -5,12 +5,12 @@ import { applyInjection } from '../inject/apply-injection.js';
 import { carriesOwnCredential } from './own-credential.js';
 import { holdForApproval } from './approval-hold.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
-import { decideRequest, forwardWith, type Injection, type RequestDecision } from './decide-request.js';
+import { decideRequest, forwardWith, type Injection, type Refusal, type RequestDecision } from './decide-request.js';
 import type { EchoForms } from './echo-scanner.js';
 import { runUpstreamExchange } from './upstream-exchange.js';
 import { flattenHeaders } from './message-head.js';
 import { upstreamRequestHeaders, type HeaderMap } from './forward-headers.js';
-import { sendGatewayError, type GatewayError } from './gateway-errors.js';
+import { sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext, MitmConnection } from './gateway-context.js';
 import { refusal } from './request-refusal.js';
 import { upstreamTarget } from './upstream-target.js';
@@ -20,10 +20,10 @@ export function refuse(
   ctx: GatewayContext,
   res: AgentResponse,
   rec: RequestRecord,
-  r: { error: GatewayError; reason: string; decision?: RequestRecord['decision']; close?: boolean },
+  r: Refusal,
 ): void {
   rec.status = r.error.status;
-  rec.decision = r.decision ?? 'denied';
+  rec.decision = r.decision;
   rec.reason = r.reason;
   sendGatewayError(res, r.error, r.close ?? false);
   res.once('close', () => ctx.audit.record(rec));

@@ -9,7 +9,7 @@ import { upstreamRequestHeaders } from './forward-headers.js';
 import { refuse } from './forward.js';
 import { badRequest } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
-import { framingProblem } from './request-checks.js';
+import { framingRefusal } from './request-refusal.js';
 
 /** `http://authority/path?query` split without URL parsing quirks; null when not absolute-form http. */
 export function splitAbsoluteHttp(url: string): { authority: string; path: string } | null {
@@ -30,8 +30,7 @@ function plainTarget(req: IncomingMessage, target: { host: string; port: number 
     const error = badRequest('the gateway is a proxy: send CONNECT or an absolute http:// URL');
     return { error, reason: 'bad_target', decision: 'denied' };
   }
-  const framing = framingProblem(req.rawHeaders, req.httpVersionMajor);
-  return framing ? { error: badRequest(`request refused: ${framing}`), reason: 'bad_framing', decision: 'denied' } : target;
+  return framingRefusal(req) ?? target;
 }
 
 /**
@@ -55,13 +54,12 @@ export async function forwardPlainHttp(ctx: GatewayContext, req: IncomingMessage
     via: 'http',
     target: plainTarget(req, target),
     policy: { method, path, headers: req.headers },
-    hold: ({ agent, hold }) => holdForApproval(ctx, { req, res, rec, agent, secret: null, host: target?.host ?? '', hold }),
+    hold: ({ agent, host, hold }) => holdForApproval(ctx, { req, res, rec, agent, secret: null, host, hold }),
     rec,
   });
   if (admission.kind === 'answered') return;
   if (admission.kind === 'refuse') {
-    // A request refused for its framing closes the connection: what follows it is not trusted as a request.
-    refuse(ctx, res, rec, { ...admission.refusal, close: admission.refusal.reason === 'bad_framing' });
+    refuse(ctx, res, rec, admission.refusal);
     req.resume();
     return;
   }

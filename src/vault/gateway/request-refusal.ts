@@ -40,9 +40,10 @@ function sniRefusal(conn: MitmConnection): Refusal | null {
   return { error, reason: 'sni_mismatch', decision: 'denied' };
 }
 
-function framingRefusal(req: RequestFacts): Refusal | null {
+/** A request framed in a way llhttp lets through but we do not forward (plain HTTP checks it too); the connection closes. */
+export function framingRefusal(req: Pick<RequestFacts, 'rawHeaders' | 'httpVersionMajor'>): Refusal | null {
   const framing = framingProblem(req.rawHeaders, req.httpVersionMajor);
-  return framing ? { error: badRequest(`request refused: ${framing}`), reason: 'bad_framing', decision: 'denied' } : null;
+  return framing ? { error: badRequest(`request refused: ${framing}`), reason: 'bad_framing', decision: 'denied', close: true } : null;
 }
 
 /** The Host must name the CONNECT target (a spelling once accepted is remembered); the target must be a path. */
