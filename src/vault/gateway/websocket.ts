@@ -71,7 +71,10 @@ export function forwardUpgrade(
     inject: true,
     holdable: false,
   });
-  if (decision.kind !== 'forward') return fail(decision.refusal.error, decision.refusal.reason, decision.refusal.decision);
+  if (decision.kind !== 'forward') {
+    rec.secretName = decision.secret?.name ?? null;
+    return fail(decision.refusal.error, decision.refusal.reason, decision.refusal.decision);
+  }
   const { injection } = decision;
   const prepared = prepareUpstream(req, injection, { upgrade: true });
   const forms = prepared.injected?.text ?? [];
