@@ -30,9 +30,10 @@ export interface Injection {
 }
 
 /**
- * A discriminated union on `kind`. Every kind but `forward` and `hold` carries the `secret` it
- * concerns and the `refusal` a path answers when it has no handling of its own for that kind, so
- * a new kind touches this file and the one path that acts on it.
+ * A discriminated union on `kind`. Every kind but `forward` carries the `secret` it concerns (for
+ * the audit row), and every kind but `forward` and `hold` the `refusal` a path answers when it
+ * has no handling of its own for that kind: a new kind touches this file and the one path that
+ * acts on it (forward.ts `act`); the others refuse it, and the lane hands it over.
  */
 export type RequestDecision =
   | { readonly kind: 'forward'; readonly injection: Injection | null }
