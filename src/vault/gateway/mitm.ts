@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { normalizeHost } from '../inject/host-pattern.js';
 import { forwardMitmRequest } from './forward.js';
+import { noteServername } from './request-refusal.js';
 import { withHead } from './head-stream.js';
 import { track, type GatewayContext, type MitmConnection } from './gateway-context.js';
 import { errorMessage } from '../../common/errors.js';
@@ -105,7 +105,7 @@ export class MitmTerminator {
       secureContext,
       ALPNProtocols: ['http/1.1'],
       SNICallback: (servername, cb) => {
-        if (normalizeHost(servername) !== conn.host) conn.sniMismatch = servername.slice(0, 253);
+        noteServername(conn, servername);
         cb(null, secureContext);
       },
     });

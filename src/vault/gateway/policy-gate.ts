@@ -12,6 +12,8 @@ export interface PolicyCheck {
   path: string;
   /** The secret that would be injected, if any. */
   secretId: string | null;
+  /** The request's headers (method-override headers count for matching). */
+  headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export interface PolicyRefusal {

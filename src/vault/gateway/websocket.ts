@@ -5,9 +5,11 @@ import { errorMessage } from '../../common/errors.js';
 import { REDACTED } from '../../common/redact.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
 import { EchoRedactTransform } from './echo-redactor.js';
-import { openUpstream, prepareUpstream, refusal } from './forward.js';
+import { decideRequest } from './decide-request.js';
+import { openUpstream, prepareUpstream } from './forward.js';
 import { badGateway, notConnected, writeRawGatewayError, type GatewayError } from './gateway-errors.js';
 import { track, type GatewayContext, type MitmConnection } from './gateway-context.js';
+import { refusal } from './request-refusal.js';
 
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer']);
 
@@ -58,31 +60,25 @@ export function forwardUpgrade(
     ctx.audit.record({ ...rec, status: error.status, decision, reason });
   };
   const refused = refusal(conn, req);
-  if (refused) {
-    fail(refused.error, refused.reason, 'denied');
-    return;
-  }
-  const secret = ctx.grants.select(conn.agent.id, conn.host, rec.path);
-  const verdict = ctx.policy.check({
+  if (refused) return fail(refused.error, refused.reason, refused.decision);
+  // A relayed connection cannot be held for approval: such a rule refuses it.
+  const decision = decideRequest(ctx, {
     agent: conn.agent,
     host: conn.host,
     method: rec.method,
     path: rec.path,
-    secretId: secret?.id ?? null,
+    headers: req.headers,
+    inject: true,
+    holdable: false,
   });
-  if (verdict) {
-    fail(verdict.error, verdict.reason, verdict.decision);
-    return;
+  if (decision.kind !== 'forward') {
+    rec.secretName = decision.secret?.name ?? null;
+    return fail(decision.refusal.error, decision.refusal.reason, decision.refusal.decision);
   }
-  let prepared: ReturnType<typeof prepareUpstream>;
-  try {
-    prepared = prepareUpstream(ctx, req, secret, { upgrade: true });
-  } catch (err) {
-    fail(badGateway(errorMessage(err)), 'injection_failed', 'error');
-    return;
-  }
+  const { injection } = decision;
+  const prepared = prepareUpstream(req, injection, { upgrade: true });
   const forms = prepared.injected?.text ?? [];
-  const upReq = openUpstream(ctx, conn, { rec, secret, prepared });
+  const upReq = openUpstream(ctx, conn, { rec, injection, prepared });
   upReq.end();
   upReq.on('error', (err) => fail(badGateway(`${conn.host} failed: ${errorMessage(err)}`), 'upstream_error', 'error'));
   upReq.on('upgrade', (upRes, upSocket: Duplex, upHead: Buffer) => {

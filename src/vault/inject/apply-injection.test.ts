@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Secret } from '../model/records.js';
 import { applyInjection, PLACEHOLDER, replacePlaceholder } from './apply-injection.js';
+import { testSecret } from '../../../test/support/vault-fixtures.js';
 
 // A value with regex-replacement specials: String.replace would mangle `$&`.
 const VALUE = 'test-value-$&-$1-9f3a';
 
 function secret(overrides: Partial<Secret>): Secret {
-  return {
-    id: 'sec_1',
-    name: 'test',
-    type: 'api_key',
-    hostPattern: 'api.example.com',
-    pathPattern: null,
-    injectionConfig: null,
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
-    lastUsedAt: null,
-    ...overrides,
-  };
+  return testSecret({ id: 'sec_1', name: 'test', type: 'api_key', hostPattern: 'api.example.com', ...overrides });
 }
 
 const basic = (pair: string) => `Basic ${Buffer.from(pair).toString('base64')}`;

@@ -32,6 +32,8 @@ export interface InjectionInput {
   value: string;
   headers: Record<string, string | string[] | undefined>;
   path: string;
+  /** The target already worked out (and checked) for this secret and value. */
+  target?: InjectionTarget;
 }
 
 export interface InjectionResult {
@@ -52,8 +54,12 @@ function invalidSecret(secret: Secret, why: string): NanoclawError {
   });
 }
 
-/** Where and how a secret's value goes, by type. A `generic` secret without config is a Bearer token. */
+/**
+ * Where and how a secret's value goes, by type. A `generic` secret without config is a Bearer
+ * token. Throws `invalid_secret` for a value or config that cannot be injected.
+ */
 export function injectionTarget(secret: Secret, value: string): InjectionTarget {
+  if (value.length === 0 || /[\r\n\0]/.test(value)) throw invalidSecret(secret, 'its value is empty or has a line break or NUL');
   const bearer = (v: string): InjectionTarget => ({ kind: 'header', name: 'authorization', value: `Bearer ${v}`, remove: [] });
   switch (secret.type) {
     case 'anthropic':
@@ -89,8 +95,7 @@ export function replacePlaceholder(headerValue: string, value: string, authHeade
 /** Returns the request's new headers (lower-case names) and path with the secret applied. */
 export function applyInjection(input: InjectionInput): InjectionResult {
   const { secret, value } = input;
-  if (value.length === 0 || /[\r\n\0]/.test(value)) throw invalidSecret(secret, 'its value is empty or has a line break or NUL');
-  const target = injectionTarget(secret, value);
+  const target = input.target ?? injectionTarget(secret, value);
   const authNames = new Set(target.kind === 'header' ? [...AUTH_HEADERS, target.name] : AUTH_HEADERS);
   const headers: Record<string, string | string[]> = {};
   for (const [rawName, raw] of Object.entries(input.headers)) {

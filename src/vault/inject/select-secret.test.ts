@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Secret } from '../model/records.js';
 import { hostHasAnySecret, selectSecret } from './select-secret.js';
+import { testSecret as storedSecret } from '../../../test/support/vault-fixtures.js';
 
 function testSecret(overrides: Partial<Secret> & Pick<Secret, 'id'>): Secret {
-  return {
-    name: overrides.id,
-    type: 'api_key',
-    hostPattern: 'api.example.com',
-    pathPattern: null,
-    injectionConfig: null,
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
-    lastUsedAt: null,
-    ...overrides,
-  };
+  return storedSecret({ name: overrides.id, type: 'api_key', hostPattern: 'api.example.com', ...overrides });
 }
 
 const wildcard = testSecret({ id: 'wild', hostPattern: '*.github.com' });

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { normalizeHost } from '../../inject/host-pattern.js';
 import type { AgentSocket } from '../agent-exchange.js';
 import { forwardMitmRequest } from '../forward.js';
 import type { GatewayContext, MitmConnection } from '../gateway-context.js';
@@ -12,21 +11,13 @@ import type { IdleSweeper, Sweepable } from './idle-sweeper.js';
 import { NativeDuplex } from './native-duplex.js';
 import type { NativeTls, NativeTlsConnection, TlsHandlers } from './native-tls.js';
 import type { LaneDecision, LaneOutcome, LaneTakeover } from './binding.js';
-import { abortLane, decideLane, finishLane, takeOverLane, type Decided, type LaneExchange } from './fast-lane.js';
+import type { RequestDecision } from '../decide-request.js';
+import { laneHost, noteServername } from '../request-refusal.js';
+import { abortLane, decideLane, finishLane, takeOverLane, type LaneExchange } from './fast-lane.js';
 
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 // After `Connection: close` the agent gets this long to close its side before we drop it.
 const CLOSE_GRACE_MS = 2_000;
-
-/**
- * The Host value that names the CONNECT target as a client writes it by default (the port left
- * out for 443), which refusal() in forward.ts accepts; null for an IPv6 literal. Any other
- * spelling reaches the JavaScript path, which checks it and remembers it as accepted.
- */
-function canonicalHost(conn: MitmConnection): string | null {
-  if (conn.host.includes(':')) return null;
-  return conn.port === 443 ? conn.host : `${conn.host}:${conn.port}`;
-}
 
 /** The connection as requests see it (`req.socket`): idle timeout and close, nothing else. */
 class SocketView extends EventEmitter implements AgentSocket {
@@ -106,7 +97,7 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
   /** The lane's exchange in flight. */
   private lane: LaneExchange | null = null;
   /** What the lane decided for the request it handed back, which the next head is. */
-  private decided: Decided | null = null;
+  private decided: RequestDecision | null = null;
 
   constructor(ctx: GatewayContext, native: NativeTls, o: AgentConnectionOptions) {
     this.ctx = ctx;
@@ -196,8 +187,7 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
   secure(): void {
     this.handshaken = true;
     this.waitingFor = 'request';
-    const sni = this.tls.info()?.servername ?? '';
-    if (sni !== '' && normalizeHost(sni) !== this.conn.host) this.conn.sniMismatch = sni.slice(0, 253);
+    noteServername(this.conn, this.tls.info()?.servername ?? '');
     this.setIdle(this.idleMs);
     this.armLane();
   }
@@ -274,7 +264,7 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
   private armLane(): void {
     if (!this.fastLane || this.laneArmed || this.closing || this.gone || this.relay) return;
     if (!this.requestDone || !this.responseDone || !this.parser.idle) return;
-    const host = this.conn.acceptedHost ?? canonicalHost(this.conn);
+    const host = laneHost(this.conn);
     if (host === null || this.conn.sniMismatch !== null) return;
     this.laneArmed = true;
     this.tls.laneArm(host, this.maxHeaderSize);

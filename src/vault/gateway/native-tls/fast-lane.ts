@@ -1,12 +1,10 @@
-import type { Secret } from '../../model/records.js';
-import { injectionTarget } from '../../inject/apply-injection.js';
 import { startRecord, type RequestRecord } from '../audit-recorder.js';
+import { decideRequest, type Injection, type RequestDecision } from '../decide-request.js';
 import type { EchoForms } from '../echo-scanner.js';
 import type { GatewayContext, MitmConnection } from '../gateway-context.js';
-import type { Revealed } from '../grant-cache.js';
 import { messageHead } from '../message-head.js';
-import type { PolicyHold, PolicyRefusal } from '../policy-gate.js';
-import { upstreamTarget } from '../forward.js';
+import { laneHost, laneRefusal } from '../request-refusal.js';
+import { upstreamTarget } from '../upstream-target.js';
 import { carryOnUpstreamExchange } from '../upstream-exchange.js';
 import type { PooledConnection } from '../upstream-client.js';
 import type { AgentResponse } from '../agent-exchange.js';
@@ -14,11 +12,11 @@ import type { LaneDecision, LaneOutcome, LaneTakeover } from './binding.js';
 
 /**
  * The JavaScript side of the fast lane (native/tls-transport/lane.cc): the addon forwards an
- * agent's ordinary requests itself and asks here only what the JavaScript path would decide
- * (which secret, whether policy allows it, the field to set), then reports the outcome for the
- * audit row. Anything else stays on the JavaScript path, which has the final word: a request the
- * lane does not take arrives there untouched, with the decision already made here carried over
- * so that a rate limit is not counted twice.
+ * agent's ordinary requests itself and asks here what `decideRequest` decides (which secret,
+ * whether policy allows it, the field to set), then reports the outcome for the audit row.
+ * Anything else stays on the JavaScript path, which has the final word: a request the lane does
+ * not take arrives there untouched, with the decision made here handed over as it is, so that
+ * a rate limit is not counted twice.
  */
 
 /** What a fast-lane exchange in flight needs on this side. */
@@ -28,19 +26,8 @@ export interface LaneExchange {
   injected: EchoForms;
 }
 
-/** The secret and policy verdict found here for a request the JavaScript path then serves. */
-export interface Decided {
-  secret: Secret | null;
-  verdict: PolicyRefusal | PolicyHold | null;
-}
-
-/** The fixed part of a decision for one revealed value of one secret, built once per grant refresh. */
-interface LanePlan {
-  secret: Secret;
-  decision: LaneDecision | null;
-}
-
-const plans = new WeakMap<Revealed, LanePlan>();
+// The lane's part of a decision, built once per injection (which lives as long as its cached value).
+const plans = new WeakMap<Injection, LaneDecision | null>();
 
 /** Each form as a 4-byte little-endian length and its UTF-8 bytes, as lane.cc reads them. */
 function packForms(forms: EchoForms): Buffer {
@@ -54,59 +41,59 @@ function packForms(forms: EchoForms): Buffer {
 }
 
 /**
- * The decision template for a secret whose value goes into one header; null when the lane must
- * leave it to the JavaScript path (a query parameter, or a value or field it would refuse).
+ * The lane's decision for an injection into one header; null when the lane must leave it to the
+ * JavaScript path (a query parameter, or a field it would refuse).
  */
-function decisionFor(secret: Secret, revealed: Revealed): LaneDecision | null {
-  const value = revealed.value;
-  if (value.length === 0 || /[\r\n\0]/.test(value)) return null;
+function decisionFor(injection: Injection): LaneDecision | null {
+  const { target } = injection;
+  if (target.kind !== 'header') return null;
   try {
-    const target = injectionTarget(secret, value);
-    if (target.kind !== 'header') return null;
     // The same check the JavaScript path makes when it writes the head.
     messageHead('', [target.name, target.value]);
     // latin1, as the JavaScript path writes heads.
     const field = Buffer.from(`${target.name}: ${target.value}`, 'latin1');
-    return [0, field, Buffer.from(target.remove.join('\n'), 'latin1'), packForms(revealed.forms)];
+    return [0, field, Buffer.from(target.remove.join('\n'), 'latin1'), packForms(injection.forms)];
   } catch {
     return null;
   }
 }
 
-function planFor(secret: Secret, revealed: Revealed): LaneDecision | null {
-  const hit = plans.get(revealed);
-  if (hit && hit.secret === secret) return hit.decision;
-  const decision = decisionFor(secret, revealed);
-  plans.set(revealed, { secret, decision });
+function planFor(injection: Injection): LaneDecision | null {
+  let decision = plans.get(injection);
+  if (decision === undefined) {
+    decision = decisionFor(injection);
+    plans.set(injection, decision);
+  }
   return decision;
 }
 
 /**
- * Decides an ordinary request the lane holds, once: forwarded by the lane (a decision and the
- * exchange to remember), or served by the JavaScript path with the secret and policy verdict found
- * here (`decided`: a rate limit is counted once, the grants are looked up once), or left entirely
- * to that path (null, a request it refuses anyway).
+ * Decides an ordinary request the lane holds, once (`decideRequest`): forwarded by the lane (its
+ * part of the decision and the exchange to remember), or served by the JavaScript path with the
+ * decision handed over as it is (`decided`: a rate limit is counted once, the grants are looked
+ * up once), or left entirely to that path (null: a request `refusal` refuses there).
  */
 export function decideLane(
   ctx: GatewayContext,
   conn: MitmConnection,
   method: string,
   target: string,
-): { decision: LaneDecision; exchange: LaneExchange } | { decided: Decided } | null {
-  if (conn.sniMismatch !== null) return null;
-  const secret = ctx.grants.select(conn.agent.id, conn.host, target);
-  const verdict = ctx.policy.checkOrHold({ agent: conn.agent, host: conn.host, method, path: target, secretId: secret?.id ?? null });
-  const revealed = secret && !verdict ? ctx.grants.reveal(secret) : null;
-  const decision = secret && revealed ? planFor(secret, revealed) : null;
+): { decision: LaneDecision; exchange: LaneExchange } | { decided: RequestDecision } | null {
+  // The addon took this request only with a Host byte-equal to laneHost(conn).
+  const host = laneHost(conn);
+  if (host === null || laneRefusal(conn, host, target) !== null) return null;
+  const decided = decideRequest(ctx, { agent: conn.agent, host: conn.host, method, path: target, inject: true, holdable: true });
+  const injection = decided.kind === 'forward' ? decided.injection : null;
+  const decision = injection ? planFor(injection) : null;
   const pooled = decision ? ctx.pool.laneConnection(upstreamTarget(ctx, conn)) : null;
-  if (!secret || !revealed || !decision || !pooled) return { decided: { secret, verdict } };
+  if (!injection || !decision || !pooled) return { decided };
   const rec = startRecord({ agent: conn.agent, method, host: conn.host, path: target });
-  rec.secretName = secret.name;
+  rec.secretName = injection.secret.name;
   rec.decision = 'injected';
-  ctx.usage.mark(secret.id);
+  ctx.usage.mark(injection.secret.id);
   ctx.lane.forwarded++;
   decision[0] = pooled.socket.nativeId!;
-  return { decision, exchange: { rec, pooled, injected: revealed.forms } };
+  return { decision, exchange: { rec, pooled, injected: injection.forms } };
 }
 
 // By lane.cc's failure code: 1 the upstream failed mid-response, 2 the agent left, 3 the upstream

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import type { PolicyRule } from '../model/policy-rule.js';
+import { testAgent, testSecret } from '../../../test/support/vault-fixtures.js';
+import { admitDestination, type AdmissionContext, type AdmissionRequest } from './admit-destination.js';
+import { startRecord } from './audit-recorder.js';
+import { badRequest } from './gateway-errors.js';
+import { EgressGuard } from './egress-guard.js';
+import { PolicyGate } from './policy-gate.js';
+
+const TOKEN = `aoc_${'1'.repeat(64)}`;
+const AUTH = `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`;
+
+const agent = testAgent({ egressPolicy: 'allowlist', allowHosts: ['allowed.test', 'api.pay.test'] });
+const paySecret = testSecret();
+
+/** Every step's reads, in the order they happened. */
+function fakeContext(o: { rules?: PolicyRule[]; addresses?: string[] } = {}) {
+  const steps: string[] = [];
+  const gate = new PolicyGate({ rules: () => o.rules ?? [], approvals: true });
+  const guard = new EgressGuard({
+    resolve: async (host) => (steps.push(`resolve ${host}`), o.addresses ?? ['93.184.216.34']),
+  });
+  const ctx: AdmissionContext = {
+    store: {
+      agents: {
+        findByToken: (token) => (steps.push('identity'), token === TOKEN ? agent : null),
+        grantedSecrets: () => (steps.push('allowlist'), [paySecret]),
+      },
+      secrets: { list: () => [paySecret] },
+    },
+    grants: { select: () => paySecret, reveal: () => null },
+    policy: {
+      check: (c) => (steps.push(`policy ${c.method} ${c.path}`), gate.check(c)),
+      checkOrHold: (c) => (steps.push(`policy ${c.method} ${c.path} (holdable)`), gate.checkOrHold(c)),
+    },
+    guard,
+    logger: { warn: () => undefined },
+  };
+  return { ctx, steps };
+}
+
+function connect(host: string, over: Partial<AdmissionRequest> = {}): AdmissionRequest {
+  return {
+    proxyAuthorization: AUTH,
+    via: 'connect',
+    target: { host, port: 443 },
+    policy: { method: 'CONNECT', path: '/' },
+    rec: startRecord({ agent: null, method: 'CONNECT', host, path: '' }),
+    ...over,
+  };
+}
+
+const plain = (host: string, over: Partial<AdmissionRequest> = {}): AdmissionRequest =>
+  connect(host, { via: 'http', target: { host, port: 80 }, policy: { method: 'POST', path: '/x' }, ...over });
+
+describe('admitDestination: identity → allowlist → policy → egress guard', () => {
+  it('checks identity before anything else, even before a target it could not parse', async () => {
+    const { ctx, steps } = fakeContext();
+    const bad = { error: badRequest('not host:port'), reason: 'bad_target', decision: 'denied' as const };
+    for (const request of [connect('allowed.test', { target: bad }), plain('allowed.test', { target: bad })]) {
+      const a = await admitDestination(ctx, { ...request, proxyAuthorization: undefined });
+      expect(a).toMatchObject({ kind: 'refuse', refusal: { reason: 'proxy_auth_required', error: { status: 407 } } });
+    }
+    expect(steps).toEqual([]);
+    const a = await admitDestination(ctx, connect('allowed.test', { target: bad }));
+    expect(a).toMatchObject({ kind: 'refuse', refusal: { reason: 'bad_target' } });
+    expect(steps).toEqual(['identity']);
+  });
+
+  it.each([['CONNECT', connect], ['plain HTTP', plain]] as const)(
+    'never resolves a destination the allowlist blocks (%s)',
+    async (_via, request) => {
+      const { ctx, steps } = fakeContext();
+      const r = request('evil.test');
+      const a = await admitDestination(ctx, r);
+      expect(a).toMatchObject({ kind: 'refuse', refusal: { reason: 'not_in_allowlist', decision: 'blocked' } });
+      expect(steps).toEqual(['identity', 'allowlist']);
+      expect(r.rec.agent).toBe(agent);
+    },
+  );
+
+  it('never resolves a destination policy blocks, on either path', async () => {
+    const rules: PolicyRule[] = [{ id: 'no', action: 'block', hostPattern: 'allowed.test' }];
+    const { ctx, steps } = fakeContext({ rules });
+    expect(await admitDestination(ctx, connect('allowed.test'))).toMatchObject({ kind: 'refuse', refusal: { reason: 'policy_block:no' } });
+    expect(await admitDestination(ctx, plain('allowed.test'))).toMatchObject({ kind: 'refuse', refusal: { reason: 'policy_block:no' } });
+    expect(steps).toEqual(['identity', 'allowlist', 'policy CONNECT /', 'identity', 'allowlist', 'policy POST /x']);
+  });
+
+  it('admits a tunnel with the address the guard checked, its policy judged once as CONNECT /', async () => {
+    const { ctx, steps } = fakeContext({ addresses: ['93.184.216.34', '93.184.216.35'] });
+    const a = await admitDestination(ctx, connect('allowed.test'));
+    expect(a).toEqual({ kind: 'admit', agent, host: 'allowed.test', port: 443, address: '93.184.216.34', family: 4, intercept: false });
+    expect(steps).toEqual(['identity', 'allowlist', 'policy CONNECT /', 'resolve allowed.test']);
+  });
+
+  it('intercepts a CONNECT to a host with a secret and leaves its policy to each request; plain HTTP never intercepts', async () => {
+    const { ctx, steps } = fakeContext();
+    expect(await admitDestination(ctx, connect('api.pay.test'))).toMatchObject({ kind: 'admit', intercept: true });
+    expect(steps).toEqual(['identity', 'allowlist', 'resolve api.pay.test']);
+    expect(await admitDestination(ctx, connect('api.pay.test', { target: { host: 'api.pay.test', port: 80 } }))).toMatchObject({ intercept: false });
+    expect(await admitDestination(ctx, plain('api.pay.test'))).toMatchObject({ kind: 'admit', intercept: false });
+  });
+
+  it('refuses what the egress guard refuses, after every other step', async () => {
+    const { ctx, steps } = fakeContext({ addresses: ['10.0.0.5'] });
+    const a = await admitDestination(ctx, connect('allowed.test'));
+    expect(a).toMatchObject({ kind: 'refuse', refusal: { reason: 'egress_private', decision: 'blocked', error: { status: 403 } } });
+    expect(steps.at(-1)).toBe('resolve allowed.test');
+  });
+
+  it('holds a plain-HTTP request for approval before resolving it; a tunnel cannot be held', async () => {
+    const rules: PolicyRule[] = [{ id: 'ask', action: 'manual_approval', hostPattern: 'allowed.test' }];
+    const { ctx, steps } = fakeContext({ rules });
+    const denied = await admitDestination(ctx, plain('allowed.test', { hold: async () => (steps.push('held'), false) }));
+    expect(denied).toEqual({ kind: 'answered' });
+    expect(steps).toEqual(['identity', 'allowlist', 'policy POST /x (holdable)', 'held']);
+    steps.length = 0;
+    const approved = await admitDestination(ctx, plain('allowed.test', { hold: async () => (steps.push('held'), true) }));
+    expect(approved).toMatchObject({ kind: 'admit', address: '93.184.216.34' });
+    expect(steps).toEqual(['identity', 'allowlist', 'policy POST /x (holdable)', 'held', 'resolve allowed.test']);
+    expect(await admitDestination(ctx, connect('allowed.test'))).toMatchObject({
+      kind: 'refuse',
+      refusal: { reason: 'policy_approval_unsupported:ask' },
+    });
+  });
+});

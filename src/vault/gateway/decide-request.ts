@@ -1,0 +1,106 @@
+import { errorMessage } from '../../common/errors.js';
+import { injectionTarget, type InjectionTarget } from '../inject/apply-injection.js';
+import type { Agent, Secret } from '../model/records.js';
+import type { EchoForms } from './echo-scanner.js';
+import { badGateway } from './gateway-errors.js';
+import type { GrantCache, Revealed } from './grant-cache.js';
+import type { PolicyCheck, PolicyGate, PolicyHold, PolicyRefusal } from './policy-gate.js';
+
+/**
+ * The one decision about a request, made once whatever path it takes (Node or native TLS, the
+ * fast lane, an upgrade, plain HTTP, a tunnel's CONNECT). In order:
+ *   1. the agent's secret for this host and path (only where one may be injected);
+ *   2. the policy rules (block, rate limit, manual approval), which see that secret;
+ *   3. the secret's value, revealed and checked, with its echo forms and where it goes.
+ * The only caller of `grants.select`, `grants.reveal` and `policy.check`/`checkOrHold` for a
+ * request. Every path consumes the value as it is: the fast lane forwards a `forward` decision
+ * itself, or hands the decision to the JavaScript path, which never decides again.
+ */
+
+/** What the gateway answers and audits instead of forwarding; `close`: what follows on the connection is not trusted as a request. */
+export type Refusal = PolicyRefusal & { close?: boolean };
+
+/** A revealed value of a secret and where it goes; the same object for as long as the value is cached. */
+export interface Injection {
+  readonly secret: Secret;
+  readonly value: string;
+  /** Every wire form of the value, for scanning what comes back. */
+  readonly forms: EchoForms;
+  readonly target: InjectionTarget;
+}
+
+/**
+ * A discriminated union on `kind`. Every kind but `forward` carries the `secret` it concerns (for
+ * the audit row), and every kind but `forward` and `hold` the `refusal` a path answers when it
+ * has no handling of its own for that kind: a new kind touches this file and the one path that
+ * acts on it (forward.ts `act`); the others refuse it, and the lane hands it over.
+ */
+export type RequestDecision =
+  | { readonly kind: 'forward'; readonly injection: Injection | null }
+  | { readonly kind: 'hold'; readonly secret: Secret | null; readonly hold: PolicyHold }
+  | { readonly kind: 'refuse'; readonly secret: Secret | null; readonly refusal: Refusal };
+
+/** A decision that holds nothing: what a request that cannot be held (or was approved) gets. */
+export type FinalDecision = Exclude<RequestDecision, { kind: 'hold' }>;
+
+/** What the decision reads: the gateway context, or a fake of these in tests. */
+export interface DecisionContext {
+  grants: Pick<GrantCache, 'select' | 'reveal'>;
+  policy: Pick<PolicyGate, 'check' | 'checkOrHold'>;
+}
+
+export interface RequestQuestion {
+  agent: Agent;
+  host: string;
+  method: string;
+  /** The request target as sent (origin-form path and query). */
+  path: string;
+  headers?: PolicyCheck['headers'];
+  /** False where a value is never injected (plain HTTP, a tunnel): no secret is looked up. */
+  inject: boolean;
+  /** False where a request cannot be held (upgrades, tunnels): a manual-approval rule refuses it. */
+  holdable: boolean;
+}
+
+const FORWARD_PLAIN: FinalDecision = Object.freeze({ kind: 'forward', injection: null });
+const cached = new WeakMap<Revealed, { secret: Secret; decision: FinalDecision }>();
+
+/** Decides a request: refuse, hold for approval, or forward (with the injection, if any). Never throws. */
+export function decideRequest(ctx: DecisionContext, q: RequestQuestion & { holdable: false }): FinalDecision;
+export function decideRequest(ctx: DecisionContext, q: RequestQuestion): RequestDecision;
+export function decideRequest(ctx: DecisionContext, q: RequestQuestion): RequestDecision {
+  const secret = q.inject ? ctx.grants.select(q.agent.id, q.host, q.path) : null;
+  const check: PolicyCheck = {
+    agent: q.agent,
+    host: q.host,
+    method: q.method,
+    path: q.path,
+    secretId: secret?.id ?? null,
+    headers: q.headers,
+  };
+  const verdict = q.holdable ? ctx.policy.checkOrHold(check) : ctx.policy.check(check);
+  if (verdict && 'hold' in verdict) return { kind: 'hold', secret, hold: verdict };
+  if (verdict) return { kind: 'refuse', secret, refusal: verdict };
+  return forwardWith(ctx, secret);
+}
+
+/**
+ * Forwards with `secret`'s current value (also after an approval, which may take minutes: the
+ * value is read then, not when the request was held). Refuses with 502 a value or config that
+ * cannot be injected; forwards without a value when the secret vanished meanwhile.
+ */
+export function forwardWith(ctx: DecisionContext, secret: Secret | null): FinalDecision {
+  const revealed = secret ? ctx.grants.reveal(secret) : null;
+  if (!secret || !revealed) return FORWARD_PLAIN;
+  const hit = cached.get(revealed);
+  if (hit && hit.secret === secret) return hit.decision;
+  let decision: FinalDecision;
+  try {
+    const target = injectionTarget(secret, revealed.value);
+    decision = { kind: 'forward', injection: { secret, value: revealed.value, forms: revealed.forms, target } };
+  } catch (err) {
+    decision = { kind: 'refuse', secret, refusal: { error: badGateway(errorMessage(err)), reason: 'injection_failed', decision: 'error' } };
+  }
+  cached.set(revealed, { secret, decision });
+  return decision;
+}
