@@ -153,7 +153,7 @@ export function forwardMitmRequest(
   const secret = decided ? decided.secret : ctx.grants.select(conn.agent.id, conn.host, rec.path);
   const verdict = decided
     ? decided.verdict
-    : ctx.policy.checkOrHold({ agent: conn.agent, host: conn.host, method, path: rec.path, secretId: secret?.id ?? null });
+    : ctx.policy.checkOrHold({ agent: conn.agent, host: conn.host, method, path: rec.path, headers: req.headers, secretId: secret?.id ?? null });
   if (verdict && 'hold' in verdict) {
     rec.secretName = secret?.name ?? null;
     const held = { req, res, rec, agent: conn.agent, secret, host: conn.host, hold: verdict };

@@ -55,7 +55,7 @@ export async function forwardPlainHttp(ctx: GatewayContext, req: IncomingMessage
   if (!isAllowedByAllowlist({ agent, secrets: ctx.store.agents.grantedSecrets(agent.id), host })) {
     return stop({ error: blockedByPolicy(`${host} is not on the allowlist of agent ${agent.identifier}`), reason: 'not_in_allowlist', decision: 'blocked' });
   }
-  const verdict = ctx.policy.checkOrHold({ agent, host, method, path: split.path, secretId: null });
+  const verdict = ctx.policy.checkOrHold({ agent, host, method, path: split.path, headers: req.headers, secretId: null });
   if (verdict && 'hold' in verdict) {
     if (!(await holdForApproval(ctx, { req, res, rec, agent, secret: null, host, hold: verdict }))) return;
   } else if (verdict) return stop(verdict);

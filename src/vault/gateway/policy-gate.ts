@@ -1,4 +1,5 @@
 import type { Agent, AuditEntry } from '../model.js';
+import type { RequestHeaders } from '../inject/method-override.js';
 import { evaluatePolicy, type PolicyRule } from '../inject/policy.js';
 import { RateLimiter } from '../inject/rate-limiter.js';
 import { blockedByPolicy, rateLimited, type GatewayError } from './gateway-errors.js';
@@ -9,6 +10,8 @@ export interface PolicyCheck {
   host: string;
   method: string;
   path: string;
+  /** The request headers, so a method-override header counts as the method; absent where there are none to read. */
+  headers?: RequestHeaders;
   /** The secret that would be injected, if any. */
   secretId: string | null;
 }
@@ -67,7 +70,7 @@ export class PolicyGate {
     const rules = this.currentRules(now);
     if (rules.length === 0) return null;
     const d = evaluatePolicy(
-      { rules, agentId: c.agent.id, method: c.method, host: c.host, path: c.path, secretId: c.secretId, now },
+      { rules, agentId: c.agent.id, method: c.method, host: c.host, path: c.path, headers: c.headers, secretId: c.secretId, now },
       this.limiter,
     );
     const rule = d.rule ? `:${d.rule.id}` : '';

@@ -68,6 +68,7 @@ export function forwardUpgrade(
     host: conn.host,
     method: rec.method,
     path: rec.path,
+    headers: req.headers,
     secretId: secret?.id ?? null,
   });
   if (verdict) {

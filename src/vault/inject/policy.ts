@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HostPatternSchema, PathPatternSchema } from '../model.js';
 import { hostMatches } from './host-pattern.js';
+import { requestMethods, type RequestHeaders } from './method-override.js';
 import { pathMatchesAny } from './path-pattern.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -37,6 +38,8 @@ export interface PolicyRequest {
   method: string;
   host: string;
   path: string;
+  /** The request headers: method-override headers count as the method (method-override.ts). */
+  headers?: RequestHeaders;
   /** The secret that would be injected, if any. */
   secretId: string | null;
   /** Epoch milliseconds. */
@@ -71,12 +74,15 @@ export function explainRule(rule: PolicyRule): string {
   }
 }
 
-/** Whether a rule applies to a request. Paths match under any reading, so encodings cannot dodge a rule. */
+/**
+ * Whether a rule applies to a request. Paths match under any reading and the method as sent or as
+ * any override header names it, so neither an encoding nor an override can dodge a rule.
+ */
 export function ruleApplies(rule: PolicyRule, req: Omit<PolicyRequest, 'rules' | 'now'>): boolean {
   return (
     hostMatches(rule.hostPattern, req.host) &&
     pathMatchesAny(rule.pathPattern, req.path) &&
-    (rule.method === undefined || rule.method === req.method.toUpperCase()) &&
+    (rule.method === undefined || requestMethods(req.method, req.headers).includes(rule.method)) &&
     (rule.agentId === undefined || rule.agentId === req.agentId) &&
     (rule.secretId === undefined || rule.secretId === req.secretId)
   );
