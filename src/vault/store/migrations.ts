@@ -162,6 +162,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'approvals: how much of the body the approver saw',
+    // Rows from before keep body_unseen NULL ("unknown"): their cards never said.
+    sql: `
+      ALTER TABLE approvals ADD COLUMN body_seen INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE approvals ADD COLUMN body_unseen INTEGER;
+    `,
+  },
 ];
 
 function userVersion(db: DatabaseSync): number {
