@@ -31,10 +31,10 @@ export const ApprovalSchema = z.object({
   bodyPreview: z.string(),
   /** SHA-256 hex of (method, host, target, the declared length, the shown bytes): what the decision binds to. */
   bodyDigest: z.string(),
-  /** Bytes of the body the approver was shown (and the digest covers). */
-  bodySeen: z.number().int().nonnegative(),
+  /** Bytes of the body the approver was shown (and the digest covers). Defaults for a vault from before they were recorded. */
+  bodySeen: z.number().int().nonnegative().default(0),
   /** Bytes of the body past those: 0 when the approver saw it all, null when unknown (a chunked body still coming). */
-  bodyUnseen: z.number().int().nonnegative().nullable(),
+  bodyUnseen: z.number().int().nonnegative().nullable().default(null),
   status: ApprovalStatusSchema,
   /** Why it ended as it did: "expired (no response)", "expired (host restarted)", "client disconnected", a reject reason. */
   reason: z.string().nullable(),

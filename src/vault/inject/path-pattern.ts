@@ -49,11 +49,16 @@ export function pathMatches(pattern: string | null | undefined, path: string): b
  * request past a rule.
  */
 export function pathMatchesAny(pattern: string | null | undefined, path: string): boolean {
+  return anyReadingMatches(pattern, pathReadings(path).all);
+}
+
+/** `pathMatchesAny` on readings worked out once (`pathReadings(path).all`), for checking many rules against one request. */
+export function anyReadingMatches(pattern: string | null | undefined, readings: readonly string[]): boolean {
   if (pattern == null || pattern.trim() === '*') return true;
   const p = pattern.trim();
   if (!p.startsWith('/')) return false;
   const re = compile(p);
-  return pathReadings(path).all.some((reading) => re.test(reading));
+  return readings.some((reading) => re.test(reading));
 }
 
 /** How specific a pattern is, for choosing between secrets: the count of literal characters. */

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { HostPatternSchema, PathPatternSchema } from '../model.js';
 import { hostMatches } from './host-pattern.js';
 import { requestMethods, type RequestHeaders } from './method-override.js';
-import { pathMatchesAny } from './path-pattern.js';
+import { anyReadingMatches } from './path-pattern.js';
+import { pathReadings } from './path-readings.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** Policy rules as data (block, rate-limit, hold for approval) and the pure evaluation of them. */
@@ -78,14 +79,19 @@ export function explainRule(rule: PolicyRule): string {
  * Whether a rule applies to a request. Paths match under any reading and the method as sent or as
  * any override header names it, so neither an encoding nor an override can dodge a rule.
  */
-export function ruleApplies(rule: PolicyRule, req: Omit<PolicyRequest, 'rules' | 'now'>): boolean {
+function appliesTo(rule: PolicyRule, req: Omit<PolicyRequest, 'rules' | 'now'>, r: { paths: string[]; methods: string[] }): boolean {
   return (
     hostMatches(rule.hostPattern, req.host) &&
-    pathMatchesAny(rule.pathPattern, req.path) &&
-    (rule.method === undefined || requestMethods(req.method, req.headers).includes(rule.method)) &&
+    anyReadingMatches(rule.pathPattern, r.paths) &&
+    (rule.method === undefined || r.methods.includes(rule.method)) &&
     (rule.agentId === undefined || rule.agentId === req.agentId) &&
     (rule.secretId === undefined || rule.secretId === req.secretId)
   );
+}
+
+/** The request's path readings and methods, worked out once for all the rules. */
+function readingsOf(req: Pick<PolicyRequest, 'path' | 'method' | 'headers'>): { paths: string[]; methods: string[] } {
+  return { paths: pathReadings(req.path).all, methods: requestMethods(req.method, req.headers) };
 }
 
 function limiterKey(rule: PolicyRule, agentId: string | null): string {
@@ -98,7 +104,8 @@ function limiterKey(rule: PolicyRule, agentId: string | null): string {
  * rate rule at once, so a refused request uses up no quota.
  */
 export function evaluatePolicy(req: PolicyRequest, limiter: RateLimiter): PolicyDecision {
-  const applicable = req.rules.filter((rule) => ruleApplies(rule, req));
+  const readings = readingsOf(req);
+  const applicable = req.rules.filter((rule) => appliesTo(rule, req, readings));
   const block = applicable.find((r) => r.action === 'block');
   if (block) return { decision: 'block', rule: block, explain: `Blocked by policy: ${explainRule(block)}.` };
 
