@@ -33,9 +33,11 @@ bool KnownMethod(const unsigned char* s, size_t n, bool prefixOnly) {
   return false;
 }
 
-// Hop-by-hop, framing and proxy fields: the JavaScript path gives each its own handling.
+// Hop-by-hop, framing and proxy fields: the JavaScript path gives each its own handling. The
+// method-override fields too: policy reads them as the method, and the lane's callback has no headers.
 constexpr std::string_view kExcluded[] = {"transfer-encoding", "upgrade", "expect", "te", "trailer", "keep-alive",
-                                          "proxy-connection", "proxy-authorization", "proxy-authenticate", "http2-settings"};
+                                          "proxy-connection", "proxy-authorization", "proxy-authenticate", "http2-settings",
+                                          "x-http-method-override", "x-http-method", "x-method-override"};
 
 // Checks one complete field line against the rules of lane-request.h and records it.
 bool TakeField(const unsigned char* p, Span name, Span value, RequestHead* out, bool* sawHost) {

@@ -16,6 +16,8 @@ const approval: Approval = {
   headers: { 'content-type': 'application/json' },
   bodyPreview: '{"amount":5}\n{"more":1}',
   bodyDigest: 'a'.repeat(64),
+  bodySeen: 0,
+  bodyUnseen: 0,
   status: 'pending',
   reason: null,
   routedTo: 'host',
@@ -45,6 +47,12 @@ describe('approval output for people', () => {
     expect(text).toContain('Decided:  2025-06-01T12:00:30.000Z by cli');
     expect(text).toContain('    content-type: application/json');
     expect(text).toContain('    {"amount":5}\n    {"more":1}');
+  });
+
+  it('says how much of the body the approver does not see', () => {
+    expect(approvalDetail(approval, NOW)).not.toContain('unseen');
+    const text = approvalDetail({ ...approval, bodySeen: 65_536, bodyUnseen: 10 }, NOW);
+    expect(text).toContain('  ⚠ Only the first 65,536 bytes of the body are shown; 10 more bytes are sent unseen.');
   });
 
   it('never lets agent-chosen text drive the terminal', () => {

@@ -1,4 +1,5 @@
 import type { Approval, ApprovalGrant } from '../vault/api/schemas.js';
+import { headerLines, unseenBodyNote } from '../vault/approvals/body-note.js';
 import { formatTable } from './table-format.js';
 
 // C0/C1 controls and DEL except tab and newline: an agent chooses the path, headers and body, and
@@ -49,9 +50,11 @@ export function approvalDetail(a: Approval, now = Date.now()): string {
     `  Sent to:  ${a.routedTo ?? '-'}`,
   ];
   if (a.decidedAt) lines.push(`  Decided:  ${a.decidedAt}${a.decidedBy ? ` by ${a.decidedBy}` : ''}`);
-  const headers = Object.entries(a.headers);
-  if (headers.length > 0) lines.push('  Headers:', ...headers.map(([k, v]) => printable(`    ${k}: ${v}`)));
-  lines.push(a.bodyPreview ? `  Body (preview):\n${printable(a.bodyPreview).replace(/^/gm, '    ')}` : '  Body:     (none)');
+  const headers = headerLines(a.headers);
+  if (headers.length > 0) lines.push('  Headers:', ...headers.map((line) => printable(`    ${line}`)));
+  lines.push(a.bodyPreview ? `  Body:\n${printable(a.bodyPreview).replace(/^/gm, '    ')}` : '  Body:     (none)');
+  const unseen = unseenBodyNote(a);
+  if (unseen) lines.push(`  ${unseen}`);
   return lines.join('\n') + '\n';
 }
 

@@ -36,7 +36,7 @@ describe('approvals across a vault restart', () => {
     first.approvals.dashboardViewerOpened();
     const pending = new Promise<string>((resolve) => first.approvals.subscribe((e) => e.type === 'pending' && resolve(e.approval.id)));
     const held = first.approvals.hold(
-      { agent, secret: null, ruleId: null, method: 'POST', host: 'api.test', path: '/x', headers: {}, bodyPreview: '', bodyDigest: '0'.repeat(64) },
+      { agent, secret: null, ruleId: null, method: 'POST', host: 'api.test', path: '/x', target: '/x', headers: {}, bodyPreview: '', bodyDigest: '0'.repeat(64), bodySeen: 0, bodyUnseen: 0 },
       new AbortController().signal,
     );
     const heldId = await pending;

@@ -88,8 +88,8 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
       connect: `localhost:${upstream.port}`,
       ca: vault.store.getCa()!.certPem,
       method: 'POST',
-      path: '/v1/charges',
-      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      path: '/v1//charges?amount=500',
+      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), cookie: 'session=s3cr3t', 'x-trace': '<i>t1</i>' },
       body,
     });
     const card = page.locator('article.card').first();
@@ -97,8 +97,14 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     expect(await page.evaluate('window.sameDocument === true')).toBe(true);
     await expect(card.locator('h2').textContent()).resolves.toBe('Credentials Request');
     await expect(card.locator('.agent').textContent()).resolves.toBe('payer');
-    await expect(card.locator('.request').textContent()).resolves.toBe('POST localhost/v1/charges');
+    await expect(card.locator('.request').textContent()).resolves.toBe('POST localhost/v1/charges?amount=500');
     await expect(card.locator('.preview').textContent()).resolves.toBe(body);
+    // The headers the card was built with in the browser (app.js), the cookie removed.
+    const headers = (await card.locator('.headers').textContent()) ?? '';
+    expect(headers).toContain('x-trace: <i>t1</i>');
+    expect(headers).toContain('content-type: application/json');
+    expect(headers).not.toContain('s3cr3t');
+    expect(await card.locator('.unseen').count()).toBe(0);
     expect(await card.locator('.time-left').textContent()).toMatch(/^\d+m \d+s left$|^\d+s left$/);
     expect(await page.locator('#pending-count').textContent()).toBe('1');
     expect(upstream.requests.length).toBe(seenBefore);
@@ -110,6 +116,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]!.headers.authorization).toBe(`Bearer ${PAY_VALUE}`);
     expect(seen[0]!.body.toString()).toBe(body);
+    expect(seen[0]!.url).toBe('/v1//charges?amount=500'); // sent as the agent wrote it
     expect(await page.locator('.flash.ok').textContent()).toContain('Approved POST localhost/v1/charges');
     expect(await page.locator('article.card').count()).toBe(0);
   });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { Logger, memorySink } from '../../src/common/logger.js';
 import { Redactor } from '../../src/common/redact.js';
 import type { Approval } from '../../src/vault/model/approvals.js';
@@ -145,6 +146,24 @@ export async function startApprovalHarness(options: { idleTimeoutMs?: number } =
     logLines: sink.lines,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * An approval harness for a test file: started before its tests, marked before each, closed
+ * after them. The fields are filled in by then: read them inside tests, not at load time.
+ */
+export function approvalSuite(): ApprovalHarness {
+  const suite = {} as ApprovalHarness;
+  let started: ApprovalHarness | null = null;
+  beforeAll(async () => {
+    started = await startApprovalHarness();
+    Object.assign(suite, started);
+  });
+  afterAll(async () => {
+    await started?.[Symbol.asyncDispose]();
+  });
+  beforeEach(() => suite.mark());
+  return suite;
 }
 
 function plainPost(o: { gatewayPort: number; plainPort: number; token: string; body: string }): Promise<{ status: number; body: string }> {

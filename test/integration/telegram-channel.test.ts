@@ -31,6 +31,8 @@ const approval = (over: Partial<Approval> = {}): Approval => ({
   headers: { 'content-type': 'application/json' },
   bodyPreview: '{"amount":500,"note":"<script>alert(1)</script> & co"}',
   bodyDigest: 'd'.repeat(64),
+  bodySeen: 0,
+  bodyUnseen: 0,
   status: 'pending',
   reason: null,
   routedTo: approver.id,

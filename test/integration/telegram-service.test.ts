@@ -46,7 +46,7 @@ async function startVault(): Promise<{ store: VaultStore; service: ApprovalServi
 
 function holdRequest(store: VaultStore): HoldRequest {
   const { agent } = store.agents.create({ name: 'Billing', identifier: `billing-${randomBytes(3).toString('hex')}` });
-  return { agent, secret: null, ruleId: null, method: 'POST', host: 'api.stripe.test', path: '/v1/refunds', headers: {}, bodyPreview: '{"charge":"ch_1"}', bodyDigest: 'e'.repeat(64) };
+  return { agent, secret: null, ruleId: null, method: 'POST', host: 'api.stripe.test', path: '/v1/refunds', target: '/v1/refunds', headers: {}, bodyPreview: '{"charge":"ch_1"}', bodyDigest: 'e'.repeat(64), bodySeen: 17, bodyUnseen: 0 };
 }
 
 beforeEach(async () => {

@@ -49,9 +49,12 @@ function hold(agent: Agent, path = '/v1/charges'): { done: Promise<HoldOutcome>;
     method: 'POST',
     host: 'api.stripe.com',
     path,
+    target: path,
     headers: {},
     bodyPreview: 'amount=5',
     bodyDigest: randomBytes(32).toString('hex'),
+    bodySeen: 0,
+    bodyUnseen: 0,
   };
   return { done: approvals.hold(request, controller.signal), cancel: () => controller.abort() };
 }

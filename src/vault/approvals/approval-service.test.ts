@@ -40,16 +40,20 @@ function service(extra: Partial<ApprovalServiceOptions> = {}): ApprovalService {
 }
 
 function request(overrides: Partial<HoldRequest> = {}): HoldRequest {
+  const path = overrides.path ?? '/v1/charges';
   return {
     agent,
     secret,
     ruleId: 'rule_1',
     method: 'POST',
     host: 'api.stripe.com',
-    path: '/v1/charges',
+    path,
+    target: path,
     headers: { 'content-type': 'application/json' },
     bodyPreview: '{"amount":5}',
     bodyDigest: 'a'.repeat(64),
+    bodySeen: 12,
+    bodyUnseen: 0,
     ...overrides,
   };
 }
@@ -91,7 +95,7 @@ describe('approval service', () => {
 
     const decided = s.decide(first.id, { decision: 'approve' }, owner);
     expect(decided).toMatchObject({ result: 'ok', grant: null, approval: { status: 'approved', decidedBy: 'cli' } });
-    expect(await x).toEqual({ decision: 'approved', approvalId: first.id, grantId: null });
+    expect(await x).toEqual({ decision: 'approved', approvalId: first.id, grantId: null, bodyDigest: '1'.repeat(64) });
     expect(s.get(second.id)?.status).toBe('pending'); // same method, host and path: still held
     expect(s.decide(first.id, { decision: 'deny' }, owner)).toMatchObject({ result: 'already_decided' });
     expect(s.decide('apr_nope', { decision: 'approve' }, owner)).toEqual({ result: 'not_found' });
@@ -142,7 +146,7 @@ describe('approval service', () => {
     expect(s.listGrants()).toEqual([expect.objectContaining({ id: grant.id, pathPrefix: '/v1/charges', agentId: agent.id, secretId: secret.id })]);
 
     const covered = await s.hold(request({ path: '/v1/charges/ch_2', bodyDigest: 'b'.repeat(64) }), never());
-    expect(covered).toEqual({ decision: 'approved', approvalId: pending.id, grantId: grant.id });
+    expect(covered).toEqual({ decision: 'approved', approvalId: pending.id, grantId: grant.id, bodyDigest: null });
     expect(s.list({ status: 'pending' })).toEqual([]);
     // Another method is asked again; an expired or revoked grant covers nothing.
     const other = s.hold(request({ method: 'DELETE', path: '/v1/charges/ch_2' }), never());
@@ -157,6 +161,23 @@ describe('approval service', () => {
     expect((await late).decision).toBe('rejected');
     expect(s.revokeGrant(grant.id)).toBe(true);
     expect(s.revokeGrant(grant.id)).toBe(false);
+  });
+
+  it('judges a grant on the whole target, and makes the default prefix the approved path without its query', async () => {
+    const s = service();
+    s.dashboardViewerOpened();
+    const seen = next(s, 'pending');
+    const held = s.hold(request({ path: '/v1/charges?amount=5', target: '/v1/charges?amount=5' }), never());
+    const { grant } = s.decide((await seen).id, { decision: 'approve', grantMinutes: 5 }, owner) as { grant: { pathPrefix: string } };
+    await held;
+    expect(grant.pathPrefix).toBe('/v1/charges');
+    expect(await s.hold(request({ path: '/v1/charges/ch_9', target: '/v1/charges/ch_9?amount=7' }), never())).toMatchObject({ decision: 'approved' });
+    // What the approver would see is under the prefix, but the target sent is not.
+    const escape = `/v1/charges/${'a'.repeat(2100)}/../../../admin`;
+    const asked = s.hold(request({ path: '/v1/charges/x', target: escape }), never());
+    const pending = await next(s, 'pending');
+    s.decide(pending.id, { decision: 'deny' }, owner);
+    expect(await asked).toMatchObject({ decision: 'rejected' });
   });
 
   it('tries the next approver when a channel fails to show the card, and settles the card it showed', async () => {

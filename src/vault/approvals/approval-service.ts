@@ -4,6 +4,7 @@ import { randomId } from '../store/crypto.js';
 import type { VaultStore } from '../store/types.js';
 import type { Approval, ApprovalGrant, Approver, Decision } from '../model/approvals.js';
 import { DashboardChannel } from './dashboard-channel.js';
+import { barePath } from '../inject/path-readings.js';
 import { grantCovers } from './grant-match.js';
 import { HeldRequests } from './held-requests.js';
 import { HostClientChannel } from './host-client-channel.js';
@@ -70,7 +71,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   }
 
   function coveringGrant(r: HoldRequest): ApprovalGrant | null {
-    const query = { agentId: r.agent.id, secretId: r.secret?.id ?? null, method: r.method, host: r.host, path: r.path };
+    const query = { agentId: r.agent.id, secretId: r.secret?.id ?? null, method: r.method, host: r.host, path: r.target };
     return store.approvalGrants.candidates({ ...query, now: iso() }).find((g) => grantCovers(g, query, now())) ?? null;
   }
 
@@ -89,6 +90,8 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       headers: r.headers,
       bodyPreview: r.bodyPreview,
       bodyDigest: r.bodyDigest,
+      bodySeen: r.bodySeen,
+      bodyUnseen: r.bodyUnseen,
       routedTo: null,
       createdAt: iso(createdAt),
       expiresAt: iso(createdAt + ttlMs),
@@ -99,7 +102,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     try {
       if (closed) return Promise.resolve({ decision: 'unreachable', approvalId: '', reason: 'the vault is shutting down' });
       const grant = coveringGrant(r);
-      if (grant) return Promise.resolve({ decision: 'approved', approvalId: grant.approvalId, grantId: grant.id });
+      if (grant) return Promise.resolve({ decision: 'approved', approvalId: grant.approvalId, grantId: grant.id, bodyDigest: null });
       const approval = record(r);
       return new Promise<HoldOutcome>((resolve) => {
         const onAbort = () => held.settle(approval.id, { status: 'cancelled', reason: REASON_DISCONNECTED, decidedBy: null });
@@ -141,7 +144,8 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       secretId: settled.secretId,
       method: settled.method,
       host: settled.host,
-      pathPrefix: decision.grantPathPrefix ?? settled.path,
+      // The approved path without its query: a grant covers a path prefix, whatever the query.
+      pathPrefix: decision.grantPathPrefix ?? barePath(settled.path),
       approvalId: settled.id,
       expiresAt: iso(now() + decision.grantMinutes * 60_000),
     });

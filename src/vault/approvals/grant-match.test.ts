@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalGrant } from '../model/approvals.js';
-import { grantCovers, pathUnderPrefix } from './grant-match.js';
+import { grantCovers, MAX_COVERED_PATH, pathUnderPrefix } from './grant-match.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
 const grant: ApprovalGrant = {
@@ -33,9 +33,19 @@ describe('approval grants', () => {
     expect(pathUnderPrefix('/v1/charges', '/v1/chargesX')).toBe(false);
     expect(pathUnderPrefix('/v1/', '/v1/anything/deep')).toBe(true);
     expect(pathUnderPrefix('/', '/x')).toBe(true);
-    for (const sneaky of ['/v1/charges/../admin', '/v1/charges/%2e%2e/admin', '/v1/charges/.%2E/admin', '/v1/charges/..;/admin', '/v1/charges%2f..%2fadmin', '/v1/charges/x\\..\\admin', '/v1/charges/./x']) {
+    for (const sneaky of ['/v1/charges/../admin', '/v1/charges/%2e%2e/admin', '/v1/charges/.%2E/admin', '/v1/charges/..;/admin', '/v1/charges%2f..%2fadmin', '/v1/charges\\..\\admin', '//v1/charges/x', '/v1/charges/x/%2e%2e/%2e%2e/admin']) {
       expect(pathUnderPrefix('/v1/charges', sneaky), sneaky).toBe(false);
     }
     expect(pathUnderPrefix('/v1/charges', '/v1/charges/file.v2..txt')).toBe(true);
+    expect(pathUnderPrefix('/v1/charges', '/v1/charges/x/../y?next=/admin')).toBe(true);
+  });
+
+  it('judge the whole path, and never cover one past the limit', () => {
+    const padding = 'a'.repeat(MAX_COVERED_PATH);
+    expect(pathUnderPrefix('/v1/charges', `/v1/charges/${padding.slice(0, 1000)}`)).toBe(true);
+    expect(pathUnderPrefix('/v1/charges', `/v1/charges/${padding}`)).toBe(false);
+    const dots = `/v1/charges/${'a'.repeat(MAX_COVERED_PATH - 40)}/../../../admin`;
+    expect(dots.length).toBeLessThanOrEqual(MAX_COVERED_PATH);
+    expect(pathUnderPrefix('/v1/charges', dots)).toBe(false);
   });
 });

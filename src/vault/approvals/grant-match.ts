@@ -1,3 +1,4 @@
+import { canonicalPath, pathReadings } from '../inject/path-readings.js';
 import type { ApprovalGrant } from '../model/approvals.js';
 
 export interface GrantQuery {
@@ -5,22 +6,30 @@ export interface GrantQuery {
   secretId: string | null;
   method: string;
   host: string;
+  /** The whole request target as sent (its query is ignored). */
   path: string;
 }
 
-// Dot segments and encoded separators can make an upstream resolve a path outside the prefix
-// (`/v1/charges/../admin`), so a path holding any of them is never covered by a grant.
-const AMBIGUOUS = /(^|\/)(\.|%2e){1,2}(;|\/|$)|%2f|%5c|\\/i;
+/** Longest request target a grant may cover: a longer one always goes to a person. */
+export const MAX_COVERED_PATH = 2048;
 
-/**
- * Whether `path` lies under `prefix`, segment-wise: `/v1/charges` covers `/v1/charges` and
- * `/v1/charges/ch_1` but not `/v1/chargesX`; a prefix ending in `/` covers everything below it.
- */
-export function pathUnderPrefix(prefix: string, path: string): boolean {
-  if (AMBIGUOUS.test(path)) return false;
+function under(prefix: string, path: string): boolean {
   if (path === prefix) return true;
   const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
   return path.startsWith(base);
+}
+
+/**
+ * Whether `path` lies under `prefix`, segment-wise (`/v1/charges` covers `/v1/charges` and
+ * `/v1/charges/ch_1` but not `/v1/chargesX`; a prefix ending in `/` covers everything below it),
+ * under EVERY reading an upstream might route on (decoded, dots resolved, slashes collapsed, or
+ * not), judged on the whole target: a grant widens what goes out without asking, so any doubt
+ * sends the request to a person. A target longer than MAX_COVERED_PATH is never covered.
+ */
+export function pathUnderPrefix(prefix: string, path: string): boolean {
+  if (path.length > MAX_COVERED_PATH) return false;
+  const p = canonicalPath(prefix);
+  return pathReadings(path).all.every((reading) => under(p, reading));
 }
 
 /** Whether a time-boxed grant lets this request through without asking: same agent, secret, method, host, a path under the prefix, not expired. */

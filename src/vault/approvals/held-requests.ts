@@ -17,7 +17,7 @@ interface Held {
 /** The hold's answer for a settled approval. */
 export function outcomeOf(a: Approval, unreachable: boolean): HoldOutcome {
   const reason = a.reason ?? a.status;
-  if (a.status === 'approved') return { decision: 'approved', approvalId: a.id, grantId: null };
+  if (a.status === 'approved') return { decision: 'approved', approvalId: a.id, grantId: null, bodyDigest: a.bodyDigest };
   if (unreachable) return { decision: 'unreachable', approvalId: a.id, reason };
   return { decision: a.status === 'pending' ? 'expired' : a.status, approvalId: a.id, reason };
 }

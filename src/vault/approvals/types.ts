@@ -10,14 +10,20 @@ export interface HoldRequest {
   ruleId: string | null;
   method: string;
   host: string;
+  /** What the approver sees (Approval.path). */
   path: string;
+  /** The whole request target as sent: what a grant's coverage is judged on. Never stored. */
+  target: string;
   headers: Record<string, string>;
   bodyPreview: string;
   bodyDigest: string;
+  bodySeen: number;
+  bodyUnseen: number | null;
 }
 
 export type HoldOutcome =
-  | { decision: 'approved'; approvalId: string; grantId: string | null }
+  /** `bodyDigest`: the stored digest this approval binds, to check against the bytes released; null for a grant. */
+  | { decision: 'approved'; approvalId: string; grantId: string | null; bodyDigest: string | null }
   | { decision: 'rejected' | 'expired' | 'cancelled' | 'unreachable'; approvalId: string; reason: string };
 
 /** The gateway's view of approvals. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Redactor } from '../../common/redact.js';
 import { PREVIEW_LIMIT } from '../model/approvals.js';
-import { approvalDigest, approvalHeaders, bodyPreview, declaredLength, hasBody } from './approval-hold-request.js';
+import { approvalDigest, approvalHeaders, approvalTarget, bodyExtent, bodyPreview, declaredLength, hasBody } from './approval-hold-request.js';
 import { echoForms } from './echo-scanner.js';
 
 const SECRET = 'prod-db-password-0123456789';
@@ -14,12 +14,11 @@ function redactorKnowing(...values: string[]): (text: string) => string {
   return (text) => r.redact(text);
 }
 
-const preview = (text: string | Buffer, o: { complete?: boolean; declared?: string; encoding?: string } = {}) => {
+const preview = (text: string | Buffer, o: { complete?: boolean; encoding?: string } = {}) => {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
   return bodyPreview({
     bytes,
     complete: o.complete ?? true,
-    declared: o.declared ?? String(bytes.length),
     contentEncoding: o.encoding,
     redact: redactorKnowing(SECRET),
     forms: echoForms([SECRET]),
@@ -90,34 +89,63 @@ describe('bodyPreview', () => {
     expect(out.match(/\[REDACTED\]/g)).toHaveLength(3);
   });
 
-  it('keeps at most PREVIEW_LIMIT bytes of a long body and says how long it is', () => {
-    const body = 'x'.repeat(10_000);
-    const out = preview(body.slice(0, 5000), { complete: false, declared: '10000' });
+  it('keeps the first PREVIEW_LIMIT bytes of a long body (the card says how many more go unseen)', () => {
+    const out = preview('x'.repeat(PREVIEW_LIMIT + 5000), { complete: false });
+    expect(out).toBe('x'.repeat(PREVIEW_LIMIT));
+  });
+
+  it('marks a cut made because redaction lengthened the text', () => {
+    const short = 'q7z4'; // shorter than [REDACTED]
+    const bytes = Buffer.from(short.repeat(PREVIEW_LIMIT / 4));
+    const out = bodyPreview({ bytes, complete: true, redact: redactorKnowing(short), forms: echoForms([short]) });
     expect(Buffer.byteLength(out)).toBeLessThanOrEqual(PREVIEW_LIMIT);
-    expect(out.startsWith('x'.repeat(4000))).toBe(true);
-    expect(out.endsWith('[… 10000 bytes in all]')).toBe(true);
+    expect(out).toMatch(/… \([\d,]+ more bytes\)$/);
   });
 
   it('never shows the start of a secret cut off by the limit', () => {
     const body = 'y'.repeat(PREVIEW_LIMIT - 10) + SECRET + 'z'.repeat(100);
-    const out = preview(body, { complete: false, declared: 'chunked' });
+    const out = preview(body, { complete: false });
     expect(out).not.toContain(SECRET.slice(0, 10));
-    expect(out).toContain('more than 4096 bytes in all');
+    expect(out).toBe('y'.repeat(PREVIEW_LIMIT - 10));
   });
 
   it('does not split a multi-byte character at the limit', () => {
-    const out = preview('é'.repeat(3000), { complete: false, declared: '6000' });
+    const out = preview('é'.repeat(PREVIEW_LIMIT), { complete: false });
     expect(out).not.toContain('\uFFFD');
     expect(Buffer.byteLength(out)).toBeLessThanOrEqual(PREVIEW_LIMIT);
   });
 
   it('summarises binary and compressed bodies instead of showing them', () => {
     expect(preview(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0xff]))).toBe('[binary, 7 bytes]');
-    expect(preview('plain text', { encoding: 'gzip' })).toBe('[binary, 10 bytes]');
-    expect(preview(Buffer.alloc(5000, 0), { complete: false, declared: 'chunked' })).toBe('[binary, more than 4096 bytes]');
+    expect(preview('plain text', { encoding: 'gzip' })).toBe('[binary, 10 bytes, gzip]');
+    expect(preview(Buffer.alloc(PREVIEW_LIMIT + 5, 0), { complete: false })).toBe(`[binary, ${PREVIEW_LIMIT} bytes]`);
   });
 
   it('an empty body previews as empty', () => {
     expect(preview('')).toBe('');
+  });
+});
+
+describe('bodyExtent', () => {
+  const body = (n: number, complete: boolean) => ({ bytes: Buffer.alloc(n, 'a'), complete });
+  it('counts the bytes shown and those that go unseen', () => {
+    expect(bodyExtent(body(12, true), '12')).toEqual({ seen: 12, unseen: 0 });
+    expect(bodyExtent(body(PREVIEW_LIMIT + 10, false), String(PREVIEW_LIMIT + 1234))).toEqual({ seen: PREVIEW_LIMIT, unseen: 1234 });
+    // A body that stalled after 100 of 300 declared bytes: 200 unseen.
+    expect(bodyExtent(body(100, false), '300')).toEqual({ seen: 100, unseen: 200 });
+    expect(bodyExtent(body(100, true), 'chunked')).toEqual({ seen: 100, unseen: 0 });
+    expect(bodyExtent(body(PREVIEW_LIMIT + 1, false), 'chunked')).toEqual({ seen: PREVIEW_LIMIT, unseen: null });
+  });
+});
+
+describe('approvalTarget', () => {
+  const redact = redactorKnowing(SECRET);
+  it('normalises the path and keeps the query, with secret values redacted', () => {
+    expect(approvalTarget('/v1//charges/./x/../ch_1?amount=5&expand[]=a', { redact })).toBe('/v1/charges/ch_1?amount=5&expand[]=a');
+    expect(approvalTarget(`/v1/x?key=${encodeURIComponent(SECRET)}&pw=${SECRET}&t=onecli-managed&flag`, { redact })).toBe(
+      '/v1/x?key=[REDACTED]&pw=[REDACTED]&t=[REDACTED]&flag',
+    );
+    expect(approvalTarget('/v1/x?api_key=agent-sent&b=1#frag', { redact, hide: ['api_key'] })).toBe('/v1/x?api_key=[REDACTED]&b=1');
+    expect(approvalTarget('/v1/%2e%2e/admin?', { redact })).toBe('/v1/%2e%2e/admin?');
   });
 });

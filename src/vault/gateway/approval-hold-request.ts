@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { cutText } from '../../common/cut-text.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { PREVIEW_LIMIT } from '../model/approvals.js';
 import { PLACEHOLDER } from '../inject/apply-injection.js';
+import { barePath, canonicalPath } from '../inject/path-readings.js';
 import { EchoScanner, type EchoForms } from './echo-scanner.js';
 
 /** What an approver is shown of a held request, and what the decision binds to. Pure. */
@@ -29,6 +31,42 @@ export function approvalHeaders(
   return out;
 }
 
+/**
+ * The target an approver is shown: the path normalised (dot segments resolved, `//` collapsed;
+ * encodings kept as sent) and the query with every value that holds a secret (or the
+ * placeholder, or sits in the injected parameter `hide`) replaced by [REDACTED].
+ */
+export function approvalTarget(target: string, o: { redact: (text: string) => string; hide?: readonly string[] }): string {
+  const noHash = target.split('#', 1)[0] ?? '';
+  const q = noHash.indexOf('?');
+  const path = canonicalPath(barePath(noHash));
+  if (q < 0) return path;
+  const hide = new Set(o.hide ?? []);
+  const pairs = noHash.slice(q + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq < 0) return o.redact(pair) === pair ? pair : '[REDACTED]';
+    const name = pair.slice(0, eq);
+    const value = pair.slice(eq + 1);
+    let decoded = value;
+    try {
+      decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+    } catch {
+      // Not valid percent-encoding: judged as sent.
+    }
+    const secret =
+      hide.has(name) || [value, decoded].some((v) => v.toLowerCase().includes(PLACEHOLDER) || o.redact(v) !== v);
+    return `${o.redact(name)}=${secret ? '[REDACTED]' : value}`;
+  });
+  return `${path}?${pairs.join('&')}`;
+}
+
+/** How much of the body the approver sees, and how much goes unseen (null: unknown, a chunked body still coming). */
+export function bodyExtent(body: { bytes: Buffer; complete: boolean }, declared: string): { seen: number; unseen: number | null } {
+  const seen = Math.min(body.bytes.length, PREVIEW_LIMIT);
+  if (declared !== 'chunked') return { seen, unseen: Math.max(0, Number(declared) - seen) };
+  return { seen, unseen: body.complete ? body.bytes.length - seen : null };
+}
+
 /** The body length the request declares: its content-length, "chunked", or "0" for none. */
 export function declaredLength(headers: IncomingHttpHeaders): string {
   if (headers['transfer-encoding'] !== undefined) return 'chunked';
@@ -42,8 +80,8 @@ export function hasBody(headers: IncomingHttpHeaders): boolean {
 }
 
 /**
- * SHA-256 hex binding a decision to one request: method, host, path (with query), the declared
- * length and the previewed bytes. Fields are newline-separated; none can hold a newline.
+ * SHA-256 hex binding a decision to one request: method, host, the whole target (with query), the
+ * declared length and the bytes shown. Fields are newline-separated; none can hold a newline.
  */
 export function approvalDigest(o: { method: string; host: string; path: string; declared: string; preview: Buffer }): string {
   return createHash('sha256')
@@ -65,26 +103,11 @@ function asText(bytes: Buffer, partial: boolean): string | null {
   }
 }
 
-/** Cuts `text` so that it is at most `limit` bytes in UTF-8, at a character boundary. */
-function capBytes(text: string, limit: number): string {
-  if (Buffer.byteLength(text) <= limit) return text;
-  let out = '';
-  let size = 0;
-  for (const ch of text) {
-    const n = Buffer.byteLength(ch);
-    if (size + n > limit) break;
-    out += ch;
-    size += n;
-  }
-  return out;
-}
-
 export interface PreviewInput {
   /** The first bytes of the body (at most PREVIEW_LIMIT are shown). */
   bytes: Buffer;
   /** True when `bytes` is the whole body. */
   complete: boolean;
-  declared: string;
   contentEncoding?: string | undefined;
   /** Removes every secret the process knows (the logger's redactor). */
   redact: (text: string) => string;
@@ -92,14 +115,17 @@ export interface PreviewInput {
   forms: EchoForms | null;
 }
 
-/** The body text shown to an approver: at most PREVIEW_LIMIT bytes, secrets replaced, binary summarised. */
+/**
+ * The body text shown to an approver: at most PREVIEW_LIMIT bytes, secrets replaced, binary
+ * summarised. How much goes unseen is not said here but by the card (Approval.bodyUnseen), so no
+ * later cut of this text can drop it.
+ */
 export function bodyPreview(p: PreviewInput): string {
   const whole = p.complete && p.bytes.length <= PREVIEW_LIMIT;
   let bytes = p.bytes.subarray(0, PREVIEW_LIMIT);
-  const seen = p.declared === 'chunked' ? `${whole ? '' : 'more than '}${bytes.length}` : p.declared;
   const encoding = p.contentEncoding?.trim().toLowerCase();
   const text = encoding && encoding !== 'identity' ? null : asText(bytes, !whole);
-  if (text === null) return `[binary, ${seen} bytes]`;
+  if (text === null) return `[binary, ${bytes.length} bytes${encoding && encoding !== 'identity' ? `, ${encoding}` : ''}]`;
   if (p.forms && p.forms.bytes.length > 0) {
     // A value cut off by the preview limit would escape the redactor: drop any tail that may begin one.
     const scanner = new EchoScanner(p.forms);
@@ -108,8 +134,6 @@ export function bodyPreview(p: PreviewInput): string {
     if (whole) scanner.end((b) => parts.push(b));
     bytes = Buffer.concat(parts);
   }
-  const redacted = p.redact(asText(bytes, !whole) ?? text);
-  if (whole) return capBytes(redacted, PREVIEW_LIMIT);
-  const note = `\n[… ${seen} bytes in all]`;
-  return capBytes(redacted, PREVIEW_LIMIT - Buffer.byteLength(note)) + note;
+  // Redaction can lengthen the text; a cut is marked, never silent.
+  return cutText(p.redact(asText(bytes, !whole) ?? text), PREVIEW_LIMIT);
 }

@@ -4,7 +4,7 @@ import { PREVIEW_LIMIT } from '../model/approvals.js';
 import type { HoldOutcome, HoldRequest } from '../approvals/types.js';
 import type { Agent, Secret } from '../model/records.js';
 import { pathForAudit, type RequestRecord } from './audit-recorder.js';
-import { approvalDigest, approvalHeaders, bodyPreview, declaredLength, hasBody } from './approval-hold-request.js';
+import { approvalDigest, approvalHeaders, approvalTarget, bodyExtent, bodyPreview, declaredLength, hasBody } from './approval-hold-request.js';
 import { peekBody } from './approval-hold-body.js';
 import { echoForms } from './echo-scanner.js';
 import { sendGatewayError, type GatewayError } from './gateway-errors.js';
@@ -33,7 +33,29 @@ export function approvalDenied(outcome: Exclude<HoldOutcome, { decision: 'approv
   };
 }
 
-/** What the approver is shown: headers and body preview with every credential removed. */
+/** The digest binding a decision to this request and the first `seen` bytes of its body. */
+function digestOf(h: HeldRequest, bytes: Buffer, seen: number): string {
+  return approvalDigest({
+    method: h.rec.method,
+    host: h.host,
+    path: h.rec.path,
+    declared: declaredLength(h.req.headers),
+    preview: bytes.subarray(0, seen),
+  });
+}
+
+/** 403 for a request a person approved that the gateway still does not send, and why. */
+function approvedNotSent(approvalId: string, why: string): GatewayError {
+  return {
+    status: 403,
+    error: 'manual_approval_denied',
+    code: 'manual_approval_denied',
+    message: `The request was approved, but ${why}, so it is not sent`,
+    extra: { approval_id: approvalId },
+  };
+}
+
+/** What the approver is shown: the normalised target, headers and body with every credential removed. */
 function holdRequest(ctx: GatewayContext, h: HeldRequest, body: { bytes: Buffer; complete: boolean }): HoldRequest {
   const { req, secret } = h;
   const redactor = ctx.logger.redactor;
@@ -41,26 +63,34 @@ function holdRequest(ctx: GatewayContext, h: HeldRequest, body: { bytes: Buffer;
   const values = ctx.grants.forHost(h.agent.id, h.host).flatMap((s) => ctx.grants.reveal(s)?.value ?? []);
   const forms = values.length > 0 ? echoForms(values) : null;
   const redact = (text: string): string => redactor.redact(text);
-  const hide = secret?.injectionConfig && 'headerName' in secret.injectionConfig ? [secret.injectionConfig.headerName] : [];
-  const declared = declaredLength(req.headers);
-  const target = req.url ?? '/';
+  const config = secret?.injectionConfig;
+  const hideHeaders = config && 'headerName' in config ? [config.headerName] : [];
+  const hideParams = config && 'paramName' in config ? [config.paramName] : [];
+  const extent = bodyExtent(body, declaredLength(req.headers));
   return {
     agent: h.agent,
     secret,
     ruleId: h.hold.hold.id,
     method: h.rec.method,
     host: h.host,
-    path: pathForAudit(h.rec.path),
-    headers: approvalHeaders(req.headers, { redact, hide }),
-    bodyPreview: bodyPreview({ ...body, declared, contentEncoding: req.headers['content-encoding'], redact, forms }),
-    bodyDigest: approvalDigest({
-      method: h.rec.method,
-      host: h.host,
-      path: target,
-      declared,
-      preview: body.bytes.subarray(0, PREVIEW_LIMIT),
-    }),
+    path: approvalTarget(h.rec.path, { redact, hide: hideParams }),
+    target: h.rec.path,
+    headers: approvalHeaders(req.headers, { redact, hide: hideHeaders }),
+    bodyPreview: bodyPreview({ ...body, contentEncoding: req.headers['content-encoding'], redact, forms }),
+    bodyDigest: digestOf(h, body.bytes, extent.seen),
+    bodySeen: extent.seen,
+    bodyUnseen: extent.unseen,
   };
+}
+
+/**
+ * Whether the bytes about to be released are those the approver saw: reads the body's first
+ * `seen` bytes again (they are put back) and compares the digest with the one the decision
+ * stored. Resolves false on any difference, or when the client left.
+ */
+async function releasesWhatWasSeen(h: HeldRequest, seen: number, stored: string): Promise<boolean> {
+  const again = seen > 0 ? await peekBody(h.req, seen) : { bytes: Buffer.alloc(0), complete: true };
+  return again !== null && again.bytes.length >= seen && digestOf(h, again.bytes, seen) === stored;
 }
 
 /**
@@ -81,20 +111,19 @@ export async function holdForApproval(ctx: GatewayContext, h: HeldRequest): Prom
     if (!approvals) throw new Error('no approvals service');
     const body = hasBody(req.headers) ? await peekBody(req, PREVIEW_LIMIT) : { bytes: Buffer.alloc(0), complete: true };
     if (!body || req.socket.destroyed) return gone(ctx, rec, 'client_closed');
-    const outcome = await approvals.hold(holdRequest(ctx, h, body), controller.signal);
+    const shown = holdRequest(ctx, h, body);
+    const outcome = await approvals.hold(shown, controller.signal);
     const id = outcome.approvalId;
     if (outcome.decision === 'approved') {
       if (req.socket.destroyed) return gone(ctx, rec, `approval_cancelled:${id}`);
+      if (outcome.bodyDigest !== null && !(await releasesWhatWasSeen(h, shown.bodySeen, outcome.bodyDigest))) {
+        if (req.socket.destroyed) return gone(ctx, rec, `approval_cancelled:${id}`);
+        deny(ctx, h, approvedNotSent(id, 'what would be sent differs from what the approver saw'), `approval_body_mismatch:${id}`);
+        return false;
+      }
       // A person may take minutes: the grant that chose this secret may have been revoked meanwhile.
       if (h.secret && !ctx.grants.forHost(h.agent.id, h.host).some((s) => s.id === h.secret?.id)) {
-        const revoked: GatewayError = {
-          status: 403,
-          error: 'manual_approval_denied',
-          code: 'manual_approval_denied',
-          message: `The request was approved, but ${h.secret.name} is no longer granted to this agent, so it is not sent`,
-          extra: { approval_id: id },
-        };
-        deny(ctx, h, revoked, `approval_secret_revoked:${id}`);
+        deny(ctx, h, approvedNotSent(id, `${h.secret.name} is no longer granted to this agent`), `approval_secret_revoked:${id}`);
         return false;
       }
       rec.reason = outcome.grantId ? `approval_grant:${outcome.grantId}` : `approval:${id}`;

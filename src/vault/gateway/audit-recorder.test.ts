@@ -12,7 +12,11 @@ describe('pathForAudit', () => {
     expect(pathForAudit(path)).toBe(expected);
   });
 
-  it('caps very long paths', () => {
-    expect(pathForAudit('/' + 'a'.repeat(5000))).toHaveLength(2048);
+  it('cuts very long paths to 2,048 bytes and says how much was left off', () => {
+    const cut = pathForAudit('/' + 'a'.repeat(5000));
+    expect(cut.length).toBeLessThanOrEqual(2048);
+    const kept = cut.indexOf('…');
+    expect(cut.slice(kept)).toBe(`… (${(5001 - kept).toLocaleString('en-US')} more bytes)`);
+    expect(pathForAudit('/short?x=1')).toBe('/short?x=');
   });
 });

@@ -1,11 +1,12 @@
 import type { Logger } from '../../common/logger.js';
+import { cutText } from '../../common/cut-text.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Agent, AuditEntry, NewAuditEntry } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
 
 const MAX_PATH = 2048;
 
-/** The path with query keys kept and their values dropped (`/a?key=&page=`), capped in length. */
+/** The path with query keys kept and their values dropped (`/a?key=&page=`), cut to MAX_PATH bytes with the cut marked. */
 export function pathForAudit(path: string): string {
   const hash = path.indexOf('#');
   const noHash = hash >= 0 ? path.slice(0, hash) : path;
@@ -21,7 +22,7 @@ export function pathForAudit(path: string): string {
       });
     out = `${noHash.slice(0, q)}?${keys.join('&')}`;
   }
-  return out.length > MAX_PATH ? out.slice(0, MAX_PATH) : out;
+  return cutText(out, MAX_PATH);
 }
 
 /** What the gateway knows about one request (or one tunnel) when it is done. */

@@ -41,6 +41,11 @@ describe('PolicyGate and manual approval', () => {
     expect(gate.checkOrHold(req('GET'))).toBeNull();
   });
 
+  it('passes the headers on, so a method override is seen', () => {
+    const gate = new PolicyGate({ rules: () => rules, approvals: true });
+    expect(gate.checkOrHold({ ...req('POST'), headers: { 'x-http-method-override': 'DELETE' } })).toMatchObject({ reason: 'policy_block:no-del' });
+  });
+
   it('reads the rules at most once per TTL, so a busy gateway does not query the store per request', () => {
     let reads = 0;
     let current: PolicyRule[] = [];

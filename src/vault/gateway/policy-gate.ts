@@ -1,4 +1,5 @@
 import type { Agent, AuditEntry } from '../model/records.js';
+import type { RequestHeaders } from '../inject/method-override.js';
 import { evaluatePolicy } from '../inject/policy.js';
 import type { PolicyRule } from '../model/policy-rule.js';
 import { RateLimiter } from '../inject/rate-limiter.js';
@@ -10,10 +11,10 @@ export interface PolicyCheck {
   host: string;
   method: string;
   path: string;
+  /** The request headers, so a method-override header counts as the method; absent where there are none to read. */
+  headers?: RequestHeaders;
   /** The secret that would be injected, if any. */
   secretId: string | null;
-  /** The request's headers (method-override headers count for matching). */
-  headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export interface PolicyRefusal {
@@ -70,7 +71,7 @@ export class PolicyGate {
     const rules = this.currentRules(now);
     if (rules.length === 0) return null;
     const d = evaluatePolicy(
-      { rules, agentId: c.agent.id, method: c.method, host: c.host, path: c.path, secretId: c.secretId, now },
+      { rules, agentId: c.agent.id, method: c.method, host: c.host, path: c.path, headers: c.headers, secretId: c.secretId, now },
       this.limiter,
     );
     const rule = d.rule ? `:${d.rule.id}` : '';

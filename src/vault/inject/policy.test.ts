@@ -45,6 +45,31 @@ describe('evaluatePolicy', () => {
     expect(evaluatePolicy({ ...base, secretId: null, rules: [bySecret] }, limiter).decision).toBe('allow');
   });
 
+  it('counts a method-override header as the method, under any of the three names', () => {
+    const block = rule({ id: 'no-delete', action: 'block', hostPattern: 'api.github.com', method: 'DELETE' });
+    const decide = (headers: PolicyRequest['headers']) =>
+      evaluatePolicy({ ...base, method: 'POST', headers, rules: [block] }, new RateLimiter()).decision;
+    expect(decide(undefined)).toBe('allow');
+    expect(decide({ 'content-type': 'application/json' })).toBe('allow');
+    expect(decide({ 'x-http-method-override': 'DELETE' })).toBe('block');
+    expect(decide({ 'x-http-method': 'delete' })).toBe('block');
+    expect(decide({ 'x-method-override': ' Delete ' })).toBe('block');
+    expect(decide({ 'x-http-method-override': ['PATCH', 'DELETE'] })).toBe('block');
+    expect(decide({ 'x-http-method-override': 'PATCH, DELETE' })).toBe('block');
+    expect(decide({ 'x-http-method-override': 'PATCH' })).toBe('allow');
+    // The method as sent still counts: an override does not hide it.
+    const noPost = rule({ id: 'no-post', action: 'block', hostPattern: 'api.github.com', method: 'POST' });
+    expect(evaluatePolicy({ ...base, method: 'POST', headers: { 'x-http-method-override': 'GET' }, rules: [noPost] }, new RateLimiter()).decision).toBe('block');
+  });
+
+  it('blocks a path under any reading: encoded letters, dot segments, repeated slashes', () => {
+    const block = rule({ id: 'adm', action: 'block', hostPattern: 'api.github.com', pathPattern: '/admin/*' });
+    for (const path of ['/x/../admin/y', '//admin/y', '/%61dmin/y', '/x/%2e%2e/%61dmin/y?z', '/x//..//admin/y']) {
+      expect(evaluatePolicy({ ...base, path, rules: [block] }, new RateLimiter()).decision, path).toBe('block');
+    }
+    expect(evaluatePolicy({ ...base, path: '/v1/x?next=/admin/y', rules: [block] }, new RateLimiter()).decision).toBe('allow');
+  });
+
   it('explains a block with the rule', () => {
     const block = rule({ id: 'r9', action: 'block', hostPattern: 'api.github.com', pathPattern: '/admin/*', method: 'POST' });
     const d = evaluatePolicy({ ...base, method: 'POST', path: '/admin/x', rules: [block] }, new RateLimiter());

@@ -1,6 +1,8 @@
 import { RATE_WINDOWS, type PolicyRule } from '../model/policy-rule.js';
 import { hostMatches } from './host-pattern.js';
-import { pathMatchesAny } from './path-pattern.js';
+import { requestMethods, type RequestHeaders } from './method-override.js';
+import { anyReadingMatches } from './path-pattern.js';
+import { pathReadings } from './path-readings.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** The pure evaluation of policy rules (block, rate-limit, hold for approval); the rules as data are in model/policy-rule.ts. */
@@ -13,6 +15,8 @@ export interface PolicyRequest {
   method: string;
   host: string;
   path: string;
+  /** The request headers: method-override headers count as the method (method-override.ts). */
+  headers?: RequestHeaders;
   /** The secret that would be injected, if any. */
   secretId: string | null;
   /** Epoch milliseconds. */
@@ -47,15 +51,23 @@ export function explainRule(rule: PolicyRule): string {
   }
 }
 
-/** Whether a rule applies to a request. Paths match under any reading, so encodings cannot dodge a rule. */
-export function ruleApplies(rule: PolicyRule, req: Omit<PolicyRequest, 'rules' | 'now'>): boolean {
+/**
+ * Whether a rule applies to a request. Paths match under any reading and the method as sent or as
+ * any override header names it, so neither an encoding nor an override can dodge a rule.
+ */
+function appliesTo(rule: PolicyRule, req: Omit<PolicyRequest, 'rules' | 'now'>, r: { paths: string[]; methods: string[] }): boolean {
   return (
     hostMatches(rule.hostPattern, req.host) &&
-    pathMatchesAny(rule.pathPattern, req.path) &&
-    (rule.method === undefined || rule.method === req.method.toUpperCase()) &&
+    anyReadingMatches(rule.pathPattern, r.paths) &&
+    (rule.method === undefined || r.methods.includes(rule.method)) &&
     (rule.agentId === undefined || rule.agentId === req.agentId) &&
     (rule.secretId === undefined || rule.secretId === req.secretId)
   );
+}
+
+/** The request's path readings and methods, worked out once for all the rules. */
+function readingsOf(req: Pick<PolicyRequest, 'path' | 'method' | 'headers'>): { paths: string[]; methods: string[] } {
+  return { paths: pathReadings(req.path).all, methods: requestMethods(req.method, req.headers) };
 }
 
 function limiterKey(rule: PolicyRule, agentId: string | null): string {
@@ -68,7 +80,8 @@ function limiterKey(rule: PolicyRule, agentId: string | null): string {
  * rate rule at once, so a refused request uses up no quota.
  */
 export function evaluatePolicy(req: PolicyRequest, limiter: RateLimiter): PolicyDecision {
-  const applicable = req.rules.filter((rule) => ruleApplies(rule, req));
+  const readings = readingsOf(req);
+  const applicable = req.rules.filter((rule) => appliesTo(rule, req, readings));
   const block = applicable.find((r) => r.action === 'block');
   if (block) return { decision: 'block', rule: block, explain: `Blocked by policy: ${explainRule(block)}.` };
 

@@ -6,8 +6,11 @@ export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 
 export const ApprovalStatusSchema = z.enum(APPROVAL_STATUSES);
 export type ApprovalStatus = z.infer<typeof ApprovalStatusSchema>;
 
-/** Largest body preview kept with an approval, in bytes (UTF-8). */
-export const PREVIEW_LIMIT = 4096;
+/**
+ * Most of a held request's body the gateway buffers before the card goes out, shows the approver
+ * and binds the decision to, in bytes. A larger body's card says how many bytes go unseen.
+ */
+export const PREVIEW_LIMIT = 65_536;
 /** Default time a held request waits for a person, in milliseconds. */
 export const DEFAULT_APPROVAL_TTL_MS = 180_000;
 
@@ -20,14 +23,18 @@ export const ApprovalSchema = z.object({
   ruleId: z.string().nullable(),
   method: z.string(),
   host: z.string(),
-  /** Path without query values, as in the audit log. */
+  /** The request target normalised (dot segments resolved, `//` collapsed) with its query, secret values redacted. */
   path: z.string(),
   /** Request headers shown to the approver, auth-carrying ones removed. */
   headers: z.record(z.string(), z.string()),
   /** At most PREVIEW_LIMIT bytes of the body, secret values replaced by [REDACTED]. */
   bodyPreview: z.string(),
-  /** SHA-256 hex of (method, host, path, the previewed bytes, the declared length): what the decision binds to. */
+  /** SHA-256 hex of (method, host, target, the declared length, the shown bytes): what the decision binds to. */
   bodyDigest: z.string(),
+  /** Bytes of the body the approver was shown (and the digest covers). Defaults for a vault from before they were recorded. */
+  bodySeen: z.number().int().nonnegative().default(0),
+  /** Bytes of the body past those: 0 when the approver saw it all, null when unknown (a chunked body still coming). */
+  bodyUnseen: z.number().int().nonnegative().nullable().default(null),
   status: ApprovalStatusSchema,
   /** Why it ended as it did: "expired (no response)", "expired (host restarted)", "client disconnected", a reject reason. */
   reason: z.string().nullable(),

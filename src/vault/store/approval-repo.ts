@@ -1,12 +1,12 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Approval, ApprovalStatus } from '../model/approvals.js';
 import { statementCache } from './db.js';
-import { text, textOrNull, type Row } from './rows.js';
+import { num, numOrNull, text, textOrNull, type Row } from './rows.js';
 import type { ApprovalSettlement, ApprovalStore, NewApproval } from './types.js';
 
 const COLUMNS =
   'id, agent_id, agent_identifier, secret_id, secret_name, rule_id, method, host, path, headers, body_preview, body_digest, ' +
-  'status, reason, routed_to, decided_by, created_at, expires_at, decided_at';
+  'body_seen, body_unseen, status, reason, routed_to, decided_by, created_at, expires_at, decided_at';
 
 function toApproval(row: Row): Approval {
   return {
@@ -22,6 +22,8 @@ function toApproval(row: Row): Approval {
     headers: JSON.parse(text(row, 'headers')) as Record<string, string>,
     bodyPreview: text(row, 'body_preview'),
     bodyDigest: text(row, 'body_digest'),
+    bodySeen: num(row, 'body_seen'),
+    bodyUnseen: numOrNull(row, 'body_unseen'),
     status: text(row, 'status') as ApprovalStatus,
     reason: textOrNull(row, 'reason'),
     routedTo: textOrNull(row, 'routed_to'),
@@ -42,7 +44,7 @@ export function createApprovalRepo({ db }: { db: DatabaseSync }): ApprovalStore 
   return {
     create(a: NewApproval) {
       sql(
-        `INSERT INTO approvals (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, NULL, ?, ?, NULL)`,
+        `INSERT INTO approvals (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, NULL, ?, ?, NULL)`,
       ).run(
         a.id,
         a.agentId,
@@ -56,6 +58,8 @@ export function createApprovalRepo({ db }: { db: DatabaseSync }): ApprovalStore 
         JSON.stringify(a.headers),
         a.bodyPreview,
         a.bodyDigest,
+        a.bodySeen,
+        a.bodyUnseen,
         a.routedTo,
         a.createdAt,
         a.expiresAt,

@@ -35,6 +35,8 @@ function newApproval(id: string, agentId: string, createdAt: string) {
     headers: { 'content-type': 'application/json', 'x-trace': 'a=b' },
     bodyPreview: '{"amount":5,"note":"[REDACTED]"}',
     bodyDigest: 'f'.repeat(64),
+    bodySeen: 0,
+    bodyUnseen: 0,
     routedTo: 'host',
     createdAt,
     expiresAt: '2030-01-01T00:00:00.000Z',

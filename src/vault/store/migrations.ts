@@ -179,6 +179,15 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO audit_chain (id, legacy_through_id) SELECT 1, COALESCE(MAX(id), 0) FROM audit;
     `,
   },
+  {
+    version: 4,
+    name: 'approvals: how much of the body the approver saw',
+    // Rows from before keep body_unseen NULL ("unknown"): their cards never said.
+    sql: `
+      ALTER TABLE approvals ADD COLUMN body_seen INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE approvals ADD COLUMN body_unseen INTEGER;
+    `,
+  },
 ];
 
 function userVersion(db: DatabaseSync): number {

@@ -65,8 +65,15 @@ export const APP_JS = String.raw`'use strict';
     row(dl, 'Agent', a.agentIdentifier, 'agent');
     row(dl, 'Request', a.method + ' ' + a.host + a.path, 'request');
     row(dl, 'Secret', a.secretName || '(none)', 'secret');
+    if (a.headers && a.headers.length > 0) {
+      dl.appendChild(el('dt', null, 'Headers'));
+      var dd = el('dd');
+      dd.appendChild(el('pre', 'headers', a.headers.join('\n')));
+      dl.appendChild(dd);
+    }
     article.appendChild(dl);
     article.appendChild(a.bodyPreview ? el('pre', 'preview', a.bodyPreview) : el('p', 'muted', 'No body'));
+    if (a.unseen) article.appendChild(el('p', 'unseen', a.unseen));
     var left = el('p', 'time-left', timeLeft(a.expiresAt));
     left.setAttribute('data-expires-at', a.expiresAt);
     article.appendChild(left);

@@ -14,7 +14,7 @@ h2 { font-size: 1.1rem; margin: 1.4rem 0 .6rem; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 code, pre { font-family: ui-monospace, monospace; font-size: .9em; }
-pre.preview { max-height: 16rem; overflow: auto; padding: .5rem; border: 1px solid var(--line); white-space: pre-wrap; word-break: break-all; }
+pre.preview, pre.headers { max-height: 16rem; overflow: auto; padding: .5rem; border: 1px solid var(--line); white-space: pre-wrap; word-break: break-all; }
 form.inline { display: inline; }
 form.stack { display: grid; gap: .5rem; max-width: 36rem; margin: .5rem 0 1.5rem; }
 form.stack label { display: grid; gap: .15rem; }
@@ -34,6 +34,7 @@ button.reject { background: var(--bad); color: #fff; border: 0; border-radius: 4
 .card .actions form { display: flex; gap: .4rem; }
 .time-left { font-weight: 600; }
 .muted { opacity: .7; }
+.unseen { font-weight: 600; color: #b45309; }
 .flash { padding: .5rem .8rem; border-radius: 4px; }
 .flash.ok { border: 1px solid var(--ok); }
 .flash.error { border: 1px solid var(--bad); }

@@ -1,10 +1,15 @@
 import type { Redactor } from '../../../common/redact.js';
 import type { Approval } from '../../model/approvals.js';
+import { headerLines, unseenBodyNote } from '../../approvals/body-note.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField } from './page-layout.js';
 import type { DashboardSession } from './sessions.js';
 
-/** What a card shows, and all the event stream sends: no headers, the preview passed once more through the redactor. */
+/**
+ * What a card shows, and all the event stream sends: the normalised target with its query, the
+ * headers (credential ones already removed), the body, and what of it goes unseen; agent-chosen
+ * text passed once more through the redactor.
+ */
 export interface CardData {
   id: string;
   agentIdentifier: string;
@@ -12,7 +17,10 @@ export interface CardData {
   host: string;
   path: string;
   secretName: string | null;
+  headers: string[];
   bodyPreview: string;
+  /** Set when part of the body is not shown (unseenBodyNote). */
+  unseen: string | null;
   expiresAt: string;
 }
 
@@ -22,9 +30,11 @@ export function cardData(a: Approval, redactor: Redactor): CardData {
     agentIdentifier: a.agentIdentifier,
     method: a.method,
     host: a.host,
-    path: a.path,
+    path: redactor.redact(a.path),
     secretName: a.secretName,
+    headers: headerLines(a.headers).map((line) => redactor.redact(line)),
     bodyPreview: redactor.redact(a.bodyPreview),
+    unseen: unseenBodyNote(a),
     expiresAt: a.expiresAt,
   };
 }
@@ -51,8 +61,10 @@ export function renderCard(c: CardData, session: DashboardSession, now: number):
   return html`<article class="card" id="approval-${c.id}" data-approval-id="${c.id}"><h2>Credentials Request</h2>
 <dl><dt>Agent</dt><dd><span class="agent">${c.agentIdentifier}</span></dd>
 <dt>Request</dt><dd><code class="request">${c.method} ${c.host}${c.path}</code></dd>
-<dt>Secret</dt><dd><span class="secret">${c.secretName ?? '(none)'}</span></dd></dl>
+<dt>Secret</dt><dd><span class="secret">${c.secretName ?? '(none)'}</span></dd>
+${c.headers.length > 0 ? html`<dt>Headers</dt><dd><pre class="headers">${c.headers.join('\n')}</pre></dd>` : ''}</dl>
 ${c.bodyPreview ? html`<pre class="preview">${c.bodyPreview}</pre>` : html`<p class="muted">No body</p>`}
+${c.unseen ? html`<p class="unseen">${c.unseen}</p>` : ''}
 <p class="time-left" data-expires-at="${c.expiresAt}">${timeLeft(c.expiresAt, now)}</p>
 <div class="actions">${decisionForm(c, session, 'approve')}${decisionForm(c, session, 'deny')}</div></article>`;
 }

@@ -224,25 +224,42 @@ describe('approvals', () => {
     };
   }
 
-  const holdRequest = (body: string) => {
+  const holdRequest = (body: string, more: { headers?: Record<string, string>; bodyUnseen?: number | null } = {}) => {
     const agent = store.agents.getByIdentifier('main')!;
     const secret = store.secrets.getByName('GitHub');
-    return { agent, secret, ruleId: null, method: 'POST', host: 'api.github.com', path: '/repos/x', headers: {}, bodyPreview: body, bodyDigest: 'd'.repeat(64) };
+    return {
+      agent,
+      secret,
+      ruleId: null,
+      method: 'POST',
+      host: 'api.github.com',
+      path: '/repos/x',
+      target: '/repos/x',
+      headers: more.headers ?? {},
+      bodyPreview: body,
+      bodyDigest: 'd'.repeat(64),
+      bodySeen: body.length,
+      bodyUnseen: more.bodyUnseen ?? 0,
+    };
   };
 
   it('streams a held request as a card, escapes its preview, and releases it on Approve', async () => {
     const events = await openEvents();
     await new Promise((r) => setTimeout(r, 50));
-    const held = approvals.hold(holdRequest('{"note":"<img src=x onerror=alert(1)>"}'), new AbortController().signal);
+    const headers = { 'content-type': 'application/json', 'x-note': '<b>hi</b>' };
+    const held = approvals.hold(holdRequest('{"note":"<img src=x onerror=alert(1)>"}', { headers, bodyUnseen: 70_000 }), new AbortController().signal);
     const pending = await events.next('pending');
     expect(pending.approval).toMatchObject({ agentIdentifier: 'main', method: 'POST', host: 'api.github.com', path: '/repos/x' });
     expect(pending.pendingCount).toBe(1);
-    expect(Object.keys(pending.approval)).not.toContain('headers');
+    expect(pending.approval.headers).toEqual(['content-type: application/json', 'x-note: <b>hi</b>']);
+    expect(pending.approval.unseen).toContain('70,000 more bytes are sent unseen');
     const page = await http('GET', '/dashboard/approvals');
     expect(page.text).toContain('Credentials Request');
     expect(page.text).toContain('<code class="request">POST api.github.com/repos/x</code>');
     expect(page.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(page.text).not.toContain('<img');
+    expect(page.text).toContain('<pre class="headers">content-type: application/json\nx-note: &lt;b&gt;hi&lt;/b&gt;</pre>');
+    expect(page.text).toMatch(/<p class="unseen">⚠ Only the first \d+ bytes of the body are shown; 70,000 more bytes are sent unseen\.<\/p>/);
     const id = pending.approval.id as string;
     expect((await http('POST', `/dashboard/approvals/${id}/decide`, { form: { decision: 'approve' } })).status).toBe(403);
     const decided = await http('POST', `/dashboard/approvals/${id}/decide`, { form: { csrf, decision: 'approve', grantMinutes: '' } });

@@ -15,6 +15,8 @@ const approval = (over: Partial<Approval> = {}): Approval => ({
   headers: {},
   bodyPreview: 'amount=500&currency=eur',
   bodyDigest: 'd'.repeat(64),
+  bodySeen: 0,
+  bodyUnseen: 0,
   status: 'pending',
   reason: null,
   routedTo: 'apv_1',
@@ -47,8 +49,9 @@ describe('renderCard', () => {
   it('cuts a preview that would pass 4096 visible characters, counting escapes as one', () => {
     const preview = '<&>'.repeat(1365) + 'z'; // 4096 bytes; escaped it is 12k characters of markup
     const html = renderCard(approval({ bodyPreview: preview }), { heading: 'h', now: new Date(0) });
-    expect(visibleLength(html)).toBe(TELEGRAM_TEXT_LIMIT);
-    expect(html).toMatch(/…<\/pre>/);
+    expect(visibleLength(html)).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
+    expect(visibleLength(html)).toBeGreaterThan(TELEGRAM_TEXT_LIMIT - 5);
+    expect(html).toMatch(/… \([\d,]+ more bytes\)<\/pre>/);
     expect(html).not.toMatch(/&(?!lt;|gt;|amp;)/); // no entity cut in half
   });
 
@@ -56,6 +59,20 @@ describe('renderCard', () => {
     const html = renderCard(approval({ bodyPreview: '😀'.repeat(2048) }), { heading: 'h' });
     expect(visibleLength(html)).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
     expect(html).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+  });
+
+  it('shows the headers and says how much of the body goes unseen, also when the preview is cut', () => {
+    const headers = { 'content-type': 'application/json', 'x-note': '<i>' };
+    const html = renderCard(approval({ headers, bodyPreview: 'x'.repeat(65_536), bodySeen: 65_536, bodyUnseen: 1234 }), { heading: 'h' });
+    expect(visibleLength(html)).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
+    expect(html).toContain('Headers:\n<pre>content-type: application/json\nx-note: &lt;i&gt;</pre>');
+    expect(html).toMatch(/x… \(6\d,\d{3} more bytes\)<\/pre>/);
+    expect(html).toContain('⚠ Only the first 65,536 bytes of the body are shown; 1,234 more bytes are sent unseen.');
+  });
+
+  it('marks a long path as cut, with the bytes left off', () => {
+    const html = renderCard(approval({ path: `/v1/${'p'.repeat(3000)}` }), { heading: 'h' });
+    expect(html).toMatch(/p… \(2,\d{3} more bytes\)<\/code>/);
   });
 
   it('keeps a short card untouched and marks an empty body', () => {

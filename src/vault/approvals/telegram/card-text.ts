@@ -1,4 +1,6 @@
+import { cutText } from '../../../common/cut-text.js';
 import type { Approval } from '../../model/approvals.js';
+import { headerLines, unseenBodyNote } from '../body-note.js';
 
 /** Telegram's limit on a message's text after entity parsing, in characters. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -46,19 +48,24 @@ export interface CardOptions {
 }
 
 /**
- * The card as Telegram HTML: heading, agent, `METHOD host/path`, secret, expiry, body preview.
- * The preview is cut (with "…") so the whole text stays within TELEGRAM_TEXT_LIMIT.
+ * The card as Telegram HTML: heading, agent, `METHOD host/path`, secret, expiry, headers, body
+ * preview and what of the body goes unseen. The path and headers are capped, and the preview cut
+ * so the whole text stays within TELEGRAM_TEXT_LIMIT; every cut says how many bytes it left off.
  */
 export function renderCard(approval: Approval, options: CardOptions): string {
+  const headers = cutText(headerLines(approval.headers).join('\n'), MAX_HEADERS_SHOWN, 'units');
+  const note = unseenBodyNote(approval);
   const render = (preview: string) => {
     const lines = [
       `<b>${escapeHtml(options.heading)}</b>`,
       `Agent: <b>${escapeHtml(approval.agentIdentifier)}</b>`,
-      `<code>${escapeHtml(`${approval.method} ${approval.host}${shorten(approval.path, MAX_PATH_SHOWN)}`)}</code>`,
+      `<code>${escapeHtml(`${approval.method} ${approval.host}${cutText(approval.path, MAX_PATH_SHOWN, 'units')}`)}</code>`,
       `Secret: ${escapeHtml(approval.secretName ?? '(none)')}`,
     ];
     if (options.now) lines.push(`Expires: ${timeLeft(approval.expiresAt, options.now)}`);
+    if (headers !== '') lines.push(`Headers:\n<pre>${escapeHtml(headers)}</pre>`);
     lines.push(preview === '' ? 'Body: (empty)' : `Body:\n<pre>${escapeHtml(preview)}</pre>`);
+    if (note) lines.push(escapeHtml(note));
     lines.push(`ID: <code>${escapeHtml(approval.id)}</code>`);
     return lines.join('\n');
   };
@@ -66,18 +73,9 @@ export function renderCard(approval: Approval, options: CardOptions): string {
   const full = render(preview);
   const over = visibleLength(full) - TELEGRAM_TEXT_LIMIT;
   if (over <= 0) return full;
-  return render(cutUtf16(preview, Math.max(0, preview.length - over - 1)) + '…');
+  return render(cutText(preview, Math.max(0, preview.length - over), 'units'));
 }
 
-// Keeps the fixed part of a card far below the limit, so the preview always has room.
+// Keep the fixed part of a card far below the limit, so the preview always has room.
 const MAX_PATH_SHOWN = 1000;
-
-function shorten(text: string, units: number): string {
-  return text.length <= units ? text : cutUtf16(text, units - 1) + '…';
-}
-
-/** The first `units` UTF-16 units of `text`, never ending in half a surrogate pair. */
-function cutUtf16(text: string, units: number): string {
-  const cut = text.slice(0, units);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
+const MAX_HEADERS_SHOWN = 1200;
