@@ -176,14 +176,17 @@ napi_value TestEchoScan(napi_env env, napi_callback_info info) {
   napi_value* argv = args.v;
   uint32_t form_count = 0, piece_count = 0;
   if (args.count < 2 || !ArrayLength(env, argv[0], &form_count) || !ArrayLength(env, argv[1], &piece_count)) {
-    return ThrowType(env, "echoScan(forms: string[], pieces: Buffer[])", kCode);
+    return ThrowType(env, "echoScan(forms: Buffer[], pieces: Buffer[])", kCode);
   }
   std::vector<std::string> forms(form_count);
   for (uint32_t i = 0; i < form_count; i++) {
     napi_value v;
-    if (napi_get_element(env, argv[0], i, &v) != napi_ok || !Utf8(env, v, &forms[i])) {
-      return ThrowType(env, "echoScan: forms must be strings", kCode);
+    const char* data = nullptr;
+    size_t len = 0;
+    if (napi_get_element(env, argv[0], i, &v) != napi_ok || !BufferArg(env, v, &data, &len)) {
+      return ThrowType(env, "echoScan: forms must be Buffers", kCode);
     }
+    forms[i].assign(data, len);
   }
   EchoScanner scanner(std::move(forms));
   napi_value outs;

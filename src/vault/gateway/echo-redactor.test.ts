@@ -3,15 +3,16 @@ import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decoderFor, EchoRedactTransform, isTextContentType, redactHeaderList } from './echo-redactor.js';
-import { echoForms, EchoScanner } from './echo-scanner.js';
+import { echoForms } from './echo-forms.js';
+import { EchoScanner } from './echo-scanner.js';
 
 const VALUE = 'sk-test/value+with?odd=chars~ü';
 const forms = echoForms([VALUE]);
 
 async function run(chunks: string[]): Promise<{ text: string; redacted: boolean }> {
   const t = new EchoRedactTransform(forms);
-  const out = await buffer(Readable.from(chunks.map((c) => Buffer.from(c))).pipe(t));
-  return { text: out.toString(), redacted: t.redacted };
+  const out = await buffer(Readable.from(chunks.map((c) => Buffer.from(c, 'latin1'))).pipe(t));
+  return { text: out.toString('latin1'), redacted: t.redacted };
 }
 
 describe('EchoRedactTransform', () => {
@@ -59,13 +60,6 @@ describe('EchoScanner', () => {
     scanner.feed(chunk, (b) => out.push(b));
     expect(out).toEqual([chunk]);
     expect(out[0]).toBe(chunk);
-  });
-
-  it('builds the distinct wire forms of a value, longest first', () => {
-    expect(forms.text).toHaveLength(4); // this value's base64 has no padding to strip
-    const lengths = forms.text.map((f) => f.length);
-    expect(lengths).toEqual([...lengths].sort((a, b) => b - a));
-    expect(forms.bytes.map(String)).toEqual(forms.text);
   });
 });
 
