@@ -56,7 +56,6 @@ napi_value FieldList(napi_env env, const char* base, const std::vector<Field>& f
   return list;
 }
 
-
 bool ArrayLength(napi_env env, napi_value v, uint32_t* len) {
   bool is_array = false;
   return napi_is_array(env, v, &is_array) == napi_ok && is_array && napi_get_array_length(env, v, len) == napi_ok;
@@ -214,17 +213,6 @@ napi_value TestEchoScan(napi_env env, napi_callback_info info) {
   Set(env, result, "out", outs);
   Set(env, result, "redacted", Bool(env, scanner.redacted()));
   return result;
-}
-
-napi_value TestIsTextContentType(napi_env env, napi_callback_info info) {
-  Args<1> args(env, info);
-  std::string s;
-  if (!Utf8(env, args.v[0], &s)) {
-    // Thrown as binding.cc's other errors are, where this entry point began.
-    napi_throw_error(env, "ERR_NANOCLAW_TLS", "expected a string");
-    return nullptr;
-  }
-  return Bool(env, IsTextContentType(s.data(), s.size()));
 }
 
 }  // namespace lane

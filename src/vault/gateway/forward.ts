@@ -8,6 +8,7 @@ import { carriesOwnCredential } from './own-credential.js';
 import { holdForApproval } from './approval-hold.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
 import type { EchoForms } from './echo-scanner.js';
+import { sealInjected, sentForms } from './injected-request.js';
 import { runUpstreamExchange } from './upstream-exchange.js';
 import type { DialTarget } from './upstream-client.js';
 import { flattenHeaders } from './message-head.js';
@@ -88,7 +89,9 @@ export function prepareUpstream(
   const revealed = secret ? ctx.grants.reveal(secret) : null;
   if (!secret || !revealed) return { headers, path, injected: null };
   const applied = applyInjection({ secret, value: revealed.value, headers, path });
-  return { headers: applied.headers, path: applied.path, injected: revealed.forms };
+  const injected = sentForms({ value: revealed.value, base: revealed.forms, before: headers, after: applied.headers });
+  sealInjected(applied.headers);
+  return { headers: applied.headers, path: applied.path, injected };
 }
 
 /** Records in the audit row (and the secret's last use) that a value was injected. */

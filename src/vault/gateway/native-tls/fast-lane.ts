@@ -4,6 +4,7 @@ import { startRecord, type RequestRecord } from '../audit-recorder.js';
 import type { EchoForms } from '../echo-scanner.js';
 import type { GatewayContext, MitmConnection } from '../gateway-context.js';
 import type { Revealed } from '../grant-cache.js';
+import { INJECTED_REQUEST } from '../injected-request.js';
 import { messageHead } from '../message-head.js';
 import type { PolicyHold, PolicyRefusal } from '../policy-gate.js';
 import { upstreamTarget } from '../forward.js';
@@ -65,9 +66,11 @@ function decisionFor(secret: Secret, revealed: Revealed): LaneDecision | null {
     if (target.kind !== 'header') return null;
     // The same check the JavaScript path makes when it writes the head.
     messageHead('', [target.name, target.value]);
-    // latin1, as the JavaScript path writes heads.
-    const field = Buffer.from(`${target.name}: ${target.value}`, 'latin1');
-    return [0, field, Buffer.from(target.remove.join('\n'), 'latin1'), packForms(revealed.forms)];
+    // latin1, as the JavaScript path writes heads. The fields every injected request gets
+    // (injected-request.ts) follow the value's own, and their names are dropped where the agent sent them.
+    const lines = [`${target.name}: ${target.value}`, ...INJECTED_REQUEST.set.map(([name, v]) => `${name}: ${v}`)];
+    const remove = [...target.remove, ...INJECTED_REQUEST.drop, ...INJECTED_REQUEST.set.map(([name]) => name)];
+    return [0, Buffer.from(lines.join('\r\n'), 'latin1'), Buffer.from(remove.join('\n'), 'latin1'), packForms(revealed.forms)];
   } catch {
     return null;
   }
