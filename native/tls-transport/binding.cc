@@ -283,7 +283,6 @@ static napi_value InitModule(napi_env env, napi_value exports) {
       {"parseResponseHead", nullptr, lane::TestParseResponseHead, nullptr, nullptr, nullptr, napi_default, t},
       {"dechunk", nullptr, lane::TestDechunk, nullptr, nullptr, nullptr, napi_default, t},
       {"echoScan", nullptr, lane::TestEchoScan, nullptr, nullptr, nullptr, napi_default, t},
-      {"isTextContentType", nullptr, lane::TestIsTextContentType, nullptr, nullptr, nullptr, napi_default, t},
   };
   napi_define_properties(env, testing, sizeof tests / sizeof tests[0], tests);
   napi_set_named_property(env, exports, "laneTesting", testing);

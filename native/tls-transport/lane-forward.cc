@@ -32,7 +32,7 @@ bool Listed(const char* name, size_t len, const char* list, size_t listLen) {
   return false;
 }
 
-// The decision JavaScript returned: [upstream id, "name: value", removed names, packed forms].
+// The decision JavaScript returned: [upstream id, "name: value[\r\nname: value…]", removed names, packed forms].
 struct Decision {
   uint32_t upstream = 0;
   const char* field = nullptr;
@@ -89,6 +89,10 @@ bool ProcessHeld(Connection* c) {
   // Buffers JavaScript owns: read them now, before anything can run JavaScript again.
   size_t nameLen = 0;
   while (nameLen < d.fieldLen && d.field[nameLen] != ':') nameLen++;
+  // The value's field (set in place or appended), then CRLF-separated fields always appended
+  // (injected-request.ts: the same on both paths, whose names `remove` lists).
+  size_t valueLen = 0;
+  while (valueLen < d.fieldLen && d.field[valueLen] != '\r') valueLen++;
   std::string& head = l->sentHead;
   head.clear();
   head.append(buf + h.method.off, h.method.len);
@@ -102,7 +106,7 @@ bool ProcessHeld(Connection* c) {
     if (Listed(name, f.name.len, d.remove, d.removeLen)) continue;
     if (f.name.len == nameLen && Listed(name, f.name.len, d.field, nameLen)) {
       if (set) continue;
-      head.append(d.field, d.fieldLen);
+      head.append(d.field, valueLen);
       head.append("\r\n", 2);
       set = true;
       continue;
@@ -113,7 +117,11 @@ bool ProcessHeld(Connection* c) {
     head.append("\r\n", 2);
   }
   if (!set) {
-    head.append(d.field, d.fieldLen);
+    head.append(d.field, valueLen);
+    head.append("\r\n", 2);
+  }
+  if (valueLen + 2 < d.fieldLen) {
+    head.append(d.field + valueLen + 2, d.fieldLen - valueLen - 2);
     head.append("\r\n", 2);
   }
   head.append("\r\n", 2);

@@ -1,8 +1,6 @@
 // The fast lane's response side: the agent's response head as response-plan.ts and
 // native-tls/agent-response.ts write it (hop-by-hop fields dropped, echoes of the value
 // redacted, the body's framing), and the body passed on, scanned as echo-scanner.ts scans it.
-#include <cstring>
-
 #include "lane-internal.h"
 
 namespace nanoclaw {
@@ -107,7 +105,7 @@ BodyStep Body(Lane* l, const char* data, size_t len) {
 }
 
 // The agent's response head (planResponse, then NativeResponse's framing); false when only the
-// JavaScript path can answer it (a coding to undo before scanning, a missing reason phrase).
+// JavaScript path can answer it (a coding to decode or refuse, a missing reason phrase).
 bool PlanResponse(Lane* l, const char* buf) {
   const lane::ResponseHead& h = l->response;
   if (h.reason.len == 0) return false;  // JavaScript would put Node's own status text
@@ -129,41 +127,28 @@ bool PlanResponse(Lane* l, const char* buf) {
       i = j + 1;
     }
   }
-  const lane::Field* contentType = nullptr;
-  std::string encoding;
-  bool anyEncoding = false;
-  for (const lane::Field& f : h.fields) {
-    const char* name = buf + f.name.off;
-    if (!contentType && EqualsNoCase(name, f.name.len, "content-type")) contentType = &f;
-    if (EqualsNoCase(name, f.name.len, "content-encoding")) {
-      if (anyEncoding) encoding += ", ";
-      encoding.append(buf + f.value.off, f.value.len);
-      anyEncoding = true;
-    }
-  }
   bool injected = !l->forms.empty();
   bool bodyAllowed = !l->headRequest && h.status != 204 && h.status != 304;
-  bool scan = false;
-  if (injected && bodyAllowed &&
-      (!contentType || lane::IsTextContentType(buf + contentType->value.off, contentType->value.len))) {
-    size_t a = 0, b = encoding.size();
-    while (a < b && (encoding[a] == ' ' || encoding[a] == '\t')) a++;
-    while (b > a && (encoding[b - 1] == ' ' || encoding[b - 1] == '\t')) b--;
-    const char* e = encoding.data() + a;
-    size_t n = b - a;
-    if (n == 0 || EqualsNoCase(e, n, "identity")) scan = true;
-    else if (EqualsNoCase(e, n, "gzip") || EqualsNoCase(e, n, "x-gzip") || EqualsNoCase(e, n, "deflate") || EqualsNoCase(e, n, "br"))
-      return false;  // decoded before scanning: the JavaScript path does that
+  // Every body of an injected request is scanned, whatever its type (response-plan.ts); one in a
+  // coding goes to the JavaScript path, which decodes it or refuses it.
+  bool scan = injected && bodyAllowed;
+  if (scan) {
+    for (const lane::Field& f : h.fields) {
+      if (!EqualsNoCase(buf + f.name.off, f.name.len, "content-encoding")) continue;
+      if (f.value.len > 0 && !EqualsNoCase(buf + f.value.off, f.value.len, "identity")) return false;
+    }
   }
   std::string& out = l->out;
   // The parser allows 200..599 only: three digits.
   const char line[] = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' ', static_cast<char>('0' + h.status / 100),
                        static_cast<char>('0' + h.status / 10 % 10), static_cast<char>('0' + h.status % 10), ' '};
   out.append(line, sizeof line);
-  out.append(buf + h.reason.off, h.reason.len);
+  // The reason phrase is redacted as the fields are: an upstream can echo the value there too.
+  std::string value(buf + h.reason.off, h.reason.len);
+  for (const std::string& form : l->forms) ReplaceAll(&value, form, &l->echoed);
+  out.append(value);
   out.append("\r\n", 2);
   bool length = false;
-  std::string value;
   for (const lane::Field& f : h.fields) {
     const char* name = buf + f.name.off;
     if (IsHopByHop(name, f.name.len)) continue;
@@ -198,41 +183,4 @@ bool PlanResponse(Lane* l, const char* buf) {
 }
 
 }  // namespace laneimpl
-
-namespace lane {
-
-bool IsTextContentType(const char* s, size_t len) {
-  size_t i = 0;
-  while (i < len && (s[i] == ' ' || s[i] == '\t')) i++;
-  if (i == len) return i == 0;  // absent counts as text; only spaces do not match the pattern
-  const char* p = s + i;
-  size_t n = len - i;
-  if (StartsWithNoCase(p, n, "text/") || StartsWithNoCase(p, n, "multipart/form-data")) return true;
-  if (!StartsWithNoCase(p, n, "application/")) return false;
-  p += 12;
-  n -= 12;
-  static const char* const kSubtypes[] = {"json", "xml", "javascript", "x-www-form-urlencoded", "x-ndjson", "ndjson", "graphql"};
-  auto word = [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
-  };
-  auto subtypeAt = [&](size_t at) {
-    for (const char* sub : kSubtypes) {
-      size_t m = strlen(sub);
-      if (!StartsWithNoCase(p + at, n - at, sub)) continue;
-      if (at + m == n || !word(p[at + m])) return true;
-    }
-    return false;
-  };
-  if (subtypeAt(0)) return true;
-  // `([\w.+-]*\+)?`: any prefix of such characters that ends in '+'.
-  for (size_t j = 0; j < n; j++) {
-    char ch = p[j];
-    if (!(word(ch) || ch == '.' || ch == '+' || ch == '-')) break;
-    if (ch == '+' && subtypeAt(j + 1)) return true;
-  }
-  return false;
-}
-
-}  // namespace lane
-
 }  // namespace nanoclaw

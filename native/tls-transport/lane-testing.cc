@@ -56,7 +56,6 @@ napi_value FieldList(napi_env env, const char* base, const std::vector<Field>& f
   return list;
 }
 
-
 bool ArrayLength(napi_env env, napi_value v, uint32_t* len) {
   bool is_array = false;
   return napi_is_array(env, v, &is_array) == napi_ok && is_array && napi_get_array_length(env, v, len) == napi_ok;
@@ -176,14 +175,17 @@ napi_value TestEchoScan(napi_env env, napi_callback_info info) {
   napi_value* argv = args.v;
   uint32_t form_count = 0, piece_count = 0;
   if (args.count < 2 || !ArrayLength(env, argv[0], &form_count) || !ArrayLength(env, argv[1], &piece_count)) {
-    return ThrowType(env, "echoScan(forms: string[], pieces: Buffer[])", kCode);
+    return ThrowType(env, "echoScan(forms: Buffer[], pieces: Buffer[])", kCode);
   }
   std::vector<std::string> forms(form_count);
   for (uint32_t i = 0; i < form_count; i++) {
     napi_value v;
-    if (napi_get_element(env, argv[0], i, &v) != napi_ok || !Utf8(env, v, &forms[i])) {
-      return ThrowType(env, "echoScan: forms must be strings", kCode);
+    const char* data = nullptr;
+    size_t len = 0;
+    if (napi_get_element(env, argv[0], i, &v) != napi_ok || !BufferArg(env, v, &data, &len)) {
+      return ThrowType(env, "echoScan: forms must be Buffers", kCode);
     }
+    forms[i].assign(data, len);
   }
   EchoScanner scanner(std::move(forms));
   napi_value outs;
@@ -211,17 +213,6 @@ napi_value TestEchoScan(napi_env env, napi_callback_info info) {
   Set(env, result, "out", outs);
   Set(env, result, "redacted", Bool(env, scanner.redacted()));
   return result;
-}
-
-napi_value TestIsTextContentType(napi_env env, napi_callback_info info) {
-  Args<1> args(env, info);
-  std::string s;
-  if (!Utf8(env, args.v[0], &s)) {
-    // Thrown as binding.cc's other errors are, where this entry point began.
-    napi_throw_error(env, "ERR_NANOCLAW_TLS", "expected a string");
-    return nullptr;
-  }
-  return Bool(env, IsTextContentType(s.data(), s.size()));
 }
 
 }  // namespace lane

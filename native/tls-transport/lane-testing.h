@@ -17,8 +17,6 @@ napi_value TestParseResponseHead(napi_env env, napi_callback_info info);
 napi_value TestDechunk(napi_env env, napi_callback_info info);
 // (forms: string[], pieces: Buffer[]) → { out: Buffer[] (one per piece, then one for the end), redacted: boolean }
 napi_value TestEchoScan(napi_env env, napi_callback_info info);
-// (contentType: string) → boolean, lane::IsTextContentType (lane.h)
-napi_value TestIsTextContentType(napi_env env, napi_callback_info info);
 
 }  // namespace lane
 }  // namespace nanoclaw

@@ -61,9 +61,4 @@ void LaneAgentDrained(Connection* c);
 void LaneAgentGone(Connection* c);
 void LaneUpstreamGone(Connection* up);
 
-namespace lane {
-// Exposed for the differential tests (lane-testing.h).
-bool IsTextContentType(const char* s, size_t len);
-}  // namespace lane
-
 }  // namespace nanoclaw

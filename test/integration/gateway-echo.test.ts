@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodedForms } from '../../src/common/redact.js';
 import type { UpstreamHandler } from '../support/tls-upstream.js';
@@ -42,6 +42,22 @@ const handler: UpstreamHandler = async (req, res) => {
   } else if (url.pathname === '/binary') {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '11' });
     res.end('binary body');
+  } else if (url.pathname === '/octet') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.end(`{"token":"${form}"}`);
+  } else if (url.pathname === '/reason') {
+    res.writeHead(400, `Bad token ${form}`, { 'content-type': 'text/plain' });
+    res.end('no');
+  } else if (url.pathname === '/zstd') {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'zstd' });
+    res.end(zstdCompressSync(`{"token":"${form}"}`));
+  } else if (url.pathname === '/accept') {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`accept ${req.headers['accept-encoding']}`);
+  } else if (url.pathname === '/basic') {
+    // The pair the gateway rebuilt around the value, echoed as it arrived.
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`pair ${String(req.headers['x-goog-api-key'] ? req.headers.authorization : '').replace(/^Basic /, '')}`);
   } else {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`before ${form} after`);
@@ -55,6 +71,13 @@ beforeAll(async () => {
   h = await startHarness({ handler });
   token = h.addAgent('echo').token;
   h.addSecret({ name: 'echoed', type: 'api_key', value: VALUE, hostPattern: 'api.github.test' });
+  h.addSecret({
+    name: 'paired',
+    type: 'generic',
+    value: VALUE,
+    hostPattern: 'api.openai.com',
+    injectionConfig: { headerName: 'x-goog-api-key', valueFormat: '{value}' },
+  });
 });
 
 afterAll(async () => {
@@ -96,10 +119,40 @@ describe('echoed credentials are redacted before they reach the agent', () => {
     expect(res.body).toBe('{"token":"[REDACTED]"}');
   });
 
-  it('leaves bodies without an echo byte for byte as they were, with their length', async () => {
+  it('scans bodies of every type; one without an echo arrives byte for byte', async () => {
     const res = await get('/binary');
     expect(res.body).toBe('binary body');
-    expect(res.headers['content-length']).toBe('11');
+    expect((await get('/octet?form=base64')).body).toBe('{"token":"[REDACTED]"}');
+  });
+
+  it('redacts the status reason phrase', async () => {
+    const res = await get('/reason?form=raw');
+    expect(res.status).toBe(400);
+    expect(res.statusMessage).toBe('Bad token [REDACTED]');
+  });
+
+  it('refuses a body in a coding it cannot decode with a gateway error, and says why in the audit row', async () => {
+    const res = await get('/zstd?form=raw', { 'accept-encoding': 'zstd' });
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'bad_gateway' });
+    expect(res.body).toContain('zstd');
+    await waitForAudit(h, (r) => r.path === '/zstd?form=' && r.reason === 'unsupported_encoding' && r.status === 502);
+  });
+
+  it('asks the upstream only for codings it decodes', async () => {
+    expect((await get('/accept', { 'accept-encoding': 'zstd, *' })).body).toBe('accept gzip, deflate, br');
+    expect((await get('/accept')).body).toBe('accept gzip, deflate, br');
+  });
+
+  it('redacts the exact Basic pair it rebuilt around the value', async () => {
+    const res = await viaProxy(h.gateway.port, {
+      token,
+      connect: `api.openai.com:${h.upstream.port}`,
+      ca: h.vaultCaPem,
+      path: '/basic',
+      headers: { authorization: `Basic ${Buffer.from('someone:onecli-managed').toString('base64')}` },
+    });
+    expect(res.body).toBe('pair [REDACTED]');
   });
 
   it('never logs or audits the value', () => {

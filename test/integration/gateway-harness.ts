@@ -152,6 +152,8 @@ export interface ProxiedResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The reason phrase; absent when the gateway answered the CONNECT itself. */
+  statusMessage?: string;
 }
 
 /** Sends CONNECT to the gateway and returns the status and the raw socket when it is 200. */
@@ -220,7 +222,7 @@ export async function viaProxy(gatewayPort: number, r: ProxiedRequest): Promise<
       res.once('end', () => {
         secure.destroy();
         tunnel.socket.destroy();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, body });
       });
     });
     req.once('error', reject);

@@ -88,12 +88,15 @@ describe('streaming', () => {
   it('forwards a WebSocket upgrade with the credential injected and relays both ways', async () => {
     const socket = await mitmSocket(h, token, `api.github.test:${wsPort}`);
     const key = Buffer.from('0123456789abcdef').toString('base64');
+    // A masked text frame (RFC 6455 §5.2); the server sends it back as it came.
+    const mask = Buffer.from([9, 8, 7, 6]);
+    const frame = Buffer.concat([Buffer.from([0x81, 0x80 | 11]), mask, Buffer.from('frame-bytes').map((b, i) => b ^ mask[i & 3]!)]).toString('latin1');
     const reply = new Promise<string>((resolve) => {
       let text = '';
       socket.on('data', (d: Buffer) => {
         text += d.toString('latin1');
-        if (text.includes('\r\n\r\n') && !text.includes('frame-bytes')) socket.write('frame-bytes');
-        if (text.endsWith('frame-bytes')) resolve(text);
+        if (text.includes('\r\n\r\n') && !text.includes(frame)) socket.write(Buffer.from(frame, 'latin1'));
+        if (text.endsWith(frame)) resolve(text);
       });
     });
     socket.write(

@@ -26,7 +26,7 @@ export interface LaneTesting {
   parseRequestHead(head: Buffer, maxHeaderSize: number): 'incomplete' | 'other' | NativeRequestHead;
   parseResponseHead(head: Buffer, headRequest: boolean): 'incomplete' | 'other' | NativeResponseHead;
   dechunk(pieces: Buffer[]): { status: 'more' | 'done' | 'error'; body: Buffer; consumed: number };
-  echoScan(forms: string[], pieces: Buffer[]): { out: Buffer[]; redacted: boolean };
+  echoScan(forms: Buffer[], pieces: Buffer[]): { out: Buffer[]; redacted: boolean };
 }
 
 /** The built addon's test entry points; throws when the addon is not built (run: npm run build). */

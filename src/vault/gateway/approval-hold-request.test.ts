@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Redactor } from '../../common/redact.js';
 import { PREVIEW_LIMIT } from '../model/approvals.js';
 import { approvalDigest, approvalHeaders, approvalTarget, bodyExtent, bodyPreview, declaredLength, hasBody } from './approval-hold-request.js';
-import { echoForms } from './echo-scanner.js';
+import { echoForms } from './echo-forms.js';
 
 const SECRET = 'prod-db-password-0123456789';
 // Credential-shaped, made at run time so no token-like literal sits in the source.

@@ -6,7 +6,7 @@ import type { Agent, Secret } from '../model/records.js';
 import { pathForAudit, type RequestRecord } from './audit-recorder.js';
 import { approvalDigest, approvalHeaders, approvalTarget, bodyExtent, bodyPreview, declaredLength, hasBody } from './approval-hold-request.js';
 import { peekBody } from './approval-hold-body.js';
-import { echoForms } from './echo-scanner.js';
+import { echoForms } from './echo-forms.js';
 import { sendGatewayError, type GatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { PolicyHold } from './policy-gate.js';

@@ -3,7 +3,7 @@ import type { PolicyRule } from '../model/policy-rule.js';
 import type { Secret } from '../model/records.js';
 import { testAgent, testSecret } from '../../../test/support/vault-fixtures.js';
 import { decideRequest, forwardWith, type DecisionContext, type RequestQuestion } from './decide-request.js';
-import { echoForms } from './echo-scanner.js';
+import { echoForms } from './echo-forms.js';
 import type { Revealed } from './grant-cache.js';
 import { PolicyGate, type PolicyCheck } from './policy-gate.js';
 

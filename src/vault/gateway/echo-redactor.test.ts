@@ -2,16 +2,17 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decoderFor, EchoRedactTransform, isTextContentType, redactHeaderList } from './echo-redactor.js';
-import { echoForms, EchoScanner } from './echo-scanner.js';
+import { decoderFor, EchoRedactTransform, redactHeaderList } from './echo-redactor.js';
+import { echoForms } from './echo-forms.js';
+import { EchoScanner } from './echo-scanner.js';
 
 const VALUE = 'sk-test/value+with?odd=chars~ü';
 const forms = echoForms([VALUE]);
 
 async function run(chunks: string[]): Promise<{ text: string; redacted: boolean }> {
   const t = new EchoRedactTransform(forms);
-  const out = await buffer(Readable.from(chunks.map((c) => Buffer.from(c))).pipe(t));
-  return { text: out.toString(), redacted: t.redacted };
+  const out = await buffer(Readable.from(chunks.map((c) => Buffer.from(c, 'latin1'))).pipe(t));
+  return { text: out.toString('latin1'), redacted: t.redacted };
 }
 
 describe('EchoRedactTransform', () => {
@@ -60,13 +61,6 @@ describe('EchoScanner', () => {
     expect(out).toEqual([chunk]);
     expect(out[0]).toBe(chunk);
   });
-
-  it('builds the distinct wire forms of a value, longest first', () => {
-    expect(forms.text).toHaveLength(4); // this value's base64 has no padding to strip
-    const lengths = forms.text.map((f) => f.length);
-    expect(lengths).toEqual([...lengths].sort((a, b) => b - a));
-    expect(forms.bytes.map(String)).toEqual(forms.text);
-  });
 });
 
 describe('redactHeaderList', () => {
@@ -82,15 +76,6 @@ describe('redactHeaderList', () => {
 });
 
 describe('content helpers', () => {
-  it('classifies text and binary types', () => {
-    for (const t of ['text/plain', 'application/json; charset=utf-8', 'application/vnd.api+json', 'text/event-stream', 'application/x-www-form-urlencoded', undefined]) {
-      expect(isTextContentType(t)).toBe(true);
-    }
-    for (const t of ['image/png', 'application/octet-stream', 'application/zip']) {
-      expect(isTextContentType(t)).toBe(false);
-    }
-  });
-
   it('undoes gzip and refuses unknown codings', async () => {
     const dec = decoderFor('gzip');
     expect(dec).toBeTruthy();

@@ -3,14 +3,6 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { REDACTED } from '../../common/redact.js';
 import { EchoScanner, type EchoForms } from './echo-scanner.js';
 
-/** Text-like bodies an upstream could echo a credential in; binary types are left alone. */
-export function isTextContentType(contentType: string | undefined): boolean {
-  if (!contentType) return true;
-  return /^\s*(text\/|application\/([\w.+-]*\+)?(json|xml|javascript|x-www-form-urlencoded|x-ndjson|ndjson|graphql)\b|multipart\/form-data)/i.test(
-    contentType,
-  );
-}
-
 /** A decoder for a single content-coding we can undo, null for identity, undefined when unknown. */
 export function decoderFor(encoding: string | undefined): Transform | null | undefined {
   const e = (encoding ?? '').trim().toLowerCase();
@@ -46,7 +38,8 @@ export class EchoRedactTransform extends Transform {
   }
 }
 
-function redactText(text: string, forms: readonly string[]): string {
+/** `text` with every form replaced by `[REDACTED]`. */
+export function redactText(text: string, forms: readonly string[]): string {
   let out = text;
   for (const f of forms) if (out.includes(f)) out = out.split(f).join(REDACTED);
   return out;

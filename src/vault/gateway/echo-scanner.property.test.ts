@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED } from '../../common/redact.js';
 import { mostly, pick, seededRandom } from '../../../test/support/seeded-random.js';
-import { EchoScanner, echoForms } from './echo-scanner.js';
+import { echoForms } from './echo-forms.js';
+import { EchoScanner } from './echo-scanner.js';
 
 // However a body is cut into chunks, the scanner's output must be what redacting the whole body
 // at once gives: every form of the value replaced (leftmost, longest), nothing else changed.

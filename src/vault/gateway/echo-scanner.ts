@@ -1,21 +1,10 @@
-import { encodedForms, REDACTED } from '../../common/redact.js';
+import { REDACTED } from '../../common/redact.js';
+import type { EchoForms } from './echo-forms.js';
+
+export type { EchoForms } from './echo-forms.js';
 
 const REDACTED_BYTES = Buffer.from(REDACTED);
 const EMPTY = Buffer.alloc(0);
-
-/** Every wire form of some values, as text (headers) and bytes (bodies), longest first. */
-export interface EchoForms {
-  text: string[];
-  bytes: Buffer[];
-}
-
-/** The forms (raw, base64, base64url, URL-encoded) of `values`; build once per value, not per request. */
-export function echoForms(values: readonly string[]): EchoForms {
-  const set = new Set<string>();
-  for (const v of values) for (const f of encodedForms(v)) set.add(f);
-  const text = [...set].sort((a, b) => b.length - a.length);
-  return { text, bytes: text.map((f) => Buffer.from(f)) };
-}
 
 /** Length of the longest proper prefix of some form that `buf` ends with (at or after `from`). */
 function partialSuffix(buf: Buffer, from: number, forms: readonly Buffer[]): number {

@@ -5,6 +5,7 @@ import type { RequestRecord } from './audit-recorder.js';
 import type { EchoScanner, EchoForms } from './echo-scanner.js';
 import { answeredNotConnected, ExchangeOutcome } from './exchange-outcome.js';
 import { planResponse } from './response-plan.js';
+import { sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
 
 export interface Exchange {
@@ -72,7 +73,14 @@ export function runExchange(ctx: GatewayContext, x: Exchange): void {
       upRes.resume();
       return;
     }
-    const plan = planResponse({ method: rec.method, status, rawHeaders: upRes.rawHeaders, injected: x.injected });
+    const plan = planResponse({ method: rec.method, status, statusMessage: upRes.statusMessage ?? '', rawHeaders: upRes.rawHeaders, injected: x.injected });
+    if (plan.refused) {
+      rec.status = plan.refused.error.status;
+      rec.reason = plan.refused.reason;
+      upRes.resume();
+      sendGatewayError(res, plan.refused.error);
+      return;
+    }
     let body: Readable = upRes;
     upRes.on('error', () => res.destroy());
     upRes.on('aborted', () => res.destroy());
@@ -83,7 +91,7 @@ export function runExchange(ctx: GatewayContext, x: Exchange): void {
       body = upRes.pipe(plan.decoder);
     }
     const headers = plan.headers;
-    res.writeHead(status, upRes.statusMessage, headers);
+    res.writeHead(status, plan.statusMessage, headers);
     if (scanner) {
       pumpScanned(body, res, scanner, rec);
       return;

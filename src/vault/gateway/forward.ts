@@ -7,6 +7,7 @@ import { holdForApproval } from './approval-hold.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
 import { decideRequest, forwardWith, type Injection, type Refusal, type RequestDecision } from './decide-request.js';
 import type { EchoForms } from './echo-scanner.js';
+import { sealInjected, sentForms } from './injected-request.js';
 import { runUpstreamExchange } from './upstream-exchange.js';
 import { flattenHeaders } from './message-head.js';
 import { upstreamRequestHeaders, type HeaderMap } from './forward-headers.js';
@@ -40,7 +41,9 @@ export function prepareUpstream(
   if (!injection) return { headers, path, injected: null };
   const { secret, value, target } = injection;
   const applied = applyInjection({ secret, value, target, headers, path });
-  return { headers: applied.headers, path: applied.path, injected: injection.forms };
+  const injected = sentForms({ value, base: injection.forms, before: headers, after: applied.headers });
+  sealInjected(applied.headers);
+  return { headers: applied.headers, path: applied.path, injected };
 }
 
 /** Records in the audit row (and the secret's last use) that a value was injected. */

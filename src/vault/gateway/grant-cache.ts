@@ -2,13 +2,24 @@ import { hostMatches } from '../inject/host-pattern.js';
 import { selectSecret } from '../inject/select-secret.js';
 import type { Secret } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
-import { echoForms, type EchoForms } from './echo-scanner.js';
+import { injectionTarget } from '../inject/apply-injection.js';
+import { echoForms, type EchoForms } from './echo-forms.js';
 
 /** How long what was read from the store (grants, decrypted values) is reused. */
 export const GRANT_TTL_MS = 1_000;
 const MAX_ENTRIES = 4_096;
 
-/** A decrypted value with the wire forms its echoes are redacted in. */
+/** The header value the gateway writes for `secret` (its forms are echo forms too); none for a query parameter. */
+function injectedFields(secret: Secret, value: string): string[] {
+  try {
+    const target = injectionTarget(secret, value);
+    return target.kind === 'header' ? [target.value] : [];
+  } catch {
+    return []; // a secret that cannot be injected: applyInjection refuses it
+  }
+}
+
+/** A decrypted value with the wire forms its echoes are redacted in (also those of the field it is written in). */
 export interface Revealed {
   value: string;
   forms: EchoForms;
@@ -77,7 +88,7 @@ export class GrantCache {
     if (hit && now - hit.at < this.ttlMs) return hit.item;
     const value = this.store.secrets.reveal(secret.id);
     // The same value keeps its forms (Buffers) across refreshes instead of allocating anew.
-    const item = value === null ? null : hit?.item?.value === value ? hit.item : { value, forms: echoForms([value]) };
+    const item = value === null ? null : hit?.item?.value === value ? hit.item : { value, forms: echoForms([value], injectedFields(secret, value)) };
     this.put(this.values, key, { at: now, item });
     return item;
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { laneTesting } from '../../../test/support/lane-testing.js';
 import { pick, seededRandom } from '../../../test/support/seeded-random.js';
-import { echoForms, EchoScanner } from './echo-scanner.js';
+import { echoForms } from './echo-forms.js';
+import { EchoScanner } from './echo-scanner.js';
 
 // The native echo scanner (native/tls-transport/lane-echo.cc) must be the JavaScript one's twin:
 // the same bytes leave after every piece, not only the same body in the end, because what is held
@@ -29,13 +30,13 @@ function jsScan(values: readonly string[], pieces: readonly Buffer[]): Scan {
 }
 
 function nativeScan(values: readonly string[], pieces: readonly Buffer[]): Scan {
-  const { out, redacted } = lane.echoScan(echoForms(values).text, [...pieces]);
+  const { out, redacted } = lane.echoScan(echoForms(values).bytes, [...pieces]);
   return { out: out.map((b) => b.toString('latin1')), redacted };
 }
 
 /** Asserts both scanners agree piece by piece and returns what they gave. */
 function same(values: readonly string[], pieces: readonly (string | Buffer)[]): Scan {
-  const bufs = pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p));
+  const bufs = pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p));
   const expected = jsScan(values, bufs);
   expect(nativeScan(values, bufs)).toEqual(expected);
   return expected;
@@ -55,7 +56,7 @@ describe('native echo scanner, hand-written cases', () => {
   });
 
   it.each(echoForms([VALUE]).text.map((f) => [f]))('redacts %s split into two pieces at every byte', (form) => {
-    const whole = Buffer.from(`a ${form} b`);
+    const whole = Buffer.from(`a ${form} b`, 'latin1');
     for (let cut = 0; cut <= whole.length; cut++) {
       const r = same([VALUE], [whole.subarray(0, cut), whole.subarray(cut)]);
       expect(r.out.join('')).toBe('a [REDACTED] b');
@@ -172,7 +173,7 @@ describe('native echo scanner on generated bodies', () => {
     let held = 0;
     for (let i = 0; i < 6_000; i++) {
       const values = Array.from({ length: 1 + Math.floor(r() * 3) }, () => randomValue(r));
-      const body = Buffer.from(randomBody(r, echoForms(values).text));
+      const body = Buffer.from(randomBody(r, echoForms(values).text), 'latin1');
       const pieces = randomPieces(r, body);
       const bufs = pieces.map((p) => Buffer.from(p));
       const expected = jsScan(values, bufs);

@@ -51,10 +51,18 @@ function responseHalf(ctx: GatewayContext, x: ResponseSide): { events: CallOptio
     const { status } = head;
     rec.status = status;
     if (answeredNotConnected(ctx, x, status)) return;
-    const plan = planResponse({ method: rec.method, status, rawHeaders: head.rawHeaders, injected: x.injected });
+    const plan = planResponse({ method: rec.method, status, statusMessage: head.statusMessage, rawHeaders: head.rawHeaders, injected: x.injected });
+    if (plan.refused) {
+      // Bytes the gateway cannot scan never reach the agent; the upstream connection goes with them.
+      rec.status = plan.refused.error.status;
+      rec.reason = plan.refused.reason;
+      call.abort();
+      sendGatewayError(res, plan.refused.error);
+      return;
+    }
     outcome.echoed = plan.echoed;
     outcome.scanner = plan.scanner;
-    res.writeHead(status, head.statusMessage, plan.headers);
+    res.writeHead(status, plan.statusMessage, plan.headers);
     ({ sink, finish } = bodySink({ res, rec, call, plan }));
     // Bytes passed through untouched may skip JavaScript altogether (native transport on both sides).
     const target = plan.scanner || plan.decoder ? null : (res.pipeTarget?.() ?? null);

@@ -2,6 +2,7 @@ import { startRecord, type RequestRecord } from '../audit-recorder.js';
 import { decideRequest, type Injection, type RequestDecision } from '../decide-request.js';
 import type { EchoForms } from '../echo-scanner.js';
 import type { GatewayContext, MitmConnection } from '../gateway-context.js';
+import { INJECTED_REQUEST } from '../injected-request.js';
 import { messageHead } from '../message-head.js';
 import { laneHost, laneRefusal } from '../request-refusal.js';
 import { upstreamTarget } from '../upstream-target.js';
@@ -50,9 +51,11 @@ function decisionFor(injection: Injection): LaneDecision | null {
   try {
     // The same check the JavaScript path makes when it writes the head.
     messageHead('', [target.name, target.value]);
-    // latin1, as the JavaScript path writes heads.
-    const field = Buffer.from(`${target.name}: ${target.value}`, 'latin1');
-    return [0, field, Buffer.from(target.remove.join('\n'), 'latin1'), packForms(injection.forms)];
+    // latin1, as the JavaScript path writes heads. The fields every injected request gets
+    // (injected-request.ts) follow the value's own, and their names are dropped where the agent sent them.
+    const lines = [`${target.name}: ${target.value}`, ...INJECTED_REQUEST.set.map(([name, v]) => `${name}: ${v}`)];
+    const remove = [...target.remove, ...INJECTED_REQUEST.drop, ...INJECTED_REQUEST.set.map(([name]) => name)];
+    return [0, Buffer.from(lines.join('\r\n'), 'latin1'), Buffer.from(remove.join('\n'), 'latin1'), packForms(injection.forms)];
   } catch {
     return null;
   }
