@@ -64,6 +64,15 @@ describe('pathMatchesAny (restricting: any reading may match)', () => {
   });
 });
 
+describe('a path too long to read every way', () => {
+  it('matches every restriction and no grant with a path pattern', () => {
+    const long = `/v1/${'x'.repeat(5000)}`;
+    expect(pathMatchesAny('/admin/*', long)).toBe(true);
+    expect(pathMatches('/v1/*', long)).toBe(false);
+    expect(pathMatches('*', long)).toBe(true);
+  });
+});
+
 describe('pathSpecificity', () => {
   it('ranks wildcards lowest and longer literals higher', () => {
     expect(pathSpecificity(null)).toBeLessThan(pathSpecificity('/v1/*'));

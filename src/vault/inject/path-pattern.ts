@@ -1,4 +1,4 @@
-import { barePath, canonicalPath, pathReadings } from './path-readings.js';
+import { barePath, canonicalPath, pathReadings, type PathReadings } from './path-readings.js';
 
 /**
  * Path patterns: `*` (everything), `/v1/*` (`/v1` and below), `/exact`; any other `*` matches
@@ -39,8 +39,10 @@ export function pathMatches(pattern: string | null | undefined, path: string): b
   if (pattern == null || pattern.trim() === '*') return true;
   const p = pattern.trim();
   if (!p.startsWith('/') || !path.startsWith('/')) return false;
+  const readings = pathReadings(path);
+  if (readings.overLong) return false;
   const re = compile(p);
-  return pathReadings(path).canonical.every((reading) => re.test(reading));
+  return readings.canonical.every((reading) => re.test(reading));
 }
 
 /**
@@ -49,16 +51,20 @@ export function pathMatches(pattern: string | null | undefined, path: string): b
  * request past a rule.
  */
 export function pathMatchesAny(pattern: string | null | undefined, path: string): boolean {
-  return anyReadingMatches(pattern, pathReadings(path).all);
+  return anyReadingMatches(pattern, pathReadings(path));
 }
 
-/** `pathMatchesAny` on readings worked out once (`pathReadings(path).all`), for checking many rules against one request. */
-export function anyReadingMatches(pattern: string | null | undefined, readings: readonly string[]): boolean {
+/**
+ * `pathMatchesAny` on readings worked out once, for checking many rules against one request. A
+ * path too long to read every way matches (fails closed).
+ */
+export function anyReadingMatches(pattern: string | null | undefined, readings: PathReadings): boolean {
   if (pattern == null || pattern.trim() === '*') return true;
   const p = pattern.trim();
   if (!p.startsWith('/')) return false;
+  if (readings.overLong) return true;
   const re = compile(p);
-  return readings.some((reading) => re.test(reading));
+  return readings.all.some((reading) => re.test(reading));
 }
 
 /** How specific a pattern is, for choosing between secrets: the count of literal characters. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barePath, canonicalPath, pathReadings } from './path-readings.js';
+import { barePath, canonicalPath, MAX_READ_PATH, pathReadings } from './path-readings.js';
 
 describe('canonicalPath', () => {
   it('collapses slashes and resolves dot segments without climbing above /', () => {
@@ -24,7 +24,7 @@ describe('pathReadings', () => {
   const all = (target: string) => pathReadings(target).all;
 
   it('gives a plain path one reading', () => {
-    expect(pathReadings('/v1/messages?x=%61')).toEqual({ canonical: ['/v1/messages'], all: ['/v1/messages'] });
+    expect(pathReadings('/v1/messages?x=%61')).toEqual({ canonical: ['/v1/messages'], all: ['/v1/messages'], overLong: false });
   });
 
   it('decodes unreserved letters and digits, reserved separators, and double encoding', () => {
@@ -52,5 +52,15 @@ describe('pathReadings', () => {
     const { canonical } = pathReadings('//v1/%2e%2e/admin');
     expect(canonical).toEqual(expect.arrayContaining(['/v1/%2e%2e/admin', '/admin']));
     expect(canonical.every((p) => !p.includes('//'))).toBe(true);
+  });
+});
+
+describe('an over-long path', () => {
+  it('is read only as spelled and flagged, so callers fail closed', () => {
+    const long = `/v1/${'%61'.repeat(MAX_READ_PATH)}`;
+    const r = pathReadings(`${long}?q=1`);
+    expect(r.overLong).toBe(true);
+    expect(r.all).toEqual([long]);
+    expect(pathReadings(`/${'a'.repeat(MAX_READ_PATH - 1)}?${'q'.repeat(MAX_READ_PATH)}`).overLong).toBe(false);
   });
 });

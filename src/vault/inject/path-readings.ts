@@ -36,24 +36,30 @@ function decodeSeparators(path: string): string {
     .replace(/;[^/]*/g, '');
 }
 
-const DECODINGS: readonly ((path: string) => string)[] = [decodeAll, decodeUnreserved, decodeSeparators];
+/** Each decoding, with a cheap test for whether it can change a spelling at all. */
+const DECODINGS: readonly { decode: (path: string) => string; applies: (path: string) => boolean }[] = [
+  { decode: decodeAll, applies: (p) => p.includes('%') },
+  { decode: decodeUnreserved, applies: (p) => p.includes('%') },
+  { decode: decodeSeparators, applies: (p) => /[%\\;]/.test(p) },
+];
 
 /** Resolves `.` and `..` segments without climbing above the root; empty segments kept unless `collapse`. */
 function resolveSegments(path: string, o: { dots: boolean; collapse: boolean }): string {
   const out: string[] = [];
-  const segments = path.split('/').slice(1);
-  segments.forEach((segment, i) => {
-    const last = i === segments.length - 1;
-    if (o.collapse && segment === '' && !last) return;
-    if (o.dots && segment === '.') {
-      if (last) out.push('');
-    } else if (o.dots && segment === '..') {
-      out.pop();
-      if (last) out.push('');
+  const segments = path.split('/');
+  const last = segments.length - 1;
+  for (let i = 1; i <= last; i++) {
+    const segment = segments[i]!;
+    if (segment === '' && o.collapse && i < last) continue;
+    if (o.dots && (segment === '.' || segment === '..')) {
+      if (segment === '..') out.pop();
+      if (i === last) out.push('');
     } else out.push(segment);
-  });
+  }
   return '/' + out.join('/');
 }
+
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 
 /** The path part of a request target: the query and fragment are not part of the path. */
 export function barePath(target: string): string {
@@ -73,7 +79,8 @@ function decodedSpellings(bare: string): string[] {
   for (let round = 0; round < MAX_DECODE_ROUNDS && frontier.length > 0; round++) {
     const next: string[] = [];
     for (const spelling of frontier) {
-      for (const decode of DECODINGS) {
+      for (const { decode, applies } of DECODINGS) {
+        if (!applies(spelling)) continue;
         const decoded = decode(spelling);
         if (!seen.has(decoded)) {
           seen.add(decoded);
@@ -86,25 +93,43 @@ function decodedSpellings(bare: string): string[] {
   return [...seen];
 }
 
+/**
+ * Longest path whose readings are worked out: decoding a long, densely encoded path many ways
+ * costs milliseconds of the one gateway thread. A longer one is `overLong`, and its callers fail
+ * closed (a restriction matches it, a grant with a path pattern does not).
+ */
+export const MAX_READ_PATH = 4096;
+
 export interface PathReadings {
   /** Each decoding, dot segments resolved and slashes collapsed: how a normalising router reads it. */
   canonical: string[];
   /** `canonical` plus each decoding as it is, with only dots resolved, or only slashes collapsed. */
   all: string[];
+  /** The path is longer than MAX_READ_PATH: only its own spelling was read. */
+  overLong: boolean;
 }
 
 /** Every reading of a request target's path (its query dropped first). */
 export function pathReadings(target: string): PathReadings {
   const bare = barePath(target);
-  if (!/[%\\;]|\/\.|\/\//.test(bare)) return { canonical: [bare], all: [bare] };
+  if (bare.length > MAX_READ_PATH) {
+    const c = canonicalPath(bare);
+    return { canonical: [c], all: [...new Set([bare, c])], overLong: true };
+  }
+  if (!/[%\\;]|\/\.|\/\//.test(bare)) return { canonical: [bare], all: [bare], overLong: false };
   const canonical = new Set<string>();
   const all = new Set<string>();
   for (const spelling of decodedSpellings(bare)) {
-    const c = canonicalPath(spelling);
+    const doubled = spelling.includes('//');
+    const dotted = DOT_SEGMENT.test(spelling);
+    const c = doubled || dotted ? canonicalPath(spelling) : spelling;
     canonical.add(c);
     all.add(c).add(spelling);
-    all.add(resolveSegments(spelling, { dots: true, collapse: false }));
-    all.add(resolveSegments(spelling, { dots: false, collapse: true }));
+    // Resolving dots and collapsing slashes give other readings only when the spelling has both.
+    if (doubled && dotted) {
+      all.add(resolveSegments(spelling, { dots: true, collapse: false }));
+      all.add(resolveSegments(spelling, { dots: false, collapse: true }));
+    }
   }
-  return { canonical: [...canonical], all: [...all] };
+  return { canonical: [...canonical], all: [...all], overLong: false };
 }

@@ -2,7 +2,7 @@ import { RATE_WINDOWS, type PolicyRule } from '../model/policy-rule.js';
 import { hostMatches } from './host-pattern.js';
 import { requestMethods, type RequestHeaders } from './method-override.js';
 import { anyReadingMatches } from './path-pattern.js';
-import { pathReadings } from './path-readings.js';
+import { pathReadings, type PathReadings } from './path-readings.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** The pure evaluation of policy rules (block, rate-limit, hold for approval); the rules as data are in model/policy-rule.ts. */
@@ -55,7 +55,7 @@ export function explainRule(rule: PolicyRule): string {
  * Whether a rule applies to a request. Paths match under any reading and the method as sent or as
  * any override header names it, so neither an encoding nor an override can dodge a rule.
  */
-function appliesTo(rule: PolicyRule, req: Omit<PolicyRequest, 'rules' | 'now'>, r: { paths: string[]; methods: string[] }): boolean {
+function appliesTo(rule: PolicyRule, req: Omit<PolicyRequest, 'rules' | 'now'>, r: { paths: PathReadings; methods: string[] }): boolean {
   return (
     hostMatches(rule.hostPattern, req.host) &&
     anyReadingMatches(rule.pathPattern, r.paths) &&
@@ -66,8 +66,8 @@ function appliesTo(rule: PolicyRule, req: Omit<PolicyRequest, 'rules' | 'now'>, 
 }
 
 /** The request's path readings and methods, worked out once for all the rules. */
-function readingsOf(req: Pick<PolicyRequest, 'path' | 'method' | 'headers'>): { paths: string[]; methods: string[] } {
-  return { paths: pathReadings(req.path).all, methods: requestMethods(req.method, req.headers) };
+function readingsOf(req: Pick<PolicyRequest, 'path' | 'method' | 'headers'>): { paths: PathReadings; methods: string[] } {
+  return { paths: pathReadings(req.path), methods: requestMethods(req.method, req.headers) };
 }
 
 function limiterKey(rule: PolicyRule, agentId: string | null): string {
