@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { describe, expect, it } from 'vitest';
-import { interceptedSuite, mitmSocket, waitForAudit } from './gateway-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mitmSocket, startHarness, waitForAudit, type Harness } from './gateway-harness.js';
 
-// Large Content-Length bodies that need no scanning pass natively from the upstream connection
-// to the agent's (no JavaScript per chunk) on the native transport; the gateway-node-tls
+// Large Content-Length bodies that need no scanning (the request carried no value: the agent's
+// secret is for /api/* only) pass natively from the upstream connection to the agent's (no
+// JavaScript per chunk) on the native transport; a response to an injected request is always
+// scanned (gateway-echo-generated.test.ts); the gateway-node-tls
 // project runs the same tests through Node's streams. Both must deliver the same bytes. The
 // fast lane, which would carry these requests itself, is off here: this is the JavaScript
 // path's pipe (gateway-fast-lane.test.ts has the lane's large bodies).
@@ -40,7 +42,7 @@ function sendBlob(res: ServerResponse, total: number, cutAt: number | null): voi
   pump();
 }
 
-const s = interceptedSuite('downloader', {
+const s = pathScopedSuite({
     gateway: { fastLane: false },
     handler: (req, res) => {
       const url = new URL(req.url ?? '/', 'https://x');
@@ -51,6 +53,21 @@ const s = interceptedSuite('downloader', {
       res.end('ok');
     },
   });
+
+/** A harness whose one agent's secret is injected under /api/* only, so /blob and /cut carry no value. */
+function pathScopedSuite(options: Parameters<typeof startHarness>[0]): { h: Harness; token: string; target: string } {
+  const suite = {} as { h: Harness; token: string; target: string };
+  beforeAll(async () => {
+    suite.h = await startHarness(options);
+    suite.token = suite.h.addAgent('downloader').token;
+    suite.h.addSecret({ name: 'gh-downloader', type: 'api_key', value: `gh-downloader-${'v'.repeat(24)}`, hostPattern: 'api.github.test', pathPattern: '/api/*' });
+    suite.target = `api.github.test:${suite.h.upstream.port}`;
+  });
+  afterAll(async () => {
+    await suite.h?.close();
+  });
+  return suite;
+}
 
 /** Reads one response off `socket`: head text, and a hash of exactly Content-Length body bytes. */
 function readResponse(socket: TLSSocket): Promise<{ head: string; length: number; sha256: string; received: number }> {
