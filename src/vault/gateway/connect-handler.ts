@@ -17,6 +17,7 @@ import {
 } from './gateway-errors.js';
 import { track, type GatewayContext } from './gateway-context.js';
 import type { MitmTerminator } from './mitm.js';
+import { poolKey } from './pool-key.js';
 import { tokenFromProxyAuthorization } from './proxy-auth.js';
 import { openTunnel } from './tunnel.js';
 
@@ -85,8 +86,10 @@ export async function handleConnect(
   }
   const dest = { agent, host, port, address: checked.address, family: checked.family };
   if (!intercept) return openTunnel(ctx, client, head, { ...dest, startedAt: rec.startedAt });
-  // Dial the upstream while the agent's TLS handshake with us runs, not after it.
-  ctx.pool.warmUp({ address: checked.address, family: checked.family, port, hostname: host });
+  // Dial the upstream while the agent's TLS handshake with us runs, not after it: for the
+  // secret its requests most likely carry (the one for any path).
+  const owner = poolKey({ agentId: agent.id, secretId: ctx.grants.select(agent.id, host, '/')?.id ?? null });
+  ctx.pool.warmUp({ address: checked.address, family: checked.family, port, hostname: host }, owner);
   try {
     mitm.accept(client, head, { ...dest, sniMismatch: null, acceptedHost: null });
   } catch (err) {

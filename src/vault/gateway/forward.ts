@@ -21,6 +21,7 @@ import {
 } from './gateway-errors.js';
 import type { GatewayContext, MitmConnection } from './gateway-context.js';
 import { framingProblem } from './request-checks.js';
+import { poolKey } from './pool-key.js';
 import type { Decided } from './native-tls/fast-lane.js';
 
 const targets = new WeakMap<MitmConnection, DialTarget>();
@@ -114,6 +115,7 @@ export function openUpstream(
   const { rec, secret, prepared } = o;
   markInjected(ctx, rec, secret, prepared);
   return ctx.pool.request({
+    owner: poolKey({ agentId: conn.agent.id, secretId: secret?.id ?? null }),
     tls: true,
     address: conn.address,
     family: conn.family,
@@ -196,6 +198,7 @@ function forwardAllowed(
     res,
     rec,
     target: upstreamTarget(ctx, conn),
+    owner: poolKey({ agentId: conn.agent.id, secretId: secret?.id ?? null }),
     path: prepared.path,
     headers: flattenHeaders(prepared.headers),
     injected: prepared.injected,

@@ -9,6 +9,7 @@ import { upstreamRequestHeaders } from './forward-headers.js';
 import { refuse } from './forward.js';
 import { badGateway, badRequest, blockedByPolicy, proxyAuthRequired } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
+import { poolKey } from './pool-key.js';
 import { framingProblem } from './request-checks.js';
 
 /** `http://authority/path?query` split without URL parsing quirks; null when not absolute-form http. */
@@ -67,6 +68,7 @@ export async function forwardPlainHttp(ctx: GatewayContext, req: IncomingMessage
   const headers = upstreamRequestHeaders(req.headers);
   headers.host = split.authority;
   const upReq = ctx.pool.request({
+    owner: poolKey({ agentId: agent.id, secretId: null }),
     tls: false,
     address: checked.address,
     family: checked.family,

@@ -1,6 +1,7 @@
 import { messageHead } from './message-head.js';
 import { ResponseParser, UpstreamProtocolError, type ResponseEvents } from './response-parser.js';
 import type { NativeTlsConnection } from './native-tls/native-tls.js';
+import type { PoolKey } from './pool-key.js';
 import type { UpstreamSocket } from './upstream-socket.js';
 
 /**
@@ -34,6 +35,8 @@ export type BodyFraming = 'none' | 'length' | 'chunked';
 
 export interface CallOptions {
   target: DialTarget;
+  /** Whose requests the connection carries (pool-key.ts): only a connection of the same key is reused. */
+  owner: PoolKey;
   method: string;
   path: string;
   /** Flat `[name, value, …]` list, framing headers included. */
@@ -46,7 +49,7 @@ export interface CallOptions {
 
 /** Where a call gets a replacement connection and returns its own. */
 export interface ConnectionSource {
-  fresh(t: DialTarget): PooledConnection;
+  fresh(t: DialTarget, owner: PoolKey): PooledConnection;
   release(conn: PooledConnection): void;
 }
 
@@ -233,7 +236,7 @@ export class UpstreamCall {
     // A reused keep-alive connection the upstream closed as we wrote: nothing was sent that
     // a fresh connection cannot send again (no body, no response yet).
     if (stale && !(err instanceof UpstreamProtocolError)) {
-      this.conn = this.pool.fresh(this.o.target);
+      this.conn = this.pool.fresh(this.o.target, this.o.owner);
       this.start(this.o.rawHead ?? requestHead(this.o.method, this.o.path, this.o.headers));
       return;
     }

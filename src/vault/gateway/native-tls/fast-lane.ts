@@ -6,6 +6,7 @@ import type { GatewayContext, MitmConnection } from '../gateway-context.js';
 import type { Revealed } from '../grant-cache.js';
 import { messageHead } from '../message-head.js';
 import type { PolicyHold, PolicyRefusal } from '../policy-gate.js';
+import { poolKey, type PoolKey } from '../pool-key.js';
 import { upstreamTarget } from '../forward.js';
 import { carryOnUpstreamExchange } from '../upstream-exchange.js';
 import type { PooledConnection } from '../upstream-client.js';
@@ -25,6 +26,7 @@ import type { LaneDecision, LaneOutcome, LaneTakeover } from './binding.js';
 export interface LaneExchange {
   rec: RequestRecord;
   pooled: PooledConnection;
+  owner: PoolKey;
   injected: EchoForms;
 }
 
@@ -98,15 +100,16 @@ export function decideLane(
   const verdict = ctx.policy.checkOrHold({ agent: conn.agent, host: conn.host, method, path: target, secretId: secret?.id ?? null });
   const revealed = secret && !verdict ? ctx.grants.reveal(secret) : null;
   const decision = secret && revealed ? planFor(secret, revealed) : null;
-  const pooled = decision ? ctx.pool.laneConnection(upstreamTarget(ctx, conn)) : null;
-  if (!secret || !revealed || !decision || !pooled) return { decided: { secret, verdict } };
+  const owner = secret ? poolKey({ agentId: conn.agent.id, secretId: secret.id }) : null;
+  const pooled = decision && owner ? ctx.pool.laneConnection(upstreamTarget(ctx, conn), owner) : null;
+  if (!secret || !revealed || !decision || !owner || !pooled) return { decided: { secret, verdict } };
   const rec = startRecord({ agent: conn.agent, method, host: conn.host, path: target });
   rec.secretName = secret.name;
   rec.decision = 'injected';
   ctx.usage.mark(secret.id);
   ctx.lane.forwarded++;
   decision[0] = pooled.socket.nativeId!;
-  return { decision, exchange: { rec, pooled, injected: revealed.forms } };
+  return { decision, exchange: { rec, pooled, owner, injected: revealed.forms } };
 }
 
 // By lane.cc's failure code: 1 the upstream failed mid-response, 2 the agent left, 3 the upstream
@@ -158,6 +161,7 @@ export function takeOverLane(
       adopt: (events) =>
         ctx.pool.adoptCall(pooled, {
           target,
+          owner: x.owner,
           method: rec.method,
           path: rec.path,
           headers: [],
