@@ -84,7 +84,7 @@ export function prepareUpstream(
   secret: Secret | null,
   options: { upgrade?: boolean } = {},
 ): { headers: HeaderMap; path: string; injected: EchoForms | null } {
-  const headers = upstreamRequestHeaders(req.headers, options);
+  const headers = upstreamRequestHeaders(req.rawHeaders, options);
   const path = req.url ?? '/';
   const revealed = secret ? ctx.grants.reveal(secret) : null;
   if (!secret || !revealed) return { headers, path, injected: null };

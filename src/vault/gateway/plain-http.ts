@@ -65,7 +65,7 @@ export async function forwardPlainHttp(ctx: GatewayContext, req: IncomingMessage
     const error = checked.status === 403 ? blockedByPolicy(checked.message) : badGateway(checked.message);
     return stop({ error, reason: checked.reason, decision: checked.status === 403 ? 'blocked' : 'error' });
   }
-  const headers = upstreamRequestHeaders(req.headers);
+  const headers = upstreamRequestHeaders(req.rawHeaders);
   headers.host = split.authority;
   const upReq = ctx.pool.request({
     owner: poolKey({ agentId: agent.id, secretId: null }),

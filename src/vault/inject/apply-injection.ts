@@ -92,7 +92,8 @@ export function applyInjection(input: InjectionInput): InjectionResult {
   if (value.length === 0 || /[\r\n\0]/.test(value)) throw invalidSecret(secret, 'its value is empty or has a line break or NUL');
   const target = injectionTarget(secret, value);
   const authNames = new Set(target.kind === 'header' ? [...AUTH_HEADERS, target.name] : AUTH_HEADERS);
-  const headers: Record<string, string | string[]> = {};
+  // No prototype: a header named `constructor` or `__proto__` is an ordinary entry.
+  const headers = Object.create(null) as Record<string, string | string[]>;
   for (const [rawName, raw] of Object.entries(input.headers)) {
     if (raw === undefined) continue;
     const name = rawName.toLowerCase();
