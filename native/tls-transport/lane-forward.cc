@@ -70,7 +70,7 @@ bool ProcessHeld(Connection* c) {
   if (!l->armed || l->busy || l->held.empty()) return true;
   const char* buf = l->held.data();
   lane::RequestHead h;
-  if (lane::ParseRequestHead(buf, l->held.size(), l->maxHeaderSize, &h) != lane::HeadResult::kOrdinary) return HandBack(c);
+  if (lane::ParseRequestHead(buf, l->held.size(), l->maxHeaderSize, t->laneTables, &h) != lane::HeadResult::kOrdinary) return HandBack(c);
   if (h.host.len != l->acceptedHost.size() || memcmp(buf + h.host.off, l->acceptedHost.data(), h.host.len) != 0) return HandBack(c);
   // JavaScript objects put integer-like keys first: such a name would be reordered there.
   for (const lane::Field& f : h.fields)
@@ -98,7 +98,8 @@ bool ProcessHeld(Connection* c) {
   bool set = false;
   for (const lane::Field& f : h.fields) {
     const char* name = buf + f.name.off;
-    if (EqualsNoCase(name, f.name.len, "connection")) continue;  // keep-alive: hop-by-hop
+    // Connection (keep-alive, the only hop-by-hop field the parser lets through) stays here.
+    if (lane::InTable(t->laneTables.hopByHop, name, f.name.len)) continue;
     if (Listed(name, f.name.len, d.remove, d.removeLen)) continue;
     if (f.name.len == nameLen && Listed(name, f.name.len, d.field, nameLen)) {
       if (set) continue;

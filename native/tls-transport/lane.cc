@@ -156,6 +156,7 @@ void LaneArm(Connection* c, const std::string& host, size_t maxHeaderSize) {
   Lane* l = c->lane;
   if (l->busy) return;
   l->armed = true;
+  l->tables = &c->transport->laneTables;
   l->acceptedHost = host;
   l->maxHeaderSize = maxHeaderSize;
 }

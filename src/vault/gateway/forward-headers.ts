@@ -1,24 +1,11 @@
 import { nodeHeaders } from './node-headers.js';
+import { HOP_BY_HOP } from './wire-tables.js';
 
 /**
  * Header values as the gateway passes them on (lower-case names), in an object without a
  * prototype: a header named `__proto__` or `constructor` is a header like any other.
  */
 export type HeaderMap = Record<string, string | string[]>;
-
-// Hop-by-hop headers (RFC 9110 §7.6.1) plus the proxy's own: they describe one connection,
-// and Proxy-Authorization carries the agent token, which must never leave the gateway.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 function connectionTokens(value: string | string[] | undefined): Set<string> | null {
   if (value === undefined) return null;

@@ -8,8 +8,7 @@ import { EchoRedactTransform } from './echo-redactor.js';
 import { openUpstream, prepareUpstream, refusal } from './forward.js';
 import { badGateway, notConnected, writeRawGatewayError, type GatewayError } from './gateway-errors.js';
 import { track, type GatewayContext, type MitmConnection } from './gateway-context.js';
-
-const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer']);
+import { HOP_BY_HOP } from './wire-tables.js';
 
 /** A raw response head from an upstream's raw headers, hop-by-hop ones dropped, echoes redacted. */
 function responseHead(res: IncomingMessage, forms: string[], upgraded: boolean): { text: string; echoed: boolean } {
@@ -20,7 +19,8 @@ function responseHead(res: IncomingMessage, forms: string[], upgraded: boolean):
     const name = raw[i] ?? '';
     let value = raw[i + 1] ?? '';
     const lower = name.toLowerCase();
-    if (HOP.has(lower) || (!upgraded && lower === 'upgrade')) continue;
+    // Upgrade stays on a 101: it names the protocol switched to (Connection is written below).
+    if (HOP_BY_HOP.has(lower) && !(upgraded && lower === 'upgrade')) continue;
     // A redacted body may change length; the connection closes after it instead.
     if (!upgraded && forms.length > 0 && lower === 'content-length') continue;
     for (const f of forms) {

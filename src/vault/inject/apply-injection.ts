@@ -1,4 +1,5 @@
 import { NanoclawError } from '../../common/errors.js';
+import { PLACEHOLDER } from '../../common/placeholder.js';
 import type { Secret } from '../model.js';
 import { setQueryParam } from './query-param.js';
 
@@ -8,7 +9,7 @@ import { setQueryParam } from './query-param.js';
  * is replaced wherever the agent's stubs put it.
  */
 
-export const PLACEHOLDER = 'onecli-managed';
+export { PLACEHOLDER };
 
 /** Headers that carry credentials even when their value does not show the placeholder (Basic pairs). */
 const AUTH_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key'];
