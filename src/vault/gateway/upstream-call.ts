@@ -43,7 +43,10 @@ export interface CallOptions {
   headers: readonly string[];
   body: BodyFraming;
   events: ResponseEvents & { error(err: Error): void };
-  /** The head exactly as first sent, when the fast lane sent it: a retry sends these bytes again. */
+  /**
+   * The head exactly as first sent, when the fast lane sent it: a retry sends these bytes again.
+   * Given to `call`, the request exactly as the lane would have sent it (head and body), sent as it is.
+   */
   rawHead?: Buffer;
 }
 

@@ -36,9 +36,9 @@ export class UpstreamClient implements ConnectionSource {
     this.native = o.native ?? null;
   }
 
-  /** Starts a request; throws (before anything is sent) on a header that cannot be sent. */
+  /** Starts a request (`rawHead` as given, when set); throws (before anything is sent) on a header that cannot be sent. */
   call(o: CallOptions): UpstreamCall {
-    const head = requestHead(o.method, o.path, o.headers);
+    const head = o.rawHead ?? requestHead(o.method, o.path, o.headers);
     const call = new UpstreamCall(this, this.acquire(o.target, o.owner), o);
     call.start(head);
     return call;

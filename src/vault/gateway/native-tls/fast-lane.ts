@@ -149,28 +149,26 @@ export function takeOverLane(
   x: LaneExchange,
   o: { takeover: LaneTakeover; bytesIn: number; res: AgentResponse },
 ): void {
-  const [received, sentHead, stopped] = o.takeover;
+  const [received, sentHead, stopped, upstream] = o.takeover;
   const { rec, pooled } = x;
   rec.bytesIn = o.bytesIn;
   ctx.lane.takenOver++;
   const target = upstreamTarget(ctx, conn);
+  const call = { target, owner: x.owner, method: rec.method, path: rec.path, headers: [] };
+  // Upstream 0: the lane found the pooled connection unusable (or another exchange's) and sent
+  // nothing on it; `sentHead` is then the whole request, sent here on a connection of our own.
+  // The pooled one is left alone: if it failed, its own events retire it.
+  const unsent = upstream === 0;
   carryOnUpstreamExchange(
     ctx,
     { res: o.res, rec, injected: x.injected, notConnectedHost: null },
     {
       adopt: (events) =>
-        ctx.pool.adoptCall(pooled, {
-          target,
-          owner: x.owner,
-          method: rec.method,
-          path: rec.path,
-          headers: [],
-          body: o.bytesIn > 0 ? 'length' : 'none',
-          events,
-          rawHead: sentHead,
-        }),
-      received,
-      stopped,
+        unsent
+          ? ctx.pool.call({ ...call, body: 'none', events, rawHead: sentHead })
+          : ctx.pool.adoptCall(pooled, { ...call, body: o.bytesIn > 0 ? 'length' : 'none', events, rawHead: sentHead }),
+      received: unsent ? Buffer.alloc(0) : received,
+      stopped: unsent ? undefined : stopped,
     },
   );
 }
