@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LaneDecision, LaneOutcome, LaneTakeover } from '../../src/vault/gateway/native-tls/binding.js';
+import { METHOD_OVERRIDE_HEADERS } from '../../src/vault/gateway/wire-tables.js';
 import { startNodeTlsServer, until } from '../support/native-tls-peers.js';
 import { nativeTlsSuite } from '../support/native-tls-suite.js';
 
@@ -53,5 +54,14 @@ describe('fast lane upstream ownership', () => {
     const [received, request, why, upstreamId] = b.takeovers[0]!.takeover;
     expect({ received: received.length, why, upstreamId }).toEqual({ received: 0, why: 'the pooled upstream connection is no longer usable', upstreamId: 0 });
     expect(request.toString('latin1')).toBe(`POST /b HTTP/1.1\r\nhost: ${HOST}\r\ncontent-length: 4\r\nx-key: value-1\r\n\r\nbody`);
+  });
+
+  it.each(METHOD_OVERRIDE_HEADERS)('leaves a request with %s to JavaScript, untouched', async (name) => {
+    let asked = 0;
+    const agent = await laneAgent(() => (asked++, undefined));
+    const request = `POST /x HTTP/1.1\r\nHost: ${HOST}\r\n${name.toUpperCase()}: DELETE\r\nContent-Length: 0\r\n\r\n`;
+    agent.client.socket.write(request);
+    await until(() => text(agent.log.chunks) === request, 'the request as data for JavaScript');
+    expect(asked).toBe(0);
   });
 });
