@@ -7,6 +7,7 @@ import { pathForAudit, type RequestRecord } from './audit-recorder.js';
 import { approvalDigest, approvalHeaders, bodyPreview, declaredLength, hasBody } from './approval-hold-request.js';
 import { peekBody } from './approval-hold-body.js';
 import { echoForms } from './echo-scanner.js';
+import { nodeHeaders } from './node-headers.js';
 import { sendGatewayError, type GatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { PolicyHold } from './policy-gate.js';
@@ -51,7 +52,8 @@ function holdRequest(ctx: GatewayContext, h: HeldRequest, body: { bytes: Buffer;
     method: h.rec.method,
     host: h.host,
     path: pathForAudit(h.rec.path),
-    headers: approvalHeaders(req.headers, { redact, hide }),
+    // From the raw list: Node's req.headers drops a `__proto__` header, which still goes upstream.
+    headers: approvalHeaders(nodeHeaders(req.rawHeaders), { redact, hide }),
     bodyPreview: bodyPreview({ ...body, declared, contentEncoding: req.headers['content-encoding'], redact, forms }),
     bodyDigest: approvalDigest({
       method: h.rec.method,
