@@ -1,6 +1,7 @@
 // N-API glue: argument checking, ids for contexts and connections, and the one event callback.
 #include <openssl/err.h>
 
+#include "lane-ascii.h"
 #include "lane-testing.h"
 #include "lane.h"
 #include "napi-values.h"
@@ -173,8 +174,55 @@ napi_value PipeJs(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// A table entry as the lane compares it: lower case, printable ASCII, not empty; names are tokens.
+bool TableEntry(const std::string& s, bool name) {
+  if (s.empty() || s.size() > 256) return false;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c >= 'A' && c <= 'Z') return false;
+    if (name ? !lane::IsTchar(c) : (c < 0x21 || c > 0x7e)) return false;
+  }
+  return true;
+}
+
+bool NameList(napi_env env, napi_value tables, const char* key, std::vector<std::string>* out) {
+  napi_value list;
+  bool isArray = false;
+  uint32_t n = 0;
+  if (napi_get_named_property(env, tables, key, &list) != napi_ok || napi_is_array(env, list, &isArray) != napi_ok || !isArray ||
+      napi_get_array_length(env, list, &n) != napi_ok) {
+    return false;
+  }
+  out->clear();
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    std::string s;
+    if (napi_get_element(env, list, i, &v) != napi_ok || !GetString(env, v, &s) || !TableEntry(s, true)) return false;
+    out->push_back(std::move(s));
+  }
+  return true;
+}
+
+// The tables of src/vault/gateway/wire-tables.ts (lane-tables.h); replaces any given before.
+napi_value ConfigureJs(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  lane::Tables tables;
+  napi_value placeholder;
+  if (!NameList(env, argv[0], "hopByHop", &tables.hopByHop) || !NameList(env, argv[0], "laneRefused", &tables.laneRefused) ||
+      napi_get_named_property(env, argv[0], "placeholder", &placeholder) != napi_ok ||
+      !GetString(env, placeholder, &tables.placeholder) || !TableEntry(tables.placeholder, false)) {
+    napi_throw_type_error(env, "ERR_NANOCLAW_TLS",
+                          "configure expects { hopByHop: string[], laneRefused: string[], placeholder: string }, lower case");
+    return nullptr;
+  }
+  tables.configured = true;
+  t->laneTables = std::move(tables);
+  return nullptr;
+}
+
 napi_value LaneArmJs(napi_env env, napi_callback_info info) {
   ARGS(3);
+  if (!t->laneTables.configured) return Throw(env, "the fast lane's tables were not given (configure)");
   Connection* c = ConnectionArg(t, env, argv[0]);
   std::string host;
   int32_t maxHeaderSize = GetInt(env, argv[2]);
@@ -258,6 +306,7 @@ static napi_value InitModule(napi_env env, napi_value exports) {
   napi_add_async_cleanup_hook(env, AsyncCleanup, t, nullptr);
   napi_property_descriptor props[] = {
       {"init", nullptr, Init, nullptr, nullptr, nullptr, napi_default, t},
+      {"configure", nullptr, ConfigureJs, nullptr, nullptr, nullptr, napi_default, t},
       {"serverContext", nullptr, ServerContext, nullptr, nullptr, nullptr, napi_default, t},
       {"clientContext", nullptr, ClientContext, nullptr, nullptr, nullptr, napi_default, t},
       {"freeContext", nullptr, FreeContext, nullptr, nullptr, nullptr, napi_default, t},

@@ -52,9 +52,13 @@ inline bool StartsWithNoCase(const char* s, size_t n, std::string_view lower) {
   return StartsWithNoCase(reinterpret_cast<const unsigned char*>(s), n, lower);
 }
 
-// Never leaves a copy of a secret behind in memory the allocator hands out again. A large
-// buffer is given back, so an idle connection does not keep what its biggest exchange needed.
+// Never leaves a copy of a secret behind in memory the allocator hands out again: the whole
+// buffer, not only the bytes in use (a string that was longer before, or was erased from the
+// front, keeps old bytes past its size). A large buffer is given back, so an idle connection
+// does not keep what its biggest exchange needed. A string that grows past its capacity leaves
+// its old buffer unwiped: reserve what a secret-bearing string will hold before filling it.
 inline void Wipe(std::string* s) {
+  s->resize(s->capacity());
   if (!s->empty()) OPENSSL_cleanse(&(*s)[0], s->size());
   s->clear();
   if (s->capacity() > 4096) std::string().swap(*s);

@@ -70,7 +70,7 @@ bool ProcessHeld(Connection* c) {
   if (!l->armed || l->busy || l->held.empty()) return true;
   const char* buf = l->held.data();
   lane::RequestHead h;
-  if (lane::ParseRequestHead(buf, l->held.size(), l->maxHeaderSize, &h) != lane::HeadResult::kOrdinary) return HandBack(c);
+  if (lane::ParseRequestHead(buf, l->held.size(), l->maxHeaderSize, t->laneTables, &h) != lane::HeadResult::kOrdinary) return HandBack(c);
   if (h.host.len != l->acceptedHost.size() || memcmp(buf + h.host.off, l->acceptedHost.data(), h.host.len) != 0) return HandBack(c);
   // JavaScript objects put integer-like keys first: such a name would be reordered there.
   for (const lane::Field& f : h.fields)
@@ -95,6 +95,9 @@ bool ProcessHeld(Connection* c) {
   while (valueLen < d.fieldLen && d.field[valueLen] != '\r') valueLen++;
   std::string& head = l->sentHead;
   head.clear();
+  // All it will hold (the head's fields or fewer, the injected one, the body if it goes back to
+  // JavaScript unsent) reserved at once: growing would leave a copy of the value behind.
+  head.reserve(h.headLen + d.fieldLen + 4 + static_cast<size_t>(body));
   head.append(buf + h.method.off, h.method.len);
   head += ' ';
   head.append(buf + h.target.off, h.target.len);
@@ -102,7 +105,8 @@ bool ProcessHeld(Connection* c) {
   bool set = false;
   for (const lane::Field& f : h.fields) {
     const char* name = buf + f.name.off;
-    if (EqualsNoCase(name, f.name.len, "connection")) continue;  // keep-alive: hop-by-hop
+    // Connection (keep-alive, the only hop-by-hop field the parser lets through) stays here.
+    if (lane::InTable(t->laneTables.hopByHop, name, f.name.len)) continue;
     if (Listed(name, f.name.len, d.remove, d.removeLen)) continue;
     if (f.name.len == nameLen && Listed(name, f.name.len, d.field, nameLen)) {
       if (set) continue;
@@ -126,6 +130,16 @@ bool ProcessHeld(Connection* c) {
   }
   head.append("\r\n", 2);
   l->forms.clear();
+  // Reserved first: a vector that grows copies short (inline) strings and frees the old ones unwiped.
+  size_t count = 0;
+  for (size_t i = 0; i + 4 <= d.formsLen; count++) {
+    uint32_t n;
+    memcpy(&n, d.forms + i, 4);
+    i += 4;
+    if (n > d.formsLen - i) break;
+    i += n;
+  }
+  l->forms.reserve(count);
   for (size_t i = 0; i + 4 <= d.formsLen;) {
     uint32_t n;
     memcpy(&n, d.forms + i, 4);
@@ -136,18 +150,25 @@ bool ProcessHeld(Connection* c) {
   }
   l->headRequest = EqualsNoCase(buf + h.method.off, h.method.len, "head");
   l->bytesIn = static_cast<double>(body);
-  l->upstreamId = d.upstream;
   l->busy = true;
   size_t used = h.headLen + static_cast<size_t>(body);
   Connection* up = Find(t, d.upstream);
   if (!up || up->failed || !up->secure || up->laneOf != 0 || up->pipeTo != 0) {
+    // Not this exchange's to use (gone, failed, or another exchange's): it is never bound, so the
+    // takeover leaves it alone, and tells JavaScript (upstream id 0) that nothing was sent; the
+    // whole request (head and body) goes back for JavaScript to send on a connection of its own.
+    l->upstreamId = 0;
+    head.append(buf + h.headLen, static_cast<size_t>(body));
     l->held.erase(0, used);
     static const std::string unusable = "the pooled upstream connection is no longer usable";
     return Takeover(c, &unusable);
   }
   up->laneOf = c->id;
+  l->upstreamId = d.upstream;
   if (body > 0) {
-    std::string request = head;
+    std::string request;
+    request.reserve(head.size() + static_cast<size_t>(body));
+    request.append(head);
     request.append(buf + h.headLen, static_cast<size_t>(body));
     l->held.erase(0, used);
     Write(up, request.data(), request.size());

@@ -33,14 +33,8 @@ bool KnownMethod(const unsigned char* s, size_t n, bool prefixOnly) {
   return false;
 }
 
-// Hop-by-hop, framing and proxy fields: the JavaScript path gives each its own handling. The
-// method-override fields too: policy reads them as the method, and the lane's callback has no headers.
-constexpr std::string_view kExcluded[] = {"transfer-encoding", "upgrade", "expect", "te", "trailer", "keep-alive",
-                                          "proxy-connection", "proxy-authorization", "proxy-authenticate", "http2-settings",
-                                          "x-http-method-override", "x-http-method", "x-method-override"};
-
 // Checks one complete field line against the rules of lane-request.h and records it.
-bool TakeField(const unsigned char* p, Span name, Span value, RequestHead* out, bool* sawHost) {
+bool TakeField(const unsigned char* p, Span name, Span value, const Tables& tables, RequestHead* out, bool* sawHost) {
   const unsigned char* n = p + name.off;
   const unsigned char* v = p + value.off;
   if (out->fields.size() == kMaxFields) return false;
@@ -51,11 +45,10 @@ bool TakeField(const unsigned char* p, Span name, Span value, RequestHead* out, 
       if (i == name.len) return false;
     }
   }
-  for (std::string_view x : kExcluded) {
-    if (EqualsNoCase(n, name.len, x)) return false;
-  }
+  // Hop-by-hop, framing, proxy and method-override fields: the JavaScript path gives each its own handling.
+  if (InTable(tables.laneRefused, n, name.len)) return false;
   // The placeholder is replaced only on the JavaScript path, also inside a Basic pair.
-  if (ContainsNoCase(v, value.len, "onecli-managed")) return false;
+  if (ContainsNoCase(v, value.len, tables.placeholder)) return false;
   if (StartsWithNoCase(v, value.len, "basic") && value.len > 5 && IsOws(v[5])) return false;
   if (EqualsNoCase(n, name.len, "host")) {
     // The lane routes by Host; an empty one is left to the JavaScript path's answer.
@@ -80,8 +73,9 @@ bool TakeField(const unsigned char* p, Span name, Span value, RequestHead* out, 
 
 }  // namespace
 
-HeadResult ParseRequestHead(const char* data, size_t len, size_t maxHeaderSize, RequestHead* out) {
+HeadResult ParseRequestHead(const char* data, size_t len, size_t maxHeaderSize, const Tables& tables, RequestHead* out) {
   const auto* p = reinterpret_cast<const unsigned char*>(data);
+  if (!tables.configured || tables.placeholder.empty()) return HeadResult::kOther;
   if (len == 0) return HeadResult::kIncomplete;  // `data` may then be null
   out->fields.clear();
   out->fields.reserve(kMaxFields);
@@ -139,7 +133,7 @@ HeadResult ParseRequestHead(const char* data, size_t len, size_t maxHeaderSize, 
     if (p[i] != '\r') return HeadResult::kOther;
     if (++i == end) return more;
     if (p[i++] != '\n') return HeadResult::kOther;
-    if (!TakeField(p, name, Span{valueStart, valueEnd - valueStart}, out, &sawHost)) return HeadResult::kOther;
+    if (!TakeField(p, name, Span{valueStart, valueEnd - valueStart}, tables, out, &sawHost)) return HeadResult::kOther;
   }
 }
 

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "lane-tables.h"
+
 namespace nanoclaw {
 namespace lane {
 
@@ -46,15 +48,16 @@ struct RequestHead {
 //   bytes 0x21..0x7E plus SP and HTAB inside (no CTL, no obs-text >= 0x80), no obs-fold;
 // - at most 64 fields; no field name appears twice (compared without case);
 // - exactly one Host; Content-Length at most once, 1 to 15 digits;
-// - none of Transfer-Encoding, Upgrade, Expect, TE, Trailer, Keep-Alive, Proxy-Connection,
-//   Proxy-Authorization, Proxy-Authenticate, HTTP2-Settings;
+// - no field is named in tables.laneRefused (Transfer-Encoding, Upgrade, Expect, the
+//   method-override headers, …: wire-tables.ts);
 // - Connection, if present, is exactly `keep-alive` (any case);
-// - no value contains `onecli-managed` (any case), and no value begins with `basic` (any
+// - no value contains tables.placeholder (any case), and no value begins with `basic` (any
 //   case) followed by a space or tab: the placeholder may hide in a Basic pair;
+// - the tables were configured;
 // - the head, request line included, is at most maxHeaderSize bytes before its blank line.
 // kIncomplete only when no CRLFCRLF is in `data` yet, nothing seen so far already makes it
 // kOther, and len <= maxHeaderSize + 4.
-HeadResult ParseRequestHead(const char* data, size_t len, size_t maxHeaderSize, RequestHead* out);
+HeadResult ParseRequestHead(const char* data, size_t len, size_t maxHeaderSize, const Tables& tables, RequestHead* out);
 
 }  // namespace lane
 }  // namespace nanoclaw

@@ -8,15 +8,6 @@ namespace laneimpl {
 
 namespace {
 
-const char* const kHopByHop[] = {"connection", "keep-alive", "proxy-connection", "proxy-authorization",
-                                 "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"};
-
-bool IsHopByHop(const char* s, size_t len) {
-  for (const char* h : kHopByHop)
-    if (EqualsNoCase(s, len, h)) return true;
-  return false;
-}
-
 // Body bytes as the agent gets them, chunked when the agent's framing is.
 void Frame(Lane* l, const char* data, size_t len) {
   if (len == 0) return;
@@ -151,7 +142,7 @@ bool PlanResponse(Lane* l, const char* buf) {
   bool length = false;
   for (const lane::Field& f : h.fields) {
     const char* name = buf + f.name.off;
-    if (IsHopByHop(name, f.name.len)) continue;
+    if (lane::InTable(l->tables->hopByHop, name, f.name.len)) continue;
     std::string lower;
     for (size_t k = 0; k < f.name.len; k++) lower += Lower(name[k]);
     bool isNamed = false;

@@ -92,8 +92,11 @@ napi_value TestParseRequestHead(napi_env env, napi_callback_info info) {
   std::unique_ptr<char[]> copy(new char[len > 0 ? len : 1]);
   if (len > 0) std::memcpy(copy.get(), data, len);
   const char* base = copy.get();
+  // The tables `configure` gave this thread's transport: the ones the lane reads.
+  Transport* t = nullptr;
+  napi_get_cb_info(env, info, nullptr, nullptr, nullptr, reinterpret_cast<void**>(&t));
   RequestHead head;
-  switch (ParseRequestHead(base, len, static_cast<size_t>(max), &head)) {
+  switch (ParseRequestHead(base, len, static_cast<size_t>(max), t->laneTables, &head)) {
     case HeadResult::kIncomplete:
       return Str(env, "incomplete");
     case HeadResult::kOther:

@@ -17,6 +17,13 @@ Connection* Find(Transport* t, uint32_t id) {
 
 namespace {
 
+// The upstream of `c`'s exchange in flight, or null; never one another exchange has bound (its
+// laneOf names another agent connection), whatever upstreamId says.
+Connection* OwnUpstream(Connection* c) {
+  Connection* up = c->lane->upstreamId == 0 ? nullptr : Find(c->transport, c->lane->upstreamId);
+  return up && (up->laneOf == c->id || up->laneOf == 0) ? up : nullptr;
+}
+
 constexpr size_t kMaxResponseHead = 16 * 1024;
 // More than this held from an agent while an exchange is in flight: stop reading it.
 constexpr size_t kMaxHeld = 256 * 1024;
@@ -65,7 +72,7 @@ bool HandBack(Connection* c) {
 bool Takeover(Connection* c, const std::string* why) {
   Lane* l = c->lane;
   Transport* t = c->transport;
-  if (Connection* up = Find(t, l->upstreamId)) {
+  if (Connection* up = OwnUpstream(c)) {
     up->laneOf = 0;
     if (l->upstreamPaused) SetPaused(up, false);
   }
@@ -100,7 +107,7 @@ enum Failure { kNoFailure = 0, kUpstreamFailed = 1, kAgentLeft = 2, kSpoiled = 3
 bool Finish(Connection* c, Failure failure) {
   Lane* l = c->lane;
   Transport* t = c->transport;
-  if (Connection* up = Find(t, l->upstreamId)) up->laneOf = 0;
+  if (Connection* up = OwnUpstream(c)) up->laneOf = 0;
   napi_env env = t->env;
   napi_value arg;
   napi_create_array_with_length(env, 5, &arg);
@@ -156,6 +163,7 @@ void LaneArm(Connection* c, const std::string& host, size_t maxHeaderSize) {
   Lane* l = c->lane;
   if (l->busy) return;
   l->armed = true;
+  l->tables = &c->transport->laneTables;
   l->acceptedHost = host;
   l->maxHeaderSize = maxHeaderSize;
 }
@@ -239,14 +247,14 @@ void LaneAgentDrained(Connection* c) {
   Lane* l = c->lane;
   if (!l || !l->busy || !l->upstreamPaused) return;
   l->upstreamPaused = false;
-  if (Connection* up = Find(c->transport, l->upstreamId)) SetPaused(up, false);
+  if (Connection* up = OwnUpstream(c)) SetPaused(up, false);
 }
 
 void LaneAgentGone(Connection* c) {
   Lane* l = c->lane;
   if (!l) return;
   // JavaScript drops the upstream connection of an exchange in flight (it knows of it).
-  if (Connection* up = Find(c->transport, l->upstreamId)) up->laneOf = 0;
+  if (Connection* up = OwnUpstream(c)) up->laneOf = 0;
   Reset(l);
   Wipe(&l->held);
   delete l;

@@ -19,6 +19,7 @@ struct Lane {
   bool armed = false;  // JavaScript is between requests: the lane takes the next one
   bool busy = false;   // an exchange is in flight
   std::string acceptedHost;
+  const lane::Tables* tables = nullptr;  // the transport's (lane-tables.h), set when armed
   size_t maxHeaderSize = 16 * 1024;
   std::string held;  // agent bytes not forwarded yet (the next request, pipelined ones)
   bool heldPaused = false;  // reading the agent paused because too much is held

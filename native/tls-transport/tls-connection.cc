@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "connection-internal.h"
+#include "lane-ascii.h"
 #include "lane.h"
 #include "transport.h"
 
@@ -300,6 +301,10 @@ void RunDeferred(Transport* t) {
 void Destroy(Connection* c) {
   if (c->destroyed) return;
   c->destroyed = true;
+  // Writes that never went out may carry an injected value.
+  for (std::string& pending : c->queue) lane::Wipe(&pending);
+  c->queue.clear();
+  c->queued = 0;
   if (c->lane) LaneAgentGone(c);
   if (c->laneOf != 0 && !c->transport->tearingDown) LaneUpstreamGone(c);
   c->transport->connections.erase(c->id);

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "connection-internal.h"
+#include "lane-ascii.h"
 #include "lane.h"
 #include "transport.h"
 
@@ -82,8 +83,12 @@ bool FlushQueue(Connection* c) {
       return false;
     }
     c->queued -= static_cast<size_t>(n);
-    if (static_cast<size_t>(n) < front.size()) front.erase(0, static_cast<size_t>(n));
-    else c->queue.pop_front();
+    if (static_cast<size_t>(n) < front.size()) {
+      front.erase(0, static_cast<size_t>(n));
+    } else {
+      lane::Wipe(&front);  // a request head may carry an injected value
+      c->queue.pop_front();
+    }
   }
   ShutdownIfDone(c);
   if (c->pipeFrom != 0) {

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "lane-tables.h"
+
 namespace nanoclaw {
 
 enum EventKind {
@@ -115,6 +117,8 @@ struct Transport {
   int closing = 0;  // handles whose close callback has not run yet
   bool tearingDown = false;
   unsigned char readBuffer[kReadChunk];
+  // The fast lane's tables, as `configure` gave them (lane-tables.h).
+  lane::Tables laneTables;
 };
 
 constexpr size_t kMaxSessions = 256;

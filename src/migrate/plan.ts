@@ -1,3 +1,4 @@
+import { PLACEHOLDER } from '../common/placeholder.js';
 import type { EnvDocument } from '../config/env-file.js';
 import type { Secret } from '../vault/model/records.js';
 import { looksSecret, protectedReason, unstorableReason, type StayReason } from './classify-key.js';
@@ -27,8 +28,6 @@ export interface PlanInput {
   options?: PlanOptions;
 }
 
-/** Onecli's placeholder: a file holding it holds no credential. */
-const PLACEHOLDER = 'onecli-managed';
 
 interface Candidate extends Target {
   key: string;

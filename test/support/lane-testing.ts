@@ -1,4 +1,5 @@
 import { loadBinding } from '../../src/vault/gateway/native-tls/binding.js';
+import type { AddonTables } from '../../src/vault/gateway/wire-tables.js';
 
 /** What `laneTesting.*` returns (native/tls-transport/lane-testing.h). */
 export interface NativeRequestHead {
@@ -34,4 +35,11 @@ export function laneTesting(): LaneTesting {
   const binding = loadBinding();
   if ('error' in binding) throw new Error(binding.error);
   return (binding as unknown as { laneTesting: LaneTesting }).laneTesting;
+}
+
+/** Gives this thread's addon other tables than wire-tables.ts (a test puts those back after). */
+export function configureLane(tables: AddonTables): void {
+  const binding = loadBinding();
+  if ('error' in binding) throw new Error(binding.error);
+  binding.configure(tables);
 }

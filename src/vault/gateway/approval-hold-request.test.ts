@@ -26,6 +26,13 @@ const preview = (text: string | Buffer, o: { complete?: boolean; encoding?: stri
 };
 
 describe('approvalHeaders', () => {
+  it('shows headers named like prototype properties, each once, as sent', () => {
+    const headers = JSON.parse('{"__proto__":"p","constructor":"c","tostring":"t"}') as Record<string, string>;
+    const shown = approvalHeaders(headers, { redact: (t) => t });
+    expect(Object.entries(shown)).toEqual([['__proto__', 'p'], ['constructor', 'c'], ['tostring', 't']]);
+    expect(JSON.parse(JSON.stringify(shown))).toEqual(headers);
+  });
+
   it('removes credential headers, the placeholder and known secret values, keeping the rest', () => {
     const shown = approvalHeaders(
       {

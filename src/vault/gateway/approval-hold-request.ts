@@ -20,7 +20,8 @@ export function approvalHeaders(
   o: { redact: (text: string) => string; hide?: readonly string[] },
 ): Record<string, string> {
   const hide = new Set([...HIDDEN, ...(o.hide ?? []).map((n) => n.toLowerCase())]);
-  const out: Record<string, string> = {};
+  // No prototype: a header named `__proto__` or `constructor` is shown like any other.
+  const out = Object.create(null) as Record<string, string>;
   for (const name in headers) {
     const raw = headers[name];
     if (raw === undefined || hide.has(name)) continue;

@@ -7,6 +7,7 @@ import { pathForAudit, type RequestRecord } from './audit-recorder.js';
 import { approvalDigest, approvalHeaders, approvalTarget, bodyExtent, bodyPreview, declaredLength, hasBody } from './approval-hold-request.js';
 import { peekBody } from './approval-hold-body.js';
 import { echoForms } from './echo-forms.js';
+import { nodeHeaders } from './node-headers.js';
 import { sendGatewayError, type GatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { PolicyHold } from './policy-gate.js';
@@ -75,7 +76,8 @@ function holdRequest(ctx: GatewayContext, h: HeldRequest, body: { bytes: Buffer;
     host: h.host,
     path: approvalTarget(h.rec.path, { redact, hide: hideParams }),
     target: h.rec.path,
-    headers: approvalHeaders(req.headers, { redact, hide: hideHeaders }),
+    // From the raw list: Node's req.headers drops a `__proto__` header, which still goes upstream.
+    headers: approvalHeaders(nodeHeaders(req.rawHeaders), { redact, hide: hideHeaders }),
     bodyPreview: bodyPreview({ ...body, contentEncoding: req.headers['content-encoding'], redact, forms }),
     bodyDigest: digestOf(h, body.bytes, extent.seen),
     bodySeen: extent.seen,

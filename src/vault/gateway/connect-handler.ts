@@ -4,7 +4,7 @@ import { errorMessage } from '../../common/errors.js';
 import { parseHostPort } from '../inject/host-pattern.js';
 import { admitDestination } from './admit-destination.js';
 import { startRecord } from './audit-recorder.js';
-import type { Refusal } from './decide-request.js';
+import { likelyPoolOwner, type Refusal } from './decide-request.js';
 import { badGateway, badRequest, writeRawGatewayError } from './gateway-errors.js';
 import { track, type GatewayContext } from './gateway-context.js';
 import type { MitmTerminator } from './mitm.js';
@@ -49,7 +49,7 @@ export async function handleConnect(
   const dest = { agent, host, port, address, family };
   if (!intercept) return openTunnel(ctx, client, head, { ...dest, startedAt: rec.startedAt });
   // Dial the upstream while the agent's TLS handshake with us runs, not after it.
-  ctx.pool.warmUp({ address, family, port, hostname: host });
+  ctx.pool.warmUp({ address, family, port, hostname: host }, likelyPoolOwner(ctx, agent, host));
   try {
     mitm.accept(client, head, { ...dest, sniMismatch: null, acceptedHost: null });
   } catch (err) {

@@ -5,6 +5,7 @@ import type { EchoForms } from './echo-scanner.js';
 import { badGateway } from './gateway-errors.js';
 import type { GrantCache, Revealed } from './grant-cache.js';
 import type { PolicyCheck, PolicyGate, PolicyHold, PolicyRefusal } from './policy-gate.js';
+import { poolKey, type PoolKey } from './pool-key.js';
 
 /**
  * The one decision about a request, made once whatever path it takes (Node or native TLS, the
@@ -89,6 +90,15 @@ export function decideRequest(ctx: DecisionContext, q: RequestQuestion): Request
  * value is read then, not when the request was held). Refuses with 502 a value or config that
  * cannot be injected; forwards without a value when the secret vanished meanwhile.
  */
+/**
+ * Whose pooled connection a CONNECT's upstream is dialled for ahead of its first request: the
+ * agent with the secret it has for any path of the host (a guess; the request's own decision
+ * picks the connection it uses).
+ */
+export function likelyPoolOwner(ctx: DecisionContext, agent: Agent, host: string): PoolKey {
+  return poolKey({ agentId: agent.id, secretId: ctx.grants.select(agent.id, host, '/')?.id ?? null });
+}
+
 export function forwardWith(ctx: DecisionContext, secret: Secret | null): FinalDecision {
   const revealed = secret ? ctx.grants.reveal(secret) : null;
   if (!secret || !revealed) return FORWARD_PLAIN;

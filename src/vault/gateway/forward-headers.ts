@@ -1,21 +1,11 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { nodeHeaders } from './node-headers.js';
+import { HOP_BY_HOP } from './wire-tables.js';
 
-/** Header values as the gateway passes them on (lower-case names). */
+/**
+ * Header values as the gateway passes them on (lower-case names), in an object without a
+ * prototype: a header named `__proto__` or `constructor` is a header like any other.
+ */
 export type HeaderMap = Record<string, string | string[]>;
-
-// Hop-by-hop headers (RFC 9110 §7.6.1) plus the proxy's own: they describe one connection,
-// and Proxy-Authorization carries the agent token, which must never leave the gateway.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 function connectionTokens(value: string | string[] | undefined): Set<string> | null {
   if (value === undefined) return null;
@@ -27,31 +17,23 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | n
   return tokens.length > 0 ? new Set(tokens) : null;
 }
 
-function copyEndToEnd(headers: IncomingHttpHeaders): HeaderMap {
-  const named = connectionTokens(headers.connection);
-  const out: HeaderMap = {};
-  for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
-    const value = headers[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
 /**
- * The headers to send upstream: end-to-end headers only. A chunked request body is
- * re-chunked by us, so `transfer-encoding: chunked` is put back explicitly (without it
- * node would send a GET body unframed). `upgrade` keeps the WebSocket handshake headers.
+ * The headers to send upstream, from the agent's raw `[name, value, …]` list (not Node's
+ * `req.headers`, which drops a `__proto__` header): end-to-end headers only, duplicates combined
+ * as Node combines them, in a map without a prototype. A chunked request body is re-chunked by
+ * us, so `transfer-encoding: chunked` is put back explicitly (without it node would send a GET
+ * body unframed). `upgrade` keeps the WebSocket handshake headers.
  */
-export function upstreamRequestHeaders(
-  headers: IncomingHttpHeaders,
-  options: { upgrade?: boolean } = {},
-): HeaderMap {
-  const out = copyEndToEnd(headers);
-  if (headers['transfer-encoding'] !== undefined) out['transfer-encoding'] = 'chunked';
-  if (options.upgrade && headers.upgrade !== undefined) {
+export function upstreamRequestHeaders(rawHeaders: readonly string[], options: { upgrade?: boolean } = {}): HeaderMap {
+  const out = nodeHeaders(rawHeaders) as HeaderMap;
+  const { connection, upgrade } = out;
+  const chunked = out['transfer-encoding'] !== undefined;
+  for (const name of HOP_BY_HOP) delete out[name];
+  for (const name of connectionTokens(connection) ?? []) delete out[name];
+  if (chunked) out['transfer-encoding'] = 'chunked';
+  if (options.upgrade && upgrade !== undefined) {
     out.connection = 'Upgrade';
-    out.upgrade = headers.upgrade;
+    out.upgrade = upgrade;
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { flattenHeaders } from './message-head.js';
 import { upstreamRequestHeaders, type HeaderMap } from './forward-headers.js';
 import { sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext, MitmConnection } from './gateway-context.js';
+import { poolKey } from './pool-key.js';
 import { refusal } from './request-refusal.js';
 import { upstreamTarget } from './upstream-target.js';
 
@@ -36,7 +37,7 @@ export function prepareUpstream(
   injection: Injection | null,
   options: { upgrade?: boolean } = {},
 ): { headers: HeaderMap; path: string; injected: EchoForms | null } {
-  const headers = upstreamRequestHeaders(req.headers, options);
+  const headers = upstreamRequestHeaders(req.rawHeaders, options);
   const path = req.url ?? '/';
   if (!injection) return { headers, path, injected: null };
   const { secret, value, target } = injection;
@@ -64,6 +65,7 @@ export function openUpstream(
   const { rec, injection, prepared } = o;
   markInjected(ctx, rec, injection);
   return ctx.pool.request({
+    owner: poolKey({ agentId: conn.agent.id, secretId: injection?.secret.id ?? null }),
     tls: true,
     address: conn.address,
     family: conn.family,
@@ -151,6 +153,7 @@ function forwardAllowed(ctx: GatewayContext, conn: MitmConnection, x: Exchange, 
     res,
     rec,
     target: upstreamTarget(ctx, conn),
+    owner: poolKey({ agentId: conn.agent.id, secretId: injection?.secret.id ?? null }),
     path: prepared.path,
     headers: flattenHeaders(prepared.headers),
     injected: prepared.injected,

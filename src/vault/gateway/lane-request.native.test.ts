@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { laneTesting, type NativeRequestHead } from '../../../test/support/lane-testing.js';
+import { configureLane, laneTesting, type NativeRequestHead } from '../../../test/support/lane-testing.js';
 import { pick, seededRandom } from '../../../test/support/seeded-random.js';
 import { RequestParser, RequestProtocolError, type RequestHead } from './request-parser.js';
+import { addonTables, LANE_REFUSED_HEADERS } from './wire-tables.js';
 
 // The native fast lane's request recognizer held against the JavaScript parser: whatever native
 // calls ordinary, JavaScript must accept and read identically; whatever JavaScript refuses,
@@ -75,7 +76,7 @@ function checkPrefixes(text: string, maxHeaderSize: number, ordinary: boolean): 
 const HOST = 'Host: api.test';
 const EXCLUDED = ['Transfer-Encoding: chunked', 'Upgrade: websocket', 'Expect: 100-continue', 'TE: trailers', 'Trailer: X-T',
   'Keep-Alive: timeout=5', 'Proxy-Connection: keep-alive', 'Proxy-Authorization: Bearer x', 'Proxy-Authenticate: Basic',
-  'HTTP2-Settings: AAMAAABkAAQAAP__'];
+  'HTTP2-Settings: AAMAAABkAAQAAP__', 'X-HTTP-Method-Override: DELETE', 'X-HTTP-Method: PUT', 'X-Method-Override: PATCH'];
 const many = (n: number): string[] => Array.from({ length: n }, (_, i) => `X-F${i}: ${i}`);
 
 const ORDINARY: Record<string, [text: string, max?: number]> = {
@@ -166,6 +167,46 @@ describe('native request recognizer against the JavaScript parser', () => {
   it('throws on bad arguments', () => {
     expect(() => lane.parseRequestHead('GET' as unknown as Buffer, 10)).toThrow(TypeError);
     expect(() => lane.parseRequestHead(bytes('GET'), -1)).toThrow(TypeError);
+  });
+});
+
+describe('native request recognizer, tables from TypeScript (wire-tables.ts)', () => {
+  it('leaves to JavaScript a request with any refused header, in generated casings', () => {
+    const r = seededRandom(0x7ab1e5);
+    expect(LANE_REFUSED_HEADERS).toEqual(expect.arrayContaining(EXCLUDED.map((f) => f.slice(0, f.indexOf(':')).toLowerCase())));
+    for (const name of LANE_REFUSED_HEADERS) {
+      for (let i = 0; i < 8; i++) {
+        const cased = i === 0 ? name : [...name].map((c) => (r() < 0.5 ? c.toUpperCase() : c)).join('');
+        expect(check(head('GET / HTTP/1.1', HOST, 'Accept: */*', `${cased}: x`)), cased).toBe('other');
+      }
+    }
+  });
+
+  it('reads what it was given, not a copy of its own', () => {
+    const given = addonTables();
+    const parse = (...fields: string[]) => typeof lane.parseRequestHead(bytes(head('GET / HTTP/1.1', HOST, ...fields)), 16_384);
+    try {
+      configureLane({ ...given, laneRefused: ['x-refused-here'], placeholder: 'stand-in-value' });
+      expect(parse('X-Refused-HERE: 1')).toBe('string');
+      expect(parse('X-A: an-ORIGINAL-STAND-IN-VALUE-1')).toBe('string');
+      expect(parse('Expect: 100-continue')).toBe('object');
+      expect(parse('X-HTTP-Method-Override: DELETE')).toBe('object');
+      expect(parse(`X-A: ${given.placeholder}`)).toBe('object');
+    } finally {
+      configureLane(given);
+    }
+    expect(parse('X-HTTP-Method-Override: DELETE')).toBe('string');
+    expect(parse(`X-A: ${given.placeholder}`)).toBe('string');
+  });
+
+  it('refuses malformed tables', () => {
+    const given = addonTables();
+    for (const bad of [{ ...given, laneRefused: ['Expect'] }, { ...given, hopByHop: [''] }, { ...given, placeholder: '' },
+      { ...given, placeholder: 'ONECLI' }, { ...given, laneRefused: 'expect' }, { ...given, hopByHop: ['x y'] }, {}]) {
+      expect(() => configureLane(bad as typeof given), JSON.stringify(bad)).toThrow(TypeError);
+    }
+    // A refused configure changed nothing.
+    expect(check(head('GET / HTTP/1.1', HOST, 'Expect: 100-continue'))).toBe('other');
   });
 });
 

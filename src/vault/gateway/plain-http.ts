@@ -9,6 +9,7 @@ import { upstreamRequestHeaders } from './forward-headers.js';
 import { refuse } from './forward.js';
 import { badRequest } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
+import { poolKey } from './pool-key.js';
 import { framingRefusal } from './request-refusal.js';
 
 /** `http://authority/path?query` split without URL parsing quirks; null when not absolute-form http. */
@@ -63,9 +64,10 @@ export async function forwardPlainHttp(ctx: GatewayContext, req: IncomingMessage
     req.resume();
     return;
   }
-  const { host, port, address, family } = admission;
-  const headers = upstreamRequestHeaders(req.headers);
+  const { agent, host, port, address, family } = admission;
+  const headers = upstreamRequestHeaders(req.rawHeaders);
   headers.host = split?.authority ?? host;
-  const upReq = ctx.pool.request({ tls: false, address, family, port, hostname: host, method, path, headers });
+  const owner = poolKey({ agentId: agent.id, secretId: null });
+  const upReq = ctx.pool.request({ owner, tls: false, address, family, port, hostname: host, method, path, headers });
   runExchange(ctx, { req, res, upReq, rec, injected: null, notConnectedHost: null });
 }

@@ -1,6 +1,7 @@
 import { messageHead } from './message-head.js';
 import { ResponseParser, UpstreamProtocolError, type ResponseEvents } from './response-parser.js';
 import type { NativeTlsConnection } from './native-tls/native-tls.js';
+import type { PoolKey } from './pool-key.js';
 import type { UpstreamSocket } from './upstream-socket.js';
 
 /**
@@ -34,19 +35,24 @@ export type BodyFraming = 'none' | 'length' | 'chunked';
 
 export interface CallOptions {
   target: DialTarget;
+  /** Whose requests the connection carries (pool-key.ts): only a connection of the same key is reused. */
+  owner: PoolKey;
   method: string;
   path: string;
   /** Flat `[name, value, …]` list, framing headers included. */
   headers: readonly string[];
   body: BodyFraming;
   events: ResponseEvents & { error(err: Error): void };
-  /** The head exactly as first sent, when the fast lane sent it: a retry sends these bytes again. */
+  /**
+   * The head exactly as first sent, when the fast lane sent it: a retry sends these bytes again.
+   * Given to `call`, the request exactly as the lane would have sent it (head and body), sent as it is.
+   */
   rawHead?: Buffer;
 }
 
 /** Where a call gets a replacement connection and returns its own. */
 export interface ConnectionSource {
-  fresh(t: DialTarget): PooledConnection;
+  fresh(t: DialTarget, owner: PoolKey): PooledConnection;
   release(conn: PooledConnection): void;
 }
 
@@ -233,7 +239,7 @@ export class UpstreamCall {
     // A reused keep-alive connection the upstream closed as we wrote: nothing was sent that
     // a fresh connection cannot send again (no body, no response yet).
     if (stale && !(err instanceof UpstreamProtocolError)) {
-      this.conn = this.pool.fresh(this.o.target);
+      this.conn = this.pool.fresh(this.o.target, this.o.owner);
       this.start(this.o.rawHead ?? requestHead(this.o.method, this.o.path, this.o.headers));
       return;
     }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, issueLeaf } from '../ca/ca.js';
+import { poolKey, type PoolKey } from './pool-key.js';
 import { keepAliveTimeoutMs } from './upstream-call.js';
 import { UpstreamClient, requestHead, type BodyFraming, type DialTarget } from './upstream-client.js';
 
@@ -14,13 +15,17 @@ let target: DialTarget;
 let client: UpstreamClient;
 let connections = 0;
 let lastBody = '';
+const socketIds = new WeakMap<object, number>();
 const ca = createCa({ commonName: 'upstream-client test CA' });
+const OWNER = poolKey({ agentId: 'agent-1', secretId: 'secret-1' });
+let serverSockets: number[] = [];
 
 function handler(req: IncomingMessage, res: ServerResponse): void {
   let body = '';
   req.on('data', (d: Buffer) => (body += d.toString()));
   req.on('end', () => {
     lastBody = body;
+    serverSockets.push(socketIds.get(req.socket) ?? 0);
     if (req.url === '/big') {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 4 * 1024 * 1024 });
       res.end(Buffer.alloc(4 * 1024 * 1024, 1));
@@ -31,7 +36,7 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
 beforeAll(async () => {
   const leaf = issueLeaf({ ca, host: HOST });
   server = https.createServer({ key: leaf.keyPem, cert: leaf.certPem, keepAliveTimeout: 60_000 }, handler);
-  server.on('secureConnection', () => connections++);
+  server.on('secureConnection', (s) => socketIds.set(s, ++connections));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   target = { address: '127.0.0.1', family: 4, port: (server.address() as AddressInfo).port, servername: HOST };
   client = new UpstreamClient({ secureContext: tls.createSecureContext({ ca: ca.certPem }), maxFreeSockets: 4 });
@@ -49,7 +54,7 @@ interface Result {
 }
 
 /** One call; with `slow`, the body is read with backpressure (paused, resumed 20 ms later). */
-function send(o: { path: string; method?: string; body?: string[]; framing?: BodyFraming; to?: DialTarget; slow?: boolean }): Promise<Result> {
+function send(o: { path: string; method?: string; body?: string[]; framing?: BodyFraming; to?: DialTarget; owner?: PoolKey; slow?: boolean }): Promise<Result> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let status = 0;
@@ -57,6 +62,7 @@ function send(o: { path: string; method?: string; body?: string[]; framing?: Bod
     const headers = ['host', HOST, 'x-key', 'k1', ...(framing === 'chunked' ? ['transfer-encoding', 'chunked'] : [])];
     const call = client.call({
       target: o.to ?? target,
+      owner: o.owner ?? OWNER,
       method: o.method ?? 'GET',
       path: o.path,
       headers,
@@ -86,6 +92,26 @@ describe('UpstreamClient', () => {
     expect((await send({ path: '/a' })).body.toString()).toBe('GET /a k1');
     expect((await send({ path: '/b?q=1' })).body.toString()).toBe('GET /b?q=1 k1');
     expect(connections - before).toBeLessThanOrEqual(1);
+  });
+
+  it('never reuses a connection across owners (agent, secret), also after a warm-up', async () => {
+    const owners = [OWNER, poolKey({ agentId: 'agent-2', secretId: 'secret-1' }), poolKey({ agentId: 'agent-1', secretId: null }),
+      poolKey({ agentId: 'agent-1', secretId: 'secret-2' })];
+    client.warmUp(target, owners[1]!);
+    serverSockets = [];
+    const sentBy: PoolKey[] = [];
+    for (let i = 0; i < 16; i++) {
+      const owner = owners[(i * 7) % owners.length]!;
+      await send({ path: `/o/${i}`, owner });
+      sentBy.push(owner);
+    }
+    const ownerOf = new Map<number, PoolKey>();
+    serverSockets.forEach((socket, i) => {
+      expect(ownerOf.get(socket) ?? sentBy[i]).toBe(sentBy[i]);
+      ownerOf.set(socket, sentBy[i]!);
+    });
+    // Each owner kept one connection alive for its own calls.
+    expect(new Set(serverSockets).size).toBe(owners.length);
   });
 
   it('re-chunks a request body', async () => {

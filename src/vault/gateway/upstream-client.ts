@@ -1,6 +1,7 @@
 import tls from 'node:tls';
 import type { NativeTls } from './native-tls/native-tls.js';
 import { NativeUpstreamSocket } from './native-tls/upstream-socket.js';
+import type { PoolKey } from './pool-key.js';
 import type { UpstreamSocket } from './upstream-socket.js';
 import { PooledConnection, requestHead, UpstreamCall, type CallOptions, type ConnectionSource, type DialTarget } from './upstream-call.js';
 
@@ -17,8 +18,8 @@ export { PooledConnection, requestHead, UpstreamCall } from './upstream-call.js'
 const MAX_SESSIONS = 256;
 
 /**
- * Keep-alive TLS connections per (address, port, name), most recently used first, with TLS
- * sessions kept for quick reconnects. `warmUp` dials ahead of the first request.
+ * Keep-alive TLS connections per owner (pool-key.ts) and (address, port, name), most recently
+ * used first, with TLS sessions kept (per owner too) for quick reconnects. `warmUp` dials ahead of the first request.
  */
 export class UpstreamClient implements ConnectionSource {
   private readonly secureContext: tls.SecureContext;
@@ -35,17 +36,17 @@ export class UpstreamClient implements ConnectionSource {
     this.native = o.native ?? null;
   }
 
-  /** Starts a request; throws (before anything is sent) on a header that cannot be sent. */
+  /** Starts a request (`rawHead` as given, when set); throws (before anything is sent) on a header that cannot be sent. */
   call(o: CallOptions): UpstreamCall {
-    const head = requestHead(o.method, o.path, o.headers);
-    const call = new UpstreamCall(this, this.acquire(o.target), o);
+    const head = o.rawHead ?? requestHead(o.method, o.path, o.headers);
+    const call = new UpstreamCall(this, this.acquire(o.target, o.owner), o);
     call.start(head);
     return call;
   }
 
-  /** Opens a connection to `t` unless one is idle or opening. */
-  warmUp(t: DialTarget): void {
-    const key = keyOf(t);
+  /** Opens a connection to `t` for `owner` unless one is idle or opening. */
+  warmUp(t: DialTarget, owner: PoolKey): void {
+    const key = keyOf(t, owner);
     if ((this.free.get(key)?.length ?? 0) > 0 || this.warming.has(key)) return;
     const conn = this.dial(t, key);
     this.warming.set(key, conn);
@@ -57,8 +58,8 @@ export class UpstreamClient implements ConnectionSource {
   }
 
   /** A new connection, never a pooled one. */
-  fresh(t: DialTarget): PooledConnection {
-    return this.dial(t, keyOf(t));
+  fresh(t: DialTarget, owner: PoolKey): PooledConnection {
+    return this.dial(t, keyOf(t, owner));
   }
 
   release(conn: PooledConnection): void {
@@ -78,11 +79,11 @@ export class UpstreamClient implements ConnectionSource {
   }
 
   /**
-   * An idle native connection to `t` for the fast lane, counted as used, or null when none is
+   * An idle native connection to `t` of `owner` for the fast lane, counted as used, or null when none is
    * idle (the request then takes the JavaScript path, which dials). Back through `release`.
    */
-  takeIdle(t: DialTarget): PooledConnection | null {
-    const conn = this.popIdle(keyOf(t));
+  takeIdle(t: DialTarget, owner: PoolKey): PooledConnection | null {
+    const conn = this.popIdle(keyOf(t, owner));
     if (!conn) return null;
     if (conn.socket.nativeId === undefined) {
       this.release(conn);
@@ -108,8 +109,8 @@ export class UpstreamClient implements ConnectionSource {
     return null;
   }
 
-  private acquire(t: DialTarget): PooledConnection {
-    const key = keyOf(t);
+  private acquire(t: DialTarget, owner: PoolKey): PooledConnection {
+    const key = keyOf(t, owner);
     const idle = this.popIdle(key);
     if (idle) return idle;
     const warm = this.warming.get(key);
@@ -176,6 +177,7 @@ export interface NativeClient {
   context: number;
 }
 
-function keyOf(t: DialTarget): string {
-  return `${t.address}|${t.port}|${t.servername}`;
+/** The pool's key: the owner first, so no lookup can ever match another owner's connection. */
+function keyOf(t: DialTarget, owner: PoolKey): string {
+  return `${owner}|${t.address}|${t.port}|${t.servername}`;
 }

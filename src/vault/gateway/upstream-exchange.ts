@@ -6,6 +6,7 @@ import { bodySink, type BodySink } from './body-sink.js';
 import { answeredNotConnected, ExchangeOutcome } from './exchange-outcome.js';
 import { badGateway, sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
+import type { PoolKey } from './pool-key.js';
 import { planResponse } from './response-plan.js';
 import type { ResponseHead } from './response-parser.js';
 import type { BodyFraming, CallOptions, DialTarget, UpstreamCall } from './upstream-client.js';
@@ -15,6 +16,8 @@ export interface UpstreamExchange {
   res: AgentResponse;
   rec: RequestRecord;
   target: DialTarget;
+  /** Whose connection it may go on (pool-key.ts). */
+  owner: PoolKey;
   path: string;
   /** Flat `[name, value, …]` request headers, value injected. */
   headers: string[];
@@ -102,7 +105,7 @@ export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): v
   const half = responseHalf(ctx, x);
   let call: UpstreamCall;
   try {
-    call = ctx.pool.call({ target: x.target, method: rec.method, path: x.path, headers: x.headers, body, events: half.events });
+    call = ctx.pool.call({ target: x.target, owner: x.owner, method: rec.method, path: x.path, headers: x.headers, body, events: half.events });
   } catch (err) {
     // A header no HTTP/1.1 message may carry: nothing was sent.
     req.resume();

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { flattenHeaders } from './message-head.js';
 import type { NativeTls } from './native-tls/native-tls.js';
+import type { PoolKey } from './pool-key.js';
 import { UpstreamClient, type CallOptions, type DialTarget, type PooledConnection, type UpstreamCall } from './upstream-client.js';
 
 export interface UpstreamTarget {
@@ -25,6 +26,8 @@ export interface UpstreamPoolOptions {
 }
 
 export interface UpstreamRequest extends UpstreamTarget {
+  /** Whose request it is (pool-key.ts): a kept-alive socket is reused only for the same key. */
+  owner: PoolKey;
   tls: boolean;
   method: string;
   path: string;
@@ -32,10 +35,23 @@ export interface UpstreamRequest extends UpstreamTarget {
   headers: OutgoingHttpHeaders | string[];
 }
 
+/** Node's agents, with the owner in the name they pool sockets by. */
+class OwnedHttpAgent extends http.Agent {
+  override getName(options?: http.ClientRequestArgs & { owner?: PoolKey }): string {
+    return `${options?.owner ?? ''}|${super.getName(options)}`;
+  }
+}
+
+class OwnedHttpsAgent extends https.Agent {
+  override getName(options?: https.RequestOptions & { owner?: PoolKey }): string {
+    return `${options?.owner ?? ''}|${super.getName(options)}`;
+  }
+}
 
 /**
- * Keep-alive connection pools to upstreams. Sockets are keyed by the checked address and
- * the TLS name, so a pooled socket is only reused for the same verified destination.
+ * Keep-alive connection pools to upstreams. Sockets are keyed by their owner (pool-key.ts: the
+ * agent and the secret), the checked address and the TLS name, so a pooled socket is only
+ * reused for the same owner and the same verified destination.
  */
 export class UpstreamPool {
   private readonly httpsAgent: https.Agent;
@@ -54,17 +70,17 @@ export class UpstreamPool {
       maxFreeSockets: options.maxFreeSockets ?? 64,
       scheduling: 'lifo' as const,
     };
-    this.httpsAgent = new https.Agent({ ...common, secureContext, rejectUnauthorized: true });
+    this.httpsAgent = new OwnedHttpsAgent({ ...common, secureContext, rejectUnauthorized: true });
     const native = options.native ? { transport: options.native, context: options.native.clientContext(ca) } : null;
     this.native = native;
     this.client = new UpstreamClient({ secureContext, maxFreeSockets: common.maxFreeSockets, native });
-    this.httpAgent = new http.Agent(common);
+    this.httpAgent = new OwnedHttpAgent(common);
   }
 
-  /** Opens a TLS connection to `t` ahead of its first request, if none is idle. Never throws. */
-  warmUp(t: UpstreamTarget): void {
+  /** Opens a TLS connection to `t` for `owner` ahead of its first request, if none is idle. Never throws. */
+  warmUp(t: UpstreamTarget, owner: PoolKey): void {
     try {
-      this.client.warmUp(this.dialTarget(t));
+      this.client.warmUp(this.dialTarget(t), owner);
     } catch {
       // The request itself will dial and report the failure.
     }
@@ -75,9 +91,9 @@ export class UpstreamPool {
     return this.client.call(o);
   }
 
-  /** An idle native connection for a fast-lane request, or null (see UpstreamClient.takeIdle). */
-  laneConnection(t: DialTarget): PooledConnection | null {
-    return this.client.takeIdle(t);
+  /** An idle native connection of `owner` for a fast-lane request, or null (see UpstreamClient.takeIdle). */
+  laneConnection(t: DialTarget, owner: PoolKey): PooledConnection | null {
+    return this.client.takeIdle(t, owner);
   }
 
   /** A fast-lane connection back to the pool after a complete exchange. */
@@ -111,32 +127,20 @@ export class UpstreamPool {
   request(r: UpstreamRequest): ClientRequest {
     // Headers as a flat list: ClientRequest then serializes them once instead of setHeader() per name.
     const headers = Array.isArray(r.headers) ? r.headers : flattenHeaders(r.headers);
-    if (!r.tls) {
-      return http.request({
-        host: r.address,
-        family: r.family,
-        port: r.port,
-        method: r.method,
-        path: r.path,
-        headers,
-        setHost: false,
-        insecureHTTPParser: false,
-        agent: this.httpAgent,
-      });
-    }
-    return https.request({
+    // `owner` reaches the agent's getName (Node passes request options on to it).
+    const common: http.RequestOptions & { owner: PoolKey } = {
+      owner: r.owner,
       host: r.address,
       family: r.family,
       port: r.port,
-      servername: this.servername(r.hostname),
       method: r.method,
       path: r.path,
       headers,
       setHost: false,
       insecureHTTPParser: false,
-      agent: this.httpsAgent,
-      rejectUnauthorized: true,
-    });
+    };
+    if (!r.tls) return http.request({ ...common, agent: this.httpAgent });
+    return https.request({ ...common, servername: this.servername(r.hostname), agent: this.httpsAgent, rejectUnauthorized: true });
   }
 
   destroy(): void {

@@ -149,6 +149,16 @@ describe('placeholder replacement', () => {
     expect(out.headers).not.toBe(headers);
   });
 
+  it('keeps headers named like prototype properties as ordinary entries, once each', () => {
+    // JSON.parse makes `__proto__` an own property, as a parsed request head does.
+    const headers = JSON.parse('{"__proto__":"p","constructor":"c","toString":"t","hasOwnProperty":"h"}') as Record<string, string>;
+    const out = applyInjection({ secret: secret({ type: 'openai' }), value: VALUE, headers, path: '/' });
+    expect(Object.getPrototypeOf(out.headers)).toBeNull();
+    expect(Object.entries(out.headers)).toEqual([
+      ['__proto__', 'p'], ['constructor', 'c'], ['tostring', 't'], ['hasownproperty', 'h'], ['authorization', `Bearer ${VALUE}`],
+    ]);
+  });
+
   it('drops undefined header values and merges names that differ only in case', () => {
     const out = applyInjection({ secret: secret({ type: 'openai' }), value: VALUE, headers: { 'X-A': '1', 'x-a': '2', gone: undefined }, path: '/' });
     expect(out.headers['x-a']).toEqual(['1', '2']);

@@ -1,4 +1,5 @@
 import { NanoclawError } from '../../common/errors.js';
+import { PLACEHOLDER } from '../../common/placeholder.js';
 import type { Secret } from '../model/records.js';
 import { setQueryParam } from './query-param.js';
 
@@ -8,7 +9,7 @@ import { setQueryParam } from './query-param.js';
  * is replaced wherever the agent's stubs put it.
  */
 
-export const PLACEHOLDER = 'onecli-managed';
+export { PLACEHOLDER };
 
 /** Headers that carry credentials even when their value does not show the placeholder (Basic pairs). */
 const AUTH_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key'];
@@ -97,7 +98,8 @@ export function applyInjection(input: InjectionInput): InjectionResult {
   const { secret, value } = input;
   const target = input.target ?? injectionTarget(secret, value);
   const authNames = new Set(target.kind === 'header' ? [...AUTH_HEADERS, target.name] : AUTH_HEADERS);
-  const headers: Record<string, string | string[]> = {};
+  // No prototype: a header named `constructor` or `__proto__` is an ordinary entry.
+  const headers = Object.create(null) as Record<string, string | string[]>;
   for (const [rawName, raw] of Object.entries(input.headers)) {
     if (raw === undefined) continue;
     const name = rawName.toLowerCase();

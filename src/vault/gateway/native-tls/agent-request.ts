@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { AgentRequest, AgentSocket } from '../agent-exchange.js';
 import type { RequestHead } from '../request-parser.js';
-import { nodeHeaders } from './node-headers.js';
+import { nodeHeaders } from '../node-headers.js';
 
 /**
  * An agent's request on a natively terminated connection: the parsed head, and the body as a

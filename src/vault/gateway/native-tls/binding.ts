@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { addonTables, type AddonTables } from '../wire-tables.js';
 
 /**
  * The raw surface of `native/tls-transport` (built by `npm run build` into
@@ -59,6 +60,11 @@ export interface TlsConnectionInfo {
 }
 
 export interface NativeTlsBinding {
+  /**
+   * The fast lane's tables (wire-tables.ts), which the C++ has no copy of: `loadBinding` gives
+   * them before anything else. Until then `laneArm` throws. Throws on a malformed table.
+   */
+  configure(tables: AddonTables): void;
   /** Once per thread before anything else: every connection's events go to `onEvent`. */
   init(onEvent: (kind: TlsEventKind, id: number, arg: unknown, arg2: unknown) => LaneDecision | undefined): void;
   /** A server context for one leaf; throws on a bad certificate or key. */
@@ -105,13 +111,15 @@ export interface NativeTlsBinding {
 // From dist/src/vault/gateway/native-tls (the built app) or src/vault/gateway/native-tls (tests run from source).
 const CANDIDATES = ['../../../../native/tls_transport.node', '../../../../dist/native/tls_transport.node'];
 
-/** The addon, or why it could not be loaded (not built on this machine, or a broken build). */
+/** The addon, configured with the gateway's tables, or why it could not be loaded (not built on this machine, or a broken build). */
 export function loadBinding(): NativeTlsBinding | { error: string } {
   const paths = CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url)));
   const path = paths.find((p) => existsSync(p));
   if (!path) return { error: `${paths[0]} is missing (run: npm run build)` };
   try {
-    return createRequire(import.meta.url)(path) as NativeTlsBinding;
+    const binding = createRequire(import.meta.url)(path) as NativeTlsBinding;
+    binding.configure(addonTables());
+    return binding;
   } catch (err) {
     return { error: `${path} failed to load: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -4,6 +4,7 @@ import type { EchoForms } from '../echo-scanner.js';
 import type { GatewayContext, MitmConnection } from '../gateway-context.js';
 import { INJECTED_REQUEST } from '../injected-request.js';
 import { messageHead } from '../message-head.js';
+import { poolKey, type PoolKey } from '../pool-key.js';
 import { laneHost, laneRefusal } from '../request-refusal.js';
 import { upstreamTarget } from '../upstream-target.js';
 import { carryOnUpstreamExchange } from '../upstream-exchange.js';
@@ -24,6 +25,7 @@ import type { LaneDecision, LaneOutcome, LaneTakeover } from './binding.js';
 export interface LaneExchange {
   rec: RequestRecord;
   pooled: PooledConnection;
+  owner: PoolKey;
   injected: EchoForms;
 }
 
@@ -88,15 +90,16 @@ export function decideLane(
   const decided = decideRequest(ctx, { agent: conn.agent, host: conn.host, method, path: target, inject: true, holdable: true });
   const injection = decided.kind === 'forward' ? decided.injection : null;
   const decision = injection ? planFor(injection) : null;
-  const pooled = decision ? ctx.pool.laneConnection(upstreamTarget(ctx, conn)) : null;
-  if (!injection || !decision || !pooled) return { decided };
+  const owner = injection ? poolKey({ agentId: conn.agent.id, secretId: injection.secret.id }) : null;
+  const pooled = decision && owner ? ctx.pool.laneConnection(upstreamTarget(ctx, conn), owner) : null;
+  if (!injection || !decision || !owner || !pooled) return { decided };
   const rec = startRecord({ agent: conn.agent, method, host: conn.host, path: target });
   rec.secretName = injection.secret.name;
   rec.decision = 'injected';
   ctx.usage.mark(injection.secret.id);
   ctx.lane.forwarded++;
   decision[0] = pooled.socket.nativeId!;
-  return { decision, exchange: { rec, pooled, injected: injection.forms } };
+  return { decision, exchange: { rec, pooled, owner, injected: injection.forms } };
 }
 
 // By lane.cc's failure code: 1 the upstream failed mid-response, 2 the agent left, 3 the upstream
@@ -136,27 +139,26 @@ export function takeOverLane(
   x: LaneExchange,
   o: { takeover: LaneTakeover; bytesIn: number; res: AgentResponse },
 ): void {
-  const [received, sentHead, stopped] = o.takeover;
+  const [received, sentHead, stopped, upstream] = o.takeover;
   const { rec, pooled } = x;
   rec.bytesIn = o.bytesIn;
   ctx.lane.takenOver++;
   const target = upstreamTarget(ctx, conn);
+  const call = { target, owner: x.owner, method: rec.method, path: rec.path, headers: [] };
+  // Upstream 0: the lane found the pooled connection unusable (or another exchange's) and sent
+  // nothing on it; `sentHead` is then the whole request, sent here on a connection of our own.
+  // The pooled one is left alone: if it failed, its own events retire it.
+  const unsent = upstream === 0;
   carryOnUpstreamExchange(
     ctx,
     { res: o.res, rec, injected: x.injected, notConnectedHost: null },
     {
       adopt: (events) =>
-        ctx.pool.adoptCall(pooled, {
-          target,
-          method: rec.method,
-          path: rec.path,
-          headers: [],
-          body: o.bytesIn > 0 ? 'length' : 'none',
-          events,
-          rawHead: sentHead,
-        }),
-      received,
-      stopped,
+        unsent
+          ? ctx.pool.call({ ...call, body: 'none', events, rawHead: sentHead })
+          : ctx.pool.adoptCall(pooled, { ...call, body: o.bytesIn > 0 ? 'length' : 'none', events, rawHead: sentHead }),
+      received: unsent ? Buffer.alloc(0) : received,
+      stopped: unsent ? undefined : stopped,
     },
   );
 }
