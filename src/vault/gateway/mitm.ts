@@ -9,6 +9,7 @@ import { errorMessage } from '../../common/errors.js';
 import { auditHandshakeFailed, clientErrorHandler } from './client-error.js';
 import { forwardUpgrade } from './websocket.js';
 import { NativeAgentConnection } from './native-tls/agent-connection.js';
+import { nativeAgentHandlers } from './native-agent-handlers.js';
 import { IdleSweeper } from './native-tls/idle-sweeper.js';
 import { NativeLeafContexts } from './native-tls/leaf-contexts.js';
 import type { NativeTls } from './native-tls/native-tls.js';
@@ -52,6 +53,7 @@ export class MitmTerminator {
   private readonly options: MitmOptions;
   private readonly nativeContexts: NativeLeafContexts | null;
   private readonly sweeper = new IdleSweeper();
+  private nativeHandlers: ReturnType<typeof nativeAgentHandlers> | null = null;
 
   constructor(ctx: GatewayContext, options: MitmOptions) {
     this.ctx = ctx;
@@ -143,7 +145,8 @@ export class MitmTerminator {
       const early = client.read() as Buffer | null;
       try {
         if ('error' in leaf) throw leaf.error;
-        const agent = new NativeAgentConnection(this.ctx, native, {
+        this.nativeHandlers ??= nativeAgentHandlers(this.ctx);
+        const agent = new NativeAgentConnection(this.nativeHandlers, native, {
           sweeper: this.sweeper,
           fd,
           head: early ? Buffer.concat([head, early]) : head,

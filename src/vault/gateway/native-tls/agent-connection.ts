@@ -1,19 +1,15 @@
 import { EventEmitter } from 'node:events';
-import type { AgentSocket } from '../agent-exchange.js';
-import { forwardMitmRequest } from '../forward.js';
-import type { GatewayContext, MitmConnection } from '../gateway-context.js';
+import type { Duplex } from 'node:stream';
+import type { AgentRequest, AgentResponse, AgentSocket } from '../agent-exchange.js';
+import type { MitmConnection } from '../gateway-context.js';
 import { RequestParser, RequestProtocolError, type RequestHead } from '../request-parser.js';
-import { forwardUpgrade } from '../websocket.js';
 import { NativeRequest } from './agent-request.js';
 import { NativeResponse, type ResponseOutput } from './agent-response.js';
-import { auditHandshakeFailed, malformedRequestResponse } from '../client-error.js';
 import type { IdleSweeper, Sweepable } from './idle-sweeper.js';
 import { NativeDuplex } from './native-duplex.js';
 import type { NativeTls, NativeTlsConnection, TlsHandlers } from './native-tls.js';
 import type { LaneDecision, LaneOutcome, LaneTakeover } from './binding.js';
-import type { RequestDecision } from '../decide-request.js';
 import { laneHost, noteServername } from '../request-refusal.js';
-import { abortLane, decideLane, finishLane, takeOverLane, type LaneExchange } from './fast-lane.js';
 
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 // After `Connection: close` the agent gets this long to close its side before we drop it.
@@ -43,6 +39,28 @@ class SocketView extends EventEmitter implements AgentSocket {
   }
 }
 
+/**
+ * What the gateway does with what arrives on a connection: the transport parses and frames, and
+ * hands every decision over (the one decision, the response plan, the audit are not its business).
+ * `X`: the gateway's record of a lane exchange in flight; `D`: a decision the lane made for a
+ * request it then handed back, carried to `request` as it is.
+ */
+export interface AgentHandlers<X = unknown, D = unknown> {
+  request(conn: MitmConnection, req: AgentRequest, res: AgentResponse, decided: D | null): void;
+  upgrade(conn: MitmConnection, req: AgentRequest, client: Duplex, head: Buffer): void;
+  handshakeFailed(conn: MitmConnection, startedAt: number, why: string): void;
+  /** The bytes of the 400/408 answer to a request the parser refused. */
+  malformed(conn: MitmConnection, why: string, status: 400 | 408, code: string): Buffer;
+  lane: {
+    decide(conn: MitmConnection, method: string, target: string): { decision: LaneDecision; exchange: X } | { decided: D } | null;
+    /** True when the agent's connection must go. */
+    finish(x: X, outcome: LaneOutcome): boolean;
+    abort(x: X): void;
+    method(x: X): string;
+    takeOver(conn: MitmConnection, x: X, o: { takeover: LaneTakeover; bytesIn: number; res: AgentResponse }): void;
+  };
+}
+
 export interface AgentConnectionOptions {
   sweeper: IdleSweeper;
   fd: number;
@@ -62,9 +80,9 @@ export interface AgentConnectionOptions {
  * one after another (a pipelined request waits for the response before it), each forwarded
  * exactly as on Node's path (`forwardMitmRequest`), WebSocket upgrades relayed as bytes.
  */
-export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweepable {
+export class NativeAgentConnection<X = unknown, D = unknown> implements ResponseOutput, TlsHandlers, Sweepable {
   readonly socket: SocketView;
-  private readonly ctx: GatewayContext;
+  private readonly handlers: AgentHandlers<X, D>;
   private readonly conn: MitmConnection;
   private readonly tls: NativeTlsConnection;
   private readonly parser: RequestParser;
@@ -95,12 +113,12 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
   /** The addon's lane takes the next request (until a request reaches JavaScript as data). */
   private laneArmed = false;
   /** The lane's exchange in flight. */
-  private lane: LaneExchange | null = null;
+  private lane: X | null = null;
   /** What the lane decided for the request it handed back, which the next head is. */
-  private decided: RequestDecision | null = null;
+  private decided: D | null = null;
 
-  constructor(ctx: GatewayContext, native: NativeTls, o: AgentConnectionOptions) {
-    this.ctx = ctx;
+  constructor(handlers: AgentHandlers<X, D>, native: NativeTls, o: AgentConnectionOptions) {
+    this.handlers = handlers;
     this.conn = o.conn;
     this.idleMs = o.idleTimeoutMs;
     this.headersTimeoutMs = o.headersTimeoutMs;
@@ -172,9 +190,9 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
     this.gone = true;
     this.sweeper.delete(this);
     this.tls.destroy();
-    if (this.lane) abortLane(this.ctx, this.lane);
+    if (this.lane) this.handlers.lane.abort(this.lane);
     this.lane = null;
-    if (!this.handshaken) auditHandshakeFailed(this.ctx, this.conn, this.startedAt, why ?? 'closed by the agent');
+    if (!this.handshaken) this.handlers.handshakeFailed(this.conn, this.startedAt, why ?? 'closed by the agent');
     if (this.req && !this.req.complete) this.req.destroy();
     this.res?.connectionClosed();
     this.relay?.destroy();
@@ -236,7 +254,7 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
     this.res = res;
     const decided = this.decided;
     this.decided = null;
-    forwardMitmRequest(this.ctx, this.conn, req, res, decided);
+    this.handlers.request(this.conn, req, res, decided);
   }
 
   private onRequestEnd(): void {
@@ -274,7 +292,7 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
 
   laneRequest(method: string, target: string): LaneDecision | undefined {
     this.idleTicks = 0;
-    const r = decideLane(this.ctx, this.conn, method, target);
+    const r = this.handlers.lane.decide(this.conn, method, target);
     if (r === null) return undefined;
     if ('decided' in r) {
       this.decided = r.decided;
@@ -288,7 +306,7 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
     const x = this.lane;
     this.lane = null;
     this.idleTicks = 0;
-    if (x && finishLane(this.ctx, x, outcome)) this.destroy();
+    if (x && this.handlers.lane.finish(x, outcome)) this.destroy();
   }
 
   laneTakeover(takeover: LaneTakeover, bytesIn: number): void {
@@ -300,9 +318,9 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
     this.requestDone = true;
     this.responseDone = false;
     this.parser.pauseAfterRequest();
-    const res = new NativeResponse({ method: x.rec.method, versionMinor: 1, keepAlive: true, out: this });
+    const res = new NativeResponse({ method: this.handlers.lane.method(x), versionMinor: 1, keepAlive: true, out: this });
     this.res = res;
-    takeOverLane(this.ctx, this.conn, x, { takeover, bytesIn, res });
+    this.handlers.lane.takeOver(this.conn, x, { takeover, bytesIn, res });
   }
 
   private startRelay(req: NativeRequest): void {
@@ -311,7 +329,7 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
     const relay = new NativeDuplex(this.tls);
     this.relay = relay;
     relay.once('close', () => this.destroy());
-    forwardUpgrade(this.ctx, this.conn, req, relay, this.parser.takeRest() ?? Buffer.alloc(0));
+    this.handlers.upgrade(this.conn, req, relay, this.parser.takeRest() ?? Buffer.alloc(0));
   }
 
   end(): void {
@@ -342,8 +360,7 @@ export class NativeAgentConnection implements ResponseOutput, TlsHandlers, Sweep
     this.res = null;
     // 400 whatever the parser's finer status (431, 505…), as on Node's path; 408 for a head too slow.
     const timedOut = err.status === 408;
-    const who = { agent: this.conn.agent, host: this.conn.host };
-    this.tls.write(malformedRequestResponse(this.ctx, who, err.message, timedOut ? 408 : 400, timedOut ? 'HEADERS_TIMEOUT' : 'HPE_INVALID'));
+    this.tls.write(this.handlers.malformed(this.conn, err.message, timedOut ? 408 : 400, timedOut ? 'HEADERS_TIMEOUT' : 'HPE_INVALID'));
     this.closeGracefully();
   }
 

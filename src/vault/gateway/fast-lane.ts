@@ -1,16 +1,16 @@
-import { startRecord, type RequestRecord } from '../audit-recorder.js';
-import { decideRequest, type Injection, type RequestDecision } from '../decide-request.js';
-import type { EchoForms } from '../echo-scanner.js';
-import type { GatewayContext, MitmConnection } from '../gateway-context.js';
-import { INJECTED_REQUEST } from '../injected-request.js';
-import { messageHead } from '../message-head.js';
-import { poolKey, type PoolKey } from '../pool-key.js';
-import { laneHost, laneRefusal } from '../request-refusal.js';
-import { upstreamTarget } from '../upstream-target.js';
-import { carryOnUpstreamExchange } from '../upstream-exchange.js';
-import type { PooledConnection } from '../upstream-client.js';
-import type { AgentResponse } from '../agent-exchange.js';
-import type { LaneDecision, LaneOutcome, LaneTakeover } from './binding.js';
+import { startRecord, type RequestRecord } from './audit-recorder.js';
+import { decideRequest, type Injection, type RequestDecision } from './decide-request.js';
+import type { EchoForms } from './echo-scanner.js';
+import type { GatewayContext, MitmConnection } from './gateway-context.js';
+import { INJECTED_REQUEST } from './injected-request.js';
+import { messageHead } from './message-head.js';
+import { poolKey, type PoolKey } from './pool-key.js';
+import { laneHost, laneRefusal } from './request-refusal.js';
+import { upstreamTarget } from './upstream-target.js';
+import { carryOnUpstreamExchange } from './upstream-exchange.js';
+import type { PooledConnection } from './upstream-client.js';
+import type { AgentResponse } from './agent-exchange.js';
+import type { LaneDecision, LaneOutcome, LaneTakeover } from './native-tls/binding.js';
 
 /**
  * The JavaScript side of the fast lane (native/tls-transport/lane.cc): the addon forwards an
