@@ -1,8 +1,8 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import { NanoclawError } from '../common/errors.js';
 import type { ContainerJson } from '../config/container-json.js';
+import { PLACEHOLDER } from '../config/known-services.js';
 import { DEFAULT_INSTALL, resourceLabels } from './labels.js';
-import { STUB_PLACEHOLDER } from './stubs.js';
 
 /** What the vault's `/v1/container-config` returns (structurally; docker may not import the vault's schemas). */
 export interface VaultContainerConfig {
@@ -128,7 +128,7 @@ export function buildAgentSpec(input: AgentSpecInput): ContainerCreateOptions {
   } else if (env.ANTHROPIC_BASE_URL && !CLAUDE_CREDENTIAL_VARIABLES.some((name) => env[name])) {
     // A custom Anthropic endpoint (ncl setup's custom auth): Claude Code starts only with some
     // credential set, and the gateway's Bearer secret for that host replaces this placeholder.
-    env.ANTHROPIC_AUTH_TOKEN = STUB_PLACEHOLDER;
+    env.ANTHROPIC_AUTH_TOKEN = PLACEHOLDER;
   }
   if (/^(0|root)(:|$)/.test(input.user)) {
     throw new NanoclawError('root_agent_refused', 'Refusing to run an agent as root', { hint: 'Run ncl launch as a non-root user, or let it pick uid 1000' });

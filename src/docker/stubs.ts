@@ -4,9 +4,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import { NanoclawError } from '../common/errors.js';
-
-/** The value every secret field of a stub holds; the gateway swaps it for the real one in flight. */
-export const STUB_PLACEHOLDER = 'onecli-managed';
+import { PLACEHOLDER } from '../config/known-services.js';
 
 export interface WriteStubsOptions {
   names: readonly string[];
@@ -89,7 +87,7 @@ export async function writeStubs(options: WriteStubsOptions): Promise<StubReport
         report.skipped.push(rel);
         continue;
       }
-      if (existing && !(await readFile(dest, 'utf8')).includes(STUB_PLACEHOLDER)) {
+      if (existing && !(await readFile(dest, 'utf8')).includes(PLACEHOLDER)) {
         report.kept.push(rel);
         continue;
       }

@@ -1,7 +1,7 @@
 import type { EnvDocument } from '../config/env-file.js';
+import { findService, PLACEHOLDER } from '../config/known-services.js';
 import type { Secret } from '../vault/model.js';
 import { looksSecret, protectedReason, unstorableReason, type StayReason } from './classify-key.js';
-import { findService } from './known-services.js';
 import { MigrationPlan, type PlannedMove, type PlannedStay, type PlanQuestion } from './migration-plan.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 
@@ -26,9 +26,6 @@ export interface PlanInput {
   existing: readonly Secret[] | null;
   options?: PlanOptions;
 }
-
-/** Onecli's placeholder: a file holding it holds no credential. */
-const PLACEHOLDER = 'onecli-managed';
 
 interface Candidate extends Target {
   key: string;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { PREVIEW_LIMIT } from '../approvals/approval-model.js';
-import { PLACEHOLDER } from '../inject/apply-injection.js';
+import { PLACEHOLDER } from '../../config/known-services.js';
 import { EchoScanner, type EchoForms } from './echo-scanner.js';
 
 /** What an approver is shown of a held request, and what the decision binds to. Pure. */

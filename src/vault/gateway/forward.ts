@@ -2,6 +2,7 @@ import type { ClientRequest } from 'node:http';
 import type { AgentRequest, AgentResponse } from './agent-exchange.js';
 import { errorMessage } from '../../common/errors.js';
 import { applyInjection } from '../inject/apply-injection.js';
+import { withoutPlaceholders } from '../inject/placeholder.js';
 import { parseHostPort } from '../inject/host-pattern.js';
 import type { Secret } from '../model.js';
 import { carriesOwnCredential } from './own-credential.js';
@@ -86,8 +87,8 @@ export function prepareUpstream(
   const headers = upstreamRequestHeaders(req.headers, options);
   const path = req.url ?? '/';
   const revealed = secret ? ctx.grants.reveal(secret) : null;
-  if (!secret || !revealed) return { headers, path, injected: null };
-  const applied = applyInjection({ secret, value: revealed.value, headers, path });
+  if (!secret || !revealed) return { headers: withoutPlaceholders(headers), path, injected: null };
+  const applied = applyInjection({ secret, value: revealed.value, headers, path, host: req.headers.host ?? '' });
   return { headers: applied.headers, path: applied.path, injected: revealed.forms };
 }
 

@@ -37,6 +37,7 @@ export interface Decided {
 /** The fixed part of a decision for one revealed value of one secret, built once per grant refresh. */
 interface LanePlan {
   secret: Secret;
+  host: string;
   decision: LaneDecision | null;
 }
 
@@ -57,11 +58,11 @@ function packForms(forms: EchoForms): Buffer {
  * The decision template for a secret whose value goes into one header; null when the lane must
  * leave it to the JavaScript path (a query parameter, or a value or field it would refuse).
  */
-function decisionFor(secret: Secret, revealed: Revealed): LaneDecision | null {
+function decisionFor(secret: Secret, revealed: Revealed, host: string): LaneDecision | null {
   const value = revealed.value;
   if (value.length === 0 || /[\r\n\0]/.test(value)) return null;
   try {
-    const target = injectionTarget(secret, value);
+    const target = injectionTarget(secret, value, host);
     if (target.kind !== 'header') return null;
     // The same check the JavaScript path makes when it writes the head.
     messageHead('', [target.name, target.value]);
@@ -73,11 +74,11 @@ function decisionFor(secret: Secret, revealed: Revealed): LaneDecision | null {
   }
 }
 
-function planFor(secret: Secret, revealed: Revealed): LaneDecision | null {
+function planFor(secret: Secret, revealed: Revealed, host: string): LaneDecision | null {
   const hit = plans.get(revealed);
-  if (hit && hit.secret === secret) return hit.decision;
-  const decision = decisionFor(secret, revealed);
-  plans.set(revealed, { secret, decision });
+  if (hit && hit.secret === secret && hit.host === host) return hit.decision;
+  const decision = decisionFor(secret, revealed, host);
+  plans.set(revealed, { secret, host, decision });
   return decision;
 }
 
@@ -97,7 +98,7 @@ export function decideLane(
   const secret = ctx.grants.select(conn.agent.id, conn.host, target);
   const verdict = ctx.policy.checkOrHold({ agent: conn.agent, host: conn.host, method, path: target, secretId: secret?.id ?? null });
   const revealed = secret && !verdict ? ctx.grants.reveal(secret) : null;
-  const decision = secret && revealed ? planFor(secret, revealed) : null;
+  const decision = secret && revealed ? planFor(secret, revealed, conn.host) : null;
   const pooled = decision ? ctx.pool.laneConnection(upstreamTarget(ctx, conn)) : null;
   if (!secret || !revealed || !decision || !pooled) return { decided: { secret, verdict } };
   const rec = startRecord({ agent: conn.agent, method, host: conn.host, path: target });
