@@ -2,6 +2,7 @@ import type { AgentResponse } from './agent-exchange.js';
 import { errorMessage } from '../../common/errors.js';
 import type { RequestRecord } from './audit-recorder.js';
 import type { EchoForms, EchoScanner } from './echo-scanner.js';
+import { gitRefusal } from '../inject/git-refusal.js';
 import { badGateway, notConnected, sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
 
@@ -54,7 +55,11 @@ export function answeredNotConnected(
   if (x.notConnectedHost === null || x.injected !== null || (status !== 401 && status !== 403)) return false;
   x.rec.decision = 'not_connected';
   x.rec.reason = `upstream_${status}`;
-  x.rec.status = 401;
-  sendGatewayError(x.res, notConnected(x.notConnectedHost, ctx.connectUrlBase));
+  const error = notConnected(x.notConnectedHost, ctx.connectUrlBase);
+  // git shows only its own protocol's errors: the reason and the connect URL as an ERR packet.
+  const git = gitRefusal(x.rec.path, `${error.message}: ${error.extra?.connect_url}`);
+  x.rec.status = git ? git.status : 401;
+  if (git) x.res.writeHead(git.status, git.headers).end(git.body);
+  else sendGatewayError(x.res, error);
   return true;
 }
