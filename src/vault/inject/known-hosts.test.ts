@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KNOWN_SERVICES, serviceHosts } from '../../config/known-services.js';
 import { HostPatternSchema } from '../model.js';
-import { basicUserFor, isKnownCredentialedHost, servicesReachedBy } from './known-hosts.js';
+import { basicUserFor, isKnownCredentialedHost, serviceForHost } from './known-hosts.js';
 
 describe('isKnownCredentialedHost', () => {
   it('knows the common credentialed APIs and git on github.com', () => {
@@ -48,11 +48,13 @@ describe('basicUserFor', () => {
   });
 });
 
-describe('servicesReachedBy', () => {
-  it('finds the services a secret pattern covers', () => {
-    expect(servicesReachedBy('.github.com').map((s) => s.service)).toEqual(['GitHub']);
-    expect(servicesReachedBy('api.github.com').map((s) => s.service)).toEqual(['GitHub']);
-    expect(servicesReachedBy('www.googleapis.com').map((s) => s.service)).toEqual(['Google Calendar']);
-    expect(servicesReachedBy('example.com')).toEqual([]);
+describe('serviceForHost', () => {
+  it('finds the service of a host, an exact listing before a wildcard one', () => {
+    expect(serviceForHost('github.com')?.hostPattern).toBe('.github.com');
+    expect(serviceForHost('api.github.com')?.service).toBe('GitHub');
+    expect(serviceForHost('www.googleapis.com')?.service).toBe('Google Calendar');
+    expect(serviceForHost('drive.googleapis.com')?.service).toBe('Google APIs');
+    expect(serviceForHost('gist.github.com')).toBeUndefined();
+    expect(serviceForHost('example.com')).toBeUndefined();
   });
 });

@@ -14,7 +14,8 @@ export function basicUserFor(host: string): string | null {
   return service?.basicUser?.user ?? null;
 }
 
-/** The catalogue's services with a host a secret of `hostPattern` reaches (a pattern matching one of them). */
-export function servicesReachedBy(hostPattern: string): KnownService[] {
-  return KNOWN_SERVICES.filter((s) => serviceHosts(s).some((h) => !h.includes('*') && hostMatches(hostPattern, h)));
+/** The catalogue's service that `host` belongs to (an exact host of its list first), or undefined. */
+export function serviceForHost(host: string): KnownService | undefined {
+  const listed = (s: KnownService, exact: boolean) => serviceHosts(s).some((p) => p.includes('*') !== exact && hostMatches(p, host));
+  return KNOWN_SERVICES.find((s) => listed(s, true)) ?? KNOWN_SERVICES.find((s) => listed(s, false));
 }
