@@ -102,6 +102,10 @@ export function planRootfs(inputs: BaseImageInputs): RootfsEntry[] {
       entries.push({ kind: 'file', path: `${GIT_EXEC_PATH}/${posix.basename(helper)}`, source: helper, mode: 0o755 });
     }
     entries.push({ kind: 'symlink', path: `${GIT_EXEC_PATH}/git-remote-https`, target: 'git-remote-http' });
+    // Builtins git runs by these names (a local push, http-backend's services), links to git as in Debian.
+    for (const builtin of ['git', 'git-upload-pack', 'git-receive-pack', 'git-upload-archive']) {
+      entries.push({ kind: 'symlink', path: `${GIT_EXEC_PATH}/${builtin}`, target: '/usr/bin/git' });
+    }
     // Empty: git init and clone only warn when it is missing.
     entries.push({ kind: 'dir', path: '/usr/share/git-core/templates', mode: 0o755 });
   }

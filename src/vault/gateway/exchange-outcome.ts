@@ -57,7 +57,7 @@ export function answeredNotConnected(
   x.rec.reason = `upstream_${status}`;
   const error = notConnected(x.notConnectedHost, ctx.connectUrlBase);
   // git shows only its own protocol's errors: the reason and the connect URL as an ERR packet.
-  const git = gitRefusal(x.rec.path, `${error.message}: ${error.extra?.connect_url}`);
+  const git = gitRefusal(x.rec.path, error.message);
   x.rec.status = git ? git.status : 401;
   if (git) x.res.writeHead(git.status, git.headers).end(git.body);
   else sendGatewayError(x.res, error);

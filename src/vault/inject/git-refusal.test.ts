@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { gitExchange, gitRefusal } from './git-refusal.js';
 
 const run = promisify(execFile);
-const MESSAGE = 'github.com answered unauthorized and no credential for it is connected to this agent; ask the user to add one: http://127.0.0.1:10254/connect?host=github.com';
+const MESSAGE = 'github.com answered unauthorized and no credential for it is connected to this agent; ask the user to connect one at http://127.0.0.1:10254/connect?host=github.com';
 
 describe('gitExchange', () => {
   it('tells smart-HTTP requests from the rest', () => {
