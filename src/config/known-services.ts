@@ -46,6 +46,8 @@ export interface KnownService {
   baseUrlKey?: string;
   /** Stub templates (`templates/stubs/`) written when the agent holds a secret for one of its hosts. */
   stubs?: readonly string[];
+  /** `openai`: its clients (the OpenAI SDK) show only `error.message`, so the gateway's refusals take that shape. */
+  errorShape?: 'openai';
 }
 
 /** Stub templates every agent gets: git's credential helper answering the placeholder, so git sends credentials at all. */
@@ -71,6 +73,9 @@ const hostsOnly = (service: string, hosts: string[], extra: Extra = {}): KnownSe
   ...extra,
 });
 
+/** APIs usually reached with the OpenAI SDK and a baseURL. */
+const OPENAI_COMPATIBLE: Extra = { errorShape: 'openai' };
+
 /** Anthropic's key order follows NanoClaw: ANTHROPIC_API_KEY when set, an OAuth token otherwise. */
 export const KNOWN_SERVICES: readonly KnownService[] = [
   {
@@ -82,7 +87,15 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
     oauthVariable: 'CLAUDE_CODE_OAUTH_TOKEN',
     baseUrlKey: 'ANTHROPIC_BASE_URL',
   },
-  { service: 'OpenAI', hostPattern: 'api.openai.com', type: 'openai', keys: ['OPENAI_API_KEY'], clientVariables: ['OPENAI_API_KEY'], baseUrlKey: 'OPENAI_BASE_URL' },
+  {
+    service: 'OpenAI',
+    hostPattern: 'api.openai.com',
+    type: 'openai',
+    keys: ['OPENAI_API_KEY'],
+    clientVariables: ['OPENAI_API_KEY'],
+    baseUrlKey: 'OPENAI_BASE_URL',
+    errorShape: 'openai',
+  },
   // One token for the API (Bearer) and git over HTTPS on github.com, which takes only Basic.
   api('GitHub', '.github.com', ['GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'GITHUB_PAT'], {
     hosts: ['api.github.com', 'uploads.github.com', 'github.com'],
@@ -94,15 +107,15 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   api('Google Gemini', 'generativelanguage.googleapis.com', ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY'], {
     form: header('x-goog-api-key'),
   }),
-  api('OpenRouter', 'openrouter.ai', ['OPENROUTER_API_KEY'], { hosts: ['openrouter.ai', 'api.openrouter.ai'] }),
+  api('OpenRouter', 'openrouter.ai', ['OPENROUTER_API_KEY'], { hosts: ['openrouter.ai', 'api.openrouter.ai'], errorShape: 'openai' }),
   api('Parallel', 'api.parallel.ai', ['PARALLEL_API_KEY'], { form: header('x-api-key') }),
-  api('Groq', 'api.groq.com', ['GROQ_API_KEY']),
+  api('Groq', 'api.groq.com', ['GROQ_API_KEY'], OPENAI_COMPATIBLE),
   api('Mistral', 'api.mistral.ai', ['MISTRAL_API_KEY']),
-  api('Perplexity', 'api.perplexity.ai', ['PERPLEXITY_API_KEY', 'PPLX_API_KEY']),
-  api('DeepSeek', 'api.deepseek.com', ['DEEPSEEK_API_KEY']),
-  api('xAI', 'api.x.ai', ['XAI_API_KEY']),
-  api('Together', 'api.together.xyz', ['TOGETHER_API_KEY']),
-  api('Fireworks', 'api.fireworks.ai', ['FIREWORKS_API_KEY']),
+  api('Perplexity', 'api.perplexity.ai', ['PERPLEXITY_API_KEY', 'PPLX_API_KEY'], OPENAI_COMPATIBLE),
+  api('DeepSeek', 'api.deepseek.com', ['DEEPSEEK_API_KEY'], OPENAI_COMPATIBLE),
+  api('xAI', 'api.x.ai', ['XAI_API_KEY'], OPENAI_COMPATIBLE),
+  api('Together', 'api.together.xyz', ['TOGETHER_API_KEY'], OPENAI_COMPATIBLE),
+  api('Fireworks', 'api.fireworks.ai', ['FIREWORKS_API_KEY'], OPENAI_COMPATIBLE),
   // Cohere's SDK reads CO_API_KEY.
   api('Cohere', 'api.cohere.com', ['COHERE_API_KEY', 'CO_API_KEY'], { hosts: ['api.cohere.com', 'api.cohere.ai'], clientVariables: ['CO_API_KEY'] }),
   api('ElevenLabs', 'api.elevenlabs.io', ['ELEVENLABS_API_KEY', 'ELEVEN_API_KEY'], { form: header('xi-api-key') }),

@@ -2,7 +2,7 @@ import type { AgentResponse } from './agent-exchange.js';
 import { errorMessage } from '../../common/errors.js';
 import type { RequestRecord } from './audit-recorder.js';
 import type { EchoForms, EchoScanner } from './echo-scanner.js';
-import { gitRefusal } from '../inject/git-refusal.js';
+import { clientRefusal } from '../inject/client-refusal.js';
 import { badGateway, notConnected, sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
 
@@ -56,10 +56,10 @@ export function answeredNotConnected(
   x.rec.decision = 'not_connected';
   x.rec.reason = `upstream_${status}`;
   const error = notConnected(x.notConnectedHost, ctx.connectUrlBase);
-  // git shows only its own protocol's errors: the reason and the connect URL as an ERR packet.
-  const git = gitRefusal(x.rec.path, error.message);
-  x.rec.status = git ? git.status : 401;
-  if (git) x.res.writeHead(git.status, git.headers).end(git.body);
+  // Clients show only their own error shapes (git an ERR packet, OpenAI's SDK error.message).
+  const shaped = clientRefusal({ host: x.notConnectedHost, path: x.rec.path, refusal: error });
+  x.rec.status = shaped ? shaped.status : 401;
+  if (shaped) x.res.writeHead(shaped.status, shaped.headers).end(shaped.body);
   else sendGatewayError(x.res, error);
   return true;
 }
