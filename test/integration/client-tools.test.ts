@@ -133,4 +133,14 @@ describe('real clients in a real agent (lockdown)', () => {
       }
     }
   });
+
+  // Last: the group's container is then the command, which exits.
+  it('ncl launch <group> -- claude -p "…" answers (the container is the command)', async () => {
+    const r = await h.ncl(['launch', GROUPS.oauth, '--', 'claude', '-p', 'Say pong']);
+    expect(r.code, r.stderr).toBe(0);
+    const container = h.docker.getContainer(r.json.id);
+    expect((await container.wait()).StatusCode).toBe(0);
+    const logs = (await container.logs({ stdout: true, stderr: true })).toString('utf8');
+    expect(logs).toContain(REPLY);
+  });
 });
