@@ -1,5 +1,5 @@
-# A default nanoclaw agent image: Node, git, curl, and AGENTS.md telling the agent how
-# credentials work here. Any image can be an agent image; this one is a starting point.
+# A default nanoclaw agent image: Node, git, curl, Claude Code, and AGENTS.md telling the agent
+# how credentials work here. Any image can be an agent image; this one is a starting point.
 ARG BASE_IMAGE=node:24-bookworm-slim
 FROM ${BASE_IMAGE}
 
@@ -21,10 +21,18 @@ RUN set -u; \
       echo "note: using the base image's own tools (no apt-get or AGENT_PACKAGES empty)"; \
     fi
 
+# Claude Code's native binary, pinned, packed from the npm registry on the host by
+# `ncl images build` (the build itself needs no network); empty with --without-claude-code.
+COPY claude-code/ /opt/claude-code/
+
 COPY AGENTS.md /opt/nanoclaw/AGENTS.md
 COPY --chown=1000:1000 AGENTS.md /home/node/AGENTS.md
 
+# The image cannot update Claude Code in place (no registry inside, and a new version belongs in
+# a new image): rebuild the image instead.
 ENV HOME=/home/node \
+    PATH=/opt/claude-code:$PATH \
+    DISABLE_AUTOUPDATER=1 \
     NANOCLAW_AGENT_INSTRUCTIONS=/opt/nanoclaw/AGENTS.md
 WORKDIR /home/node
 USER node

@@ -1,6 +1,9 @@
+import { homedir } from 'node:os';
 import { Command, Option } from 'commander';
+import { resolvePaths } from '../config/paths.js';
 import { loadProjectSettings } from '../config/settings.js';
 import { IMAGE_KINDS, defaultImageRef, type ImageKind } from '../docker/build-context.js';
+import { CLAUDE_CODE_VERSION, ensureClaudeCodeBinary } from '../docker/claude-code.js';
 import { connectDocker, type Docker } from '../docker/docker-client.js';
 import { DEFAULT_BASE_IMAGE, buildImage, type BuiltImage } from '../docker/images.js';
 import { resourceLabels } from '../docker/labels.js';
@@ -10,6 +13,8 @@ export interface BuildImagesOptions {
   docker: Docker;
   kinds: readonly ImageKind[];
   baseImage?: string;
+  /** Build the agent image without Claude Code (no npm registry needed at all). */
+  withoutClaudeCode?: boolean;
   /** Where progress lines go (stderr when stdout carries JSON). */
   progress: (line: string) => void;
 }
@@ -26,14 +31,23 @@ export async function projectImageRefs(ctx: CliContext): Promise<Record<ImageKin
   };
 }
 
+/** The pinned Claude Code binary for the agent image, from the project's cache or the npm registry. */
+async function claudeCodeFor(ctx: CliContext, progress: (line: string) => void): Promise<string> {
+  const paths = resolvePaths({ cwd: ctx.cwd, env: ctx.env, home: ctx.env.HOME || homedir() });
+  progress(`Claude Code ${CLAUDE_CODE_VERSION} for the agent image (cached in ${paths.cacheDir}, else packed from the npm registry)…`);
+  return ensureClaudeCodeBinary({ cacheDir: paths.cacheDir });
+}
+
 /** Builds the images of `kinds` from the installed package, one progress line per build step. */
 export async function buildImages(ctx: CliContext, options: BuildImagesOptions): Promise<BuiltImage[]> {
   const refs = await projectImageRefs(ctx);
   const baseImage = options.baseImage ?? DEFAULT_BASE_IMAGE;
   const built: BuiltImage[] = [];
   for (const kind of options.kinds) {
+    const claudeCode = kind === 'agent' && !options.withoutClaudeCode ? await claudeCodeFor(ctx, options.progress) : undefined;
     options.progress(`Building ${refs[kind]} (${kind}) from ${baseImage}…`);
     const image = await buildImage({
+      ...(claudeCode ? { claudeCode } : {}),
       docker: options.docker,
       kind,
       tag: refs[kind],
@@ -57,14 +71,16 @@ export function imagesCommand(ctx: CliContext): Command {
     .description('Build the images from the installed package (no network needed when the base image is local)')
     .option('--base-image <image>', `base image with Node 24 (default ${DEFAULT_BASE_IMAGE})`)
     .addOption(new Option('--only <kind>', 'build one image only').choices([...IMAGE_KINDS]))
+    .option('--without-claude-code', `build the agent image without Claude Code ${CLAUDE_CODE_VERSION} (otherwise packed once from the npm registry on this host)`)
     .option('--json', 'print a JSON summary on stdout (progress goes to stderr)')
-    .action(async (o: { baseImage?: string; only?: ImageKind; json?: boolean }) => {
+    .action(async (o: { baseImage?: string; only?: ImageKind; withoutClaudeCode?: boolean; json?: boolean }) => {
       const docker = await connectDocker({ env: ctx.env });
       const out = o.json ? ctx.stderr : ctx.stdout;
       const built = await buildImages(ctx, {
         docker,
         kinds: o.only ? [o.only] : IMAGE_KINDS,
         ...(o.baseImage ? { baseImage: o.baseImage } : {}),
+        ...(o.withoutClaudeCode ? { withoutClaudeCode: true } : {}),
         progress: (line) => out.write(line + '\n'),
       });
       if (o.json) printJson(ctx, { images: built.map((b) => ({ tag: b.tag, id: b.id, durationMs: b.durationMs })) });

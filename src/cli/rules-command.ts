@@ -52,7 +52,7 @@ export function rulesCommand(ctx: CliContext): Command {
     .command('create')
     .description('Add a rule')
     .addOption(new Option('--action <action>', 'what the rule does').choices(POLICY_ACTIONS).makeOptionMandatory())
-    .requiredOption('--host-pattern <pattern>', 'api.example.com or *.example.com')
+    .requiredOption('--host-pattern <pattern>', 'api.example.com, *.example.com (subdomains) or .example.com (the apex too)')
     .option('--path-pattern <pattern>', 'only these paths, e.g. /v1/*')
     .option('--method <method>', 'only this HTTP method, e.g. POST')
     .option('--agent <agent>', 'only this agent (identifier or id)')

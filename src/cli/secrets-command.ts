@@ -58,7 +58,7 @@ export function secretsCommand(ctx: CliContext): Command {
       .description('Store a secret and the hosts it may be injected into')
       .requiredOption('--name <name>', 'a unique name, e.g. "GitHub token"')
       .addOption(new Option('--type <type>', 'how it is injected').choices(SECRET_TYPES).makeOptionMandatory())
-      .requiredOption('--host-pattern <pattern>', 'api.example.com or *.example.com'),
+      .requiredOption('--host-pattern <pattern>', 'api.example.com, *.example.com (subdomains) or .example.com (the apex too)'),
   ).action(async (o) => {
     const value = (await readSecretValue(ctx, o))!;
     const injectionConfig = injectionFromFlags(o);

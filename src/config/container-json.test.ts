@@ -58,8 +58,19 @@ describe('parseContainerJson', () => {
       expect(err.message).toContain(`env.${key}`);
       expect(err.message).toContain('ncl secrets create');
       expect(err.message).toContain('/p/groups/g/container.json');
+      expect(err.message).toContain('exactly "onecli-managed"');
     },
   );
+
+  it('accepts a credential-named variable whose value is exactly the placeholder, and nothing near it', () => {
+    expect(parseContainerJson({ agentGroupId: 'g', env: { OPENAI_API_KEY: 'onecli-managed', MY_TOKEN: 'onecli-managed' } }, 'c.json').env).toEqual({
+      OPENAI_API_KEY: 'onecli-managed',
+      MY_TOKEN: 'onecli-managed',
+    });
+    for (const near of ['onecli-managed ', 'Bearer onecli-managed', 'ONECLI-MANAGED', 'sk-onecli-managed']) {
+      expect(failure({ agentGroupId: 'g', env: { OPENAI_API_KEY: near } }).code, near).toBe('bad_container_json');
+    }
+  });
 
   it('refuses overriding the proxy and CA variables', () => {
     const err = failure({ agentGroupId: 'g', env: { HTTPS_PROXY: 'http://evil:1' } });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { NanoclawError, errorMessage } from '../common/errors.js';
+import { PLACEHOLDER } from '../common/placeholder.js';
 import { isSecretVariable } from './settings.js';
 
 /** Variables the launcher sets itself; a group may not override them (they carry the gateway and trust). */
@@ -29,11 +30,14 @@ const absolutePath = z.string().min(1).refine((p) => p.startsWith('/'), 'must be
 
 const EnvSchema = z.record(z.string().regex(ENV_NAME, 'must be a variable name (letters, digits, _)'), z.string()).superRefine((env, ctx) => {
   for (const key of Object.keys(env)) {
-    if (isSecretVariable(key)) {
+    // The placeholder is no credential: a client that needs the variable set gets it, the gateway puts the real value in flight.
+    if (isSecretVariable(key) && env[key] !== PLACEHOLDER) {
       ctx.addIssue({
         code: 'custom',
         path: [key],
-        message: `looks like a credential; agents never hold one. Put it in the vault instead: ncl secrets create --name ${key} --type generic --value … --host-pattern <api host>`,
+        message:
+          `looks like a credential; agents never hold one. Put it in the vault and grant it (ncl secrets create --name ${key} --type generic --value-stdin --host-pattern <api host>), ` +
+          `and if the agent's client needs ${key} set, set it here to exactly "${PLACEHOLDER}", which the gateway replaces`,
       });
     } else if ((RESERVED_ENV as readonly string[]).includes(key)) {
       ctx.addIssue({ code: 'custom', path: [key], message: 'is set by the launcher (proxy and CA trust) and cannot be overridden' });

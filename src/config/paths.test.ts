@@ -11,6 +11,7 @@ describe('resolvePaths', () => {
       vaultDir: '/home/u/.local/share/nanoclaw/vault',
       dbFile: '/home/u/.local/share/nanoclaw/vault/vault.db',
       runtimeDir: '/home/u/.cache/nanoclaw/run',
+      cacheDir: '/home/u/.cache/nanoclaw',
       configDir: '/home/u/.config/nanoclaw',
       mountAllowlistFile: '/home/u/.config/nanoclaw/mount-allowlist.json',
       groupsDir: '/srv/proj/groups',

@@ -17,6 +17,8 @@ export interface ProjectPaths {
   dbFile: string;
   /** Private runtime files such as key mounts: never inside the project directory. */
   runtimeDir: string;
+  /** Downloads worth keeping between builds (the Claude Code package): `$XDG_CACHE_HOME/nanoclaw`. */
+  cacheDir: string;
   configDir: string;
   mountAllowlistFile: string;
   groupsDir: string;
@@ -45,10 +47,8 @@ export function resolvePaths(input: PathsInput): ProjectPaths {
     ? userPath(explicitVault, home, projectDir)
     : join(xdgDir(env, 'XDG_DATA_HOME', join(home, '.local', 'share')), 'nanoclaw', 'vault');
   const runtime = env.XDG_RUNTIME_DIR;
-  const runtimeDir =
-    runtime && isAbsolute(runtime)
-      ? join(runtime, 'nanoclaw')
-      : join(xdgDir(env, 'XDG_CACHE_HOME', join(home, '.cache')), 'nanoclaw', 'run');
+  const cacheDir = join(xdgDir(env, 'XDG_CACHE_HOME', join(home, '.cache')), 'nanoclaw');
+  const runtimeDir = runtime && isAbsolute(runtime) ? join(runtime, 'nanoclaw') : join(cacheDir, 'run');
   const configDir = join(xdgDir(env, 'XDG_CONFIG_HOME', join(home, '.config')), 'nanoclaw');
   return {
     projectDir,
@@ -56,6 +56,7 @@ export function resolvePaths(input: PathsInput): ProjectPaths {
     vaultDir,
     dbFile: join(vaultDir, 'vault.db'),
     runtimeDir,
+    cacheDir,
     configDir,
     mountAllowlistFile: join(configDir, 'mount-allowlist.json'),
     groupsDir: join(projectDir, 'groups'),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { dirname, isAbsolute, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { NanoclawError } from '../common/errors.js';
@@ -52,7 +52,7 @@ async function presentPackages(packageRoot: string): Promise<string[]> {
  * The files of the `kind` image's build context (planBuildContext), read from the package:
  * symlinks followed, a package's own nested node_modules left to its separate entries.
  */
-export async function collectBuildContext(input: { kind: ImageKind; packageRoot: string }): Promise<BuildContext> {
+export async function collectBuildContext(input: { kind: ImageKind; packageRoot: string; claudeCode?: string }): Promise<BuildContext> {
   const { kind, packageRoot } = input;
   if (kind === 'vault' && !existsSync(join(packageRoot, 'dist', 'src', 'main.js'))) {
     throw new NanoclawError('not_built', `${join(packageRoot, 'dist', 'src', 'main.js')} is missing: the vault image copies the built app`, {
@@ -63,6 +63,7 @@ export async function collectBuildContext(input: { kind: ImageKind; packageRoot:
     kind,
     packages: kind === 'vault' ? await presentPackages(packageRoot) : [],
     nativeAddon: existsSync(join(packageRoot, 'dist', 'native', 'tls_transport.node')),
+    ...(input.claudeCode ? { claudeCode: input.claudeCode } : {}),
   });
   const files = new Map<string, ContextFile>();
   const addDir = (path: string, mode = 0o755) => {
@@ -84,7 +85,7 @@ export async function collectBuildContext(input: { kind: ImageKind; packageRoot:
     }
   };
   for (const copy of plan.copies) {
-    const source = join(packageRoot, copy.from);
+    const source = isAbsolute(copy.from) ? copy.from : join(packageRoot, copy.from);
     await walk(source, copy.to, copy.skipNestedModules ? join(source, 'node_modules') : null);
   }
   // Explicit modes: the point of these entries (a 0770 mount point) is the mode itself.

@@ -27,6 +27,12 @@ describe('planBuildContext', () => {
   it('gives the agent image only its Dockerfile and instructions, never the app or node_modules', () => {
     const plan = planBuildContext({ kind: 'agent', packages: ['node_modules/zod'] });
     expect(plan.copies.map((c) => c.to)).toEqual(['Dockerfile', 'AGENTS.md']);
+    expect(plan.emptyDirs).toEqual([{ path: 'claude-code', mode: 0o755 }]);
+  });
+
+  it('gives the agent image the Claude Code binary from its host path when there is one', () => {
+    const plan = planBuildContext({ kind: 'agent', packages: [], claudeCode: '/cache/claude-code/x/claude' });
+    expect(plan.copies).toContainEqual({ from: '/cache/claude-code/x/claude', to: 'claude-code/claude' });
     expect(plan.emptyDirs).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ export const IMAGE_KINDS: readonly ImageKind[] = ['vault', 'agent'];
 
 /** One file or directory copied from the package into the build context (paths relative to each root). */
 export interface ContextCopy {
+  /** Relative to the package, or an absolute host path (a cached download). */
   from: string;
   to: string;
   /** A package directory: its own nested node_modules is left out (nested packages are copies of their own). */
@@ -24,13 +25,15 @@ export interface PlanBuildContextInput {
   packages: readonly string[];
   /** Whether dist/native (the gateway's native TLS transport) was built; else the image has it empty. */
   nativeAddon?: boolean;
+  /** Agent image: host path of the Claude Code binary (ensureClaudeCodeBinary); without it the image has none. */
+  claudeCode?: string;
 }
 
 /**
  * What goes into an image's build context, as data. The vault image gets the built app
  * (`dist/src`, `dist/native` when built, `package.json`, production node_modules) and an empty
- * `rootfs/data` (0770) that becomes the volume's mount point; the agent image only its
- * instructions file. Pure.
+ * `rootfs/data` (0770) that becomes the volume's mount point; the agent image its
+ * instructions file and the Claude Code binary (`claude-code/`, empty without one). Pure.
  */
 export function planBuildContext(input: PlanBuildContextInput): BuildContextPlan {
   if (input.kind === 'agent') {
@@ -39,8 +42,10 @@ export function planBuildContext(input: PlanBuildContextInput): BuildContextPlan
       copies: [
         { from: 'templates/agent.Dockerfile', to: 'Dockerfile' },
         { from: 'templates/agent/AGENTS.md', to: 'AGENTS.md' },
+        ...(input.claudeCode ? [{ from: input.claudeCode, to: 'claude-code/claude' }] : []),
       ],
-      emptyDirs: [],
+      // Exists either way so the Dockerfile's COPY of it never fails.
+      emptyDirs: input.claudeCode ? [] : [{ path: 'claude-code', mode: 0o755 }],
     };
   }
   return {

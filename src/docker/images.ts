@@ -21,6 +21,8 @@ export interface BuildImageOptions {
   labels: Record<string, string>;
   /** Default: the installed package this module belongs to. */
   packageRoot?: string;
+  /** Agent image: host path of the Claude Code binary to put in it (ensureClaudeCodeBinary). */
+  claudeCode?: string;
   /** Extra --build-arg values (for example AGENT_PACKAGES=""). */
   buildArgs?: Record<string, string>;
   /** Called with each line of build output. */
@@ -81,7 +83,11 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
   const baseImage = options.baseImage ?? DEFAULT_BASE_IMAGE;
   const onLine = options.onLine ?? (() => undefined);
   const started = Date.now();
-  const context = await collectBuildContext({ kind, packageRoot: options.packageRoot ?? findPackageRoot() });
+  const context = await collectBuildContext({
+    kind,
+    packageRoot: options.packageRoot ?? findPackageRoot(),
+    ...(options.claudeCode ? { claudeCode: options.claudeCode } : {}),
+  });
   const buildArgs = { ...options.buildArgs, BASE_IMAGE: baseImage };
   const contextHash = createHash('sha256').update(context.hash).update(JSON.stringify(Object.entries(buildArgs).sort())).digest('hex');
   if (options.reuseIfUnchanged) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pick, seededRandom } from '../../test/support/seeded-random.js';
 import { planImport, serviceFor } from './import-plan.js';
 import { parseSecretToolOutput } from './import-sources.js';
-import { KNOWN_SERVICES } from './known-services.js';
+import { KNOWN_SERVICES } from '../config/known-services.js';
 
 describe('planImport', () => {
   it('recognises known services by key, by path and by service name', () => {

@@ -1,7 +1,8 @@
 import type { CreateSecretBody } from '../vault/api/schemas.js';
 import { SecretValueSchema } from '../vault/model/records.js';
 import { protectedReason } from './classify-key.js';
-import { KNOWN_SERVICES, findService, type KnownService } from './known-services.js';
+import { injectionConfigOf } from './resolve-target.js';
+import { KNOWN_SERVICES, findService, type KnownService } from '../config/known-services.js';
 
 /** One credential found in a source; `value` is never printed. */
 export interface ImportItem {
@@ -79,7 +80,7 @@ export function planImport(o: {
           type: service.type,
           value: item.value,
           hostPattern: given ?? service.hostPattern,
-          ...(service.injectionConfig ? { injectionConfig: service.injectionConfig } : {}),
+          ...(service.type === 'generic' ? { injectionConfig: injectionConfigOf(service.form) } : {}),
         }
       : { name: item.name, type: 'api_key', value: item.value, hostPattern: given! };
     plan.create.push({ item, secret, service: service?.service ?? null });

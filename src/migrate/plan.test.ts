@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvFile } from '../config/env-file.js';
 import type { Secret } from '../vault/model/records.js';
-import { KNOWN_SERVICES } from './known-services.js';
+import { KNOWN_SERVICES } from '../config/known-services.js';
 import { buildPlan, type PlanOptions } from './plan.js';
 
 function plan(text: string, existing: Secret[] | null = [], options: PlanOptions = {}) {
@@ -34,7 +34,7 @@ describe('buildPlan: known services', () => {
     expect(p.moves.map((m) => [m.key, m.secretName, m.type, m.hostPattern, m.injectionConfig, m.action])).toEqual([
       ['ANTHROPIC_API_KEY', 'ANTHROPIC_API_KEY', 'anthropic', 'api.anthropic.com', null, 'create'],
       ['OPENAI_API_KEY', 'OPENAI_API_KEY', 'openai', 'api.openai.com', null, 'create'],
-      ['GITHUB_TOKEN', 'GITHUB_TOKEN', 'generic', 'api.github.com', { headerName: 'Authorization', valueFormat: 'Bearer {value}' }, 'create'],
+      ['GITHUB_TOKEN', 'GITHUB_TOKEN', 'generic', '.github.com', { headerName: 'Authorization', valueFormat: 'Bearer {value}' }, 'create'],
       ['GEMINI_API_KEY', 'GEMINI_API_KEY', 'generic', 'generativelanguage.googleapis.com', { headerName: 'x-goog-api-key', valueFormat: '{value}' }, 'create'],
       ['OPENROUTER_API_KEY', 'OPENROUTER_API_KEY', 'generic', 'openrouter.ai', { headerName: 'Authorization', valueFormat: 'Bearer {value}' }, 'create'],
       ['PARALLEL_API_KEY', 'PARALLEL_API_KEY', 'generic', 'api.parallel.ai', { headerName: 'x-api-key', valueFormat: '{value}' }, 'create'],
@@ -43,7 +43,7 @@ describe('buildPlan: known services', () => {
 
   it('moves every key of the table (one at a time) to its service host without asking', () => {
     for (const service of KNOWN_SERVICES) {
-      for (const key of service.keys) {
+      for (const key of service.keys ?? []) {
         const p = plan(`${key}=value-of-${key.toLowerCase()}\n`);
         expect(p.moves, key).toHaveLength(1);
         expect(p.moves[0], key).toMatchObject({ key, hostPattern: service.hostPattern, type: service.type, source: 'known' });

@@ -1,8 +1,8 @@
-import { PLACEHOLDER } from '../common/placeholder.js';
 import type { EnvDocument } from '../config/env-file.js';
+import { PLACEHOLDER } from '../common/placeholder.js';
+import { findService } from '../config/known-services.js';
 import type { Secret } from '../vault/model/records.js';
 import { looksSecret, protectedReason, unstorableReason, type StayReason } from './classify-key.js';
-import { findService } from './known-services.js';
 import { MigrationPlan, type PlannedMove, type PlannedStay, type PlanQuestion } from './migration-plan.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 

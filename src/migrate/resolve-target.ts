@@ -1,5 +1,5 @@
+import { findService, type KnownService, type TokenForm } from '../config/known-services.js';
 import { HostPatternSchema, type InjectionConfig, type SecretType } from '../vault/model/records.js';
-import { findService, type KnownService } from './known-services.js';
 
 /** Where a key's value would go in the vault. */
 export interface Target {
@@ -14,6 +14,13 @@ export interface Target {
 }
 
 const BEARER: InjectionConfig = { headerName: 'Authorization', valueFormat: 'Bearer {value}' };
+
+/** The vault's injection config of a catalogue token form. */
+export function injectionConfigOf(form: TokenForm | undefined): InjectionConfig {
+  if (!form || form.kind === 'bearer') return BEARER;
+  if (form.kind === 'query') return { paramName: form.param, paramFormat: '{value}' };
+  return { headerName: form.header, valueFormat: '{value}' };
+}
 
 /** The host of a URL as a valid host pattern, or undefined. */
 export function hostOfUrl(raw: string): string | undefined {
@@ -31,7 +38,7 @@ function injectionAt(service: KnownService, key: string, host: string): Pick<Tar
   // Claude Code sends ANTHROPIC_AUTH_TOKEN as a Bearer token; a proxy or gateway in front of
   // Anthropic expects exactly that, not the x-api-key the anthropic type picks for non-OAuth values.
   if (host !== service.hostPattern && key === 'ANTHROPIC_AUTH_TOKEN') return { type: 'generic', injectionConfig: BEARER };
-  return { type: service.type, injectionConfig: service.injectionConfig ?? null };
+  return { type: service.type, injectionConfig: service.type === 'generic' ? injectionConfigOf(service.form) : null };
 }
 
 /**

@@ -124,12 +124,12 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
   it('creates a secret through the connect form, and no page ever contains its value', async () => {
     await page.goto(`${vault.api.url}/connect?host=api.github.com`);
     expect(page.url()).toBe(`${vault.api.url}/dashboard/connect?host=api.github.com`);
-    expect(await page.inputValue('#create-secret input[name="hostPattern"]')).toBe('api.github.com');
+    expect(await page.inputValue('#create-secret input[name="hostPattern"]')).toBe('.github.com');
     await page.fill('#create-secret input[name="name"]', 'GitHub');
     await page.fill('#create-secret input[name="value"]', FORM_VALUE);
     await Promise.all([page.waitForURL('**/dashboard/secrets'), page.click('#create-secret button[type="submit"]')]);
     const created = vault.store.secrets.getByName('GitHub')!;
-    expect(created.hostPattern).toBe('api.github.com');
+    expect(created.hostPattern).toBe('.github.com');
     expect(vault.store.secrets.reveal(created.id)).toBe(FORM_VALUE);
 
     for (const path of [...PAGES, '/dashboard/audit.csv', '/dashboard/app.js']) {

@@ -58,7 +58,7 @@ describe('ncl init-onecli with no vault', () => {
 
     const client = new VaultClient({ url: env.get('ONECLI_URL')!, apiKey: env.get('ONECLI_API_KEY')! });
     const hosts = (await client.listSecrets()).data.map((s) => s.hostPattern).sort();
-    expect(hosts).toEqual(['api.anthropic.com', 'api.github.com']);
+    expect(hosts).toEqual(['.github.com', 'api.anthropic.com']);
   });
 
   it('a second run finds the vault it installed and changes nothing', async () => {

@@ -103,7 +103,7 @@ describe('ncl init-onecli against `ncl vault serve`', () => {
     expect([...byName.keys()].sort()).toEqual([...MOVED, 'Unrelated'].sort());
     expect(byName.get('ANTHROPIC_API_KEY')).toMatchObject({ type: 'anthropic', hostPattern: 'api.anthropic.com' });
     expect(byName.get('OPENAI_API_KEY')).toMatchObject({ type: 'openai', hostPattern: 'api.openai.com' });
-    expect(byName.get('GITHUB_TOKEN')).toMatchObject({ type: 'generic', hostPattern: 'api.github.com' });
+    expect(byName.get('GITHUB_TOKEN')).toMatchObject({ type: 'generic', hostPattern: '.github.com' });
     expect(byName.get('ACME_TOKEN')).toMatchObject({ type: 'generic', hostPattern: 'api.acme.test' });
     const movedIds = MOVED.map((n) => byName.get(n)!.id);
     expect((await h.client.getAgentSecrets(main.id)).data.sort()).toEqual([unrelated.id, ...movedIds].sort());

@@ -59,6 +59,15 @@ describe('base image plan (pure)', () => {
     expect(new Set(plan.map((e) => e.path)).size).toBe(plan.length);
   });
 
+  it('plans git with its HTTPS and smart-HTTP helpers where git looks for them', () => {
+    const plan = planRootfs({ ...inputs, git: { binary: '/usr/bin/git', helpers: ['/usr/lib/git-core/git-remote-http', '/usr/lib/git-core/git-http-backend'] } });
+    const at = (path: string) => plan.find((e) => e.path === path);
+    expect(at('/usr/bin/git')).toMatchObject({ source: '/usr/bin/git' });
+    expect(at('/usr/lib/git-core/git-remote-http')).toMatchObject({ kind: 'file' });
+    expect(at('/usr/lib/git-core/git-remote-https')).toEqual({ kind: 'symlink', path: '/usr/lib/git-core/git-remote-https', target: 'git-remote-http' });
+    expect(at('/usr/lib/git-core/git-http-backend')).toMatchObject({ kind: 'file' });
+  });
+
   it('changes the hash when a copied host file changes', () => {
     const plan = planRootfs(inputs);
     const a = hashRootfs(plan, (s) => `${s}:1`);
@@ -102,6 +111,15 @@ describe('ensureBaseImage (real Docker)', () => {
     expect(nodeVersion).toBe(process.versions.node);
     expect(curl).toMatch(/^curl \d+\.\d+/);
     expect([uid, name, home, tmpMode]).toEqual(['1000', 'node', '/home/node', '1777']);
+  });
+
+  it('runs git, its HTTPS helper and git http-backend as the node user', async () => {
+    const script = 'cd /tmp && git init -q r && git -C r -c user.name=n -c user.email=n@x commit -q --allow-empty -m one && ' +
+      'git -C r rev-list --count HEAD && /usr/lib/git-core/git-remote-https 2>&1 | head -n1; ' +
+      'REQUEST_METHOD=GET GIT_PROJECT_ROOT=/tmp PATH_INFO=/r/info/refs QUERY_STRING=service=git-upload-pack GIT_HTTP_EXPORT_ALL=1 git http-backend | grep -c "# service=git-upload-pack"';
+    const res = await runContainer({ docker, image, user: 'node', cmd: ['sh', '-c', script] });
+    expect(res.stderr).toBe('');
+    expect(res.stdout.trim().split('\n')).toEqual(['1', expect.stringMatching(/remote-curl|usage/), '1']);
   });
 
   it('resolves container names through Docker embedded DNS (node, curl, busybox)', async () => {

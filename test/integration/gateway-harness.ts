@@ -25,6 +25,9 @@ export const UPSTREAM_NAMES = [
   'a.b.github.test',
   'api.anthropic.com',
   'api.openai.com',
+  // GitHub's own names: the service catalogue gives them their injection forms (git on github.com takes Basic).
+  'api.github.com',
+  'github.com',
   'plain.test',
   'other.test',
 ];

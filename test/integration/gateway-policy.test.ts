@@ -44,12 +44,12 @@ describe('app_not_connected', () => {
     expect(res.status).toBe(401);
     expect(res.headers['x-should-retry']).toBe('false');
     expect(res.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(res.body)).toEqual({
-      error: 'app_not_connected',
-      code: 'credential_not_found',
-      message: expect.stringContaining(host),
-      connect_url: `http://vault.test:10254/connect?host=${host}`,
-    });
+    const connectUrl = `http://vault.test:10254/connect?host=${host}`;
+    const message = expect.stringContaining(`${host} answered unauthorized`) as unknown as string;
+    // OpenAI's SDK shows only error.message, so its hosts get an error object (src/vault/inject/client-refusal.ts).
+    const error = host === 'api.openai.com' ? { message, type: 'app_not_connected', code: 'credential_not_found', connect_url: connectUrl } : 'app_not_connected';
+    expect(JSON.parse(res.body)).toEqual({ error, code: 'credential_not_found', message, connect_url: connectUrl });
+    expect(JSON.parse(res.body).message).toContain(connectUrl);
     const row = h.rows()[0];
     expect(row).toMatchObject({ host, decision: 'not_connected', status: 401, agentIdentifier: 'without-secret' });
   });

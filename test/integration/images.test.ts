@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
+import { CLAUDE_CODE_VERSION } from '../../src/docker/claude-code.js';
 import { runCli } from '../e2e/cli-run.js';
 import { requireDocker, testRunId } from '../support/docker-engine.js';
-import { ensureProductImages, type ProductImages } from '../support/product-images.js';
+import { ensureProductImages, TEST_CACHE_HOME, type ProductImages } from '../support/product-images.js';
 import { runContainer } from '../support/run-container.js';
 import { makeTempProject, type TempProject } from '../support/temp-project.js';
 
@@ -66,12 +67,12 @@ describe('the agent image', () => {
 });
 
 describe('ncl images build', () => {
-  it('builds with progress lines and a JSON summary, tagging NANOCLAW_AGENT_IMAGE with our labels', async () => {
+  it('builds with progress lines and a JSON summary, tagging NANOCLAW_AGENT_IMAGE with our labels; the agent has Claude Code and git', async () => {
     const tag = `nanoclaw-test-agent-cli:${testRunId()}`;
     try {
       const r = await runCli(['images', 'build', '--only', 'agent', '--base-image', images.base, '--json'], {
         cwd: project.dir,
-        env: { ...project.env, NANOCLAW_AGENT_IMAGE: tag },
+        env: { ...project.env, NANOCLAW_AGENT_IMAGE: tag, XDG_CACHE_HOME: TEST_CACHE_HOME },
       });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(`Building ${tag} (agent) from ${images.base}`);
@@ -81,13 +82,19 @@ describe('ncl images build', () => {
       expect(r.json.images).toEqual([expect.objectContaining({ tag })]);
       const info = await docker.getImage(tag).inspect();
       expect(info.Config.Labels).toMatchObject({ 'nanoclaw.managed': '1', 'nanoclaw.test.run': testRunId() });
+      expect(r.stderr).toContain(`Claude Code ${CLAUDE_CODE_VERSION} for the agent image`);
+      // Offline: the binary came in the build context, the container has no network at all.
+      const tools = await runContainer({ docker, image: tag, network: 'none', cmd: ['sh', '-c', 'claude --version; git --version'] });
+      expect(tools.exitCode, tools.stderr).toBe(0);
+      expect(tools.stdout).toContain(`${CLAUDE_CODE_VERSION} (Claude Code)`);
+      expect(tools.stdout).toMatch(/git version \d/);
     } finally {
       await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
     }
   });
 
   it('says which base image is missing and how to give a local one', async () => {
-    const r = await runCli(['images', 'build', '--only', 'agent', '--base-image', 'nanoclaw-test-no-such-base:none'], {
+    const r = await runCli(['images', 'build', '--only', 'agent', '--without-claude-code', '--base-image', 'nanoclaw-test-no-such-base:none'], {
       cwd: project.dir,
       env: { ...project.env, NANOCLAW_AGENT_IMAGE: `nanoclaw-test-agent-missing:${testRunId()}` },
     });

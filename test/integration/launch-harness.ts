@@ -20,7 +20,7 @@ import { runTlsUpstreamContainer, type TlsUpstreamContainer } from '../support/t
 export type { CliRun };
 
 /** Upstream names "on the internet" the tests use; the gateway may dial them although they are private. */
-export const UPSTREAM_ALIASES = ['api.github.test', 'api.anthropic.com', 'gmail.googleapis.com', 'api.other.test'];
+export const UPSTREAM_ALIASES = ['api.github.test', 'api.anthropic.com', 'gmail.googleapis.com', 'api.other.test', 'github.com', 'api.openai.com'];
 
 
 /** One vault container, its networks and a TLS upstream, in a temp project; everything removed on dispose. */
@@ -46,7 +46,8 @@ export class LaunchHarness implements AsyncDisposable {
     this.project = project;
   }
 
-  static async start(options: { lockdown: boolean }): Promise<LaunchHarness> {
+  /** `upstreamHandler`: ESM source of the upstream's handler (runTlsUpstreamContainer's handlerModule). */
+  static async start(options: { lockdown: boolean; upstreamHandler?: string }): Promise<LaunchHarness> {
     const docker = await requireDocker();
     const h = new LaunchHarness(docker, await makeTempProject());
     try {
@@ -54,7 +55,12 @@ export class LaunchHarness implements AsyncDisposable {
       const labels = (role: 'network' | 'volume' | 'vault') => resourceLabels({ role, env: process.env });
       await ensureNetwork(docker, outboundNetworkSpec({ name: h.names.outbound, labels: labels('network') }));
       await ensureNetwork(docker, egressNetworkSpec({ name: h.names.egress, labels: labels('network') }));
-      h.upstream = await runTlsUpstreamContainer({ docker, network: h.names.outbound, aliases: UPSTREAM_ALIASES });
+      h.upstream = await runTlsUpstreamContainer({
+        docker,
+        network: h.names.outbound,
+        aliases: UPSTREAM_ALIASES,
+        ...(options.upstreamHandler ? { handlerModule: options.upstreamHandler } : {}),
+      });
       h.apiPort = await freePort();
       await h.setEnv({
         ONECLI_GATEWAY_CONTAINER: h.names.vault,

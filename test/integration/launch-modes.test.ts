@@ -169,12 +169,13 @@ describe('ncl launch modes (real engine)', () => {
     await h.setEnv({ NANOCLAW_NATIVE_CREDENTIALS: null, ANTHROPIC_API_KEY: null });
     const off = await h.ncl(['launch', A, '--', ...KEEP_ALIVE]);
     expect(off.code, off.stderr).toBe(0);
-    expect(await envOf(A)).not.toHaveProperty('ANTHROPIC_API_KEY');
+    // The placeholder every agent gets, not the raw key.
+    expect((await envOf(A)).ANTHROPIC_API_KEY).toBe('onecli-managed');
     expect(off.logs.some((l) => /Native credentials/.test(l))).toBe(false);
     await h.setEnv({ ANTHROPIC_API_KEY: SECRETS.native });
     const flagUnset = await h.ncl(['launch', A, '--', ...KEEP_ALIVE]);
     expect(flagUnset.code).toBe(0);
-    expect(await envOf(A)).not.toHaveProperty('ANTHROPIC_API_KEY'); // in .env, but the flag is unset
+    expect((await envOf(A)).ANTHROPIC_API_KEY).toBe('onecli-managed'); // in .env, but the flag is unset
     await h.setEnv({ ANTHROPIC_API_KEY: null, NANOCLAW_EGRESS_LOCKDOWN: 'false' });
   });
 

@@ -4,7 +4,7 @@ import { access } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { NanoclawError } from '../../src/common/errors.js';
-import { type BaseImageInputs, parseLddOutput } from './base-image-plan.js';
+import { type BaseImageInputs, GIT_EXEC_PATH, parseLddOutput } from './base-image-plan.js';
 
 const run = promisify(execFile);
 
@@ -48,13 +48,23 @@ export async function sharedLibraries(path: string): Promise<string[]> {
   }
 }
 
+/** git and its HTTPS and smart-HTTP helpers when the host has them (the client tests need them). */
+async function gitInputs(): Promise<BaseImageInputs['git']> {
+  const binary = await findExecutable('git');
+  const helpers = ['git-remote-http', 'git-http-backend'].map((name) => join(GIT_EXEC_PATH, name));
+  if (!binary) return undefined;
+  for (const helper of helpers) if (!(await exists(helper, constants.X_OK))) return undefined;
+  return { binary, helpers };
+}
+
 /** Collects the host binaries, their libraries and the files the base image is built from. */
 export async function collectBaseImageInputs(): Promise<BaseImageInputs> {
   const node = process.execPath;
   const curl = await requireExecutable('curl', 'curl');
   const busybox = await requireExecutable('busybox', 'busybox-static');
   const openssl = await findExecutable('openssl');
-  const binaries = [node, curl, busybox, ...(openssl ? [openssl] : [])];
+  const git = await gitInputs();
+  const binaries = [node, curl, busybox, ...(openssl ? [openssl] : []), ...(git ? [git.binary, ...git.helpers] : [])];
   const libraries = new Set<string>();
   for (const bin of binaries) for (const lib of await sharedLibraries(bin)) libraries.add(lib);
   const libc = [...libraries].find((l) => /\/libc\.so\.6$/.test(l));
@@ -73,6 +83,7 @@ export async function collectBaseImageInputs(): Promise<BaseImageInputs> {
     curl,
     busybox,
     ...(openssl ? { openssl } : {}),
+    ...(git ? { git } : {}),
     libraries: [...libraries].sort(),
     applets: appletList.split('\n').map((a) => a.trim()).filter(Boolean),
     extraFiles,

@@ -14,6 +14,8 @@ export interface BaseImageInputs {
   curl: string;
   busybox: string;
   openssl?: string;
+  /** git and the helpers it runs for HTTPS (`git-remote-http`) and a smart-HTTP server (`git-http-backend`); optional. */
+  git?: { binary: string; helpers: string[] };
   /** Every shared library the binaries need (ldd output), plus the NSS libraries for DNS. */
   libraries: string[];
   /** Applet names the host busybox offers (`busybox --list`). */
@@ -23,13 +25,16 @@ export interface BaseImageInputs {
 }
 
 /** Bump when the recipe changes, so a stale cached image is not reused. */
-export const BASE_RECIPE_VERSION = 3;
+export const BASE_RECIPE_VERSION = 4;
 export const BASE_IMAGE_REPO = 'nanoclaw-test-base';
 export const NODE_UID = 1000;
 
 // Debian's merged /usr: the image gets the same top-level symlinks, and every copied
 // path is stored under /usr so /lib/x/y and /usr/lib/x/y are the same file, as on the host.
 const MERGED_DIRS = ['bin', 'sbin', 'lib', 'lib64'];
+
+/** Where Debian's git looks for the commands it runs (compiled in). */
+export const GIT_EXEC_PATH = '/usr/lib/git-core';
 
 /** The path a host file gets inside the merged-/usr image (`/lib/x` → `/usr/lib/x`). */
 export function canonicalImagePath(hostPath: string): string {
@@ -89,6 +94,20 @@ export function planRootfs(inputs: BaseImageInputs): RootfsEntry[] {
     entries.push({ kind: 'file', path: '/usr/bin/openssl', source: inputs.openssl, mode: 0o755 });
     // Debian's OpenSSL looks for its CA directory here.
     entries.push({ kind: 'symlink', path: '/usr/lib/ssl/certs', target: '/etc/ssl/certs' });
+  }
+  if (inputs.git) {
+    entries.push({ kind: 'file', path: '/usr/bin/git', source: inputs.git.binary, mode: 0o755 });
+    entries.push({ kind: 'dir', path: GIT_EXEC_PATH, mode: 0o755 });
+    for (const helper of inputs.git.helpers) {
+      entries.push({ kind: 'file', path: `${GIT_EXEC_PATH}/${posix.basename(helper)}`, source: helper, mode: 0o755 });
+    }
+    entries.push({ kind: 'symlink', path: `${GIT_EXEC_PATH}/git-remote-https`, target: 'git-remote-http' });
+    // Builtins git runs by these names (a local push, http-backend's services), links to git as in Debian.
+    for (const builtin of ['git', 'git-upload-pack', 'git-receive-pack', 'git-upload-archive']) {
+      entries.push({ kind: 'symlink', path: `${GIT_EXEC_PATH}/${builtin}`, target: '/usr/bin/git' });
+    }
+    // Empty: git init and clone only warn when it is missing.
+    entries.push({ kind: 'dir', path: '/usr/share/git-core/templates', mode: 0o755 });
   }
   const seen = new Set(entries.map((e) => e.path));
   const add = (entry: RootfsEntry): void => {

@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { requireDocker } from './docker-engine.js';
 import { collectBaseImageInputs } from './base-image-inputs.js';
 import { importRootfs } from './base-image-build.js';
-import { BASE_IMAGE_REPO, hashRootfs, planRootfs } from './base-image-plan.js';
+import { BASE_IMAGE_REPO, BASE_RECIPE_VERSION, hashRootfs, planRootfs } from './base-image-plan.js';
 import { withFileLock } from './file-lock.js';
 import { BASE_LABEL } from './test-labels.js';
 
@@ -22,10 +22,14 @@ async function imageExists(docker: Docker, ref: string): Promise<boolean> {
   return docker.getImage(ref).inspect().then(() => true, () => false);
 }
 
-/** Drops older base images (other hashes); one still in use is kept, silently. */
+/**
+ * Drops base images of older recipes; one still in use is kept, silently. Only older recipes:
+ * checkouts of other branches on the same machine build their own recipe and must keep it.
+ */
 async function pruneStale(docker: Docker, keep: string): Promise<void> {
   const images = await docker.listImages({ filters: { reference: [BASE_IMAGE_REPO] } });
-  const stale = images.flatMap((i) => i.RepoTags ?? []).filter((t) => t !== keep);
+  const older = images.filter((i) => Number(i.Labels?.[`${BASE_LABEL}.recipe`] ?? NaN) < BASE_RECIPE_VERSION);
+  const stale = older.flatMap((i) => i.RepoTags ?? []).filter((t) => t !== keep);
   await Promise.allSettled(stale.map((t) => docker.getImage(t).remove()));
 }
 
@@ -51,6 +55,7 @@ export async function ensureBaseImage(options: EnsureBaseImageOptions = {}): Pro
         'ENV PATH=/usr/local/bin:/usr/bin:/bin',
         `LABEL ${BASE_LABEL}=1`,
         `LABEL ${BASE_LABEL}.hash=${hash}`,
+        `LABEL ${BASE_LABEL}.recipe=${BASE_RECIPE_VERSION}`,
         'CMD ["/bin/sh"]',
       ],
     });

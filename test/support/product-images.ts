@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { NanoclawError } from '../../src/common/errors.js';
 import type { ImageKind } from '../../src/docker/build-context.js';
+import { ensureClaudeCodeBinary } from '../../src/docker/claude-code.js';
 import { buildImage } from '../../src/docker/images.js';
 import { resourceLabels } from '../../src/docker/labels.js';
 import { ensureBaseImage } from './base-image.js';
@@ -13,6 +14,9 @@ import { withFileLock } from './file-lock.js';
 import { testRunId } from './test-labels.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** XDG_CACHE_HOME for tests: the Claude Code package is packed once per machine, not per temp HOME. */
+export const TEST_CACHE_HOME = join(tmpdir(), 'nanoclaw-test-cache');
 
 export interface ProductImages {
   vault: string;
@@ -70,4 +74,22 @@ export async function ensureProductImages(options: { docker?: Docker; onLine?: (
     }
   });
   return { vault: tags.vault, agent: tags.agent, base };
+}
+
+/**
+ * The agent image as `ncl images build` makes it by default, with the pinned Claude Code (packed
+ * once per machine from the npm registry): `nanoclaw-test-agent-claude:<run id>`. Apart from
+ * ensureProductImages because the binary is large and most tests do not need it.
+ */
+export async function ensureClaudeAgentImage(options: { docker?: Docker } = {}): Promise<string> {
+  const docker = options.docker ?? (await requireDocker());
+  const { base } = await ensureProductImages({ docker });
+  const claudeCode = await ensureClaudeCodeBinary({ cacheDir: join(TEST_CACHE_HOME, 'nanoclaw') });
+  const runId = testRunId();
+  const tag = `nanoclaw-test-agent-claude:${runId}`;
+  const labels = resourceLabels({ role: 'image', env: { NANOCLAW_TEST_RUN_ID: runId } });
+  await withFileLock(join(tmpdir(), `nanoclaw-test-claude-image-${runId}.lock`), () =>
+    buildImage({ docker, kind: 'agent', tag, baseImage: base, labels, packageRoot: ROOT, claudeCode, reuseIfUnchanged: true }),
+  );
+  return tag;
 }

@@ -74,7 +74,9 @@ describe('GET /v1/container-config', () => {
     const cfg = await client.containerConfig('group-a');
     const token = tokenOf(cfg.env.HTTPS_PROXY);
     expect(token).toMatch(/^aoc_[0-9a-f]{64}$/);
-    expect(cfg.env).toEqual({
+    const { OPENAI_API_KEY, GH_TOKEN, GITHUB_TOKEN, ...env } = cfg.env;
+    expect([OPENAI_API_KEY, GH_TOKEN, GITHUB_TOKEN]).toEqual(['onecli-managed', 'onecli-managed', 'onecli-managed']);
+    expect(env).toMatchObject({
       HTTPS_PROXY: `http://x:${token}@gateway:10255`,
       HTTP_PROXY: `http://x:${token}@gateway:10255`,
       https_proxy: `http://x:${token}@gateway:10255`,
@@ -85,10 +87,12 @@ describe('GET /v1/container-config', () => {
       GIT_HTTP_PROXY_AUTHMETHOD: 'basic',
       CLAUDE_CODE_OAUTH_TOKEN: 'onecli-managed',
     });
+    // The OAuth variable replaces the API-key one: Claude Code then speaks OAuth.
+    expect(env).not.toHaveProperty('ANTHROPIC_API_KEY');
     expect(cfg.caCertificate).toBe(caPem);
     expect(cfg.caCertificateContainerPath).toBe('/etc/nanoclaw/vault-ca.pem');
     expect(cfg.gatewayHost).toBe('gateway:10255');
-    expect(cfg.stubs.sort()).toEqual(['github', 'gmail']);
+    expect(cfg.stubs.sort()).toEqual(['git', 'github', 'gmail']);
     expect(store.agents.findByToken(token)?.identifier).toBe('group-a');
   });
 
@@ -100,14 +104,21 @@ describe('GET /v1/container-config', () => {
     expect(store.agents.findByToken(second)?.identifier).toBe('group-a');
   });
 
-  it('uses ANTHROPIC_API_KEY for a plain API key, and no placeholder or stub without a grant', async () => {
+  it('uses ANTHROPIC_API_KEY for a plain API key', async () => {
     const b = await client.containerConfig('group-b');
     expect(b.env.ANTHROPIC_API_KEY).toBe('onecli-managed');
     expect(b.env).not.toHaveProperty('CLAUDE_CODE_OAUTH_TOKEN');
+  });
+
+  it('gives every known client its placeholder and git its stub without a grant, and no granted-only stub', async () => {
     const c = await client.containerConfig('group-c');
-    expect(c.env).not.toHaveProperty('ANTHROPIC_API_KEY');
+    for (const name of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GH_TOKEN', 'GITHUB_TOKEN', 'GITLAB_TOKEN', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY']) {
+      expect(c.env[name], name).toBe('onecli-managed');
+    }
+    // Clients that would send it to a host the gateway does not intercept get none.
+    expect(c.env).not.toHaveProperty('HF_TOKEN');
     expect(c.env).not.toHaveProperty('CLAUDE_CODE_OAUTH_TOKEN');
-    expect(c.stubs).toEqual([]);
+    expect(c.stubs).toEqual(['git']);
   });
 
   it('answers 404 for an unknown agent, 400 without ?agent and 401 without the API key', async () => {

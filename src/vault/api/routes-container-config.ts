@@ -1,6 +1,7 @@
 import { NanoclawError } from '../../common/errors.js';
+import { PLACEHOLDER } from '../../common/placeholder.js';
+import { ALWAYS_STUBS, KNOWN_SERVICES, placeholderVariables, serviceHosts } from '../../config/known-services.js';
 import { hostMatches } from '../inject/host-pattern.js';
-import { PLACEHOLDER } from '../inject/apply-injection.js';
 import type { Secret } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
 import { notFound } from './api-errors.js';
@@ -8,13 +9,6 @@ import { sendJson } from './http-io.js';
 import type { Route } from './router.js';
 import { CA_CONTAINER_PATH, DEFAULT_CONTAINER_GATEWAY_URL, type ContainerConfig } from './schemas.js';
 
-/** Stub templates worth writing when an agent holds a secret for one of their hosts. */
-const STUB_HOSTS: Record<string, string[]> = {
-  gmail: ['gmail.googleapis.com'],
-  gcal: ['www.googleapis.com'],
-  github: ['api.github.com'],
-};
-const ANTHROPIC_HOST = 'api.anthropic.com';
 
 export interface ContainerConfigOptions {
   store: VaultStore;
@@ -31,13 +25,32 @@ export function proxyUrl(gatewayUrl: string, token: string): string {
   return url.href.replace(/\/$/, '');
 }
 
-/** The Anthropic placeholder the agent's client needs to start: OAuth-shaped values want CLAUDE_CODE_OAUTH_TOKEN. */
-function anthropicPlaceholder(store: VaultStore, granted: Secret[]): Record<string, string> {
-  const matching = granted.filter((s) => hostMatches(s.hostPattern, ANTHROPIC_HOST));
-  const secret = matching.find((s) => s.type === 'anthropic') ?? matching[0];
-  if (!secret) return {};
-  const oauth = secret.type === 'anthropic' && (store.secrets.reveal(secret.id) ?? '').startsWith('sk-ant-oat');
-  return oauth ? { CLAUDE_CODE_OAUTH_TOKEN: PLACEHOLDER } : { ANTHROPIC_API_KEY: PLACEHOLDER };
+function grantedFor(service: (typeof KNOWN_SERVICES)[number], granted: Secret[]): Secret[] {
+  return granted.filter((s) => serviceHosts(service).some((h) => hostMatches(s.hostPattern, h)));
+}
+
+/**
+ * Every known client's variable set to the placeholder, granted or not, so that each client starts
+ * and reaches the gateway (which injects, or answers `app_not_connected` with the connect URL). A
+ * granted OAuth-shaped Anthropic value swaps its API-key variable for the OAuth one (Claude Code
+ * then speaks OAuth).
+ */
+function placeholderEnv(store: VaultStore, granted: Secret[]): Record<string, string> {
+  const env = Object.fromEntries(placeholderVariables().map((name) => [name, PLACEHOLDER]));
+  for (const service of KNOWN_SERVICES.filter((s) => s.oauthVariable)) {
+    const matching = grantedFor(service, granted);
+    const secret = matching.find((s) => s.type === 'anthropic') ?? matching[0];
+    if (secret?.type !== 'anthropic' || !(store.secrets.reveal(secret.id) ?? '').startsWith('sk-ant-oat')) continue;
+    for (const name of service.clientVariables ?? []) delete env[name];
+    env[service.oauthVariable!] = PLACEHOLDER;
+  }
+  return env;
+}
+
+/** Stub templates: those every agent gets, and those of the services the agent holds a secret for. */
+function stubsFor(granted: Secret[]): string[] {
+  const named = KNOWN_SERVICES.filter((s) => grantedFor(s, granted).length > 0).flatMap((s) => s.stubs ?? []);
+  return [...new Set([...ALWAYS_STUBS, ...named])];
 }
 
 /** Builds the container config of one agent, minting a fresh token (the previous one stops working). */
@@ -54,9 +67,6 @@ export function buildContainerConfig(options: ContainerConfigOptions, identifier
   const gatewayUrl = options.containerGatewayUrl ?? DEFAULT_CONTAINER_GATEWAY_URL;
   const proxy = proxyUrl(gatewayUrl, minted.token);
   const granted = store.agents.grantedSecrets(agent.id);
-  const stubs = Object.entries(STUB_HOSTS)
-    .filter(([, hosts]) => granted.some((s) => hosts.some((h) => hostMatches(s.hostPattern, h))))
-    .map(([name]) => name);
   return {
     env: {
       HTTPS_PROXY: proxy,
@@ -67,11 +77,11 @@ export function buildContainerConfig(options: ContainerConfigOptions, identifier
       NODE_USE_ENV_PROXY: '1',
       GIT_TERMINAL_PROMPT: '0',
       GIT_HTTP_PROXY_AUTHMETHOD: 'basic',
-      ...anthropicPlaceholder(store, granted),
+      ...placeholderEnv(store, granted),
     },
     caCertificate,
     caCertificateContainerPath: CA_CONTAINER_PATH,
-    stubs,
+    stubs: stubsFor(granted),
     gatewayHost: new URL(gatewayUrl).host,
   };
 }

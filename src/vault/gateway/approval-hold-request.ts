@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { cutText } from '../../common/cut-text.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { PREVIEW_LIMIT } from '../model/approvals.js';
-import { PLACEHOLDER } from '../inject/apply-injection.js';
+import { PLACEHOLDER } from '../../common/placeholder.js';
 import { barePath, canonicalPath } from '../inject/path-readings.js';
 import { EchoScanner, type EchoForms } from './echo-scanner.js';
 

@@ -111,6 +111,6 @@ describe('forwardWith (after an approval)', () => {
   it('reads the value current when the approval came, not the one when the request was held', () => {
     const { ctx, rotate } = fakeContext({ secret: secret(), value: 'old-value' });
     rotate('new-value');
-    expect(forwardWith(ctx, secret())).toMatchObject({ kind: 'forward', injection: { value: 'new-value' } });
+    expect(forwardWith(ctx, secret(), 'api.example.com')).toMatchObject({ kind: 'forward', injection: { value: 'new-value' } });
   });
 });

@@ -6,6 +6,7 @@ import { badGateway } from './gateway-errors.js';
 import type { GrantCache, Revealed } from './grant-cache.js';
 import type { PolicyCheck, PolicyGate, PolicyHold, PolicyRefusal } from './policy-gate.js';
 import { poolKey, type PoolKey } from './pool-key.js';
+import { echoForms } from './echo-forms.js';
 
 /**
  * The one decision about a request, made once whatever path it takes (Node or native TLS, the
@@ -64,7 +65,8 @@ export interface RequestQuestion {
 }
 
 const FORWARD_PLAIN: FinalDecision = Object.freeze({ kind: 'forward', injection: null });
-const cached = new WeakMap<Revealed, { secret: Secret; decision: FinalDecision }>();
+// Per revealed value and host (the form can differ by host: git on github.com takes Basic only).
+const cached = new WeakMap<Revealed, { secret: Secret; byHost: Map<string, FinalDecision> }>();
 
 /** Decides a request: refuse, hold for approval, or forward (with the injection, if any). Never throws. */
 export function decideRequest(ctx: DecisionContext, q: RequestQuestion & { holdable: false }): FinalDecision;
@@ -82,7 +84,7 @@ export function decideRequest(ctx: DecisionContext, q: RequestQuestion): Request
   const verdict = q.holdable ? ctx.policy.checkOrHold(check) : ctx.policy.check(check);
   if (verdict && 'hold' in verdict) return { kind: 'hold', secret, hold: verdict };
   if (verdict) return { kind: 'refuse', secret, refusal: verdict };
-  return forwardWith(ctx, secret);
+  return forwardWith(ctx, secret, q.host);
 }
 
 /**
@@ -99,18 +101,25 @@ export function likelyPoolOwner(ctx: DecisionContext, agent: Agent, host: string
   return poolKey({ agentId: agent.id, secretId: ctx.grants.select(agent.id, host, '/')?.id ?? null });
 }
 
-export function forwardWith(ctx: DecisionContext, secret: Secret | null): FinalDecision {
+export function forwardWith(ctx: DecisionContext, secret: Secret | null, host: string): FinalDecision {
   const revealed = secret ? ctx.grants.reveal(secret) : null;
   if (!secret || !revealed) return FORWARD_PLAIN;
-  const hit = cached.get(revealed);
-  if (hit && hit.secret === secret) return hit.decision;
+  let hit = cached.get(revealed);
+  if (!hit || hit.secret !== secret) {
+    hit = { secret, byHost: new Map() };
+    cached.set(revealed, hit);
+  }
+  const known = hit.byHost.get(host);
+  if (known) return known;
   let decision: FinalDecision;
   try {
-    const target = injectionTarget(secret, revealed.value);
-    decision = { kind: 'forward', injection: { secret, value: revealed.value, forms: revealed.forms, target } };
+    const target = injectionTarget(secret, revealed.value, host);
+    // The exact field this host gets is an echo form too (a Basic pair built around the value).
+    const forms = target.kind === 'header' && !revealed.forms.text.includes(target.value) ? echoForms([revealed.value], [target.value]) : revealed.forms;
+    decision = { kind: 'forward', injection: { secret, value: revealed.value, forms, target } };
   } catch (err) {
     decision = { kind: 'refuse', secret, refusal: { error: badGateway(errorMessage(err)), reason: 'injection_failed', decision: 'error' } };
   }
-  cached.set(revealed, { secret, decision });
+  hit.byHost.set(host, decision);
   return decision;
 }

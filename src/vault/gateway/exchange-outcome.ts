@@ -2,6 +2,7 @@ import type { AgentResponse } from './agent-exchange.js';
 import { errorMessage } from '../../common/errors.js';
 import type { RequestRecord } from './audit-recorder.js';
 import type { EchoForms, EchoScanner } from './echo-scanner.js';
+import { clientRefusal } from '../inject/client-refusal.js';
 import { badGateway, notConnected, sendGatewayError } from './gateway-errors.js';
 import type { GatewayContext } from './gateway-context.js';
 
@@ -54,7 +55,11 @@ export function answeredNotConnected(
   if (x.notConnectedHost === null || x.injected !== null || (status !== 401 && status !== 403)) return false;
   x.rec.decision = 'not_connected';
   x.rec.reason = `upstream_${status}`;
-  x.rec.status = 401;
-  sendGatewayError(x.res, notConnected(x.notConnectedHost, ctx.connectUrlBase));
+  const error = notConnected(x.notConnectedHost, ctx.connectUrlBase);
+  // Clients show only their own error shapes (git an ERR packet, OpenAI's SDK error.message).
+  const shaped = clientRefusal({ host: x.notConnectedHost, path: x.rec.path, refusal: error });
+  x.rec.status = shaped ? shaped.status : 401;
+  if (shaped) x.res.writeHead(shaped.status, shaped.headers).end(shaped.body);
+  else sendGatewayError(x.res, error);
   return true;
 }

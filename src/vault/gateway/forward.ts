@@ -2,6 +2,7 @@ import type { ClientRequest } from 'node:http';
 import type { AgentRequest, AgentResponse } from './agent-exchange.js';
 import { errorMessage } from '../../common/errors.js';
 import { applyInjection } from '../inject/apply-injection.js';
+import { withoutPlaceholders } from '../inject/placeholder.js';
 import { carriesOwnCredential } from './own-credential.js';
 import { holdForApproval } from './approval-hold.js';
 import { startRecord, type RequestRecord } from './audit-recorder.js';
@@ -39,9 +40,9 @@ export function prepareUpstream(
 ): { headers: HeaderMap; path: string; injected: EchoForms | null } {
   const headers = upstreamRequestHeaders(req.rawHeaders, options);
   const path = req.url ?? '/';
-  if (!injection) return { headers, path, injected: null };
+  if (!injection) return { headers: withoutPlaceholders(headers), path, injected: null };
   const { secret, value, target } = injection;
-  const applied = applyInjection({ secret, value, target, headers, path });
+  const applied = applyInjection({ secret, value, target, headers, path, host: req.headers.host ?? '' });
   const injected = sentForms({ value, base: injection.forms, before: headers, after: applied.headers });
   sealInjected(applied.headers);
   return { headers: applied.headers, path: applied.path, injected };
@@ -128,7 +129,7 @@ function act(ctx: GatewayContext, conn: MitmConnection, x: Exchange, d: RequestD
       rec.secretName = d.secret?.name ?? null;
       const held = { req, res, rec, agent: conn.agent, secret: d.secret, host: conn.host, hold: d.hold };
       holdForApproval(ctx, held)
-        .then((approved) => approved && act(ctx, conn, x, forwardWith(ctx, d.secret)))
+        .then((approved) => approved && act(ctx, conn, x, forwardWith(ctx, d.secret, conn.host)))
         .catch((err: unknown) => {
           ctx.logger.error('Forwarding an approved request failed', { host: conn.host, error: errorMessage(err) });
           res.destroy();

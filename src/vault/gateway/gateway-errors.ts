@@ -15,15 +15,18 @@ export interface GatewayError {
   headers?: Record<string, string>;
 }
 
-/** 401 `app_not_connected`: the upstream refused and the vault holds nothing for this agent. */
+/**
+ * 401 `app_not_connected`: the upstream refused and the vault holds nothing for this agent. The
+ * message carries the connect URL too: clients (Claude Code, git) show the message, not the body.
+ */
 export function notConnected(host: string, connectUrlBase: string): GatewayError {
-  const base = connectUrlBase.replace(/\/+$/, '');
+  const connectUrl = `${connectUrlBase.replace(/\/+$/, '')}/connect?host=${encodeURIComponent(host)}`;
   return {
     status: 401,
     error: 'app_not_connected',
     code: 'credential_not_found',
-    message: `${host} answered unauthorized and no credential for it is connected to this agent; ask the user to add one`,
-    extra: { connect_url: `${base}/connect?host=${encodeURIComponent(host)}` },
+    message: `${host} answered unauthorized and no credential for it is connected to this agent; ask the user to connect one at ${connectUrl}`,
+    extra: { connect_url: connectUrl },
   };
 }
 

@@ -12,7 +12,7 @@ const MAX_ENTRIES = 4_096;
 /** The header value the gateway writes for `secret` (its forms are echo forms too); none for a query parameter. */
 function injectedFields(secret: Secret, value: string): string[] {
   try {
-    const target = injectionTarget(secret, value);
+    const target = injectionTarget(secret, value, '');
     return target.kind === 'header' ? [target.value] : [];
   } catch {
     return []; // a secret that cannot be injected: applyInjection refuses it

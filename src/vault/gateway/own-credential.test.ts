@@ -11,6 +11,8 @@ describe('carriesOwnCredential', () => {
     expect(carriesOwnCredential({ 'x-api-key': 'onecli-managed' })).toBe(false);
     expect(carriesOwnCredential({ authorization: 'Bearer onecli-managed' })).toBe(false);
     expect(carriesOwnCredential({ authorization: '' })).toBe(false);
+    // git's credential helper stub answers x-access-token and the placeholder.
+    expect(carriesOwnCredential({ authorization: `Basic ${Buffer.from('x-access-token:onecli-managed').toString('base64')}` })).toBe(false);
     expect(carriesOwnCredential({ accept: 'application/json' })).toBe(false);
   });
 });

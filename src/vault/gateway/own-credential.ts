@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { PLACEHOLDER } from '../inject/apply-injection.js';
+import { carriesPlaceholder } from '../inject/placeholder.js';
 
 const AUTH_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key'] as const;
 
@@ -12,6 +12,6 @@ export function carriesOwnCredential(headers: IncomingHttpHeaders): boolean {
   return AUTH_HEADERS.some((name) => {
     const value = headers[name];
     const text = Array.isArray(value) ? value.join(',') : value;
-    return typeof text === 'string' && text.trim() !== '' && !text.includes(PLACEHOLDER);
+    return typeof text === 'string' && text.trim() !== '' && !carriesPlaceholder(text);
   });
 }

@@ -1,6 +1,8 @@
 import { NanoclawError } from '../../common/errors.js';
-import { PLACEHOLDER } from '../../common/placeholder.js';
 import type { Secret } from '../model/records.js';
+import { parseHostPort } from './host-pattern.js';
+import { basicUserFor } from './known-hosts.js';
+import { PLACEHOLDER_EXEMPT, replacePlaceholder } from './placeholder.js';
 import { setQueryParam } from './query-param.js';
 
 /**
@@ -9,20 +11,11 @@ import { setQueryParam } from './query-param.js';
  * is replaced wherever the agent's stubs put it.
  */
 
-export { PLACEHOLDER };
 
 /** Headers that carry credentials even when their value does not show the placeholder (Basic pairs). */
 const AUTH_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key'];
-/** Never replaced here: the gateway strips it before forwarding. */
-const PROXY_AUTH = 'proxy-authorization';
-/**
- * Framing and routing headers: never an injection target, and never rewritten for the placeholder
- * (`onecli-managed` is a valid DNS label, so it can appear in a Host header).
- */
-const RESERVED = new Set([
-  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te',
-  'trailer', PROXY_AUTH,
-]);
+/** Framing and routing headers (and the proxy's own, stripped before forwarding): never an injection target. */
+const RESERVED = PLACEHOLDER_EXEMPT;
 
 export type InjectionTarget =
   | { kind: 'header'; name: string; value: string; remove: string[] }
@@ -33,7 +26,9 @@ export interface InjectionInput {
   value: string;
   headers: Record<string, string | string[] | undefined>;
   path: string;
-  /** The target already worked out (and checked) for this secret and value. */
+  /** The request's host (a Host header's `host:port` will do): it decides the form for hosts that take Basic only. */
+  host: string;
+  /** The target already worked out (and checked) for this secret, value and host. */
   target?: InjectionTarget;
 }
 
@@ -56,11 +51,20 @@ function invalidSecret(secret: Secret, why: string): NanoclawError {
 }
 
 /**
- * Where and how a secret's value goes, by type. A `generic` secret without config is a Bearer
- * token. Throws `invalid_secret` for a value or config that cannot be injected.
+ * Where and how a secret's value goes to `host`: by type (a `generic` secret without config is a
+ * Bearer token), except that a host the catalogue says takes only Basic (git on github.com) gets
+ * a Bearer token as `Basic base64(<user>:<token>)`. Throws `invalid_secret` for a value or config
+ * that cannot be injected.
  */
-export function injectionTarget(secret: Secret, value: string): InjectionTarget {
+export function injectionTarget(secret: Secret, value: string, host: string): InjectionTarget {
   if (value.length === 0 || /[\r\n\0]/.test(value)) throw invalidSecret(secret, 'its value is empty or has a line break or NUL');
+  const target = targetByType(secret, value);
+  const user = basicUserFor(host);
+  if (user === null || target.kind !== 'header' || target.name !== 'authorization' || target.value !== `Bearer ${value}`) return target;
+  return { ...target, value: `Basic ${Buffer.from(`${user}:${value}`, 'utf8').toString('base64')}` };
+}
+
+function targetByType(secret: Secret, value: string): InjectionTarget {
   const bearer = (v: string): InjectionTarget => ({ kind: 'header', name: 'authorization', value: `Bearer ${v}`, remove: [] });
   switch (secret.type) {
     case 'anthropic':
@@ -81,22 +85,10 @@ export function injectionTarget(secret: Secret, value: string): InjectionTarget 
   }
 }
 
-/** Replaces the placeholder in one header value, including inside a `Basic base64(user:password)` pair. */
-export function replacePlaceholder(headerValue: string, value: string, authHeader: boolean): string {
-  if (headerValue.includes(PLACEHOLDER)) return headerValue.split(PLACEHOLDER).join(value);
-  if (!authHeader) return headerValue;
-  const basic = /^(basic)(\s+)([A-Za-z0-9+/_-]+={0,2})\s*$/i.exec(headerValue);
-  if (!basic) return headerValue;
-  const decoded = Buffer.from(basic[3] ?? '', 'base64').toString('utf8');
-  if (!decoded.includes(PLACEHOLDER)) return headerValue;
-  const replaced = decoded.split(PLACEHOLDER).join(value);
-  return `${basic[1]}${basic[2]}${Buffer.from(replaced, 'utf8').toString('base64')}`;
-}
-
 /** Returns the request's new headers (lower-case names) and path with the secret applied. */
 export function applyInjection(input: InjectionInput): InjectionResult {
   const { secret, value } = input;
-  const target = input.target ?? injectionTarget(secret, value);
+  const target = input.target ?? injectionTarget(secret, value, parseHostPort(input.host, 443)?.host ?? '');
   const authNames = new Set(target.kind === 'header' ? [...AUTH_HEADERS, target.name] : AUTH_HEADERS);
   // No prototype: a header named `constructor` or `__proto__` is an ordinary entry.
   const headers = Object.create(null) as Record<string, string | string[]>;

@@ -47,6 +47,17 @@ describe('hostMatches', () => {
     expect(hostMatches('*.googleapis.com', 'a..googleapis.com')).toBe(false);
   });
 
+  it('matches the apex and its subdomains under a leading dot', () => {
+    expect(hostMatches('.github.com', 'github.com')).toBe(true);
+    expect(hostMatches('.github.com', 'api.github.com')).toBe(true);
+    expect(hostMatches('.github.com', 'A.B.GitHub.com.')).toBe(true);
+    expect(hostMatches('.github.com', 'evilgithub.com')).toBe(false);
+    expect(hostMatches('.github.com', 'github.com.evil.test')).toBe(false);
+    expect(hostMatches('.github.com', 'github.co')).toBe(false);
+    expect(hostMatches('.github.com', '.github.com')).toBe(false);
+    expect(hostMatches('.0.0.1', '10.0.0.1')).toBe(false);
+  });
+
   it('treats a bare * or a malformed pattern as matching nothing', () => {
     expect(hostMatches('*', 'example.com')).toBe(false);
     expect(hostMatches('*.', 'example.com')).toBe(false);

@@ -28,17 +28,20 @@ export function isValidHost(host: string): boolean {
 }
 
 /**
- * Whether `host` matches `pattern`: exact, or `*.example.com` for subdomains at any depth (never
- * the apex). Case-insensitive, trailing dot tolerated. Never matches an invalid host; a bare `*`
- * matches nothing (a credential must name where it may go).
+ * Whether `host` matches `pattern`: exact, `*.example.com` for subdomains at any depth (never the
+ * apex), or `.example.com` for the apex and its subdomains (one GitHub token for `github.com`'s
+ * git and `api.github.com`). Case-insensitive, trailing dot tolerated. Never matches an invalid
+ * host; a bare `*` matches nothing (a credential must name where it may go).
  */
 export function hostMatches(pattern: string, host: string): boolean {
   const p = normalizeHost(pattern);
   const h = normalizeHost(host);
   if (!isValidHost(h)) return false;
-  if (p.startsWith('*.')) {
-    const suffix = p.slice(1); // ".example.com"
+  const wildcard = p.startsWith('*.') ? 'subdomains' : p.startsWith('.') ? 'apex-and-subdomains' : null;
+  if (wildcard) {
+    const suffix = p.slice(p.indexOf('.')); // ".example.com"
     if (isIP(h) || !isValidHost(suffix.slice(1))) return false;
+    if (wildcard === 'apex-and-subdomains' && h === suffix.slice(1)) return true;
     return h.length > suffix.length && h.endsWith(suffix);
   }
   return p === h;

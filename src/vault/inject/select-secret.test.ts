@@ -29,6 +29,14 @@ describe('selectSecret', () => {
     expect(selectSecret([wildcard, deepWild], { host: 'x.api.github.com', path: '/' })?.id).toBe('deep-wild');
   });
 
+  it('ranks an apex-and-subdomains pattern below the exact host and the subdomain wildcard', () => {
+    const family = testSecret({ id: 'family', hostPattern: '.github.com' });
+    expect(selectSecret([family], { host: 'github.com', path: '/' })?.id).toBe('family');
+    expect(selectSecret([family, exact], { host: 'api.github.com', path: '/' })?.id).toBe('exact');
+    expect(selectSecret([family, wildcard], { host: 'api.github.com', path: '/' })?.id).toBe('wild');
+    expect(selectSecret([wildcard, family], { host: 'github.com', path: '/' })?.id).toBe('family');
+  });
+
   it('prefers the longer path pattern among same-host secrets', () => {
     const all = [exact, exactV3, exactIssues, wildcard];
     expect(selectSecret(all, { host: 'api.github.com', path: '/repos/a/issues?x=1' })?.id).toBe('exact-issues');

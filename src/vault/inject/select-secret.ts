@@ -9,10 +9,13 @@ export interface SecretRequest {
   path: string;
 }
 
-/** Exact hosts first; among wildcards, the longer suffix (`*.api.example.com` over `*.example.com`). */
+/**
+ * Exact hosts first; among wildcards, the longer suffix (`*.api.example.com` over `*.example.com`,
+ * which is one longer than `.example.com` and so wins on the subdomains they share).
+ */
 function hostSpecificity(pattern: string): number {
   const p = normalizeHost(pattern);
-  return p.startsWith('*.') ? p.length : 10_000;
+  return p.startsWith('*.') || p.startsWith('.') ? p.length : 10_000;
 }
 
 function createdAtMs(secret: Secret): number {

@@ -32,8 +32,8 @@ export const InjectionConfigSchema = z.union([HeaderInjectionSchema, ParamInject
 export type InjectionConfig = z.infer<typeof InjectionConfigSchema>;
 
 /**
- * `example.com`, `api.example.com` or `*.example.com` (subdomains only, not the apex).
- * Lower-cased, no port, no scheme, no trailing dot.
+ * `example.com`, `api.example.com`, `*.example.com` (subdomains only, not the apex) or
+ * `.example.com` (the apex and its subdomains). Lower-cased, no port, no scheme, no trailing dot.
  */
 export const HostPatternSchema = z
   .string()
@@ -46,8 +46,8 @@ export const HostPatternSchema = z
       .min(1)
       .max(253)
       .regex(
-        /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
-        'must be a host name like api.example.com or *.example.com (no scheme, port or path)',
+        /^(\*\.|\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+        'must be a host name like api.example.com, *.example.com or .example.com (no scheme, port or path)',
       ),
   );
 

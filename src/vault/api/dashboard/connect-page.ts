@@ -1,4 +1,6 @@
 import type { ApprovalService } from '../../approvals/types.js';
+import { hostMatches } from '../../inject/host-pattern.js';
+import { serviceForHost } from '../../inject/known-hosts.js';
 import { HostPatternSchema } from '../../model/records.js';
 import type { VaultStore } from '../../store/types.js';
 import type { Route } from '../router.js';
@@ -23,8 +25,11 @@ export function connectRoutes(o: { guard: GuardOptions; store: VaultStore; appro
   const { guard, store, approvals } = o;
   const render = page(guard, ({ res, session, query }) => {
     const host = connectHost(query);
-    const existing = host ? store.secrets.list().filter((s) => s.hostPattern === host) : [];
-    const state = { ...EMPTY_SECRET_FORM, ...(host ? { hostPattern: host, name: host } : {}) };
+    const existing = host ? store.secrets.list().filter((s) => hostMatches(s.hostPattern, host)) : [];
+    // A known service's pattern: one GitHub token for git on github.com and the API.
+    const service = host ? serviceForHost(host) : undefined;
+    const prefill = service && !service.hostPattern.includes('*') ? { hostPattern: service.hostPattern, name: service.service } : host ? { hostPattern: host, name: host } : {};
+    const state = { ...EMPTY_SECRET_FORM, ...prefill };
     const body = html`<p>${host ? html`An agent asked for a credential for <code>${host}</code>. ` : ''}Add it here: the value is stored encrypted
 in the vault and injected into that host's requests; agents never see it. Then grant it to the agent on the <a href="/dashboard/agents">Agents</a> page.</p>
 ${existing.length ? html`<p class="muted">Already stored for this host: ${existing.map((s) => s.name).join(', ')} (check the agent's grants).</p>` : ''}

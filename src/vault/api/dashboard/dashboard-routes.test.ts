@@ -184,6 +184,12 @@ describe('connect, audit', () => {
     expect((await http('GET', '/connect?host=%3Cscript%3E')).headers.get('location')).toBe('/dashboard/connect');
   });
 
+  it('prefills a known service with its pattern: one GitHub token for git on github.com and the API', async () => {
+    const page = await http('GET', '/dashboard/connect?host=github.com');
+    expect(page.text).toContain('<input name="hostPattern" value=".github.com">');
+    expect(page.text).toContain('<input name="name" value="GitHub">');
+  });
+
   it('filters the audit log and exports CSV with formula cells neutralised', async () => {
     const base = { agentId: null, agentIdentifier: 'main', method: 'GET', secretName: null, status: 200, bytesIn: 1, bytesOut: 2, durationMs: 3, reason: null };
     store.audit.append({ ...base, host: 'sheet.example', path: '=HYPERLINK("http://x")', decision: 'injected' });

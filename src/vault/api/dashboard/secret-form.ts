@@ -82,7 +82,7 @@ export function renderSecretForm(state: SecretFormState, session: DashboardSessi
 ${errors.length ? html`<ul class="error-text">${errors.map((e) => html`<li>${e}</li>`)}</ul>` : ''}
 ${text('name', 'Name')}<label>Type<select name="type">${types}</select></label>
 <label>Value <span class="muted">(write-only: it is never shown again)</span>${valueInput('new-secret-value')}</label>
-${text('hostPattern', 'Host pattern', 'api.example.com or *.example.com')}${text('pathPattern', 'Path pattern', 'optional, e.g. /v1/*')}
+${text('hostPattern', 'Host pattern', 'api.example.com, *.example.com (subdomains) or .example.com (with the apex)')}${text('pathPattern', 'Path pattern', 'optional, e.g. /v1/*')}
 <details><summary>Injection (type generic)</summary>${text('headerName', 'Header name', 'e.g. Authorization')}${text('valueFormat', 'Value format', 'e.g. Bearer {value}')}
 ${text('paramName', 'or query parameter')}${text('paramFormat', 'Parameter format', 'e.g. {value}')}</details>
 <button type="submit">Create secret</button></form>`;
