@@ -8,6 +8,7 @@ import { runSetupWizard } from '../setup/wizard.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { buildImages, projectImageRefs } from './images-command.js';
 import { ensureProjectRelay } from './launch-gateway.js';
+import { nclCommand } from './ncl-launcher.js';
 import { vaultUp } from './vault-up.js';
 
 interface Flags extends SetupFlags {
@@ -56,7 +57,8 @@ export function setupCommand(ctx: CliContext): Command {
       const options = parseSetupFlags(flags);
       const io: SetupIo = { cwd: ctx.cwd, env: ctx.env, stdin: ctx.stdin, stderr: ctx.stderr, logger: ctx.logger, asker: ctx.prompter, version: ctx.version };
       const summary = await runSetupWizard({ io, services: services(ctx, flags), options });
-      if (options.json) printJson(ctx, { ...summary, next: nextCommands(summary) });
-      else printLine(ctx, formatSummary(summary));
+      const ncl = nclCommand(ctx.cwd);
+      if (options.json) printJson(ctx, { ...summary, next: nextCommands(summary, ncl) });
+      else printLine(ctx, formatSummary(summary, ncl));
     });
 }
