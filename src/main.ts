@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { commandPath, minimumNode, nodeAdvice, nodeVersionSatisfies } from './common/node-version.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; engines?: { node?: string } };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; engines?: { node?: string }; bugs?: string | { url?: string } };
 const minimum = minimumNode(pkg.engines?.node) ?? '22.13';
 
 if (nodeVersionSatisfies(process.versions.node, minimum)) {
   const { runMain } = await import('./cli/run-main.js');
-  process.exitCode = await runMain({ version: pkg.version, argv: process.argv.slice(2) });
+  const bugsUrl = typeof pkg.bugs === 'string' ? pkg.bugs : pkg.bugs?.url;
+  process.exitCode = await runMain({ version: pkg.version, ...(bugsUrl ? { bugsUrl } : {}), argv: process.argv.slice(2) });
 } else {
   const shown = (file: string) => commandPath(relative(process.cwd(), file), file);
   const launcher = join(root, 'ncl');

@@ -14,7 +14,7 @@ function hideSqliteWarning(): void {
 }
 
 /** Runs the command line in this process with its real streams; main.ts loads it once Node is new enough. */
-export async function runMain(options: { version: string; argv: string[] }): Promise<number> {
+export async function runMain(options: { version: string; bugsUrl?: string; argv: string[] }): Promise<number> {
   hideSqliteWarning();
   const logger = new Logger({ level: parseLogLevel(process.env.LOG_LEVEL), redactor: new Redactor() });
   return runCli(
@@ -27,6 +27,7 @@ export async function runMain(options: { version: string; argv: string[] }): Pro
       logger,
       prompter: terminalPrompter(process.stdin, process.stderr),
       version: options.version,
+      ...(options.bugsUrl ? { bugsUrl: options.bugsUrl } : {}),
     },
     options.argv,
   );

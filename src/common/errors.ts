@@ -46,3 +46,13 @@ export function errorMessage(err: unknown): string {
   }
   return String(err);
 }
+
+/** A failure a child process has already reported to the user: exit with its code, print nothing more. */
+export class ReportedFailure extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number) {
+    super(`exited with code ${exitCode}`);
+    this.name = 'ReportedFailure';
+    this.exitCode = exitCode;
+  }
+}
