@@ -11,6 +11,7 @@ import { ensureBaseImage } from './base-image.js';
 import { requireDocker } from './docker-engine.js';
 import { withFileLock } from './file-lock.js';
 import { testRunId } from './test-labels.js';
+import { ensureToolchainImage } from './toolchain-image.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -59,13 +60,15 @@ export async function ensureProductImages(options: { docker?: Docker; onLine?: (
   }
   const docker = options.docker ?? (await requireDocker());
   const base = await ensureBaseImage({ docker });
+  // The vault image compiles its native addon in a build stage: a local image with the toolchain.
+  const toolchain = await ensureToolchainImage({ docker });
   const runId = testRunId();
   const labels = resourceLabels({ role: 'image', env: { NANOCLAW_TEST_RUN_ID: runId } });
   const tags = {} as Record<ImageKind, string>;
   await withFileLock(join(tmpdir(), `nanoclaw-test-images-${runId}.lock`), async () => {
     for (const kind of ['vault', 'agent'] as const) {
       const tag = `nanoclaw-test-${kind}:${runId}`;
-      await buildImage({ docker, kind, tag, baseImage: base, labels, packageRoot: ROOT, reuseIfUnchanged: true, ...(options.onLine ? { onLine: options.onLine } : {}) });
+      await buildImage({ docker, kind, tag, baseImage: base, buildImage: toolchain, labels, packageRoot: ROOT, reuseIfUnchanged: true, ...(options.onLine ? { onLine: options.onLine } : {}) });
       tags[kind] = tag;
     }
   });
