@@ -45,7 +45,7 @@ function run(file: string, args: string[], opts: { cwd: string; path: string }):
 /** A copy of the built checkout (dist, package.json, the launcher; node_modules linked), with or without `.node/`. */
 function checkout(dir: string, withLocalNode: boolean): string {
   mkdirSync(dir, { recursive: true });
-  for (const entry of ['dist', 'package.json', 'ncl', 'setup.sh']) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+  for (const entry of ['dist', 'package.json', 'ncl', 'setup.sh', 'scripts']) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   if (withLocalNode) {
     // What setup.sh leaves: .node/bin/node, a Node new enough (the one running this test).
@@ -108,6 +108,15 @@ describe.skipIf(OLD_NODE === undefined)(`with only an old node on PATH${OLD_NODE
     const linked = await run('/bin/sh', ['-c', 'ncl --help'], { cwd: tmp, path });
     expect(linked.code, linked.stderr).toBe(0);
     expect(linked.stdout).toMatch(/Usage: ncl/);
+  });
+
+  it('the bootstrap setup.sh sources puts the Node in .node/ first, without fetching anything', async () => {
+    const dir = join(tmp, 'with-node');
+    const script = `. ./scripts/ensure-node.sh; npm() { :; }; nanoclaw_ensure_node "$PWD" && node -p process.versions.node`;
+    const r = await run('/bin/bash', ['-c', script], { cwd: dir, path });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('Fetching');
+    expect(nodeVersionSatisfies(r.stdout.trim(), MINIMUM)).toBe(true);
   });
 
   it('./ncl says to run setup.sh when the checkout is not built', async () => {
