@@ -52,6 +52,8 @@ describe('vault startup', () => {
       expect(await health(vault.api.url)).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok', parts: { api: 'ok', gateway: 'ok', store: 'ok' } }) });
       await vault.gateway!.close();
       expect(await health(vault.api.url)).toEqual({ status: 503, body: expect.objectContaining({ status: 'unavailable', parts: { api: 'ok', gateway: 'stopped', store: 'ok' } }) });
+      // In the API's error shape, so a client says why.
+      expect((await health(vault.api.url)).body).toMatchObject({ error: 'vault_unavailable', code: 'vault_unavailable', message: 'The vault is not serving: its gateway has stopped' });
     } finally {
       await vault.close();
     }

@@ -9,10 +9,11 @@ describe('healthReport', () => {
   it('is healthy without a gateway only when there is meant to be none', () => {
     expect(healthReport({ ...all, gateway: 'off' }, 'v').httpStatus).toBe(200);
     for (const gateway of ['starting', 'stopped'] as const) {
-      expect(healthReport({ ...all, gateway }, 'v')).toMatchObject({ httpStatus: 503, body: { status: 'unavailable', parts: { gateway } } });
+      expect(healthReport({ ...all, gateway }, 'v')).toMatchObject({ httpStatus: 503, body: { status: 'unavailable', parts: { gateway }, code: 'vault_unavailable' } });
     }
+    expect(healthReport({ ...all, gateway: 'stopped' }, 'v').body.message).toBe('The vault is not serving: its gateway has stopped');
   });
   it('is unavailable when the store cannot be read', () => {
-    expect(healthReport({ ...all, store: 'error' }, 'v')).toMatchObject({ httpStatus: 503, body: { status: 'unavailable' } });
+    expect(healthReport({ ...all, store: 'error' }, 'v')).toMatchObject({ httpStatus: 503, body: { status: 'unavailable', message: 'The vault is not serving: its store cannot be read' } });
   });
 });
