@@ -24,6 +24,8 @@ function gypCommand() {
   return ['node-gyp', []]; // on PATH when run by npm
 }
 
+// Exists even when the build fails, so an image build's COPY of it never does.
+mkdirSync(dirname(target), { recursive: true });
 const [cmd, pre] = gypCommand();
 const args = [...pre, 'rebuild', '--directory', source, ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
 const built = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });

@@ -1,35 +1,33 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import { Logger, parseLogLevel } from './common/logger.js';
-import { Redactor } from './common/redact.js';
-import { terminalPrompter } from './cli/prompter.js';
-import { runCli } from './cli/run-cli.js';
+// The bin entry. It runs on whatever Node the user has, so it checks the version before it
+// loads anything else: the rest needs Node >= 22.13 (node:sqlite) and would crash on an older one
+// with a stack trace and no advice.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commandPath, minimumNode, nodeAdvice, nodeVersionSatisfies } from './common/node-version.js';
 
-// node:sqlite still announces itself as experimental on Node 22/24; that line is noise to users.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const text = typeof warning === 'string' ? warning : warning.message;
-  if (/SQLite is an experimental feature/.test(text)) return;
-  (emitWarning as (...a: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; engines?: { node?: string }; bugs?: string | { url?: string } };
+const minimum = minimumNode(pkg.engines?.node) ?? '22.13';
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+if (nodeVersionSatisfies(process.versions.node, minimum)) {
+  const { runMain } = await import('./cli/run-main.js');
+  const bugsUrl = typeof pkg.bugs === 'string' ? pkg.bugs : pkg.bugs?.url;
+  process.exitCode = await runMain({ version: pkg.version, ...(bugsUrl ? { bugsUrl } : {}), argv: process.argv.slice(2) });
+} else {
+  const shown = (file: string) => commandPath(relative(process.cwd(), file), file);
+  const launcher = join(root, 'ncl');
+  const setup = join(root, 'setup.sh');
+  process.stderr.write(
+    nodeAdvice({
+      version: process.versions.node,
+      minimum,
+      execPath: process.execPath,
+      localNode: existsSync(join(root, '.node', 'bin', 'node')),
+      ...(existsSync(launcher) ? { launcher: shown(launcher) } : {}),
+      ...(existsSync(setup) ? { setup: shown(setup) } : {}),
+    }) + '\n',
+  );
+  process.exitCode = 1;
 }
-
-const logger = new Logger({ level: parseLogLevel(process.env.LOG_LEVEL), redactor: new Redactor() });
-const code = await runCli(
-  {
-    cwd: process.cwd(),
-    env: process.env,
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    logger,
-    prompter: terminalPrompter(process.stdin, process.stderr),
-    version: packageVersion(),
-  },
-  process.argv.slice(2),
-);
-process.exitCode = code;

@@ -1,16 +1,26 @@
 # The nanoclaw vault: API + gateway + encrypted store in one process.
-# Built by `ncl images build` from a context it assembles (dist/src, dist/native, package.json, the
-# production node_modules, an empty rootfs/data). No RUN step: the build needs no network
-# and no shell in the base image, only Node 24 at /usr/local/bin/node or on PATH.
+# Built by `ncl images build` from a context it assembles (dist/src, package.json, the production
+# node_modules without any compiled file, the native addon's sources, an empty rootfs/data). Nothing
+# compiled on the host goes in: a host's binaries are for the host's platform, not the image's.
 ARG BASE_IMAGE=node:24-bookworm-slim
+# Compiles the gateway's native TLS transport for the image's platform: an image with Node 24 and
+# its headers, g++, make and python3 (node:24-bookworm has them). Without a toolchain the stage
+# only warns and the gateway uses Node's own TLS.
+ARG BUILD_IMAGE=node:24-bookworm
+
+FROM ${BUILD_IMAGE} AS native
+COPY native/tls-transport /build/native/tls-transport
+COPY scripts/build-native.mjs /build/scripts/build-native.mjs
+RUN ["node", "/build/scripts/build-native.mjs"]
+
+# No RUN step from here on: the final image needs no network and no shell in the base image,
+# only Node 24 at /usr/local/bin/node or on PATH.
 FROM ${BASE_IMAGE}
 
 # The app stays root-owned and read-only to the user that runs it.
 COPY package.json /app/package.json
 COPY dist/src /app/dist/src
-# The gateway's native TLS transport (npm run build), built on the host against Node's N-API and
-# OpenSSL; empty when it was not built, and then the gateway uses Node's own TLS.
-COPY dist/native /app/dist/native
+COPY --from=native /build/dist/native /app/dist/native
 COPY node_modules /app/node_modules
 # rootfs/data is the data volume's mount point: an empty volume takes its owner and mode
 # (0770; copied as an entry of rootfs/ so the mode survives, a copied directory's own would not).

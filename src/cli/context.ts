@@ -12,6 +12,8 @@ export interface CliContext {
   logger: Logger;
   prompter: Prompter;
   version: string;
+  /** Where to report a bug: package.json `bugs`; absent when the package names none. */
+  bugsUrl?: string;
 }
 
 /** Writes one JSON document to stdout: every command's machine-readable output. */

@@ -5,7 +5,7 @@ import { loadProjectSettings } from '../config/settings.js';
 import { IMAGE_KINDS, defaultImageRef, type ImageKind } from '../docker/build-context.js';
 import { CLAUDE_CODE_VERSION, ensureClaudeCodeBinary } from '../docker/claude-code.js';
 import { connectDocker, type Docker } from '../docker/docker-client.js';
-import { DEFAULT_BASE_IMAGE, buildImage, type BuiltImage } from '../docker/images.js';
+import { DEFAULT_BASE_IMAGE, DEFAULT_BUILD_IMAGE, buildImage, type BuiltImage } from '../docker/images.js';
 import { resourceLabels } from '../docker/labels.js';
 import { printJson, type CliContext } from './context.js';
 
@@ -15,6 +15,8 @@ export interface BuildImagesOptions {
   baseImage?: string;
   /** Build the agent image without Claude Code (no npm registry needed at all). */
   withoutClaudeCode?: boolean;
+  /** Where the vault image's native addon is compiled (an image with a C++ toolchain). */
+  buildImage?: string;
   /** Where progress lines go (stderr when stdout carries JSON). */
   progress: (line: string) => void;
 }
@@ -52,6 +54,7 @@ export async function buildImages(ctx: CliContext, options: BuildImagesOptions):
       kind,
       tag: refs[kind],
       baseImage,
+      ...(options.buildImage ? { buildImage: options.buildImage } : {}),
       labels: resourceLabels({ role: 'image', env: ctx.env }),
       onLine: (line) => {
         if (!NOISE.test(line)) options.progress(`  ${line}`);
@@ -70,10 +73,11 @@ export function imagesCommand(ctx: CliContext): Command {
     .command('build')
     .description('Build the images from the installed package (no network needed when the base image is local)')
     .option('--base-image <image>', `base image with Node 24 (default ${DEFAULT_BASE_IMAGE})`)
+    .option('--build-image <image>', `image the vault's native TLS addon is compiled in: Node 24 with headers, g++, make, python3 (default ${DEFAULT_BUILD_IMAGE}, or the base image when one is given)`)
     .addOption(new Option('--only <kind>', 'build one image only').choices([...IMAGE_KINDS]))
     .option('--without-claude-code', `build the agent image without Claude Code ${CLAUDE_CODE_VERSION} (otherwise packed once from the npm registry on this host)`)
     .option('--json', 'print a JSON summary on stdout (progress goes to stderr)')
-    .action(async (o: { baseImage?: string; only?: ImageKind; withoutClaudeCode?: boolean; json?: boolean }) => {
+    .action(async (o: { baseImage?: string; buildImage?: string; only?: ImageKind; withoutClaudeCode?: boolean; json?: boolean }) => {
       const docker = await connectDocker({ env: ctx.env });
       const out = o.json ? ctx.stderr : ctx.stdout;
       const built = await buildImages(ctx, {
@@ -81,6 +85,7 @@ export function imagesCommand(ctx: CliContext): Command {
         kinds: o.only ? [o.only] : IMAGE_KINDS,
         ...(o.baseImage ? { baseImage: o.baseImage } : {}),
         ...(o.withoutClaudeCode ? { withoutClaudeCode: true } : {}),
+        ...(o.buildImage ? { buildImage: o.buildImage } : {}),
         progress: (line) => out.write(line + '\n'),
       });
       if (o.json) printJson(ctx, { images: built.map((b) => ({ tag: b.tag, id: b.id, durationMs: b.durationMs })) });

@@ -1,9 +1,7 @@
 import { CommanderError } from 'commander';
-import { EXIT, ExitStatus, isNanoclawError } from '../common/errors.js';
+import { EXIT, isNanoclawError, ReportedFailure } from '../common/errors.js';
 import type { CliContext } from './context.js';
 import { buildProgram } from './program.js';
-
-const REPORT_URL = 'https://github.com/nanoclaw/nanoclaw/issues';
 
 /**
  * Runs one command line and returns its exit code; never exits the process itself.
@@ -22,7 +20,7 @@ export async function runCli(ctx: CliContext, argv: string[]): Promise<number> {
       // Commander already printed the message and the help hint.
       return EXIT.usage;
     }
-    if (err instanceof ExitStatus) return err.code;
+    if (err instanceof ReportedFailure) return err.exitCode;
     const redact = (s: string) => ctx.logger.redactor.redact(s);
     if (isNanoclawError(err)) {
       const body: Record<string, string> = { error: err.code, code: err.code, message: redact(err.message) };
@@ -36,7 +34,7 @@ export async function runCli(ctx: CliContext, argv: string[]): Promise<number> {
         error: 'internal_error',
         code: 'internal_error',
         message: redact(`This is a bug in nanoclaw: ${err instanceof Error ? err.message : String(err)} ${where}`),
-        hint: `Please report it at ${REPORT_URL} with the command you ran (never include secret values)`,
+        hint: `Please report it${ctx.bugsUrl ? ` at ${ctx.bugsUrl}` : ''} with the command you ran and this message (never include secret values)`,
       }) + '\n',
     );
     return EXIT.failure;

@@ -8,15 +8,17 @@ import { runSetupWizard } from '../setup/wizard.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { buildImages, projectImageRefs } from './images-command.js';
 import { ensureProjectRelay } from './launch-gateway.js';
+import { nclCommand } from './ncl-launcher.js';
 import { vaultUp } from './vault-up.js';
 
 interface Flags extends SetupFlags {
   baseImage?: string;
+  buildImage?: string;
 }
 
 /** The CLI's `vault up` and image builds, handed to the wizard (setup sits below cli in the layers). */
 function services(ctx: CliContext, flags: Flags): SetupServices {
-  const base = flags.baseImage ? { baseImage: flags.baseImage } : {};
+  const base = { ...(flags.baseImage ? { baseImage: flags.baseImage } : {}), ...(flags.buildImage ? { buildImage: flags.buildImage } : {}) };
   return {
     installVault: async ({ recreate, progress }) => {
       const r = await vaultUp(ctx, { ...(flags.build === false ? { build: false } : {}), ...base, recreate, progress, timeoutMs: Number(flags.timeout ?? 60) * 1000 });
@@ -49,6 +51,7 @@ export function setupCommand(ctx: CliContext): Command {
     .option('--no-lockdown', 'turn egress lockdown off')
     .option('--no-build', 'never build images; fail when one is missing')
     .option('--base-image <image>', 'base image for image builds (a local image with Node 24 when offline)')
+    .option('--build-image <image>', 'image the vault’s native TLS addon is compiled in (Node 24 with headers, g++, make, python3)')
     .option('--timeout <seconds>', 'how long to wait for the vault to become healthy', '60')
     .option('-y, --yes', 'ask nothing: take every default')
     .option('--json', 'print the final summary as JSON on stdout (progress goes to stderr)')
@@ -56,7 +59,8 @@ export function setupCommand(ctx: CliContext): Command {
       const options = parseSetupFlags(flags);
       const io: SetupIo = { cwd: ctx.cwd, env: ctx.env, stdin: ctx.stdin, stderr: ctx.stderr, logger: ctx.logger, asker: ctx.prompter, version: ctx.version };
       const summary = await runSetupWizard({ io, services: services(ctx, flags), options });
-      if (options.json) printJson(ctx, { ...summary, next: nextCommands(summary) });
-      else printLine(ctx, formatSummary(summary));
+      const ncl = nclCommand(ctx.cwd);
+      if (options.json) printJson(ctx, { ...summary, next: nextCommands(summary, ncl) });
+      else printLine(ctx, formatSummary(summary, ncl));
     });
 }

@@ -13,7 +13,7 @@ import { printJson, type CliContext } from './context.js';
 import { addVaultContainerCommands } from './vault-container-commands.js';
 import { addVaultRelayCommand } from './vault-relay-command.js';
 import { serveVault } from './vault-serve.js';
-import { openLocalStore, vaultDataDir } from './vault-store-access.js';
+import { vaultDataDir, withLocalStore } from './vault-store-access.js';
 
 interface KeyFlags {
   passphraseStdin?: boolean;
@@ -76,14 +76,11 @@ export function vaultCommand(ctx: CliContext): Command {
     .action(async (file: string, o: KeyFlags) => {
       await requireExistingVault(ctx, o.dataDir);
       const key = await backupKey(ctx, o, true);
-      const { store, masterKey } = await openLocalStore(ctx, o.dataDir);
-      try {
+      await withLocalStore(ctx, o.dataDir, async ({ store, masterKey }) => {
         const doc = exportBackup(store, key === 'master' ? { masterKey: masterKey } : key);
         await writeFileAtomic(file, JSON.stringify(doc, null, 1), { mode: 0o600 });
         printJson(ctx, { file, secrets: store.secrets.list().length, agents: store.agents.list().length });
-      } finally {
-        store.close();
-      }
+      });
     });
   cmd
     .command('restore')
@@ -105,13 +102,10 @@ export function vaultCommand(ctx: CliContext): Command {
         throw new NanoclawError('backup_invalid', `${file} is not a nanoclaw backup (not JSON)`);
       }
       const key = await backupKey(ctx, o, false);
-      const { store, masterKey } = await openLocalStore(ctx, o.dataDir);
-      try {
+      await withLocalStore(ctx, o.dataDir, ({ store, masterKey }) => {
         const summary = restoreBackup(store, doc, key === 'master' ? { masterKey: masterKey } : key);
         printJson(ctx, { file, ...summary });
-      } finally {
-        store.close();
-      }
+      });
     });
   cmd
     .command('rotate-api-key')
@@ -119,13 +113,7 @@ export function vaultCommand(ctx: CliContext): Command {
     .option(...dataDirOption)
     .action(async (o: { dataDir?: string }) => {
       await requireExistingVault(ctx, o.dataDir);
-      const { store } = await openLocalStore(ctx, o.dataDir);
-      let key: string;
-      try {
-        key = rotateApiKey(store);
-      } finally {
-        store.close();
-      }
+      const key = await withLocalStore(ctx, o.dataDir, ({ store }) => rotateApiKey(store));
       ctx.logger.redactor.add(key);
       const envFile = join(ctx.cwd, '.env');
       await updateEnvFile(envFile, (doc) => setEnvValue(doc, 'ONECLI_API_KEY', key));

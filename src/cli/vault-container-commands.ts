@@ -13,16 +13,18 @@ export function addVaultContainerCommands(cmd: Command, ctx: CliContext): void {
     .option('--build', 'rebuild the vault image first')
     .option('--no-build', 'never build; fail when the image is missing')
     .option('--base-image <image>', 'base image for a build (a local image with Node 24 when offline)')
+    .option('--build-image <image>', 'image the native TLS addon is compiled in (Node 24 with headers, g++, make, python3)')
     .option('--rotate-api-key', 'make a new API key, write it to .env and recreate the container')
     .option('--timeout <seconds>', 'how long to wait for the vault to become healthy', '60')
     .option('--json', 'print a JSON summary on stdout (progress goes to stderr)')
-    .action(async (o: { build?: boolean; baseImage?: string; rotateApiKey?: boolean; timeout: string; json?: boolean }) => {
+    .action(async (o: { build?: boolean; baseImage?: string; buildImage?: string; rotateApiKey?: boolean; timeout: string; json?: boolean }) => {
       const seconds = Number(o.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a number of seconds (got "${o.timeout}")`);
       const out = o.json ? ctx.stderr : ctx.stdout;
       const result = await vaultUp(ctx, {
         ...(o.build === undefined ? {} : { build: o.build }),
         ...(o.baseImage ? { baseImage: o.baseImage } : {}),
+        ...(o.buildImage ? { buildImage: o.buildImage } : {}),
         rotateApiKey: o.rotateApiKey === true,
         timeoutMs: seconds * 1000,
         progress: (line) => out.write(line + '\n'),

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { errorMessage, EXIT, ExitStatus, NanoclawError } from '../common/errors.js';
+import { errorMessage, NanoclawError, ReportedFailure } from '../common/errors.js';
 import { setEnvValue } from '../config/env-file.js';
 import { SettingsSchema } from '../config/settings-schema.js';
 import { updateEnvFile } from '../config/env-file-io.js';
@@ -27,10 +27,11 @@ export interface ServeFlags {
 export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<void> {
   const relaunchArgv = flags.gateway ? relaunchExecArgv(process.execArgv, process.env) : null;
   if (relaunchArgv) return relaunch(relaunchArgv);
-  const api = parseListen(flags.apiListen ?? (await projectSetting(ctx, 'NANOCLAW_VAULT_LISTEN')) ?? `127.0.0.1:${VAULT_API_PORT}`, '--api-listen');
-  const gateway = flags.gateway
-    ? parseListen(flags.gatewayListen ?? (await projectSetting(ctx, 'NANOCLAW_GATEWAY_LISTEN')) ?? `127.0.0.1:${VAULT_GATEWAY_PORT}`, '--gateway-listen')
-    : false;
+  const apiFrom = await settingOrigin(ctx, flags.apiListen, '--api-listen', 'NANOCLAW_VAULT_LISTEN');
+  const api = parseListen(apiFrom.value ?? `127.0.0.1:${VAULT_API_PORT}`, apiFrom.name);
+  const gatewayFrom = await settingOrigin(ctx, flags.gatewayListen, '--gateway-listen', 'NANOCLAW_GATEWAY_LISTEN');
+  const gateway = flags.gateway ? parseListen(gatewayFrom.value ?? `127.0.0.1:${VAULT_GATEWAY_PORT}`, gatewayFrom.name) : false;
+  const dataDirFrom = await settingOrigin(ctx, flags.dataDir, '--data-dir', 'NANOCLAW_VAULT_DIR');
   const extraCa = (await projectSetting(ctx, 'NANOCLAW_EXTRA_CA_CERTS'))?.split(/[,:]/).filter(Boolean) ?? [];
   const allowPrivate = (await projectSetting(ctx, 'NANOCLAW_ALLOW_PRIVATE'))?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   const apiKeySha256 = ctx.env.NANOCLAW_API_KEY_SHA256?.trim() || undefined;
@@ -81,6 +82,8 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
     ...(apiKeySha256 ? { apiKeySha256 } : {}),
     ...(publicUrl ? { publicUrl } : {}),
     ...(apiAllowFrom && apiAllowFrom.length > 0 ? { apiAllowFrom } : {}),
+    settings: { dataDir: dataDirFrom.name, apiListen: apiFrom.name, gatewayListen: gatewayFrom.name, extraCaCerts: 'NANOCLAW_EXTRA_CA_CERTS' },
+    command: `ncl ${process.argv.slice(2).join(' ')}`,
   });
   const envFile = join(ctx.cwd, '.env');
   if (vault.createdApiKey) {
@@ -105,6 +108,16 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
   ctx.logger.info('Stopping vault…');
   await vault.close();
   ctx.logger.info('Stopped vault');
+}
+
+/**
+ * A setting's value and the name to show when it must change: the flag when given, else the
+ * setting (environment, then .env); with neither, both names (the default is in use).
+ */
+async function settingOrigin(ctx: CliContext, flag: string | undefined, flagName: string, setting: string): Promise<{ value: string | undefined; name: string }> {
+  if (flag) return { value: flag, name: flagName };
+  const value = await projectSetting(ctx, setting);
+  return { value, name: value ? setting : `${flagName} (or ${setting})` };
 }
 
 /**
@@ -143,8 +156,8 @@ async function relaunch(execArgv: string[]): Promise<void> {
   process.on('SIGTERM', forward);
   try {
     const [code] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-    // The child printed its own error; its status is this command's (it was lost before: exit 0 on a failed start).
-    if (code !== 0) throw new ExitStatus(code ?? EXIT.failure);
+    // The child has said why; only its exit code is left to pass on.
+    if (code !== 0) throw new ReportedFailure(code ?? 1);
   } finally {
     process.off('SIGINT', forward);
     process.off('SIGTERM', forward);

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { resolvePaths } from '../config/paths.js';
+import { withDataDirLock } from '../vault/store/data-dir-lock.js';
 import { resolveMasterKey } from '../vault/store/master-key.js';
 import { openStore } from '../vault/store/store.js';
 import type { VaultStore } from '../vault/store/types.js';
@@ -15,10 +16,21 @@ export async function vaultDataDir(ctx: CliContext, flag?: string): Promise<stri
   return resolvePaths({ cwd: ctx.cwd, env: ctx.env, home: ctx.env.HOME ?? homedir() }).vaultDir;
 }
 
-/** Opens the store directly (backup, restore, key rotation): needs the master key, not the API. */
-export async function openLocalStore(ctx: CliContext, dataDir?: string): Promise<{ store: VaultStore; masterKey: Buffer }> {
+/**
+ * Runs `fn` on the store opened directly (backup, restore, key rotation: the master key, not the
+ * API), holding the data directory: refused while a vault (or another such command) runs on it,
+ * since opening may migrate the schema and these commands change what a running vault holds.
+ */
+export async function withLocalStore<T>(ctx: CliContext, dataDir: string | undefined, fn: (open: { store: VaultStore; masterKey: Buffer }) => Promise<T> | T): Promise<T> {
   const dir = await vaultDataDir(ctx, dataDir);
-  const master = await resolveMasterKey({ env: ctx.env, dataDir: dir, logger: ctx.logger });
-  const store = openStore({ path: join(dir, 'vault.db'), masterKey: master.key, redactor: ctx.logger.redactor });
-  return { store, masterKey: master.key };
+  const setting = dataDir ? '--data-dir' : 'NANOCLAW_VAULT_DIR';
+  return withDataDirLock({ dataDir: dir, command: `ncl ${process.argv.slice(2).join(' ')}`, setting }, async () => {
+    const master = await resolveMasterKey({ env: ctx.env, dataDir: dir, logger: ctx.logger });
+    const store = openStore({ path: join(dir, 'vault.db'), masterKey: master.key, redactor: ctx.logger.redactor });
+    try {
+      return await fn({ store, masterKey: master.key });
+    } finally {
+      store.close();
+    }
+  });
 }

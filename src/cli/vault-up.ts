@@ -26,6 +26,8 @@ export interface VaultUpFlags {
   /** true: rebuild the image; false: never build; undefined: build only when the tag is missing. */
   build?: boolean;
   baseImage?: string;
+  /** Where the native addon is compiled in a build (an image with a C++ toolchain). */
+  buildImage?: string;
   rotateApiKey?: boolean;
   /** Replace the container even when it matches (setup's --reinstall). */
   recreate?: boolean;
@@ -52,7 +54,8 @@ async function vaultImage(ctx: CliContext, docker: Docker, flags: VaultUpFlags):
   const ref = (await projectImageRefs(ctx)).vault;
   let id = await imageId(docker, ref);
   if (flags.build === true || (id === null && flags.build !== false)) {
-    await buildImages(ctx, { docker, kinds: ['vault'], ...(flags.baseImage ? { baseImage: flags.baseImage } : {}), progress: flags.progress });
+    const images = { ...(flags.baseImage ? { baseImage: flags.baseImage } : {}), ...(flags.buildImage ? { buildImage: flags.buildImage } : {}) };
+    await buildImages(ctx, { docker, kinds: ['vault'], ...images, progress: flags.progress });
     id = await imageId(docker, ref);
   }
   if (id === null) await requireImage(docker, ref, 'vault');

@@ -34,15 +34,6 @@ export class UsageError extends NanoclawError {
   }
 }
 
-/** Ends a command with this exit code and nothing more to print: whoever failed already said why (a relaunched child process). */
-export class ExitStatus extends Error {
-  readonly code: number;
-  constructor(code: number) {
-    super(`exit status ${code}`);
-    this.code = code;
-  }
-}
-
 export function isNanoclawError(err: unknown): err is NanoclawError {
   return err instanceof NanoclawError;
 }
@@ -54,4 +45,14 @@ export function errorMessage(err: unknown): string {
     return code && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
   }
   return String(err);
+}
+
+/** A failure a child process has already reported to the user: exit with its code, print nothing more. */
+export class ReportedFailure extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number) {
+    super(`exited with code ${exitCode}`);
+    this.name = 'ReportedFailure';
+    this.exitCode = exitCode;
+  }
 }

@@ -4,6 +4,7 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogContext = Record<string, string | number | boolean | null | undefined>;
 
+/** Where log lines go: `out` takes debug and info lines, `err` warnings and worse. */
 export interface LogSink {
   out(line: string): void;
   err(line: string): void;
@@ -23,8 +24,9 @@ export function parseLogLevel(raw: string | undefined, fallback: LogLevel = 'inf
   return (LOG_LEVELS as readonly string[]).includes(lower ?? '') ? (lower as LogLevel) : fallback;
 }
 
+// Every line to stderr: stdout carries only a command's result, so `ncl … | jq` always parses.
 const processSink: LogSink = {
-  out: (line) => process.stdout.write(line + '\n'),
+  out: (line) => process.stderr.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),
 };
 
@@ -35,7 +37,7 @@ function formatValue(v: unknown): string {
 
 /**
  * Levelled key=value logger. Every line passes the redactor before it is written,
- * so a secret value the process knows can never be printed. Warnings and worse go to stderr.
+ * so a secret value the process knows can never be printed. The process's sink writes to stderr.
  */
 export class Logger {
   readonly level: LogLevel;

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { NanoclawError } from '../common/errors.js';
-import { planBuildContext, type ImageKind } from './build-context.js';
+import { HOST_BINARY, planBuildContext, type ImageKind } from './build-context.js';
 import { productionPackages, type PackageLock } from './prod-deps.js';
 import { TAR_END, padding, tarHeader, type TarEntry } from './tar-header.js';
 
@@ -62,7 +62,6 @@ export async function collectBuildContext(input: { kind: ImageKind; packageRoot:
   const plan = planBuildContext({
     kind,
     packages: kind === 'vault' ? await presentPackages(packageRoot) : [],
-    nativeAddon: existsSync(join(packageRoot, 'dist', 'native', 'tls_transport.node')),
     ...(input.claudeCode ? { claudeCode: input.claudeCode } : {}),
   });
   const files = new Map<string, ContextFile>();
@@ -71,22 +70,23 @@ export async function collectBuildContext(input: { kind: ImageKind; packageRoot:
     addDir(posix.dirname(path));
     if (!files.has(path)) files.set(path, { path, type: 'dir', mode, size: 0 });
   };
-  const walk = async (source: string, to: string, skip: string | null): Promise<void> => {
+  const walk = async (source: string, to: string, skip: readonly string[]): Promise<void> => {
     const s = await stat(source); // follows symlinks: the image gets the real bytes
     if (s.isDirectory()) {
       addDir(to, s.mode & 0o777);
       for (const name of (await readdir(source)).sort()) {
         const child = join(source, name);
-        if (child !== skip) await walk(child, `${to}/${name}`, skip);
+        if (!skip.includes(child)) await walk(child, `${to}/${name}`, skip);
       }
-    } else if (s.isFile()) {
+    } else if (s.isFile() && !HOST_BINARY.test(source)) {
       addDir(posix.dirname(to));
       files.set(to, { path: to, type: 'file', mode: s.mode & 0o777, size: s.size, source });
     }
   };
   for (const copy of plan.copies) {
     const source = isAbsolute(copy.from) ? copy.from : join(packageRoot, copy.from);
-    await walk(source, copy.to, copy.skipNestedModules ? join(source, 'node_modules') : null);
+    const skip = [...(copy.skipNestedModules ? ['node_modules'] : []), ...(copy.skipDirs ?? [])].map((d) => join(source, d));
+    await walk(source, copy.to, skip);
   }
   // Explicit modes: the point of these entries (a 0770 mount point) is the mode itself.
   for (const dir of plan.emptyDirs) {

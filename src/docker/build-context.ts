@@ -5,12 +5,21 @@ export const IMAGE_KINDS: readonly ImageKind[] = ['vault', 'agent'];
 
 /** One file or directory copied from the package into the build context (paths relative to each root). */
 export interface ContextCopy {
-  /** Relative to the package, or an absolute host path (a cached download). */
   from: string;
   to: string;
   /** A package directory: its own nested node_modules is left out (nested packages are copies of their own). */
   skipNestedModules?: boolean;
+  /** Directories under `from` left out (e.g. a host's `build/` output beside native sources). */
+  skipDirs?: string[];
 }
+
+/**
+ * Compiled files never go into a build context: a host's binary is for the host's platform, which
+ * need not be the image's (a macOS host, a Linux vault). The native addon is compiled in the
+ * image build instead; a production package's optional binary (the keyring's, ssh2's) is not
+ * used in the vault container, whose master key is a mounted file.
+ */
+export const HOST_BINARY = /\.node$/;
 
 export interface BuildContextPlan {
   kind: ImageKind;
@@ -23,16 +32,15 @@ export interface PlanBuildContextInput {
   kind: ImageKind;
   /** `node_modules/…` paths of the production closure (productionPackages), only those present on disk. */
   packages: readonly string[];
-  /** Whether dist/native (the gateway's native TLS transport) was built; else the image has it empty. */
-  nativeAddon?: boolean;
   /** Agent image: host path of the Claude Code binary (ensureClaudeCodeBinary); without it the image has none. */
   claudeCode?: string;
 }
 
 /**
  * What goes into an image's build context, as data. The vault image gets the built app
- * (`dist/src`, `dist/native` when built, `package.json`, production node_modules) and an empty
- * `rootfs/data` (0770) that becomes the volume's mount point; the agent image its
+ * (`dist/src`, `package.json`, production node_modules without compiled files), the native
+ * addon's sources and build script (compiled in the image's build stage, for its platform), and
+ * an empty `rootfs/data` (0770) that becomes the volume's mount point; the agent image its
  * instructions file and the Claude Code binary (`claude-code/`, empty without one). Pure.
  */
 export function planBuildContext(input: PlanBuildContextInput): BuildContextPlan {
@@ -54,13 +62,12 @@ export function planBuildContext(input: PlanBuildContextInput): BuildContextPlan
       { from: 'templates/vault.Dockerfile', to: 'Dockerfile' },
       { from: 'package.json', to: 'package.json' },
       { from: 'dist/src', to: 'dist/src' },
-      ...(input.nativeAddon ? [{ from: 'dist/native', to: 'dist/native' }] : []),
+      { from: 'native/tls-transport', to: 'native/tls-transport', skipDirs: ['build'] },
+      { from: 'scripts/build-native.mjs', to: 'scripts/build-native.mjs' },
       ...[...input.packages].sort().map((p) => ({ from: p, to: p, skipNestedModules: true })),
     ],
     // 0770: the vault's user (uid 1000, or the host uid with group 1000 added) writes its database there.
-    // dist/native exists either way so the Dockerfile's COPY of it never fails; empty, the
-    // gateway uses Node's TLS.
-    emptyDirs: [{ path: 'rootfs/data', mode: 0o770 }, ...(input.nativeAddon ? [] : [{ path: 'dist/native', mode: 0o755 }])],
+    emptyDirs: [{ path: 'rootfs/data', mode: 0o770 }],
   };
 }
 

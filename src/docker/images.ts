@@ -6,6 +6,17 @@ import { collectBuildContext, contextTarStream, findPackageRoot } from './build-
 import { interpretBuildEvent, missingBaseImage, splitJsonLines } from './build-output.js';
 
 export const DEFAULT_BASE_IMAGE = 'node:24-bookworm-slim';
+/** The vault image's build stage: Node 24 with its headers, g++, make and python3. */
+export const DEFAULT_BUILD_IMAGE = 'node:24-bookworm';
+
+/**
+ * The image the native addon is compiled in: the one given, else the default's full twin when the
+ * base is the default, else the base itself (a local base given for offline builds: it may carry
+ * a toolchain; without one the stage warns and the gateway uses Node's TLS). Pure.
+ */
+export function buildStageImage(input: { baseImage: string; buildImage?: string | undefined }): string {
+  return input.buildImage ?? (input.baseImage === DEFAULT_BASE_IMAGE ? DEFAULT_BUILD_IMAGE : input.baseImage);
+}
 /** Label with the build context's hash: an image whose label matches needs no rebuild. */
 export const CONTEXT_HASH_LABEL = 'nanoclaw.image.context';
 export const KIND_LABEL = 'nanoclaw.image.kind';
@@ -17,6 +28,8 @@ export interface BuildImageOptions {
   tag: string;
   /** Default node:24-bookworm-slim. */
   baseImage?: string;
+  /** Where the vault image's native addon is compiled; see buildStageImage. */
+  buildImage?: string;
   /** Labels for the image (resourceLabels with role "image"). */
   labels: Record<string, string>;
   /** Default: the installed package this module belongs to. */
@@ -88,7 +101,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuiltImage
     packageRoot: options.packageRoot ?? findPackageRoot(),
     ...(options.claudeCode ? { claudeCode: options.claudeCode } : {}),
   });
-  const buildArgs = { ...options.buildArgs, BASE_IMAGE: baseImage };
+  const buildArgs = { ...options.buildArgs, BASE_IMAGE: baseImage, ...(kind === 'vault' ? { BUILD_IMAGE: buildStageImage({ baseImage, buildImage: options.buildImage }) } : {}) };
   const contextHash = createHash('sha256').update(context.hash).update(JSON.stringify(Object.entries(buildArgs).sort())).digest('hex');
   if (options.reuseIfUnchanged) {
     const existing = await docker.getImage(tag).inspect().catch(() => null);

@@ -54,4 +54,12 @@ describe('summary', () => {
     expect(text).toContain('Warning: something to know');
     expect(text).toContain('  ncl launch main');
   });
+
+  it('writes every next command with the launcher the user has', () => {
+    const s = { ...emptySummary(), auth: { status: 'skipped' as const }, group: { identifier: 'main', name: 'Main agent', folder: 'main', created: true, granted: [] } };
+    const next = nextCommands(s, './ncl');
+    expect(next).toContain('./ncl launch main');
+    expect(next.every((c) => /(^|\| )\.\/ncl /.test(c))).toBe(true);
+    expect(formatSummary(s, './ncl')).toContain('  ./ncl vault status');
+  });
 });

@@ -12,22 +12,25 @@ export interface SetupSummary {
 
 export const emptySummary = (): SetupSummary => ({ vault: null, auth: null, group: null, lockdown: false, verified: false, skipped: [], warnings: [] });
 
-/** The commands to run next, in order. Pure. */
-export function nextCommands(s: SetupSummary): string[] {
+/**
+ * The commands to run next, in order. Pure. `ncl` is how the user runs the CLI: this checkout's
+ * `./ncl` launcher (which finds the Node that setup.sh installed) or `ncl` on PATH.
+ */
+export function nextCommands(s: SetupSummary, ncl = 'ncl'): string[] {
   const out: string[] = [];
   if (s.auth?.status === 'skipped') {
-    out.push('printf %s "$ANTHROPIC_API_KEY" | ncl secrets create --name Anthropic --type anthropic --host-pattern api.anthropic.com --value-stdin');
-    if (s.group) out.push(`ncl agents grant --id ${s.group.identifier} --secret-ids <id from ncl secrets list>`);
+    out.push(`printf %s "$ANTHROPIC_API_KEY" | ${ncl} secrets create --name Anthropic --type anthropic --host-pattern api.anthropic.com --value-stdin`);
+    if (s.group) out.push(`${ncl} agents grant --id ${s.group.identifier} --secret-ids <id from ${ncl} secrets list>`);
   }
-  if (s.group) out.push(`ncl launch ${s.group.folder}`);
-  out.push('ncl init-onecli --dry-run   # see which keys in .env would move into the vault');
-  if (!s.lockdown) out.push('ncl lockdown on   # agents reach only the gateway');
-  out.push('ncl vault status');
+  if (s.group) out.push(`${ncl} launch ${s.group.folder}`);
+  out.push(`${ncl} init-onecli --dry-run   # see which keys in .env would move into the vault`);
+  if (!s.lockdown) out.push(`${ncl} lockdown on   # agents reach only the gateway`);
+  out.push(`${ncl} vault status`);
   return out;
 }
 
 /** The closing text for people. Pure. */
-export function formatSummary(s: SetupSummary): string {
+export function formatSummary(s: SetupSummary, ncl = 'ncl'): string {
   const lines = ['', 'nanoclaw is set up.'];
   if (s.vault) {
     const where = s.vault.container ? ` (container ${s.vault.container}${s.vault.action ? `, ${s.vault.action}` : ''})` : '';
@@ -44,6 +47,6 @@ export function formatSummary(s: SetupSummary): string {
   }
   lines.push(`  Lockdown: ${s.lockdown ? 'on' : 'off'}`, `  Checked: ${s.verified ? 'vault health, API key and the agent’s container config' : 'not verified'}`);
   for (const w of s.warnings) lines.push(`  Warning: ${w}`);
-  lines.push('', 'Next:', ...nextCommands(s).map((c) => `  ${c}`));
+  lines.push('', 'Next:', ...nextCommands(s, ncl).map((c) => `  ${c}`));
   return lines.join('\n');
 }

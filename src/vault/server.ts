@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from '../common/logger.js';
+import type { HealthParts } from './api/health.js';
 import { startApiServer, type StartedApi } from './api/api-server.js';
 import { hasApiKey, rotateApiKey, setApiKeyHash } from './api/api-key.js';
 import { apiBindAddresses } from './api/bind-addresses.js';
@@ -13,8 +13,11 @@ import { settingsKv } from './approvals/telegram/card-registry.js';
 import { createTelegramChannel } from './approvals/telegram/telegram-channel.js';
 import type { ApprovalChannel, ApprovalService } from './approvals/types.js';
 import { createCa } from './ca/ca.js';
+import { loadExtraCaFiles } from './ca/extra-ca.js';
 import { LeafCache } from './ca/leaf-cache.js';
 import { startGateway, type GatewayTls, type StartedGateway } from './gateway/gateway-server.js';
+import { asListenFailure } from './listen-failure.js';
+import { acquireDataDirLock } from './store/data-dir-lock.js';
 import { resolveMasterKey } from './store/master-key.js';
 import { startAuditRetention } from './store/audit-retention.js';
 import { openStore } from './store/store.js';
@@ -23,6 +26,17 @@ import type { VaultStore } from './store/types.js';
 export interface HostPort {
   host: string;
   port: number;
+}
+
+/**
+ * Where each startup input came from (`--api-listen`, `NANOCLAW_VAULT_LISTEN`, …), so a failure
+ * to start names the one to change. Unset names fall back to a description.
+ */
+export interface StartupSettings {
+  dataDir?: string;
+  apiListen?: string;
+  gatewayListen?: string;
+  extraCaCerts?: string;
 }
 
 export interface VaultServerOptions {
@@ -62,6 +76,9 @@ export interface VaultServerOptions {
   channels?: ApprovalChannel[];
   /** Approval cards on Telegram (TELEGRAM_BOT_TOKEN, NANOCLAW_TELEGRAM_API_BASE); off when unset. */
   telegram?: { token: string; apiBase?: string };
+  settings?: StartupSettings;
+  /** Who holds the data directory, shown to a command it refuses; default this process's command line. */
+  command?: string;
 }
 
 export interface RunningVault extends AsyncDisposable {
@@ -74,13 +91,32 @@ export interface RunningVault extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** The composition root: store + CA + API + gateway in one process. */
+/**
+ * The composition root: store + CA + API + gateway in one process. Any failure to start releases
+ * what was opened (listeners, store, the data directory's lock) and throws an error that names the
+ * setting to change; a running vault holds its data directory, so commands that change it refuse.
+ */
 export async function startVault(options: VaultServerOptions): Promise<RunningVault> {
   const { logger } = options;
+  const names = options.settings ?? {};
   logger.info('Starting vault…', { dataDir: options.dataDir });
-  const master = await resolveMasterKey({ env: options.env, dataDir: options.dataDir, logger });
-  const store = openStore({ path: join(options.dataDir, 'vault.db'), masterKey: master.key, redactor: logger.redactor });
+  // Read before anything opens: a bad file must not leave a vault up without its gateway.
+  const extraCaPem = options.gateway ? await loadExtraCaFiles(options.extraCaFiles ?? [], names.extraCaCerts) : [];
+  const lock = await acquireDataDirLock({
+    dataDir: options.dataDir,
+    command: options.command ?? process.argv.slice(1).join(' '),
+    foreign: 'take-over',
+    setting: names.dataDir ?? 'the vault data directory',
+  });
+  // Closed in reverse order on failure, or by close().
+  const opened: Array<() => Promise<void> | void> = [() => lock.release()];
+  const closeOpened = async () => {
+    for (const close of opened.splice(0).reverse()) await close();
+  };
   try {
+    const master = await resolveMasterKey({ env: options.env, dataDir: options.dataDir, logger });
+    const store = openStore({ path: join(options.dataDir, 'vault.db'), masterKey: master.key, redactor: logger.redactor });
+    opened.push(() => store.close());
     let createdApiKey: string | null = null;
     if (options.apiKeySha256) setApiKeyHash(store, options.apiKeySha256);
     else if (!hasApiKey(store)) createdApiKey = rotateApiKey(store);
@@ -114,14 +150,18 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
     });
     decide = (id, d, by) => approvals.decide(id, d, by);
     // Before start(): cards of a previous process are edited to "Expired (host restarted)".
+    opened.push(() => approvals.close());
     approvals.expireLeftovers();
     telegram?.start();
+    if (telegram) opened.push(() => telegram.close());
+    let gatewayState: HealthParts['gateway'] = options.gateway ? 'starting' : 'off';
     const apiOptions = {
       store,
       approvals,
       logger: logger.child({ part: 'api' }),
       version: options.version,
       caPem: () => caPem,
+      gatewayState: () => gatewayState,
       ...(options.containerGatewayUrl ? { containerGatewayUrl: options.containerGatewayUrl } : {}),
       host: options.api.host,
       port: options.api.port,
@@ -133,43 +173,57 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       allowFrom: options.apiAllowFrom ?? [],
       interfaces: networkInterfaces(),
     });
-    const api = await startApiServer({ ...apiOptions, host: firstHost! });
-    const moreApis: StartedApi[] = [];
-    for (const host of moreHosts) moreApis.push(await startApiServer({ ...apiOptions, host, port: api.port }));
+    const apiSetting = names.apiListen ?? 'the API address';
+    const listenApi = (host: string, port: number) =>
+      startApiServer({ ...apiOptions, host, port }).catch((err: unknown) => {
+        throw asListenFailure(err, { part: 'API', host, port, setting: apiSetting });
+      });
+    const api = await listenApi(firstHost!, options.api.port);
+    opened.push(() => api.close());
+    for (const host of moreHosts) {
+      const more = await listenApi(host, api.port);
+      opened.push(() => more.close());
+    }
     let gateway: StartedGateway | null = null;
     if (options.gateway) {
-      const extraCaPem = await Promise.all((options.extraCaFiles ?? []).map((f) => readFile(f, 'utf8')));
-      gateway = await startGateway({
+      const { host, port } = options.gateway;
+      const started = await startGateway({
         store,
         leafCache: new LeafCache({ ca }),
         logger: logger.child({ part: 'gateway' }),
-        host: options.gateway.host,
-        port: options.gateway.port,
+        host,
+        port,
         extraCaPem,
         allowPrivate: options.allowPrivate ?? [],
         connectUrlBase: options.publicUrl ?? api.url,
         policyRules: () => store.rules.list(),
         approvals,
         tls: options.gatewayTls ?? 'auto',
+      }).catch((err: unknown) => {
+        throw asListenFailure(err, { part: 'gateway', host, port, setting: names.gatewayListen ?? 'the gateway address' });
       });
+      gatewayState = 'ok';
+      // The health check answers 503 from the moment the gateway stops serving.
+      const stopGateway = () => {
+        gatewayState = 'stopped';
+        return started.close();
+      };
+      gateway = Object.assign(Object.create(started) as StartedGateway, { close: stopGateway, [Symbol.asyncDispose]: stopGateway });
+      opened.push(() => gateway?.close());
     }
-    const retention = options.auditRetentionDays
-      ? startAuditRetention({ audit: store.audit, days: options.auditRetentionDays, logger: logger.child({ part: 'audit' }) })
-      : null;
+    if (options.auditRetentionDays) {
+      const retention = startAuditRetention({ audit: store.audit, days: options.auditRetentionDays, logger: logger.child({ part: 'audit' }) });
+      opened.push(() => retention.stop());
+    }
     logger.info('Started vault', { api: api.url, gateway: gateway ? `${options.gateway && options.gateway.host}:${gateway.port}` : 'off', key: master.source });
     const close = async () => {
-      // First, so every held request gets its answer before the gateway drops the sockets.
+      // First, so every held request gets its answer before the gateway drops the sockets; then the rest in reverse.
       approvals.close();
-      retention?.stop();
-      await telegram?.close();
-      await gateway?.close();
-      await api.close();
-      for (const more of moreApis) await more.close();
-      store.close();
+      await closeOpened();
     };
     return { store, approvals, api, gateway, createdApiKey, close, [Symbol.asyncDispose]: close };
   } catch (err) {
-    store.close();
+    await closeOpened();
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VaultClient } from '../../src/client/vault-client.js';
 import { parseEnvFile } from '../../src/config/env-file.js';
@@ -13,6 +14,7 @@ import { SetupHarness } from './setup-harness.js';
 // `ncl setup` non-interactively through the fresh and the reuse paths against a real engine,
 // then a re-run that changes nothing, then the first group launched with the key injected.
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KEY = `sk-ant-api03-${randomBytes(24).toString('hex')}`;
 const GROUP = `setup-${randomBytes(3).toString('hex')}`;
 const KEEP_ALIVE = ['node', '-e', "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1 << 30)"];
@@ -50,7 +52,8 @@ describe('ncl setup --yes (fresh install)', () => {
     expect(s.auth).toMatchObject({ status: 'stored', method: 'api-key', secret: 'Anthropic', hostPattern: 'api.anthropic.com' });
     expect(s.group).toMatchObject({ identifier: GROUP, name: 'Main agent', created: true, granted: ['Anthropic'] });
     expect(s.verified).toBe(true);
-    expect(s.next).toContain(`ncl launch ${GROUP}`);
+    // The temp project is outside the checkout: the launcher by its absolute path.
+    expect(s.next).toContain(`${ROOT}ncl launch ${GROUP}`);
     // Progress of every step went to stderr.
     for (const title of ['Prerequisites', 'Vault', 'Connect Claude', 'First agent group', 'Verify']) expect(first.stderr).toContain(title);
 

@@ -1,4 +1,6 @@
 import { cleanupTestResources, requireDocker } from './docker-engine.js';
+import { rmSync } from 'node:fs';
+import { toolchainRefFile } from './product-images.js';
 import { testRunId } from './test-labels.js';
 
 // vitest globalSetup of the integration project. It runs in the main process before the
@@ -14,6 +16,7 @@ export function setup(): void {
 /** Best-effort removal of everything this run labelled; silent when Docker is unreachable. */
 export async function teardown(): Promise<void> {
   const runId = testRunId();
+  rmSync(toolchainRefFile(runId), { force: true });
   let docker;
   try {
     docker = await requireDocker();

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { ensureBaseImage } from './base-image.js';
 import { requireDocker } from './docker-engine.js';
 import { withFileLock } from './file-lock.js';
 import { testRunId } from './test-labels.js';
+import { ensureToolchainImage } from './toolchain-image.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -48,6 +49,11 @@ function staleSources(): string[] {
   return stale;
 }
 
+/** Where a run keeps the tag of its toolchain image (removed by the run's teardown). */
+export function toolchainRefFile(runId: string): string {
+  return join(tmpdir(), `nanoclaw-test-toolchain-${runId}.ref`);
+}
+
 /**
  * The vault and agent images of this checkout, built on the local test base image and tagged
  * `nanoclaw-test-<kind>:<run id>` with this run's labels (removed by the run's cleanup).
@@ -67,9 +73,14 @@ export async function ensureProductImages(options: { docker?: Docker; onLine?: (
   const labels = resourceLabels({ role: 'image', env: { NANOCLAW_TEST_RUN_ID: runId } });
   const tags = {} as Record<ImageKind, string>;
   await withFileLock(join(tmpdir(), `nanoclaw-test-images-${runId}.lock`), async () => {
+    // The vault image compiles its native addon in a build stage: a local image with the
+    // toolchain, found once per run (checking its thousands of host files takes seconds).
+    const toolchainRef = toolchainRefFile(runId);
+    const toolchain = existsSync(toolchainRef) ? readFileSync(toolchainRef, 'utf8') : await ensureToolchainImage({ docker });
+    writeFileSync(toolchainRef, toolchain);
     for (const kind of ['vault', 'agent'] as const) {
       const tag = `nanoclaw-test-${kind}:${runId}`;
-      await buildImage({ docker, kind, tag, baseImage: base, labels, packageRoot: ROOT, reuseIfUnchanged: true, ...(options.onLine ? { onLine: options.onLine } : {}) });
+      await buildImage({ docker, kind, tag, baseImage: base, buildImage: toolchain, labels, packageRoot: ROOT, reuseIfUnchanged: true, ...(options.onLine ? { onLine: options.onLine } : {}) });
       tags[kind] = tag;
     }
   });

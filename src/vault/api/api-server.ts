@@ -11,6 +11,7 @@ import { agentRoutes } from './routes-agents.js';
 import { approvalRoutes } from './routes-approvals.js';
 import { approverRoutes } from './routes-approvers.js';
 import { containerConfigRoutes } from './routes-container-config.js';
+import type { HealthParts } from './health.js';
 import { miscRoutes } from './routes-misc.js';
 import { ruleRoutes } from './routes-rules.js';
 import { secretRoutes } from './routes-secrets.js';
@@ -22,6 +23,8 @@ export interface ApiServerOptions {
   logger: Logger;
   version: string;
   caPem: () => string | null;
+  /** Whether the gateway serves, for /api/health; absent: this API runs without one. */
+  gatewayState?: () => HealthParts['gateway'];
   host?: string;
   port?: number;
   /** How agent containers reach the gateway (default http://gateway:10255): goes into their proxy URL. */

@@ -1,5 +1,6 @@
 import { AuditQuerySchema } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
+import { healthReport, type HealthParts } from './health.js';
 import { sendJson, sendText } from './http-io.js';
 import type { Route } from './router.js';
 import { parseOr400 } from './validate.js';
@@ -8,12 +9,25 @@ export interface MiscRouteOptions {
   store: VaultStore;
   version: string;
   caPem: () => string | null;
+  /** Whether the gateway serves; absent: this API runs without one. */
+  gatewayState?: () => HealthParts['gateway'];
+}
+
+function storeState(store: VaultStore): HealthParts['store'] {
+  try {
+    store.getSetting('health_probe');
+    return 'ok';
+  } catch {
+    return 'error';
+  }
 }
 
 /** Health (public), the gateway CA certificate, and the audit log. */
-export function miscRoutes({ store, version, caPem }: MiscRouteOptions): Route[] {
-  const health: Route['handler'] = ({ res }) =>
-    sendJson(res, 200, { status: 'ok', service: 'nanoclaw-vault', version });
+export function miscRoutes({ store, version, caPem, gatewayState }: MiscRouteOptions): Route[] {
+  const health: Route['handler'] = ({ res }) => {
+    const report = healthReport({ api: 'ok', gateway: gatewayState?.() ?? 'off', store: storeState(store) }, version);
+    sendJson(res, report.httpStatus, report.body);
+  };
   return [
     { method: 'GET', path: '/api/health', public: true, handler: health },
     { method: 'GET', path: '/health', public: true, handler: health },
