@@ -126,12 +126,17 @@ bool ProcessHeld(Connection* c) {
   }
   head.append("\r\n", 2);
   l->forms.clear();
+  l->formSearch.clear();
   for (size_t i = 0; i + 4 <= d.formsLen;) {
     uint32_t n;
     memcpy(&n, d.forms + i, 4);
     i += 4;
+    // The top bit: a form the scanner searches first (fast-lane.ts packForms).
+    bool search = (n & 0x80000000u) != 0;
+    n &= 0x7fffffffu;
     if (n > d.formsLen - i) break;
     l->forms.emplace_back(d.forms + i, n);
+    l->formSearch.push_back(search);
     i += n;
   }
   l->headRequest = EqualsNoCase(buf + h.method.off, h.method.len, "head");

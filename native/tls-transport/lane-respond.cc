@@ -174,9 +174,10 @@ bool PlanResponse(Lane* l, const char* buf) {
     out.append("transfer-encoding: chunked\r\n");
   }
   out.append("\r\n", 2);
-  if (scan) l->scanner.reset(new lane::EchoScanner(l->forms));
+  if (scan) l->scanner.reset(new lane::EchoScanner(l->forms, l->formSearch));
   for (std::string& f : l->forms) Wipe(&f);
   l->forms.clear();
+  l->formSearch.clear();
   l->remaining = h.framing == lane::Framing::kLength ? h.length : 0;
   l->reusable = h.reusable;
   return true;

@@ -2,6 +2,16 @@
 export interface EchoForms {
   text: string[];
   bytes: Buffer[];
+  /**
+   * The forms that contain no other form: a body holds some form only if it holds one of these,
+   * so a scanner looks for these first and for all of them only when one is there.
+   */
+  search: Buffer[];
+}
+
+/** `bytes` (distinct) without the forms that contain a shorter one. */
+export function searchForms(bytes: readonly Buffer[]): Buffer[] {
+  return bytes.filter((f) => !bytes.some((g) => g.length < f.length && f.includes(g)));
 }
 
 // Shorter forms would match by chance in ordinary bodies (a base64 core of a short value).
@@ -76,5 +86,6 @@ export function echoForms(values: readonly string[], fields: readonly string[] =
     for (const f of formsOfBytes(Buffer.from(s, 'latin1'))) if (f.length >= MIN_FORM_LENGTH) set.add(f);
   }
   const text = [...set].sort((a, b) => b.length - a.length);
-  return { text, bytes: text.map((f) => Buffer.from(f, 'latin1')) };
+  const bytes = text.map((f) => Buffer.from(f, 'latin1'));
+  return { text, bytes, search: searchForms(bytes) };
 }
