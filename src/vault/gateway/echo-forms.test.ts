@@ -30,6 +30,8 @@ describe('echoForms', () => {
       }
       expect(contains(forms, Buffer.from(Buffer.from(`x:${value}`).toString('base64')))).toBe(true);
       expect(contains(forms, Buffer.from(encodeURIComponent(value)))).toBe(true);
+      expect(contains(forms, Buffer.from(new URLSearchParams({ k: value }).toString().slice(2)))).toBe(true);
+      expect(contains(forms, Buffer.from(encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())))).toBe(true);
       expect(contains(forms, bytes)).toBe(true);
     }
   });

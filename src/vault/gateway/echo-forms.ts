@@ -30,12 +30,13 @@ function base64Cores(bytes: Buffer, encoding: 'base64' | 'base64url'): string[] 
   return cores;
 }
 
-/** `encodeURIComponent` on bytes: equal to it for UTF-8, and defined for latin1 too. */
-function percentEncoded(bytes: Buffer): string {
+/** `encodeURIComponent` on bytes (equal to it for UTF-8, defined for latin1 too), or with `form` as form data writes it (URLSearchParams). */
+function percentEncoded(bytes: Buffer, form = false): string {
+  const kept = form ? /[A-Za-z0-9*\-_.]/ : /[A-Za-z0-9\-_.!~*'()]/;
   let out = '';
   for (const b of bytes) {
     const c = String.fromCharCode(b);
-    out += /[A-Za-z0-9\-_.!~*'()]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    out += kept.test(c) ? c : form && b === 0x20 ? '+' : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }
@@ -43,14 +44,18 @@ function percentEncoded(bytes: Buffer): string {
 /** The forms of one byte string: raw, base64 (padded, unpadded, url, and at every alignment), URL-encoded; as latin1 text. */
 function formsOfBytes(bytes: Buffer): string[] {
   const b64 = bytes.toString('base64');
+  const percent = percentEncoded(bytes);
   return [
+    // Also as form data writes it, and with lower-case hex, as some servers re-encode.
+    percentEncoded(bytes, true),
+    percent.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
     bytes.toString('latin1'),
     b64,
     b64.replace(/=+$/, ''),
     bytes.toString('base64url'),
     ...base64Cores(bytes, 'base64'),
     ...base64Cores(bytes, 'base64url'),
-    percentEncoded(bytes),
+    percent,
   ];
 }
 
