@@ -7,6 +7,8 @@ export interface EchoForms {
    * so a scanner looks for these first and for all of them only when one is there.
    */
   search: Buffer[];
+  /** `search` as latin1 text, for heads. */
+  searchText: string[];
 }
 
 /** `bytes` (distinct) without the forms that contain a shorter one. */
@@ -92,5 +94,6 @@ export function echoForms(values: readonly string[], fields: readonly string[] =
   }
   const text = [...set].sort((a, b) => b.length - a.length);
   const bytes = text.map((f) => Buffer.from(f, 'latin1'));
-  return { text, bytes, search: searchForms(bytes) };
+  const search = searchForms(bytes);
+  return { text, bytes, search, searchText: search.map((b) => b.toString('latin1')) };
 }
