@@ -32,12 +32,25 @@ size_t Find(const char* hay, size_t n, size_t from, const std::string& needle) {
 
 }  // namespace
 
-EchoScanner::EchoScanner(std::vector<std::string> forms) : forms_(std::move(forms)) {
+EchoScanner::EchoScanner(std::vector<std::string> forms, std::vector<bool> search) {
   // echoForms() never yields an empty form (it keeps 4 characters and more); an empty one would
   // match everywhere and make no progress, in the JavaScript scanner as here.
-  forms_.erase(std::remove_if(forms_.begin(), forms_.end(), [](const std::string& f) { return f.empty(); }),
-               forms_.end());
+  for (size_t i = 0; i < forms.size(); i++) {
+    if (forms[i].empty()) continue;
+    forms_.push_back(std::move(forms[i]));
+    search_.push_back(i < search.size() && search[i]);
+  }
   next_.resize(forms_.size());
+}
+
+std::vector<bool> EchoScanner::SearchFlags(const std::vector<std::string>& forms) {
+  std::vector<bool> flags;
+  for (const std::string& f : forms) {
+    bool minimal = true;
+    for (const std::string& g : forms) minimal = minimal && !(g.size() < f.size() && f.find(g) != std::string::npos);
+    flags.push_back(minimal);
+  }
+  return flags;
 }
 
 EchoScanner::~EchoScanner() {
@@ -71,9 +84,13 @@ void EchoScanner::End(std::string* out) {
 void EchoScanner::Scan(const char* buf, size_t n, bool final, std::string* out) {
   // next_[i]: where forms_[i] next occurs at or after the last search start; still right while it
   // is at or after pos, so each form is searched again only once pos has passed it.
-  for (size_t i = 0; i < forms_.size(); i++) next_[i] = Find(buf, n, 0, forms_[i]);
+  // Most pieces hold no form: a few searches say so (every form contains a searched one).
+  bool any = false;
+  for (size_t i = 0; i < forms_.size() && !any; i++) any = search_[i] && Find(buf, n, 0, forms_[i]) != kNone;
+  if (any)
+    for (size_t i = 0; i < forms_.size(); i++) next_[i] = Find(buf, n, 0, forms_[i]);
   size_t pos = 0;
-  for (;;) {
+  while (any) {
     size_t best = kNone;
     size_t best_len = 0;
     for (size_t i = 0; i < forms_.size(); i++) {

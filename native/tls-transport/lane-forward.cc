@@ -130,22 +130,29 @@ bool ProcessHeld(Connection* c) {
   }
   head.append("\r\n", 2);
   l->forms.clear();
+  l->formSearch.clear();
   // Reserved first: a vector that grows copies short (inline) strings and frees the old ones unwiped.
   size_t count = 0;
   for (size_t i = 0; i + 4 <= d.formsLen; count++) {
     uint32_t n;
     memcpy(&n, d.forms + i, 4);
     i += 4;
+    n &= 0x7fffffffu;
     if (n > d.formsLen - i) break;
     i += n;
   }
   l->forms.reserve(count);
+  l->formSearch.reserve(count);
   for (size_t i = 0; i + 4 <= d.formsLen;) {
     uint32_t n;
     memcpy(&n, d.forms + i, 4);
     i += 4;
+    // The top bit: a form the scanner searches first (fast-lane.ts packForms).
+    bool search = (n & 0x80000000u) != 0;
+    n &= 0x7fffffffu;
     if (n > d.formsLen - i) break;
     l->forms.emplace_back(d.forms + i, n);
+    l->formSearch.push_back(search);
     i += n;
   }
   l->headRequest = EqualsNoCase(buf + h.method.off, h.method.len, "head");

@@ -56,6 +56,15 @@ void ReplaceAll(std::string* s, const std::string& form, bool* changed) {
   *changed = true;
 }
 
+// A head value with every form replaced, as redactText() does: the whole list only when one of
+// the forms searched first is there (every form contains one).
+void Redact(Lane* l, std::string* value) {
+  bool any = false;
+  for (size_t i = 0; i < l->forms.size() && !any; i++) any = l->formSearch[i] && value->find(l->forms[i]) != std::string::npos;
+  if (!any) return;
+  for (const std::string& form : l->forms) ReplaceAll(value, form, &l->echoed);
+}
+
 }  // namespace
 
 void EndBody(Lane* l) {
@@ -136,7 +145,7 @@ bool PlanResponse(Lane* l, const char* buf) {
   out.append(line, sizeof line);
   // The reason phrase is redacted as the fields are: an upstream can echo the value there too.
   std::string value(buf + h.reason.off, h.reason.len);
-  for (const std::string& form : l->forms) ReplaceAll(&value, form, &l->echoed);
+  Redact(l, &value);
   out.append(value);
   out.append("\r\n", 2);
   bool length = false;
@@ -153,7 +162,7 @@ bool PlanResponse(Lane* l, const char* buf) {
       length = true;
     }
     value.assign(buf + f.value.off, f.value.len);
-    for (const std::string& form : l->forms) ReplaceAll(&value, form, &l->echoed);
+    Redact(l, &value);
     out.append(name, f.name.len);
     out.append(": ", 2);
     out.append(value);
@@ -165,9 +174,11 @@ bool PlanResponse(Lane* l, const char* buf) {
     out.append("transfer-encoding: chunked\r\n");
   }
   out.append("\r\n", 2);
-  if (scan) l->scanner.reset(new lane::EchoScanner(l->forms));
+  // The scanner takes the forms over (and wipes them when it goes).
+  if (scan) l->scanner.reset(new lane::EchoScanner(std::move(l->forms), std::move(l->formSearch)));
   for (std::string& f : l->forms) Wipe(&f);
   l->forms.clear();
+  l->formSearch.clear();
   l->remaining = h.framing == lane::Framing::kLength ? h.length : 0;
   l->reusable = h.reusable;
   return true;

@@ -190,7 +190,8 @@ napi_value TestEchoScan(napi_env env, napi_callback_info info) {
     }
     forms[i].assign(data, len);
   }
-  EchoScanner scanner(std::move(forms));
+  std::vector<bool> search = EchoScanner::SearchFlags(forms);
+  EchoScanner scanner(std::move(forms), std::move(search));
   napi_value outs;
   napi_create_array_with_length(env, piece_count + 1, &outs);
   std::string out;

@@ -35,6 +35,7 @@ void Reset(Lane* l) {
   Wipe(&l->sentHead);
   for (std::string& f : l->forms) Wipe(&f);
   l->forms.clear();
+  l->formSearch.clear();
   Wipe(&l->received);
   l->headForwarded = false;
   l->response = lane::ResponseHead();

@@ -30,6 +30,7 @@ struct Lane {
   std::string sentHead;  // as sent upstream, value included: a takeover may send it again
   double bytesIn = 0;    // request body bytes
   std::vector<std::string> forms;  // the value's wire forms, until the response head is redacted
+  std::vector<bool> formSearch;    // per form: searched first (it contains no other form)
   std::string received;  // upstream bytes until the response head is understood
   bool headForwarded = false;
   lane::ResponseHead response;

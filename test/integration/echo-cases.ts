@@ -26,15 +26,19 @@ export interface EchoCase {
   transferGzip: boolean;
   framing: 'length' | 'chunked' | 'close';
   headerEcho: boolean;
+  /** A WebSocket upgrade, answered with 101 and frames (`status` 101), or without 101 as any other response. */
+  upgrade: boolean;
   /** Seeds the body, the forms and the split points when the request arrives. */
   seed: number;
 }
 
 export function randomCase(r: () => number): EchoCase {
+  const upgrade = r() < 0.12;
   return {
+    upgrade,
     method: r() < 0.1 ? 'HEAD' : 'GET',
     basic: r() < 0.25,
-    status: mostly(r, STATUSES),
+    status: upgrade && r() < 0.7 ? 101 : mostly(r, STATUSES),
     reason: pick(r, ['OK', '', 'Custom Reason', 'echo', 'echo'] as const),
     contentType: pick(r, TYPES),
     coding: r() < 0.4 ? null : pick(r, CODINGS),
@@ -95,13 +99,56 @@ function encode(coding: EchoCase['coding'], body: Buffer): Buffer {
   }
 }
 
+/** A small generator of its own per case, so the upstream's answer does not depend on arrival order. */
+function caseRandom(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+/** One RFC 6455 frame, masked with 4 random bytes or not. */
+function wsFrame(r: () => number, opcode: number, fin: boolean, payload: Buffer): Buffer {
+  const n = payload.length;
+  const masked = r() < 0.3;
+  const len = n < 126 ? Buffer.from([n]) : Buffer.from([126, n >> 8, n & 255]);
+  len[0]! |= masked ? 0x80 : 0;
+  const mask = masked ? randomBytes(r, 4) : Buffer.alloc(0);
+  const body = masked ? Buffer.from(payload.map((b, i) => b ^ mask[i & 3]!)) : payload;
+  return Buffer.concat([Buffer.from([(fin ? 0x80 : 0) | opcode]), len, mask, body]);
+}
+
+/** Splits `whole` at up to three random points. */
+function split(r: () => number, whole: Buffer): Buffer[] {
+  const cuts = Array.from({ length: Math.floor(r() * 4) }, () => Math.floor(r() * whole.length)).sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (const cut of [...cuts, whole.length]) {
+    pieces.push(whole.subarray(at, cut));
+    at = cut;
+  }
+  return pieces.filter((p) => p.length > 0);
+}
+
+/** A 101 and messages holding echoes: fragmented, masked or not, pings between fragments, a close. */
+function switchedFor(r: () => number, forms: Buffer[]): Buffer[] {
+  const parts: Buffer[] = [Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')];
+  for (let m = 1 + Math.floor(r() * 3); m > 0; m--) {
+    const message = Buffer.concat([Buffer.from('{"echo":"'), pick(r, forms), Buffer.from('","n":'), randomBytes(r, Math.floor(r() * 30))]);
+    const cut = Math.floor(r() * message.length);
+    const pieces = r() < 0.5 ? [message] : [message.subarray(0, cut), message.subarray(cut)];
+    pieces.forEach((p, i) => {
+      parts.push(wsFrame(r, i === 0 ? pick(r, [1, 2]) : 0, i === pieces.length - 1, p));
+      if (r() < 0.3) parts.push(wsFrame(r, 9, true, pick(r, forms).subarray(0, 120)));
+    });
+  }
+  parts.push(wsFrame(r, 8, true, Buffer.from([3, 232])));
+  return split(r, Buffer.concat(parts));
+}
+
 /** The response's bytes, in the pieces the upstream writes them in. */
 export function responseFor(c: EchoCase, value: string, field: Buffer): Buffer[] {
-  const r = (() => {
-    let s = c.seed;
-    return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  })();
+  const r = caseRandom(c.seed);
   const forms = echoesOf(r, value, field);
+  if (c.upgrade && c.status === 101) return switchedFor(r, forms);
   const parts: Buffer[] = [];
   for (let i = Math.floor(r() * 6); i >= 0; i--) {
     parts.push(pick(r, [Buffer.from('{"a":1,"b":"'), Buffer.from('lorem ipsum '), randomBytes(r, Math.floor(r() * 40)), Buffer.from('\n')]));
@@ -128,13 +175,31 @@ export function responseFor(c: EchoCase, value: string, field: Buffer): Buffer[]
     const chunk = (b: Buffer): Buffer => (b.length === 0 ? b : Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]));
     payload = Buffer.concat([chunk(payload.subarray(0, cut)), chunk(payload.subarray(cut)), Buffer.from('0\r\n\r\n')]);
   }
-  const whole = Buffer.concat([...head, payload]);
-  const cuts = Array.from({ length: Math.floor(r() * 4) }, () => Math.floor(r() * whole.length)).sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let at = 0;
-  for (const cut of [...cuts, whole.length]) {
-    pieces.push(whole.subarray(at, cut));
-    at = cut;
+  return split(r, Buffer.concat([...head, payload]));
+}
+
+/** The payloads an agent got after a 101: each message's fragments joined, and each control frame's, unmasked. */
+export function framePayloads(stream: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let message: Buffer[] = [];
+  for (let at = 0; at + 2 <= stream.length; ) {
+    const masked = (stream[at + 1]! & 0x80) !== 0;
+    let n = stream[at + 1]! & 0x7f;
+    let p = at + 2;
+    if (n === 126) [n, p] = [stream.readUInt16BE(p), p + 2];
+    const mask = masked ? stream.subarray(p, p + 4) : null;
+    if (mask) p += 4;
+    const payload = Buffer.from(stream.subarray(p, p + n).map((b, i) => (mask ? b ^ mask[i & 3]! : b)));
+    if (stream[at]! & 0x08) out.push(payload);
+    else {
+      message.push(payload);
+      if (stream[at]! & 0x80) {
+        out.push(Buffer.concat(message));
+        message = [];
+      }
+    }
+    at = p + n;
   }
-  return pieces.filter((p) => p.length > 0);
+  if (message.length > 0) out.push(Buffer.concat(message));
+  return out;
 }

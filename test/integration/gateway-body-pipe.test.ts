@@ -2,15 +2,14 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mitmSocket, startHarness, waitForAudit, type Harness } from './gateway-harness.js';
+import { mitmSocket, startHarness, waitForAudit, type InterceptedSuite } from './gateway-harness.js';
 
-// Large Content-Length bodies that need no scanning (the request carried no value: the agent's
-// secret is for /api/* only) pass natively from the upstream connection to the agent's (no
-// JavaScript per chunk) on the native transport; a response to an injected request is always
-// scanned (gateway-echo-generated.test.ts); the gateway-node-tls
-// project runs the same tests through Node's streams. Both must deliver the same bytes. The
-// fast lane, which would carry these requests itself, is off here: this is the JavaScript
-// path's pipe (gateway-fast-lane.test.ts has the lane's large bodies).
+// Large Content-Length bodies that need no scanning (the request carried no value: the host is
+// intercepted, but the secret's path pattern does not cover these paths) pass natively from the
+// upstream connection to the agent's (no JavaScript per chunk) on the native transport; the
+// gateway-node-tls project runs the same tests through Node's streams. Both must deliver the same
+// bytes. The fast lane, which would carry these requests itself, is off here: this is the
+// JavaScript path's pipe (gateway-fast-lane.test.ts has the lane's large, scanned bodies).
 const MiB = 1024 * 1024;
 
 /** Deterministic bytes: a stream cipher of sorts, so a shifted or repeated chunk changes the hash. */
@@ -42,7 +41,9 @@ function sendBlob(res: ServerResponse, total: number, cutAt: number | null): voi
   pump();
 }
 
-const s = pathScopedSuite({
+const s = {} as InterceptedSuite;
+beforeAll(async () => {
+  s.h = await startHarness({
     gateway: { fastLane: false },
     handler: (req, res) => {
       const url = new URL(req.url ?? '/', 'https://x');
@@ -53,21 +54,14 @@ const s = pathScopedSuite({
       res.end('ok');
     },
   });
-
-/** A harness whose one agent's secret is injected under /api/* only, so /blob and /cut carry no value. */
-function pathScopedSuite(options: Parameters<typeof startHarness>[0]): { h: Harness; token: string; target: string } {
-  const suite = {} as { h: Harness; token: string; target: string };
-  beforeAll(async () => {
-    suite.h = await startHarness(options);
-    suite.token = suite.h.addAgent('downloader').token;
-    suite.h.addSecret({ name: 'gh-downloader', type: 'api_key', value: `gh-downloader-${'v'.repeat(24)}`, hostPattern: 'api.github.test', pathPattern: '/api/*' });
-    suite.target = `api.github.test:${suite.h.upstream.port}`;
-  });
-  afterAll(async () => {
-    await suite.h?.close();
-  });
-  return suite;
-}
+  s.token = s.h.addAgent('downloader').token;
+  // Every response to a request that carried a value is scanned (response-plan.ts): none is piped.
+  s.h.addSecret({ name: 'gh-scoped', type: 'api_key', value: `gh-${'v'.repeat(24)}`, hostPattern: 'api.github.test', pathPattern: '/injected/*' });
+  s.target = `api.github.test:${s.h.upstream.port}`;
+});
+afterAll(async () => {
+  await s.h?.close();
+});
 
 /** Reads one response off `socket`: head text, and a hash of exactly Content-Length body bytes. */
 function readResponse(socket: TLSSocket): Promise<{ head: string; length: number; sha256: string; received: number }> {

@@ -4,14 +4,14 @@ import { ResponseParser } from '../../src/vault/gateway/response-parser.js';
 import { freePort } from '../support/free-port.js';
 import { startRawTlsUpstream } from '../support/raw-tls-upstream.js';
 import { seededRandom } from '../support/seeded-random.js';
-import { DECODED, needlesOf, randomCase, responseFor, type EchoCase } from './echo-cases.js';
+import { DECODED, framePayloads, needlesOf, randomCase, responseFor, type EchoCase } from './echo-cases.js';
 import { connectTunnel, startHarness, type Harness } from './gateway-harness.js';
 
 /**
  * The response policy's promise, on generated inputs: for random responses to an injected
  * request (forms of the value, codings the gateway decodes and ones it does not, content types,
- * framing, split points, reason phrases), the agent never receives the value in any form, or
- * gets a gateway error instead. On the fast lane and the TypeScript path, native and Node TLS.
+ * framing, split points, reason phrases, WebSocket upgrades answered with frames or without 101),
+ * the agent never receives the value in any form, or gets a gateway error instead. On the fast lane and the TypeScript path, native and Node TLS.
  */
 
 // ASCII (the lane serves it) and one with latin1 letters (heads carry it as single bytes).
@@ -72,7 +72,17 @@ async function agentConnection(h: Harness, token: string, target: string) {
       if (closed) return done();
       socket.write(raw, 'latin1');
     });
-  return { exchange, get closed() { return closed; }, close: () => socket.destroy() };
+  /** Writes `raw` and returns every byte until the gateway closes the connection (an upgrade). */
+  const untilClose = (raw: string): Promise<Buffer> =>
+    new Promise((resolve) => {
+      let got = Buffer.alloc(0);
+      listener = (d) => {
+        if (d === null) return resolve(got);
+        got = Buffer.concat([got, d]);
+      };
+      socket.write(raw, 'latin1');
+    });
+  return { exchange, untilClose, get closed() { return closed; }, close: () => socket.destroy() };
 }
 
 const suites =
@@ -116,7 +126,7 @@ describe.each(suites)('no echo of an injected value reaches the agent ($name)', 
           socket.write(piece);
           await new Promise((r) => setTimeout(r, 1));
         }
-        return c.framing === 'close' ? 'close' : 'keep';
+        return c.framing === 'close' || c.upgrade ? 'close' : 'keep';
       },
     });
   });
@@ -127,11 +137,12 @@ describe.each(suites)('no echo of an injected value reaches the agent ($name)', 
 
   it(`answers ${CASES} random responses without the value in any form, or with a gateway error`, async () => {
     const r = seededRandom(fastLane ? 1401 : 1402);
-    const tally = { refused: 0, redacted: 0, decoded: 0 };
+    const tally = { refused: 0, redacted: 0, decoded: 0, frames: 0 };
     let agent: Awaited<ReturnType<typeof agentConnection>> | null = null;
     let agentHost = '';
     for (let i = 0; i < CASES; i++) {
       const c = randomCase(r);
+      if (c.upgrade) c.method = 'GET';
       const host = i % 3 === 2 ? 'api.openai.com' : 'api.github.test';
       const target = `/case/${i}`;
       cases.set(target, c);
@@ -139,6 +150,24 @@ describe.each(suites)('no echo of an injected value reaches the agent ($name)', 
         agent?.close();
         agent = await agentConnection(h, token, `${host}:${port}`);
         agentHost = host;
+      }
+      if (c.upgrade) {
+        agent?.close();
+        agent = await agentConnection(h, token, `${host}:${port}`);
+        const raw = await agent.untilClose(
+          `GET ${target} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n`,
+        );
+        const upstreamSaw = seen.get(target);
+        const where = `upgrade case ${i} ${JSON.stringify(c)} (${host}): ${raw.subarray(0, 200).toString('latin1')}`;
+        expect(upstreamSaw, where).toBeDefined();
+        const end = raw.indexOf('\r\n\r\n');
+        const parts = c.status === 101 && raw.subarray(0, 13).toString() === 'HTTP/1.1 101 ' ? framePayloads(raw.subarray(end + 4)) : [];
+        if (parts.length > 0) tally.frames++;
+        for (const needle of needlesOf(VALUES[host]!, upstreamSaw!.fields)) {
+          for (const bytes of [raw, ...parts]) expect(bytes.includes(needle), `${where}: holds ${needle.toString('latin1')}`).toBe(false);
+        }
+        continue;
       }
       const extra = [c.basic ? `Authorization: ${PLACEHOLDER_PAIR}\r\n` : '', i % 4 === 0 ? 'Accept-Encoding: zstd, gzip;q=0.5, *\r\n' : ''].join('');
       const got = await agent.exchange(`${c.method} ${target} HTTP/1.1\r\nHost: ${host}:${port}\r\n${extra}\r\n`, c.method);
@@ -168,6 +197,7 @@ describe.each(suites)('no echo of an injected value reaches the agent ($name)', 
     expect(tally.refused).toBeGreaterThan(10);
     expect(tally.redacted).toBeGreaterThan(CASES / 3);
     expect(tally.decoded).toBeGreaterThan(10);
+    expect(tally.frames).toBeGreaterThan(5);
     if (fastLane) expect(h.gateway.laneCounts().forwarded).toBeGreaterThan(20);
     const reasons = new Set(h.rows().map((row) => row.reason));
     expect(reasons).toContain('unsupported_encoding');

@@ -12,6 +12,9 @@ describe('echoForms', () => {
     expect(new Set(forms.text).size).toBe(forms.text.length);
     expect(forms.bytes.map((b) => b.toString('latin1'))).toEqual(forms.text);
     expect(forms.text.every((f) => f.length >= 4)).toBe(true);
+    // The scanners look for `search` first: every form must contain one of them.
+    expect(forms.search.length).toBeLessThan(forms.bytes.length);
+    for (const f of forms.bytes) expect(forms.search.some((s) => f.includes(s))).toBe(true);
   });
 
   it('catches the value base64-encoded inside anything, at every alignment (generated)', () => {
@@ -27,6 +30,8 @@ describe('echoForms', () => {
       }
       expect(contains(forms, Buffer.from(Buffer.from(`x:${value}`).toString('base64')))).toBe(true);
       expect(contains(forms, Buffer.from(encodeURIComponent(value)))).toBe(true);
+      expect(contains(forms, Buffer.from(new URLSearchParams({ k: value }).toString().slice(2)))).toBe(true);
+      expect(contains(forms, Buffer.from(encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())))).toBe(true);
       expect(contains(forms, bytes)).toBe(true);
     }
   });

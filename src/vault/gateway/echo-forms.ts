@@ -2,6 +2,18 @@
 export interface EchoForms {
   text: string[];
   bytes: Buffer[];
+  /**
+   * The forms that contain no other form: a body holds some form only if it holds one of these,
+   * so a scanner looks for these first and for all of them only when one is there.
+   */
+  search: Buffer[];
+  /** `search` as latin1 text, for heads. */
+  searchText: string[];
+}
+
+/** `bytes` (distinct) without the forms that contain a shorter one. */
+export function searchForms(bytes: readonly Buffer[]): Buffer[] {
+  return bytes.filter((f) => !bytes.some((g) => g.length < f.length && f.includes(g)));
 }
 
 // Shorter forms would match by chance in ordinary bodies (a base64 core of a short value).
@@ -20,12 +32,13 @@ function base64Cores(bytes: Buffer, encoding: 'base64' | 'base64url'): string[] 
   return cores;
 }
 
-/** `encodeURIComponent` on bytes: equal to it for UTF-8, and defined for latin1 too. */
-function percentEncoded(bytes: Buffer): string {
+/** `encodeURIComponent` on bytes (equal to it for UTF-8, defined for latin1 too), or with `form` as form data writes it (URLSearchParams). */
+function percentEncoded(bytes: Buffer, form = false): string {
+  const kept = form ? /[A-Za-z0-9*\-_.]/ : /[A-Za-z0-9\-_.!~*'()]/;
   let out = '';
   for (const b of bytes) {
     const c = String.fromCharCode(b);
-    out += /[A-Za-z0-9\-_.!~*'()]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    out += kept.test(c) ? c : form && b === 0x20 ? '+' : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }
@@ -33,14 +46,18 @@ function percentEncoded(bytes: Buffer): string {
 /** The forms of one byte string: raw, base64 (padded, unpadded, url, and at every alignment), URL-encoded; as latin1 text. */
 function formsOfBytes(bytes: Buffer): string[] {
   const b64 = bytes.toString('base64');
+  const percent = percentEncoded(bytes);
   return [
+    // Also as form data writes it, and with lower-case hex, as some servers re-encode.
+    percentEncoded(bytes, true),
+    percent.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
     bytes.toString('latin1'),
     b64,
     b64.replace(/=+$/, ''),
     bytes.toString('base64url'),
     ...base64Cores(bytes, 'base64'),
     ...base64Cores(bytes, 'base64url'),
-    percentEncoded(bytes),
+    percent,
   ];
 }
 
@@ -76,5 +93,7 @@ export function echoForms(values: readonly string[], fields: readonly string[] =
     for (const f of formsOfBytes(Buffer.from(s, 'latin1'))) if (f.length >= MIN_FORM_LENGTH) set.add(f);
   }
   const text = [...set].sort((a, b) => b.length - a.length);
-  return { text, bytes: text.map((f) => Buffer.from(f, 'latin1')) };
+  const bytes = text.map((f) => Buffer.from(f, 'latin1'));
+  const search = searchForms(bytes);
+  return { text, bytes, search, searchText: search.map((b) => b.toString('latin1')) };
 }

@@ -67,11 +67,11 @@ describe('redactHeaderList', () => {
   it('redacts every value of a flat header list, and returns the same list when nothing matched', () => {
     const b64 = Buffer.from(VALUE).toString('base64');
     const list = ['X-Echo', `Bearer ${VALUE}`, 'Set-Cookie', 'a=1', 'Set-Cookie', `t=${b64}`, 'X-Ok', 'fine'];
-    const { headers, redacted } = redactHeaderList(list, forms.text);
+    const { headers, redacted } = redactHeaderList(list, forms);
     expect(headers).toEqual(['X-Echo', 'Bearer [REDACTED]', 'Set-Cookie', 'a=1', 'Set-Cookie', 't=[REDACTED]', 'X-Ok', 'fine']);
     expect(redacted).toBe(true);
     const clean = ['X-Ok', 'fine'];
-    expect(redactHeaderList(clean, forms.text)).toEqual({ headers: clean, redacted: false });
+    expect(redactHeaderList(clean, forms)).toEqual({ headers: clean, redacted: false });
   });
 });
 

@@ -38,15 +38,19 @@ export class EchoRedactTransform extends Transform {
   }
 }
 
-/** `text` with every form replaced by `[REDACTED]`. */
-export function redactText(text: string, forms: readonly string[]): string {
+/** `text` with every form replaced by `[REDACTED]` (the whole list searched only when a `search` form is there). */
+export function redactText(text: string, forms: Pick<EchoForms, 'text' | 'searchText'>): string {
+  if (!forms.searchText.some((f) => text.includes(f))) return text;
   let out = text;
-  for (const f of forms) if (out.includes(f)) out = out.split(f).join(REDACTED);
+  for (const f of forms.text) if (out.includes(f)) out = out.split(f).join(REDACTED);
   return out;
 }
 
 /** A flat `[name, value, …]` header list with every form of the values replaced in the values; the list itself when nothing matched. */
-export function redactHeaderList(list: readonly string[], forms: readonly string[]): { headers: string[]; redacted: boolean } {
+export function redactHeaderList(
+  list: readonly string[],
+  forms: Pick<EchoForms, 'text' | 'searchText'>,
+): { headers: string[]; redacted: boolean } {
   let out: string[] | null = null;
   for (let i = 1; i < list.length; i += 2) {
     const value = list[i] ?? '';

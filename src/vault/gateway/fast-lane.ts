@@ -32,12 +32,16 @@ export interface LaneExchange {
 // The lane's part of a decision, built once per injection (which lives as long as its cached value).
 const plans = new WeakMap<Injection, LaneDecision | null>();
 
-/** Each form as a 4-byte little-endian length and its UTF-8 bytes, as lane.cc reads them. */
+/**
+ * Each form as a 4-byte little-endian length and its bytes, as lane-forward.cc reads them; the
+ * length's top bit marks the forms the scanner searches first (`EchoForms.search`).
+ */
 function packForms(forms: EchoForms): Buffer {
   const parts: Buffer[] = [];
+  const search = new Set(forms.search);
   for (const bytes of forms.bytes) {
     const length = Buffer.alloc(4);
-    length.writeUInt32LE(bytes.length);
+    length.writeUInt32LE((bytes.length | (search.has(bytes) ? 0x80000000 : 0)) >>> 0);
     parts.push(length, bytes);
   }
   return Buffer.concat(parts);

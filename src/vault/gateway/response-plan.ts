@@ -57,9 +57,9 @@ export function planResponse(o: {
   const headers = clientResponseHeaderList(o.rawHeaders);
   const plan: ResponsePlan = { headers, statusMessage: o.statusMessage, echoed: false, scanner: null, decoder: null, refused: null };
   if (o.injected === null) return plan;
-  const redacted = redactHeaderList(headers, o.injected.text);
+  const redacted = redactHeaderList(headers, o.injected);
   plan.headers = redacted.headers;
-  plan.statusMessage = redactText(o.statusMessage, o.injected.text);
+  plan.statusMessage = redactText(o.statusMessage, o.injected);
   plan.echoed = redacted.redacted || plan.statusMessage !== o.statusMessage;
   if (!bodyAllowed(o.method, o.status)) return plan;
   const transfer = headerOf(o.rawHeaders, 'transfer-encoding', { join: true });
