@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { enableCompileCache } from 'node:module';
 import { Logger, parseLogLevel } from './common/logger.js';
 import { Redactor } from './common/redact.js';
 import { terminalPrompter } from './cli/prompter.js';
@@ -17,6 +18,10 @@ function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
+
+// Commands load their modules when they run (cli/program.ts); V8's code cache (in the temp dir)
+// spares compiling them again on every later run of `ncl launch`.
+enableCompileCache();
 
 const logger = new Logger({ level: parseLogLevel(process.env.LOG_LEVEL), redactor: new Redactor() });
 const code = await runCli(
