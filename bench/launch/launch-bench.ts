@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { errorMessage } from '../../src/common/errors.js';
@@ -49,8 +50,9 @@ async function requireRunning(docker: Docker, name: string, mode: LaunchMode): P
 
 /**
  * Time from `ncl launch` (a fresh CLI process) to a running agent, against `docker run -d` of
- * the same image, lockdown off, on with the self-test and on with --skip-self-test. Modes are
- * interleaved sample by sample so a change in load hits them alike.
+ * the same image: lockdown off, on with the self-test (the network proven, as on every launch
+ * but the first), on with --skip-self-test, and on with the full self-test (no proof kept).
+ * Modes are interleaved sample by sample so a change in load hits them alike.
  */
 export async function runLaunchBench(o: { samples: number; progress: (line: string) => void }): Promise<LaunchBenchResult> {
   const notes: string[] = [];
@@ -70,7 +72,7 @@ export async function runLaunchBench(o: { samples: number; progress: (line: stri
   const project = await LaunchProject.create(images);
   const plainName = `nanoclaw-bench-plain-${project.id}`;
   const agentName = agentContainerName(project.names.folder);
-  const samples: Record<LaunchMode, number[]> = { 'docker-run': [], 'lockdown-off': [], 'lockdown-self-test': [], 'lockdown-skip-self-test': [] };
+  const samples = Object.fromEntries(LAUNCH_MODES.map((m) => [m, [] as number[]])) as Record<LaunchMode, number[]>;
   try {
     const labels = resourceLabels({ role: 'network', env: {} });
     await ensureNetwork(docker, outboundNetworkSpec({ name: project.names.outbound, labels }));
@@ -82,6 +84,11 @@ export async function runLaunchBench(o: { samples: number; progress: (line: stri
       'lockdown-self-test': () => project.ncl(['launch', project.names.folder, '--', ...COMMAND], { NANOCLAW_EGRESS_LOCKDOWN: 'true' }),
       'lockdown-skip-self-test': () =>
         project.ncl(['launch', '--skip-self-test', project.names.folder, '--', ...COMMAND], { NANOCLAW_EGRESS_LOCKDOWN: 'true' }),
+      // The first launch on a network, or after the network, vault or engine changed: the full self-test.
+      'lockdown-full-proof': async () => {
+        await rm(project.proofFile(), { force: true });
+        return project.ncl(['launch', project.names.folder, '--', ...COMMAND], { NANOCLAW_EGRESS_LOCKDOWN: 'true' });
+      },
     };
     // One unmeasured launch per mode first: it creates the agent in the vault and warms the caches.
     for (let i = 0; i <= o.samples; i++) {
