@@ -15,17 +15,25 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // The same long-lived command for every mode, so "running" means the same thing everywhere.
 const COMMAND = ['sleep', '3600'];
 const BASE_LABEL = 'nanoclaw.test.base';
+const RUN_LABEL = 'nanoclaw.test.run';
+const BASE_REPO = 'nanoclaw-test-base:';
 
 export interface LaunchBenchResult {
   rows: LaunchRow[];
   notes: string[];
 }
 
-/** The newest local test base image (built by `npm test`), or null: the bench never pulls. */
+/**
+ * The newest local test base image (built by `npm test`), or null: the bench never pulls. Images
+ * built FROM it by a test inherit its label and carry that test run's label too, which the run's
+ * cleanup removes (with every container of an image built on them): those are not the base, nor
+ * is the toolchain image that shares the label.
+ */
 async function localBaseImage(docker: Docker): Promise<string | null> {
   const images = await docker.listImages({ filters: { label: [BASE_LABEL] } });
-  const newest = images.sort((a, b) => b.Created - a.Created).find((i) => i.RepoTags?.some((t) => t !== '<none>:<none>'));
-  return newest?.RepoTags?.find((t) => t !== '<none>:<none>') ?? null;
+  const bases = images.filter((i) => !i.Labels?.[RUN_LABEL]).sort((a, b) => b.Created - a.Created);
+  const tag = (i: (typeof images)[number]) => i.RepoTags?.find((t) => t.startsWith(BASE_REPO));
+  return bases.map(tag).find((t) => t !== undefined) ?? null;
 }
 
 /** Vault and agent images of this checkout on the local base image, rebuilt only when the context changed. */

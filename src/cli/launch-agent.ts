@@ -54,11 +54,11 @@ async function fetchContainerConfig(client: VaultClient, inputs: LaunchInputs, f
 /** The vault's container config, or (native mode only, without lockdown) null to run without the gateway. */
 async function vaultConfig(ctx: CliContext, inputs: LaunchInputs, folder: string): Promise<VaultContainerConfig | null> {
   const client = await connectVault(ctx);
-  const config = fetchContainerConfig(client, inputs, folder);
-  config.catch(() => undefined); // awaited below, unless the vault is down
   try {
-    await client.health();
+    return await fetchContainerConfig(client, inputs, folder);
   } catch (err) {
+    // No separate health call: the agent lookup itself tells a vault that does not answer.
+    if ((err as NanoclawError).code !== 'vault_unreachable') throw err;
     if (inputs.native && !inputs.settings.egressLockdown) {
       ctx.logger.warn('The vault is not reachable: starting the agent WITHOUT the gateway (native credentials only)', { url: client.url });
       return null;
@@ -70,7 +70,6 @@ async function vaultConfig(ctx: CliContext, inputs: LaunchInputs, folder: string
         : 'Start it with: ncl vault up (then run ncl launch again)',
     });
   }
-  return config;
 }
 
 /** Writes `data` unless the file already holds it (the CA bundle is the same on almost every launch). */

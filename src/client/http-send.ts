@@ -1,4 +1,5 @@
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import { nodeHttp } from '../common/node-http.js';
 
 /** What the client reads of an answer: status and the whole body. */
 export interface HttpAnswer {
@@ -24,7 +25,7 @@ export interface HttpSend {
 export async function httpSend(url: string, o: HttpSend): Promise<HttpAnswer> {
   const target = new URL(url);
   // node:https (and TLS) only for an https vault: a remote one.
-  const request = target.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
+  const request = target.protocol === 'https:' ? (await import('node:https')).request : nodeHttp().request;
   const options: RequestOptions = { method: o.method, headers: o.body === undefined ? o.headers : { ...o.headers, 'content-length': String(Buffer.byteLength(o.body)) } };
   const body = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = request(target, options, (res: IncomingMessage) => {

@@ -1,5 +1,6 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { nodeHttp } from '../common/node-http.js';
 import { dockerConnectionOptions, dockerUnavailable, type ConnectDockerOptions, type DockerConnection } from './docker-connection.js';
 
 /** A non-2xx answer of the engine, with its status (404: no such object, 409: conflict). */
@@ -82,7 +83,7 @@ export class EngineApi {
       throw dockerUnavailable(c, new Error(`${c.protocol}:// engines are reached through dockerode only; use a unix socket or tcp://`));
     }
     const target: RequestOptions = c.socketPath ? { socketPath: c.socketPath } : { host: c.host, port: Number(c.port) };
-    return httpRequest({ ...target, method, path: `${path}${search}`, headers: { Host: 'docker', ...headers } });
+    return nodeHttp().request({ ...target, method, path: `${path}${search}`, headers: { Host: 'docker', ...headers } });
   }
 
   private transportError(err: unknown): Error {

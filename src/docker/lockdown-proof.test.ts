@@ -49,7 +49,7 @@ describe('lockdown proof', () => {
       [{ network: { ...input.network, IPAM: { Config: [{ Subnet: '10.9.0.0/16' }] } } }, 'network settings'],
       [{ gateway: { ...input.gateway, StartedAt: '2026-12-07T01:30:00Z' } }, 'gateway container'],
       [{ engine: { ...input.engine, startedAt: 'boot:9999' } }, 'engine'],
-      [{ hostAddresses: [...input.hostAddresses, '192.168.112.1'] }, 'host addresses'],
+      [{ hostAddresses: [...input.hostAddresses, '192.168.112.1'] }, 'host addresses on the network'],
       [{ probe: { ...input.probe, script: 'probe v2' } }, 'probe'],
     ];
     for (const [change, field] of cases) {
@@ -59,9 +59,15 @@ describe('lockdown proof', () => {
     }
   });
 
+  it('a host address outside the network does not change the key (Docker adds one per bridge)', () => {
+    expect(judge(record(), { ...input, hostAddresses: [...input.hostAddresses, '172.30.0.1', 'fd00::1'] })).toEqual({ valid: true });
+    const v6 = { ...input, network: { ...input.network, IPAM: { Config: [{ Subnet: 'fd00:1::/64' }] } } };
+    expect(proofKey({ ...v6, hostAddresses: ['fd00:1::1'] })).not.toEqual(proofKey({ ...v6, hostAddresses: ['fd00:2::1'] }));
+  });
+
   it('the key does not depend on the order of options or host addresses', () => {
-    const reordered = { ...input, hostAddresses: [...input.hostAddresses].reverse(), network: { ...input.network, Options: { b: '1', a: '2' } } };
-    const same = { ...input, network: { ...input.network, Options: { a: '2', b: '1' } } };
+    const reordered = { ...input, hostAddresses: ['192.168.112.9', '192.168.112.7'], network: { ...input.network, Options: { b: '1', a: '2' } } };
+    const same = { ...input, hostAddresses: ['192.168.112.7', '192.168.112.9'], network: { ...input.network, Options: { a: '2', b: '1' } } };
     expect(proofKey(reordered)).toEqual(proofKey(same));
   });
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BlockList, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { factDifferences } from './network-facts.js';
 
@@ -35,6 +36,21 @@ export type ProofKey = Record<string, string>;
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 const sortedJson = (o: Record<string, string> | null | undefined) => JSON.stringify(Object.entries(o ?? {}).sort(([a], [b]) => a.localeCompare(b)));
 
+/**
+ * The host's addresses inside the network's subnets: an address there is the host on the bridge
+ * (what inhibit_ipv4 prevents). Addresses elsewhere need not be in the key: the proven facts route
+ * them all through one next hop that the proof found silent (or nowhere), and Docker adds and
+ * removes a host address with every bridge network.
+ */
+export function hostAddressesOn(network: ProofKeyInput['network'], addresses: readonly string[]): string[] {
+  const subnets = new BlockList();
+  for (const c of network.IPAM?.Config ?? []) {
+    const [base, prefix] = (c.Subnet ?? '').split('/');
+    if (base && prefix) subnets.addSubnet(base, Number(prefix), isIPv6(base) ? 'ipv6' : 'ipv4');
+  }
+  return addresses.filter((a) => subnets.check(a, isIPv6(a) ? 'ipv6' : 'ipv4'));
+}
+
 /** The key as named fields, so a changed one can be named in the log. */
 export function proofKey(input: ProofKeyInput): ProofKey {
   const n = input.network;
@@ -43,7 +59,7 @@ export function proofKey(input: ProofKeyInput): ProofKey {
     'network settings': JSON.stringify([n.Driver ?? 'bridge', !!n.Internal, !!n.EnableIPv6, sortedJson(n.Options), n.IPAM?.Config ?? []]),
     'gateway container': `${input.gateway.Id} started ${input.gateway.StartedAt} at ${input.gateway.address}`,
     engine: `${input.engine.version} api ${input.engine.apiVersion} kernel ${input.engine.kernel} started ${input.engine.startedAt ?? 'unknown'}`,
-    'host addresses': [...input.hostAddresses].sort().join(','),
+    'host addresses on the network': hostAddressesOn(n, input.hostAddresses).sort().join(','),
     probe: `${input.probe.gatewayPort},${input.probe.apiPort},${input.probe.ports.join(' ')},${digest(input.probe.script)}`,
   };
 }
