@@ -4,7 +4,7 @@ import { defaultImageRef } from '../docker/build-context.js';
 import type { Docker } from '../docker/docker-client.js';
 import type { EngineApi } from '../docker/engine-api.js';
 import { requireGatewayAttachment } from '../docker/gateway-attachment.js';
-import { ensureRelay, type EnsuredRelay } from '../docker/relay-container.js';
+import type { EnsuredRelay } from '../docker/relay-container.js';
 import { relayContainerName } from '../docker/relay-container-spec.js';
 import type { CliContext } from './context.js';
 import { pickGatewayHop, refuseLoopbackGateway, remoteGatewayAddress, type GatewayHop } from './gateway-hop.js';
@@ -21,6 +21,8 @@ export async function ensureProjectRelay(ctx: CliContext, docker: Docker, settin
     });
   }
   refuseLoopbackGateway(target);
+  // Loaded here: `ncl launch` with a local vault never needs the relay's module tree.
+  const { ensureRelay } = await import('../docker/relay-container.js');
   const relay = await ensureRelay(docker, {
     name: relayContainerName(settings.gatewayContainer),
     image: settings.vaultImage ?? defaultImageRef('vault', ctx.version),
