@@ -61,7 +61,10 @@ export async function checkLockdown(ctx: CliContext, input: LockdownCheckInput):
   const key = proofKey({ ...state, hostAddresses: hostAddresses(), probe });
   const facts = canonicalFacts(raw);
   const status = judgeProof({ record, key, facts, now: Date.now() });
-  if (status.valid && record) return { passed: true, tried: record.tried, proof: 'cached', provenAt: record.provenAt };
+  if (status.valid && record) {
+    ctx.logger.info('Lockdown self-test: the agent’s network is the one proven closed', { network: input.network, provenAt: record.provenAt });
+    return { passed: true, tried: record.tried, proof: 'cached', provenAt: record.provenAt };
+  }
 
   ctx.logger.info('Proving the lockdown in full', { network: input.network, why: status.valid ? 'no proof' : status.reason });
   const started = performance.now();
