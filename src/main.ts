@@ -12,6 +12,9 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { ve
 const minimum = minimumNode(pkg.engines?.node) ?? '22.13';
 
 if (nodeVersionSatisfies(process.versions.node, minimum)) {
+  // Commands load their modules when they run (cli/program.ts); V8's code cache (in the temp dir)
+  // spares compiling them again on every later run of `ncl launch`.
+  (await import('node:module')).enableCompileCache();
   const { runMain } = await import('./cli/run-main.js');
   const bugsUrl = typeof pkg.bugs === 'string' ? pkg.bugs : pkg.bugs?.url;
   process.exitCode = await runMain({ version: pkg.version, ...(bugsUrl ? { bugsUrl } : {}), argv: process.argv.slice(2) });

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { errorMessage } from '../../src/common/errors.js';
@@ -14,17 +15,25 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // The same long-lived command for every mode, so "running" means the same thing everywhere.
 const COMMAND = ['sleep', '3600'];
 const BASE_LABEL = 'nanoclaw.test.base';
+const RUN_LABEL = 'nanoclaw.test.run';
+const BASE_REPO = 'nanoclaw-test-base:';
 
 export interface LaunchBenchResult {
   rows: LaunchRow[];
   notes: string[];
 }
 
-/** The newest local test base image (built by `npm test`), or null: the bench never pulls. */
+/**
+ * The newest local test base image (built by `npm test`), or null: the bench never pulls. Images
+ * built FROM it by a test inherit its label and carry that test run's label too, which the run's
+ * cleanup removes (with every container of an image built on them): those are not the base, nor
+ * is the toolchain image that shares the label.
+ */
 async function localBaseImage(docker: Docker): Promise<string | null> {
   const images = await docker.listImages({ filters: { label: [BASE_LABEL] } });
-  const newest = images.sort((a, b) => b.Created - a.Created).find((i) => i.RepoTags?.some((t) => t !== '<none>:<none>'));
-  return newest?.RepoTags?.find((t) => t !== '<none>:<none>') ?? null;
+  const bases = images.filter((i) => !i.Labels?.[RUN_LABEL]).sort((a, b) => b.Created - a.Created);
+  const tag = (i: (typeof images)[number]) => i.RepoTags?.find((t) => t.startsWith(BASE_REPO));
+  return bases.map(tag).find((t) => t !== undefined) ?? null;
 }
 
 /** Vault and agent images of this checkout on the local base image, rebuilt only when the context changed. */
@@ -49,8 +58,9 @@ async function requireRunning(docker: Docker, name: string, mode: LaunchMode): P
 
 /**
  * Time from `ncl launch` (a fresh CLI process) to a running agent, against `docker run -d` of
- * the same image, lockdown off, on with the self-test and on with --skip-self-test. Modes are
- * interleaved sample by sample so a change in load hits them alike.
+ * the same image: lockdown off, on with the self-test (the network proven, as on every launch
+ * but the first), on with --skip-self-test, and on with the full self-test (no proof kept).
+ * Modes are interleaved sample by sample so a change in load hits them alike.
  */
 export async function runLaunchBench(o: { samples: number; progress: (line: string) => void }): Promise<LaunchBenchResult> {
   const notes: string[] = [];
@@ -70,7 +80,7 @@ export async function runLaunchBench(o: { samples: number; progress: (line: stri
   const project = await LaunchProject.create(images);
   const plainName = `nanoclaw-bench-plain-${project.id}`;
   const agentName = agentContainerName(project.names.folder);
-  const samples: Record<LaunchMode, number[]> = { 'docker-run': [], 'lockdown-off': [], 'lockdown-self-test': [], 'lockdown-skip-self-test': [] };
+  const samples = Object.fromEntries(LAUNCH_MODES.map((m) => [m, [] as number[]])) as Record<LaunchMode, number[]>;
   try {
     const labels = resourceLabels({ role: 'network', env: {} });
     await ensureNetwork(docker, outboundNetworkSpec({ name: project.names.outbound, labels }));
@@ -82,6 +92,11 @@ export async function runLaunchBench(o: { samples: number; progress: (line: stri
       'lockdown-self-test': () => project.ncl(['launch', project.names.folder, '--', ...COMMAND], { NANOCLAW_EGRESS_LOCKDOWN: 'true' }),
       'lockdown-skip-self-test': () =>
         project.ncl(['launch', '--skip-self-test', project.names.folder, '--', ...COMMAND], { NANOCLAW_EGRESS_LOCKDOWN: 'true' }),
+      // The first launch on a network, or after the network, vault or engine changed: the full self-test.
+      'lockdown-full-proof': async () => {
+        await rm(project.proofFile(), { force: true });
+        return project.ncl(['launch', project.names.folder, '--', ...COMMAND], { NANOCLAW_EGRESS_LOCKDOWN: 'true' });
+      },
     };
     // One unmeasured launch per mode first: it creates the agent in the vault and warms the caches.
     for (let i = 0; i <= o.samples; i++) {

@@ -21,24 +21,41 @@ describe('launch bench figures', () => {
       'lockdown-off': [400, 500, 600],
       'lockdown-self-test': [2000, 1000],
       'lockdown-skip-self-test': [],
+      'lockdown-full-proof': [2500],
     });
-    expect(rows.map((r) => [r.mode, r.samples, r.medianMs, r.ratio])).toEqual([
-      ['docker-run', 3, 200, 1],
-      ['lockdown-off', 3, 500, 2.5],
-      ['lockdown-self-test', 2, 1500, 7.5],
-      ['lockdown-skip-self-test', 0, null, null],
+    expect(rows.map((r) => [r.mode, r.samples, r.medianMs, r.ratio, r.addedMs])).toEqual([
+      ['docker-run', 3, 200, 1, 0],
+      ['lockdown-off', 3, 500, 2.5, 300],
+      ['lockdown-self-test', 2, 1500, 7.5, 1300],
+      ['lockdown-skip-self-test', 0, null, null, null],
+      ['lockdown-full-proof', 1, 2500, 12.5, 2300],
     ]);
+  });
+
+  it('judges the added time against the goals of lockdown off (+100 ms) and on with the self-test (+150 ms)', () => {
+    const rows = buildLaunchRows({
+      'docker-run': [200],
+      'lockdown-off': [300],
+      'lockdown-self-test': [351],
+      'lockdown-skip-self-test': [],
+      'lockdown-full-proof': [],
+    });
+    const goal = (mode: string) => rows.find((r) => r.mode === mode)?.goal;
+    expect(goal('lockdown-off')).toEqual({ maxAddedMs: 100, met: true });
+    expect(goal('lockdown-self-test')).toEqual({ maxAddedMs: 150, met: false });
+    expect(goal('lockdown-skip-self-test')).toBeNull();
   });
 
   it('prints medians and ratios, a dash for a mode without samples', () => {
     const table = formatLaunchTable(
-      buildLaunchRows({ 'docker-run': [200], 'lockdown-off': [500], 'lockdown-self-test': [1500], 'lockdown-skip-self-test': [] }),
+      buildLaunchRows({ 'docker-run': [200], 'lockdown-off': [280], 'lockdown-self-test': [1500], 'lockdown-skip-self-test': [], 'lockdown-full-proof': [] }),
     );
     const lines = table.split('\n');
-    expect(lines).toHaveLength(6);
-    expect(lines[2]).toMatch(/^plain docker run -d\s+1\s+200 ms\s+1\.00×$/);
-    expect(lines[4]).toMatch(/self-test\s+1\s+1500 ms\s+7\.50×$/);
-    expect(lines[5]).toMatch(/--skip-self-test\s+0\s+—\s+—$/);
+    expect(lines).toHaveLength(7);
+    expect(lines[2]).toMatch(/^plain docker run -d\s+1\s+200 ms\s+1\.00×\s+\+0 ms$/);
+    expect(lines[3]).toMatch(/lockdown off\s+1\s+280 ms\s+1\.40×\s+\+80 ms\s+≤ \+100 ms: met$/);
+    expect(lines[4]).toMatch(/self-test\s+1\s+1500 ms\s+7\.50×\s+\+1300 ms\s+≤ \+150 ms: MISSED$/);
+    expect(lines[5]).toMatch(/--skip-self-test\s+0\s+—\s+—\s+—$/);
   });
 
   it('reads BENCH_LAUNCH_SAMPLES with a default and rejects nonsense', () => {

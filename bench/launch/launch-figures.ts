@@ -1,7 +1,7 @@
 import { NanoclawError } from '../../src/common/errors.js';
 
-/** The four ways of starting the same agent image that the launch bench compares. */
-export const LAUNCH_MODES = ['docker-run', 'lockdown-off', 'lockdown-self-test', 'lockdown-skip-self-test'] as const;
+/** The ways of starting the same agent image that the launch bench compares. */
+export const LAUNCH_MODES = ['docker-run', 'lockdown-off', 'lockdown-self-test', 'lockdown-skip-self-test', 'lockdown-full-proof'] as const;
 export type LaunchMode = (typeof LAUNCH_MODES)[number];
 
 export const MODE_LABELS: Record<LaunchMode, string> = {
@@ -9,7 +9,11 @@ export const MODE_LABELS: Record<LaunchMode, string> = {
   'lockdown-off': 'ncl launch, lockdown off',
   'lockdown-self-test': 'ncl launch, lockdown on, self-test',
   'lockdown-skip-self-test': 'ncl launch, lockdown on, --skip-self-test',
+  'lockdown-full-proof': 'ncl launch, lockdown on, self-test, no proof kept',
 };
+
+/** Issue 17: a launch may take at most this much longer than plain `docker run -d` (median against median). */
+export const ADDED_MS_GOALS: Partial<Record<LaunchMode, number>> = { 'lockdown-off': 100, 'lockdown-self-test': 150 };
 
 export const DEFAULT_LAUNCH_SAMPLES = 5;
 
@@ -20,6 +24,10 @@ export interface LaunchRow {
   medianMs: number | null;
   /** Median of this mode over the median of plain `docker run`; null when either is missing. */
   ratio: number | null;
+  /** Median of this mode minus the median of plain `docker run`. */
+  addedMs: number | null;
+  /** The most addedMs may be (ADDED_MS_GOALS), and whether it was met. */
+  goal: { maxAddedMs: number; met: boolean | null } | null;
 }
 
 /** BENCH_LAUNCH_SAMPLES (1–100), default 5; anything else is an error naming the variable. */
@@ -54,21 +62,27 @@ export function buildLaunchRows(samples: Readonly<Record<LaunchMode, readonly nu
   const base = median(samples['docker-run']);
   return LAUNCH_MODES.map((mode) => {
     const m = median(samples[mode]);
-    return { mode, label: MODE_LABELS[mode], samples: samples[mode].length, medianMs: m, ratio: ratio(m, base) };
+    const addedMs = m === null || base === null ? null : m - base;
+    const max = ADDED_MS_GOALS[mode];
+    const goal = max === undefined ? null : { maxAddedMs: max, met: addedMs === null ? null : addedMs <= max };
+    return { mode, label: MODE_LABELS[mode], samples: samples[mode].length, medianMs: m, ratio: ratio(m, base), addedMs, goal };
   });
 }
 
-/** The rows as an aligned plain-text table: median ms and ratio to plain docker run. */
+/** The rows as an aligned plain-text table: median ms, ratio and added ms to plain docker run, and the goal. */
 export function formatLaunchTable(rows: readonly LaunchRow[]): string {
-  const header = ['launch to running agent', 'samples', 'median', 'vs docker run'];
+  const header = ['launch to running agent', 'samples', 'median', 'vs docker run', 'added', 'goal'];
+  const goal = (g: LaunchRow['goal']) => (g === null ? '' : `≤ +${g.maxAddedMs} ms: ${g.met === null ? '—' : g.met ? 'met' : 'MISSED'}`);
   const lines = rows.map((r) => [
     r.label,
     String(r.samples),
     r.medianMs === null ? '—' : `${r.medianMs.toFixed(0)} ms`,
     r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`,
+    r.addedMs === null ? '—' : `${r.addedMs >= 0 ? '+' : ''}${r.addedMs.toFixed(0)} ms`,
+    goal(r.goal),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const render = (cols: string[]): string =>
-    cols.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+    cols.map((c, i) => (i === 0 || i === header.length - 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
   return [render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(render)].join('\n');
 }

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
+import { proofFile } from '../../src/cli/launch-self-test.js';
+import { resolvePaths } from '../../src/config/paths.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -84,6 +86,12 @@ export class LaunchProject {
     await mkdir(join(dir, 'groups', p.names.folder), { recursive: true });
     await writeFile(join(dir, 'groups', p.names.folder, 'container.json'), JSON.stringify({ agentGroupId: p.names.folder }));
     return p;
+  }
+
+  /** Where `ncl launch` keeps the proof of this project's lockdown network. */
+  proofFile(): string {
+    const paths = resolvePaths({ cwd: this.dir, env: this.env, home: this.env.HOME ?? '' });
+    return proofFile(paths.runtimeDir, this.names.egress);
   }
 
   /** `ncl <args>` as a child process in this project, timed; `env` overrides settings of .env. */

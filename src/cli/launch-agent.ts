@@ -1,17 +1,18 @@
-import { chmod, chown, mkdir } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VaultClient } from '../client/vault-client.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import { NanoclawError, errorMessage } from '../common/errors.js';
-import { createAgentContainer, removeAgentContainer, startAgent } from '../docker/agent-container.js';
-import { buildAgentSpec, type VaultContainerConfig } from '../docker/agent-spec.js';
-import { connectDocker } from '../docker/docker-client.js';
-import { runSelfTest } from '../docker/self-test.js';
+import { createAgent, findAgentContainers, imageCommand, openGate, releaseAgent, removeAgent, startAgent } from '../docker/agent-launch.js';
+import { agentContainerName, buildAgentSpec, type VaultContainerConfig } from '../docker/agent-spec.js';
+import { dockerConnectionOptions } from '../docker/docker-connection.js';
+import { EngineApi } from '../docker/engine-api.js';
 import { defaultStubTemplatesDir, writeStubs, type StubReport } from '../docker/stubs.js';
 import type { CliContext } from './context.js';
 import { proxyEnvForHop } from './gateway-hop.js';
-import { prepareGatewayHop } from './launch-gateway.js';
-import { agentUser, combinedBundle, gatherLaunchInputs, hostAddresses, type LaunchInputs } from './launch-inputs.js';
+import { lockdownGatewayContainer, prepareGatewayHop } from './launch-gateway.js';
+import { agentUser, combinedBundle, gatherLaunchInputs, type LaunchInputs } from './launch-inputs.js';
+import { checkLockdown, type SelfTestOutcome } from './launch-self-test.js';
 import { refuseAnthropicOverride } from './native-conflict.js';
 import { connectVault } from './vault-connection.js';
 import { VAULT_API_PORT, VAULT_GATEWAY_PORT } from '../config/ports.js';
@@ -31,19 +32,34 @@ export interface LaunchResult {
   network: string;
   lockdown: boolean;
   native: boolean;
-  selfTest: { passed: true; tried: number } | 'skipped' | 'not_applicable';
+  selfTest: SelfTestOutcome | 'skipped' | 'not_applicable';
   stubs: StubReport;
 }
 
 const GIVEN_UP = 'injection at the boundary, per-agent grants and approvals';
+const orNull = <T>(p: Promise<T>): Promise<T | null> => p.catch((err: unknown) => ((err as NanoclawError).code === 'not_found' ? null : Promise.reject(err)));
 
-/** Reaches the vault, or (native mode only, without lockdown) returns null to run without the gateway. */
-async function reachVault(ctx: CliContext, inputs: LaunchInputs): Promise<VaultClient | null> {
+/** The agent's container config, creating the agent (identifier = agentGroupId) on first launch; asked for together with the agent. */
+async function fetchContainerConfig(client: VaultClient, inputs: LaunchInputs, folder: string): Promise<VaultContainerConfig> {
+  const identifier = inputs.config.agentGroupId;
+  const [found, early] = await Promise.all([orNull(client.getAgent(identifier)), orNull(client.containerConfig(identifier))]);
+  const agent = found ?? (await client.createAgent({ name: folder, identifier }));
+  const allow = inputs.config.allowHosts;
+  if (allow && (agent.egressPolicy !== 'allowlist' || agent.allowHosts.join(',') !== allow.join(','))) {
+    await client.updateAgent(agent.id, { egressPolicy: 'allowlist', allowHosts: allow });
+  }
+  if (inputs.native) await refuseAnthropicOverride(client, agent);
+  return early ?? client.containerConfig(identifier);
+}
+
+/** The vault's container config, or (native mode only, without lockdown) null to run without the gateway. */
+async function vaultConfig(ctx: CliContext, inputs: LaunchInputs, folder: string): Promise<VaultContainerConfig | null> {
   const client = await connectVault(ctx);
   try {
-    await client.health();
-    return client;
+    return await fetchContainerConfig(client, inputs, folder);
   } catch (err) {
+    // No separate health call: the agent lookup itself tells a vault that does not answer.
+    if ((err as NanoclawError).code !== 'vault_unreachable') throw err;
     if (inputs.native && !inputs.settings.egressLockdown) {
       ctx.logger.warn('The vault is not reachable: starting the agent WITHOUT the gateway (native credentials only)', { url: client.url });
       return null;
@@ -57,42 +73,46 @@ async function reachVault(ctx: CliContext, inputs: LaunchInputs): Promise<VaultC
   }
 }
 
-/** The agent's container config from the vault, creating the agent (identifier = agentGroupId) on first launch. */
-async function fetchContainerConfig(client: VaultClient, inputs: LaunchInputs, folder: string): Promise<VaultContainerConfig> {
-  const identifier = inputs.config.agentGroupId;
-  const agent = await client.getAgent(identifier).catch(async (err: unknown) => {
-    if ((err as NanoclawError).code !== 'not_found') throw err;
-    return client.createAgent({ name: folder, identifier }).then(({ token: _token, ...created }) => created);
-  });
-  const allow = inputs.config.allowHosts;
-  if (allow && (agent.egressPolicy !== 'allowlist' || agent.allowHosts.join(',') !== allow.join(','))) {
-    await client.updateAgent(agent.id, { egressPolicy: 'allowlist', allowHosts: allow });
-  }
-  if (inputs.native) await refuseAnthropicOverride(client, agent);
-  return client.containerConfig(identifier);
+/** Writes `data` unless the file already holds it (the CA bundle is the same on almost every launch). */
+async function writeIfChanged(file: string, data: string): Promise<void> {
+  if ((await readFile(file, 'utf8').catch(() => null)) === data) return;
+  await writeFileAtomic(file, data, { mode: 0o644 });
 }
 
-/** `ncl launch`: vault → agent → container config → spec → create → (lockdown) self-test → start. */
+/**
+ * `ncl launch`: at once the vault (agent, container config), the gateway hop, the old container and
+ * the image; then home, stubs and CA files; create; under lockdown the gate holds the agent until its
+ * network is proven (launch-self-test.ts); start or release.
+ */
 export async function launchAgent(ctx: CliContext, options: LaunchOptions): Promise<LaunchResult> {
   const { folder } = options;
   const inputs = await gatherLaunchInputs(ctx, folder);
   const { settings } = inputs;
   const lockdown = settings.egressLockdown;
-  const docker = await connectDocker({ env: ctx.env });
-  const client = await reachVault(ctx, inputs);
+  const connection = dockerConnectionOptions({ env: ctx.env });
+  const engine = new EngineApi(connection);
   if (inputs.native) {
     ctx.logger.warn(`Native credentials are ON: the agent holds the raw Anthropic credential; you give up ${GIVEN_UP} for it`, { group: folder });
   }
   if (!lockdown) ctx.logger.warn('Egress lockdown is off: clients that ignore the proxy variables can bypass the vault (ncl lockdown on)');
+  if (lockdown && options.skipSelfTest) ctx.logger.warn('Skipping the lockdown self-test (--skip-self-test): an open path out would go unnoticed');
   const network = lockdown ? settings.egressNetwork : settings.outboundNetwork;
+  const name = agentContainerName(folder);
+  const image = inputs.config.image ?? inputs.agentImage;
+
   // Fails closed: no relay, or a local vault that is down or not attached, means no agent.
-  const hop = client ? await prepareGatewayHop(ctx, docker, settings) : null;
-  const fetched = client ? await fetchContainerConfig(client, inputs, folder) : null;
+  const hopWork = prepareGatewayHop(ctx, engine, settings);
+  hopWork.catch(() => undefined); // judged below, unless the vault is down in native mode
+  const gateWork = lockdown && !options.skipSelfTest ? imageCommand(engine, image) : Promise.resolve(null);
+  gateWork.catch(() => undefined);
+  const [fetched, old] = await Promise.all([vaultConfig(ctx, inputs, folder), findAgentContainers(engine, { name, folder })]);
+  // The old container goes once the vault said yes: it must not be running while we write into its home.
+  await Promise.all(old.map((id) => removeAgent(engine, id)));
+  const hop = fetched ? await hopWork : null;
   const vault = fetched && hop ? { ...fetched, env: proxyEnvForHop(fetched.env, hop) } : null;
   if (vault) ctx.logger.redactor.add(new URL(vault.env.HTTPS_PROXY ?? 'http://x').password);
+  const gateImage = vault ? await gateWork : null;
 
-  // The old container goes first: it must not be running while we write into its home.
-  await removeAgentContainer(docker, { folder });
   const owner = agentUser();
   const homeDir = join(inputs.paths.groupsDir, folder, 'home');
   await mkdir(homeDir, { recursive: true, mode: 0o700 });
@@ -107,8 +127,7 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   if (vault) {
     await mkdir(caDir, { recursive: true, mode: 0o755 });
     await chmod(caDir, 0o755);
-    await writeFileAtomic(caFiles.vaultCa, vault.caCertificate, { mode: 0o644 });
-    await writeFileAtomic(caFiles.bundle, combinedBundle(vault.caCertificate), { mode: 0o644 });
+    await Promise.all([writeIfChanged(caFiles.vaultCa, vault.caCertificate), writeIfChanged(caFiles.bundle, combinedBundle(vault.caCertificate))]);
   }
 
   const user = `${owner.uid}:${owner.gid}`;
@@ -131,48 +150,36 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
     projectDir: inputs.paths.projectDir,
     env: ctx.env,
   });
-  const selfTest = lockdown && vault && !options.skipSelfTest;
-  if (lockdown && options.skipSelfTest) ctx.logger.warn('Skipping the lockdown self-test (--skip-self-test): an open path out would go unnoticed');
-  const created = await createAgentContainer(docker, spec, { gate: !!selfTest });
+  const id = await createAgent(engine, spec, { gateImage });
   try {
-    let selfTestResult: LaunchResult['selfTest'] = lockdown ? 'skipped' : 'not_applicable';
-    if (selfTest) {
-      const started = performance.now();
-      const port = Number(new URL(vault.env.HTTPS_PROXY ?? '').port || VAULT_GATEWAY_PORT);
-      const report = await runSelfTest({
-        docker,
-        containerId: created.id,
-        user,
-        agentNetwork: network,
-        hostAddresses: hostAddresses(),
-        gateway: { host: 'gateway', port },
-        apiPort: VAULT_API_PORT,
-      });
-      if (!report.ok) {
-        const problems = [...report.escapes, ...(report.gatewayProblem ? [report.gatewayProblem] : [])];
-        throw new NanoclawError('lockdown_self_test_failed', `Lockdown self-test failed for ${folder}; the container was removed. Open: ${problems.join('; ')}`, {
-          hint: `Recreate the lockdown network (ncl vault down && docker network rm ${settings.egressNetwork} && ncl vault up), then launch again`,
-          details: { escapes: report.escapes },
+    let selfTest: LaunchResult['selfTest'] = lockdown ? 'skipped' : 'not_applicable';
+    if (gateImage && vault && hop) {
+      const gate = await openGate(engine, id);
+      try {
+        await startAgent(engine, id);
+        selfTest = await checkLockdown(ctx, {
+          engine,
+          connection,
+          folder,
+          containerId: id,
+          facts: gate.facts,
+          user,
+          network,
+          gatewayContainer: lockdownGatewayContainer(settings, hop),
+          gateway: { host: 'gateway', port: Number(new URL(vault.env.HTTPS_PROXY ?? '').port || VAULT_GATEWAY_PORT) },
+          apiPort: VAULT_API_PORT,
+          runtimeDir: inputs.paths.runtimeDir,
         });
+      } finally {
+        gate.close();
       }
-      selfTestResult = { passed: true, tried: report.tried };
-      ctx.logger.info('Lockdown self-test passed: every path out is closed', { group: folder, tried: report.tried, ms: Math.round(performance.now() - started) });
+      await releaseAgent(engine, id);
+    } else {
+      await startAgent(engine, id);
     }
-    await startAgent(docker, created);
-    return {
-      group: folder,
-      agent: inputs.config.agentGroupId,
-      container: spec.name ?? '',
-      id: created.id,
-      image: spec.Image ?? '',
-      network,
-      lockdown,
-      native: !!inputs.native,
-      selfTest: selfTestResult,
-      stubs,
-    };
+    return { group: folder, agent: inputs.config.agentGroupId, container: name, id, image: spec.Image ?? image, network, lockdown, native: !!inputs.native, selfTest, stubs };
   } catch (err) {
-    await docker.getContainer(created.id).remove({ force: true }).catch(() => undefined);
+    await removeAgent(engine, id).catch(() => undefined);
     throw err;
   }
 }

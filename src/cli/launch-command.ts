@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { agentLogs, listAgentContainers, stopAgentContainer, type AgentSummary } from '../docker/agent-container.js';
-import { connectDocker } from '../docker/docker-client.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { launchAgent } from './launch-agent.js';
 
@@ -11,6 +10,12 @@ export function formatAgentTable(agents: readonly AgentSummary[]): string {
   for (const a of agents) rows.push([a.group, a.state, a.lockdown ? 'on' : 'off', a.native ? 'yes' : 'no', a.image, a.status]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** dockerode, loaded only by the commands that use it: `ncl launch` must not pay for it (engine-api.ts). */
+async function docker(ctx: CliContext) {
+  const { connectDocker } = await import('../docker/docker-client.js');
+  return connectDocker({ env: ctx.env });
 }
 
 /** `ncl launch <folder> [-- command…]`. */
@@ -32,7 +37,7 @@ export function psCommand(ctx: CliContext): Command {
     .description('List agent containers')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
-      const agents = await listAgentContainers(await connectDocker({ env: ctx.env }), {});
+      const agents = await listAgentContainers(await docker(ctx), {});
       if (o.json) printJson(ctx, { data: agents });
       else printLine(ctx, formatAgentTable(agents));
     });
@@ -44,7 +49,7 @@ export function stopCommand(ctx: CliContext): Command {
     .description('Stop and remove the agent container of a group')
     .argument('<folder>', 'the group folder')
     .action(async (folder: string) => {
-      const stopped = await stopAgentContainer(await connectDocker({ env: ctx.env }), { folder });
+      const stopped = await stopAgentContainer(await docker(ctx), { folder });
       printJson(ctx, { group: folder, stopped });
     });
 }
@@ -57,7 +62,7 @@ export function logsCommand(ctx: CliContext): Command {
     .option('-f, --follow', 'keep streaming until the container stops')
     .option('--tail <n>', 'only the last n lines', (v) => Number.parseInt(v, 10))
     .action(async (folder: string, o: { follow?: boolean; tail?: number }) => {
-      await agentLogs(await connectDocker({ env: ctx.env }), { folder }, {
+      await agentLogs(await docker(ctx), { folder }, {
         follow: !!o.follow,
         out: ctx.stdout,
         err: ctx.stderr,

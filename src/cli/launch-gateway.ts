@@ -2,8 +2,9 @@ import { NanoclawError } from '../common/errors.js';
 import type { Settings } from '../config/settings.js';
 import { defaultImageRef } from '../docker/build-context.js';
 import type { Docker } from '../docker/docker-client.js';
+import type { EngineApi } from '../docker/engine-api.js';
 import { requireGatewayAttachment } from '../docker/gateway-attachment.js';
-import { ensureRelay, type EnsuredRelay } from '../docker/relay-container.js';
+import type { EnsuredRelay } from '../docker/relay-container.js';
 import { relayContainerName } from '../docker/relay-container-spec.js';
 import type { CliContext } from './context.js';
 import { pickGatewayHop, refuseLoopbackGateway, remoteGatewayAddress, type GatewayHop } from './gateway-hop.js';
@@ -20,6 +21,8 @@ export async function ensureProjectRelay(ctx: CliContext, docker: Docker, settin
     });
   }
   refuseLoopbackGateway(target);
+  // Loaded here: `ncl launch` with a local vault never needs the relay's module tree.
+  const { ensureRelay } = await import('../docker/relay-container.js');
   const relay = await ensureRelay(docker, {
     name: relayContainerName(settings.gatewayContainer),
     image: settings.vaultImage ?? defaultImageRef('vault', ctx.version),
@@ -39,13 +42,22 @@ export async function ensureProjectRelay(ctx: CliContext, docker: Docker, settin
  * lockdown, started here), the local vault container (must run and be attached: fail closed),
  * or the remote gateway itself (nothing local to check).
  */
-export async function prepareGatewayHop(ctx: CliContext, docker: Docker, settings: Settings): Promise<GatewayHop> {
+export async function prepareGatewayHop(ctx: CliContext, engine: EngineApi, settings: Settings): Promise<GatewayHop> {
   const lockdown = settings.egressLockdown;
   const hop = pickGatewayHop({ lockdown, remote: remoteGatewayAddress(settings), gatewayContainer: settings.gatewayContainer });
-  if (hop.kind === 'relay') await ensureProjectRelay(ctx, docker, settings);
+  if (hop.kind === 'relay') {
+    // The relay is managed through dockerode, loaded only on this path (engine-api.ts says why).
+    const { connectDocker } = await import('../docker/docker-client.js');
+    await ensureProjectRelay(ctx, await connectDocker({ env: ctx.env }), settings);
+  }
   if (hop.kind === 'local') {
     const network = lockdown ? settings.egressNetwork : settings.outboundNetwork;
-    await requireGatewayAttachment(docker, { container: settings.gatewayContainer, network, ...(lockdown ? { alias: hop.host } : {}) });
+    await requireGatewayAttachment(engine, { container: settings.gatewayContainer, network, ...(lockdown ? { alias: hop.host } : {}) });
   }
   return hop;
+}
+
+/** The container agents reach their gateway through under lockdown: the relay for a remote vault, else the vault. */
+export function lockdownGatewayContainer(settings: Settings, hop: GatewayHop): string {
+  return hop.kind === 'relay' ? relayContainerName(settings.gatewayContainer) : settings.gatewayContainer;
 }

@@ -8,8 +8,8 @@ import { buildProgram } from './program.js';
  * Errors are written to stderr as JSON `{error, code, message, hint}` (OneCLI's shape).
  */
 export async function runCli(ctx: CliContext, argv: string[]): Promise<number> {
-  const program = buildProgram(ctx);
   try {
+    const program = await buildProgram(ctx, argv);
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {

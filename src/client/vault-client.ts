@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { errorMessage, NanoclawError } from '../common/errors.js';
 import { mergeGrants } from './grant-merge.js';
+import { httpSend, type HttpAnswer } from './http-send.js';
 import {
   AgentListSchema,
   ApprovalGrantListSchema,
@@ -205,16 +206,16 @@ export class VaultClient {
     return parsed.data;
   }
 
-  private async send(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<Response> {
+  private async send(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<HttpAnswer> {
     const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await fetch(this.url + path, {
+      return await httpSend(this.url + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        timeoutMs: options.timeoutMs ?? this.timeoutMs,
       });
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause ?? err;
@@ -229,7 +230,7 @@ function enc(id: string): string {
   return encodeURIComponent(id);
 }
 
-async function apiError(res: Response, url: string): Promise<NanoclawError> {
+async function apiError(res: HttpAnswer, url: string): Promise<NanoclawError> {
   const parsed = ApiErrorSchema.safeParse(await res.json().catch(() => undefined));
   const code = parsed.success ? parsed.data.code : `http_${res.status}`;
   const message = parsed.success ? parsed.data.message : `The vault answered HTTP ${res.status}`;

@@ -1,10 +1,8 @@
 import { PassThrough, type Writable } from 'node:stream';
-import type { ContainerCreateOptions } from 'dockerode';
 import type Docker from 'dockerode';
-import { NanoclawError, errorMessage } from '../common/errors.js';
+import { NanoclawError } from '../common/errors.js';
 import { LABEL_COMMAND, LABEL_LOCKDOWN, LABEL_NATIVE, LABEL_PROJECT } from './agent-spec.js';
-import { isManaged, LABEL, labelFilters } from './labels.js';
-import { GATE_SIGNAL, gatedSpec } from './start-gate.js';
+import { LABEL, labelFilters } from './labels.js';
 
 export interface AgentRef {
   folder: string;
@@ -57,13 +55,6 @@ export async function listAgentContainers(docker: Docker, ref: { install?: strin
   return found.map(summary).sort((a, b) => a.group.localeCompare(b.group));
 }
 
-/** Removes the group's container(s); returns how many. Only ever containers we labelled. */
-export async function removeAgentContainer(docker: Docker, ref: AgentRef): Promise<number> {
-  const found = await listAgentContainers(docker, ref);
-  await Promise.all(found.map((c) => docker.getContainer(c.id).remove({ force: true }).catch(() => undefined)));
-  return found.length;
-}
-
 /** Stops and removes the group's container; false when it had none. */
 export async function stopAgentContainer(docker: Docker, ref: AgentRef): Promise<boolean> {
   const found = await listAgentContainers(docker, ref);
@@ -72,55 +63,6 @@ export async function stopAgentContainer(docker: Docker, ref: AgentRef): Promise
     await docker.getContainer(c.id).remove({ force: true }).catch(() => undefined);
   }
   return found.length > 0;
-}
-
-async function refuseForeignName(docker: Docker, name: string | undefined): Promise<void> {
-  if (!name) return;
-  const info = await docker.getContainer(name).inspect().catch(() => null);
-  // Role too: a container inherits its image's labels, and our images carry managed=1 (role image).
-  if (info && !(isManaged(info.Config.Labels) && info.Config.Labels[LABEL.role] === 'agent')) {
-    throw new NanoclawError('name_taken', `A container named ${name} exists and was not created by nanoclaw; it is left alone`, {
-      hint: `Rename or remove it yourself (docker rm -f ${name}), then launch again`,
-    });
-  }
-  if (info) await docker.getContainer(info.Id).remove({ force: true });
-}
-
-export interface CreatedAgent {
-  id: string;
-  /** True when started behind the start gate: call releaseAgent() to run its command. */
-  gated: boolean;
-}
-
-/**
- * Creates the agent container from `spec`. With `gate`, it is started at once but held before
- * its command (for the self-test); without, it is created only, for startAgent().
- */
-export async function createAgentContainer(docker: Docker, spec: ContainerCreateOptions, options: { gate: boolean }): Promise<CreatedAgent> {
-  await refuseForeignName(docker, spec.name);
-  let final = spec;
-  if (options.gate) {
-    const image = await docker.getImage(spec.Image ?? '').inspect().catch((err: unknown) => {
-      throw new NanoclawError('image_missing', `The agent image ${spec.Image} is not available (${errorMessage(err)})`, {
-        hint: 'Build it with: ncl images build',
-      });
-    });
-    final = gatedSpec(spec, image.Config);
-  }
-  const container = await docker.createContainer(final).catch((err: unknown) => {
-    throw new NanoclawError('agent_create_failed', `Cannot create the agent container ${spec.name}: ${errorMessage(err)}`, {
-      hint: /No such image/i.test(errorMessage(err)) ? 'Build the agent image with: ncl images build' : 'Check the engine with: docker info',
-    });
-  });
-  if (options.gate) await container.start();
-  return { id: container.id, gated: options.gate };
-}
-
-/** Starts a created agent, or lets a gated one run its command. */
-export async function startAgent(docker: Docker, agent: CreatedAgent): Promise<void> {
-  const container = docker.getContainer(agent.id);
-  if (agent.gated) await container.kill({ signal: GATE_SIGNAL });
-  else await container.start();
 }
 
 /** Writes the group's container logs to `out`/`err`; with `follow`, until the container stops. */

@@ -1,12 +1,22 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import { NanoclawError } from '../common/errors.js';
+import { FACT_SOURCES, FACTS_BEGIN, FACTS_END } from './network-facts.js';
 
 /**
- * The start gate holds a just-started agent container before its real command runs, so the
- * lockdown self-test can probe from inside it; SIGUSR1 releases it into `exec "$@"`.
- * PID 1 gets signals only for which it installed a handler: the trap is that handler.
+ * The start gate holds a just-started agent container before its real command runs: it first
+ * prints the container's network facts (network-facts.ts) on stderr, then waits until SIGUSR1
+ * releases it into `exec "$@"`. Shell builtins only (plus `sleep`), so any image with /bin/sh
+ * works. PID 1 gets signals only for which it installed a handler: the trap is that handler, set
+ * before the facts are printed, and the launcher signals only after reading them. `wait` returns
+ * as soon as the trapped signal arrives, so the release takes no polling interval.
  */
-export const GATE_SCRIPT = 'trap "go=1" USR1; while [ -z "$go" ]; do sleep 0.1 2>/dev/null || sleep 1; done; exec "$@"';
+const FACTS_SCRIPT =
+  `{ echo ${FACTS_BEGIN}; for f in ${FACT_SOURCES.slice(0, 3).join(' ')}; do echo "@$f"; ` +
+  '[ -r "$f" ] && while IFS= read -r l || [ -n "$l" ]; do printf "%s\\n" "$l"; done < "$f"; done; ' +
+  `echo @/sys/class/net; for i in /sys/class/net/*; do echo "\${i##*/}"; done; echo ${FACTS_END}; } >&2`;
+export const GATE_SCRIPT =
+  `trap "go=1" USR1; ${FACTS_SCRIPT}; ` +
+  'while [ -z "$go" ]; do sleep 1 & s=$!; wait $s; kill $s 2>/dev/null; wait $s 2>/dev/null; done; exec "$@"';
 export const GATE_SIGNAL = 'SIGUSR1';
 export const LABEL_GATED = 'nanoclaw.gated';
 

@@ -11,9 +11,9 @@ import { Redactor } from '../../src/common/redact.js';
 
 const SKILL = new URL('../../templates/skills/init-onecli/SKILL.md', import.meta.url);
 
-function cliFlags(): Set<string> {
+async function cliFlags(): Promise<Set<string>> {
   const out = new PassThrough();
-  const program = buildProgram({
+  const program = await buildProgram({
     cwd: '/nonexistent',
     env: {},
     stdin: Readable.from([]),
@@ -44,7 +44,7 @@ describe('templates/skills/init-onecli/SKILL.md', () => {
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(text).toMatch(/never print/i);
-    const flags = cliFlags();
+    const flags = await cliFlags();
     expect(flags.size).toBeGreaterThan(5);
     const mentioned = new Set([...text.matchAll(/`(?:ncl init-onecli [^`]*?)?(--[a-z-]+)/g)].map((m) => m[1]!));
     for (const flag of ['--dry-run', '--yes', '--map', '--keep', '--overwrite', '--skip']) expect(mentioned).toContain(flag);

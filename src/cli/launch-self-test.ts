@@ -1,0 +1,95 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../common/atomic-write.js';
+import { NanoclawError } from '../common/errors.js';
+import type { EngineApi } from '../docker/engine-api.js';
+import type { DockerConnection } from '../docker/docker-connection.js';
+import { judgeProof, proofKey, ProofRecordSchema, type ProofRecord } from '../docker/lockdown-proof.js';
+import { readLockdownState } from '../docker/lockdown-state.js';
+import { canonicalFacts, type RawFacts } from '../docker/network-facts.js';
+import { DEFAULT_PROBE_PORTS, PROBE_SCRIPT } from '../docker/self-test-probe.js';
+import type { CliContext } from './context.js';
+import { hostAddresses } from './launch-inputs.js';
+
+export type SelfTestOutcome = { passed: true; tried: number; proof: 'full' | 'cached'; provenAt: string };
+
+export interface LockdownCheckInput {
+  engine: EngineApi;
+  connection: DockerConnection;
+  folder: string;
+  /** The held agent container and the facts its gate printed. */
+  containerId: string;
+  facts: Promise<RawFacts>;
+  user: string;
+  network: string;
+  /** The container answering as `gateway` on the network (the vault, or the relay). */
+  gatewayContainer: string;
+  gateway: { host: string; port: number };
+  apiPort: number;
+  runtimeDir: string;
+}
+
+/** Where the proof of one lockdown network is kept (the project's runtime dir: private, not in the project). */
+export function proofFile(runtimeDir: string, network: string): string {
+  return join(runtimeDir, 'lockdown', `${encodeURIComponent(network)}.json`);
+}
+
+async function loadProof(file: string): Promise<ProofRecord | null> {
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    const parsed = ProofRecordSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Proves the agent's network closed but for the gateway, or throws `lockdown_self_test_failed`.
+ * A proof of the same key and facts within the hour (lockdown-proof.ts) stands; otherwise the full
+ * self-test runs from inside the held container and, passed, becomes the new proof.
+ */
+export async function checkLockdown(ctx: CliContext, input: LockdownCheckInput): Promise<SelfTestOutcome> {
+  const probe = { gatewayPort: input.gateway.port, apiPort: input.apiPort, ports: DEFAULT_PROBE_PORTS, script: PROBE_SCRIPT };
+  const file = proofFile(input.runtimeDir, input.network);
+  const [state, raw, record] = await Promise.all([
+    readLockdownState(input.engine, { network: input.network, gatewayContainer: input.gatewayContainer, connection: input.connection }),
+    input.facts,
+    loadProof(file),
+  ]);
+  const key = proofKey({ ...state, hostAddresses: hostAddresses(), probe });
+  const facts = canonicalFacts(raw);
+  const status = judgeProof({ record, key, facts, now: Date.now() });
+  if (status.valid && record) {
+    ctx.logger.info('Lockdown self-test: the agent’s network is the one proven closed', { network: input.network, provenAt: record.provenAt });
+    return { passed: true, tried: record.tried, proof: 'cached', provenAt: record.provenAt };
+  }
+
+  ctx.logger.info('Proving the lockdown in full', { network: input.network, why: status.valid ? 'no proof' : status.reason });
+  const started = performance.now();
+  // The full proof execs into the container through dockerode, loaded only now (engine-api.ts says why).
+  const [{ connectDocker }, { runSelfTest }] = await Promise.all([import('../docker/docker-client.js'), import('../docker/self-test.js')]);
+  const report = await runSelfTest({
+    docker: await connectDocker({ env: ctx.env }),
+    containerId: input.containerId,
+    user: input.user,
+    agentNetwork: input.network,
+    hostAddresses: hostAddresses(),
+    gateway: input.gateway,
+    apiPort: input.apiPort,
+  });
+  if (!report.ok) {
+    await rm(file, { force: true });
+    const problems = [...report.escapes, ...(report.gatewayProblem ? [report.gatewayProblem] : [])];
+    throw new NanoclawError('lockdown_self_test_failed', `Lockdown self-test failed for ${input.folder}; the container was removed. Open: ${problems.join('; ')}`, {
+      hint: `Recreate the lockdown network (ncl vault down && docker network rm ${input.network} && ncl vault up), then launch again`,
+      details: { escapes: report.escapes },
+    });
+  }
+  const provenAt = new Date().toISOString();
+  const proven: ProofRecord = { version: 1, network: input.network, key, provenAt, facts, tried: report.tried };
+  await writeFileAtomic(file, `${JSON.stringify(proven, null, 2)}\n`, { mode: 0o600 });
+  ctx.logger.info('Lockdown self-test passed: every path out is closed', { network: input.network, tried: report.tried, ms: Math.round(performance.now() - started) });
+  return { passed: true, tried: report.tried, proof: 'full', provenAt };
+}

@@ -1,0 +1,119 @@
+import type { ContainerCreateOptions } from 'dockerode';
+import { NanoclawError, errorMessage } from '../common/errors.js';
+import { EngineError, type EngineApi } from './engine-api.js';
+import { isManaged, LABEL, labelFilters } from './labels.js';
+import { FACTS_END, parseFactsReport, type RawFacts } from './network-facts.js';
+import { GATE_SIGNAL, gatedSpec, type ImageCommand } from './start-gate.js';
+
+/** The agent container steps of `ncl launch`, on the engine API (engine-api.ts says why not dockerode). */
+
+interface ContainerInfo {
+  Id: string;
+  Config: { Labels?: Record<string, string> | null };
+}
+
+const notFound = (err: unknown) => (err instanceof EngineError && err.statusCode === 404 ? null : Promise.reject(err));
+const path = (id: string) => `/containers/${encodeURIComponent(id)}`;
+
+/**
+ * The ids of the group's old agent container(s), to remove before a new one takes the name;
+ * refuses (`name_taken`) when a container we did not create holds the name, and leaves it alone.
+ */
+export async function findAgentContainers(engine: EngineApi, ref: { name: string; folder: string; install?: string }): Promise<string[]> {
+  const filters = JSON.stringify(labelFilters({ role: 'agent', install: ref.install, group: ref.folder }));
+  const [named, ours] = await Promise.all([
+    engine.json<ContainerInfo>('GET', `${path(ref.name)}/json`).catch(notFound),
+    engine.json<{ Id: string }[]>('GET', '/containers/json', { query: { all: true, filters } }),
+  ]);
+  // Role too: a container inherits its image's labels, and our images carry managed=1 (role image).
+  if (named && !(isManaged(named.Config.Labels) && named.Config.Labels?.[LABEL.role] === 'agent')) {
+    throw new NanoclawError('name_taken', `A container named ${ref.name} exists and was not created by nanoclaw; it is left alone`, {
+      hint: `Rename or remove it yourself (docker rm -f ${ref.name}), then launch again`,
+    });
+  }
+  return [...new Set([...ours.map((c) => c.Id), ...(named ? [named.Id] : [])])];
+}
+
+/** The image's own entrypoint and command (the gate runs them after the check); `image_missing` when absent. */
+export async function imageCommand(engine: EngineApi, image: string): Promise<ImageCommand> {
+  const info = await engine.json<{ Config?: ImageCommand }>('GET', `/images/${encodeURIComponent(image)}/json`).catch((err: unknown) => {
+    throw new NanoclawError('image_missing', `The agent image ${image} is not available (${errorMessage(err)})`, { hint: 'Build it with: ncl images build' });
+  });
+  return info.Config ?? {};
+}
+
+/** Creates the agent container; with `gateImage`, wrapped in the start gate. Returns its id. */
+export async function createAgent(engine: EngineApi, spec: ContainerCreateOptions, options: { gateImage: ImageCommand | null }): Promise<string> {
+  const { name, ...body } = options.gateImage ? gatedSpec(spec, options.gateImage) : spec;
+  const created = await engine.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body }).catch((err: unknown) => {
+    throw new NanoclawError('agent_create_failed', `Cannot create the agent container ${name}: ${errorMessage(err)}`, {
+      hint: /No such image/i.test(errorMessage(err)) ? 'Build the agent image with: ncl images build' : 'Check the engine with: docker info',
+    });
+  });
+  return created.Id;
+}
+
+export async function startAgent(engine: EngineApi, id: string): Promise<void> {
+  await engine.json('POST', `${path(id)}/start`);
+}
+
+/** Lets a gated agent run its command. */
+export async function releaseAgent(engine: EngineApi, id: string): Promise<void> {
+  await engine.json('POST', `${path(id)}/kill`, { query: { signal: GATE_SIGNAL } });
+}
+
+/** Removes a container and returns once it is gone (also when another process was already removing it). */
+export async function removeAgent(engine: EngineApi, id: string): Promise<void> {
+  await engine.json('DELETE', path(id), { query: { force: true } }).catch(async (err: unknown) => {
+    if (!(err instanceof EngineError && err.statusCode === 409)) return notFound(err);
+    await engine.json('POST', `${path(id)}/wait`, { query: { condition: 'removed' } }).catch(notFound);
+  });
+}
+
+export interface OpenGate {
+  /** The network facts the gate prints once the container starts. */
+  facts: Promise<RawFacts>;
+  close(): void;
+}
+
+/**
+ * Attaches to a created, gated agent's stderr before it starts (as `docker run` does), so the
+ * facts its gate prints are read as they come; the agent then waits for releaseAgent.
+ */
+export async function openGate(engine: EngineApi, id: string, timeoutMs = 30_000): Promise<OpenGate> {
+  const socket = await engine.hijack(`${path(id)}/attach`, { query: { stream: true, stderr: true, stdout: false } });
+  const facts = readGateReport(socket, timeoutMs);
+  facts.catch(() => undefined); // a failed start wins; the report then settles unobserved
+  return { facts, close: () => socket.destroy() };
+}
+
+/** Demultiplexes the attach stream (8-byte frame headers) until the facts report is complete. */
+function readGateReport(socket: NodeJS.ReadableStream, timeoutMs: number): Promise<RawFacts> {
+  return new Promise((resolve, reject) => {
+    let pending = Buffer.alloc(0);
+    let text = '';
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      reject(new NanoclawError('self_test_failed', `The agent container’s start gate ${why}: ${text.trim().slice(0, 300) || 'no output'}`, {
+        hint: 'The agent image needs /bin/sh and sleep; or launch with --skip-self-test (not recommended)',
+      }));
+    };
+    const timer = setTimeout(() => fail(`did not report its network within ${timeoutMs} ms`), timeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 8 && pending.length >= 8 + pending.readUInt32BE(4)) {
+        const size = pending.readUInt32BE(4);
+        text += pending.subarray(8, 8 + size).toString('utf8');
+        pending = pending.subarray(8 + size);
+      }
+      const facts = text.includes(`\n${FACTS_END}`) ? parseFactsReport(text) : null;
+      if (facts) {
+        clearTimeout(timer);
+        resolve(facts);
+      }
+    });
+    socket.on('end', () => fail('exited before it reported its network'));
+    socket.on('close', () => fail('stream closed before the report'));
+    socket.on('error', (err: Error) => fail(`stream failed (${err.message})`));
+  });
+}
