@@ -78,7 +78,7 @@ describe('ncl secrets import', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.dryRun).toBe(true);
     expect(r.json.imported).toEqual([
-      { name: 'api/GITHUB_TOKEN', type: 'generic', hostPattern: 'api.github.com', service: 'GitHub' },
+      { name: 'api/GITHUB_TOKEN', type: 'generic', hostPattern: '.github.com', service: 'GitHub' },
       { name: 'api/openai', type: 'openai', hostPattern: 'api.openai.com', service: 'OpenAI' },
     ]);
     expect(r.json.skipped).toEqual([{ name: 'api/acme-billing', reason: 'no_host_pattern', detail: expect.stringContaining('--host-pattern') }]);
