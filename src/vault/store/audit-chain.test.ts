@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pick, seededRandom } from '../../../test/support/seeded-random.js';
 import { Redactor } from '../../common/redact.js';
 import type { NewAuditEntry } from '../model/records.js';
-import { chainKey, hmacHex } from './audit-chain.js';
+import { chainKey, macHex } from './audit-chain.js';
 import { openDatabase } from './db.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { openStore } from './store.js';
@@ -56,13 +56,15 @@ afterEach(() => {
 });
 
 describe('the audit hash chain', () => {
-  it('computes HMAC-SHA256 as node:crypto does, for generated keys and messages', () => {
+  it('MACs with SHA3-256 over the derived key and the message, as node:crypto computes it, for generated keys and messages', () => {
     const r = seededRandom(2104);
     for (let i = 0; i < 200; i++) {
       const master = randomBytes(32);
       const message = Buffer.from(Array.from({ length: Math.floor(r() * 300) }, () => Math.floor(r() * 256))).toString('latin1');
       const derived = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'nanoclaw audit chain v1', 32));
-      expect(hmacHex(chainKey(master), message)).toBe(createHmac('sha256', derived).update(message).digest('hex'));
+      expect(macHex(chainKey(master), message)).toBe(createHash('sha3-256').update(derived).update(message).digest('hex'));
+      // Another master key gives another MAC.
+      expect(macHex(chainKey(randomBytes(32)), message)).not.toBe(macHex(chainKey(master), message));
     }
   });
 
