@@ -26,13 +26,14 @@ async function loadedBy(args: string[]): Promise<string[]> {
 }
 
 describe('the modules ncl launch loads', () => {
-  it('leave out dockerode, the approval schemas and node:crypto', async () => {
+  it('leave out dockerode, the approval schemas, node:crypto and node:tls', async () => {
     const loaded = await loadedBy(['launch', '--help']);
     expect(loaded.some((u) => u.endsWith('/dist/src/cli/launch-agent.js'))).toBe(true);
     expect(loaded.some((u) => u.endsWith('/dist/src/client/vault-client.js'))).toBe(true);
     expect(loaded.filter((u) => u.includes('/node_modules/dockerode/'))).toEqual([]);
     expect(loaded.filter((u) => /\/vault\/(api\/approval-schemas|model\/approvals|model\/policy-rule)\.js$/.test(u))).toEqual([]);
     expect(loaded).not.toContain('node:crypto');
+    expect(loaded).not.toContain('node:tls');
   });
 
   it('are seen when the whole command tree loads (the control)', async () => {
@@ -41,5 +42,6 @@ describe('the modules ncl launch loads', () => {
     expect(all.some((u) => u.includes('/node_modules/dockerode/'))).toBe(true);
     expect(all.some((u) => u.endsWith('/dist/src/vault/api/approval-schemas.js'))).toBe(true);
     expect(all).toContain('node:crypto');
+    expect(all).toContain('node:tls');
   });
 });
