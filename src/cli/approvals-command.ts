@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../common/errors.js';
-import { APPROVAL_STATUSES, type Decision } from '../vault/api/schemas.js';
+import { APPROVAL_STATUSES, type Decision } from '../vault/api/approval-schemas.js';
 import { approvalDetail, approvalsTable, grantsTable, requestLine } from './approvals-format.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { listCommand, removeCommand } from './listing-commands.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Approval } from '../vault/api/schemas.js';
+import type { Approval } from '../vault/api/approval-schemas.js';
 import { approvalDetail, approvalsTable, duration, grantsTable } from './approvals-format.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');

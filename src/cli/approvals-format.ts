@@ -1,4 +1,4 @@
-import type { Approval, ApprovalGrant } from '../vault/api/schemas.js';
+import type { Approval, ApprovalGrant } from '../vault/api/approval-schemas.js';
 import { headerLines, unseenBodyNote } from '../vault/approvals/body-note.js';
 import { formatTable } from './table-format.js';
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { APPROVER_CHANNELS, APPROVER_ROLES } from '../vault/model/approvals.js';
-import type { Approver } from '../vault/api/schemas.js';
+import type { Approver } from '../vault/api/approval-schemas.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { listCommand, removeCommand } from './listing-commands.js';
 import { formatTable } from './table-format.js';

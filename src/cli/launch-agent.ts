@@ -11,7 +11,7 @@ import { defaultStubTemplatesDir, writeStubs, type StubReport } from '../docker/
 import type { CliContext } from './context.js';
 import { proxyEnvForHop } from './gateway-hop.js';
 import { lockdownGatewayContainer, prepareGatewayHop } from './launch-gateway.js';
-import { agentUser, combinedBundle, gatherLaunchInputs, type LaunchInputs } from './launch-inputs.js';
+import { agentUser, bundleIsCurrent, combinedBundle, gatherLaunchInputs, type LaunchInputs } from './launch-inputs.js';
 import { checkLockdown, type SelfTestOutcome } from './launch-self-test.js';
 import { refuseAnthropicOverride } from './native-conflict.js';
 import { connectVault } from './vault-connection.js';
@@ -73,10 +73,15 @@ async function vaultConfig(ctx: CliContext, inputs: LaunchInputs, folder: string
   }
 }
 
-/** Writes `data` unless the file already holds it (the CA bundle is the same on almost every launch). */
-async function writeIfChanged(file: string, data: string): Promise<void> {
-  if ((await readFile(file, 'utf8').catch(() => null)) === data) return;
-  await writeFileAtomic(file, data, { mode: 0o644 });
+const readOrNull = (file: string) => readFile(file, 'utf8').catch(() => null);
+
+/** Writes the vault CA and the combined bundle unless they are current (as on almost every launch). */
+async function writeCaFiles(files: { vaultCa: string; bundle: string }, vaultCa: string): Promise<void> {
+  const [ca, bundle] = await Promise.all([readOrNull(files.vaultCa), readOrNull(files.bundle)]);
+  await Promise.all([
+    ca === vaultCa ? undefined : writeFileAtomic(files.vaultCa, vaultCa, { mode: 0o644 }),
+    bundleIsCurrent(bundle, vaultCa) ? undefined : writeFileAtomic(files.bundle, combinedBundle(vaultCa), { mode: 0o644 }),
+  ]);
 }
 
 /**
@@ -127,7 +132,7 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   if (vault) {
     await mkdir(caDir, { recursive: true, mode: 0o755 });
     await chmod(caDir, 0o755);
-    await Promise.all([writeIfChanged(caFiles.vaultCa, vault.caCertificate), writeIfChanged(caFiles.bundle, combinedBundle(vault.caCertificate))]);
+    await writeCaFiles(caFiles, vault.caCertificate);
   }
 
   const user = `${owner.uid}:${owner.gid}`;

@@ -7,7 +7,7 @@ import { Logger, memorySink } from '../common/logger.js';
 import { Redactor } from '../common/redact.js';
 import type { CliContext } from './context.js';
 import { formatAgentTable } from './launch-command.js';
-import { agentUser, combinedBundle, hostAddresses, readNativeCredentials } from './launch-inputs.js';
+import { agentUser, bundleIsCurrent, combinedBundle, hostAddresses, readNativeCredentials } from './launch-inputs.js';
 import { agentsNeedingRestart } from './lockdown-command.js';
 
 const agent = (over: Partial<AgentSummary>): AgentSummary => ({
@@ -48,6 +48,18 @@ describe('combinedBundle', () => {
     expect(pems[3]).toBe(vaultPem.trim());
     for (const pem of pems) expect(() => new X509Certificate(pem)).not.toThrow();
     expect(combinedBundle(vaultPem).match(/BEGIN CERTIFICATE/g)?.length).toBe(rootCertificates.length + 1);
+  });
+
+  it('is current only for the vault CA and the Node it was written for', () => {
+    const [vaultPem, otherPem] = [rootCertificates[0]!, rootCertificates[1]!];
+    const bundle = combinedBundle(vaultPem, rootCertificates.slice(2, 5), '24.1.0');
+    expect(bundleIsCurrent(bundle, vaultPem, '24.1.0')).toBe(true);
+    expect(bundleIsCurrent(bundle, otherPem, '24.1.0')).toBe(false);
+    expect(bundleIsCurrent(bundle, vaultPem, '24.2.0')).toBe(false);
+    expect(bundleIsCurrent(null, vaultPem, '24.1.0')).toBe(false);
+    // A bundle from before the header (or edited at the top) is rewritten.
+    expect(bundleIsCurrent(bundle.slice(bundle.indexOf('\n') + 1), vaultPem, '24.1.0')).toBe(false);
+    expect(bundleIsCurrent(combinedBundle(vaultPem), vaultPem)).toBe(true);
   });
 });
 

@@ -10,6 +10,7 @@ import { canonicalFacts, type RawFacts } from '../docker/network-facts.js';
 import { DEFAULT_PROBE_PORTS, PROBE_SCRIPT } from '../docker/self-test-probe.js';
 import type { CliContext } from './context.js';
 import { hostAddresses } from './launch-inputs.js';
+import { PARSE_ONCE } from '../common/parse-once.js';
 
 export type SelfTestOutcome = { passed: true; tried: number; proof: 'full' | 'cached'; provenAt: string };
 
@@ -38,7 +39,7 @@ async function loadProof(file: string): Promise<ProofRecord | null> {
   const text = await readFile(file, 'utf8').catch(() => null);
   if (text === null) return null;
   try {
-    const parsed = ProofRecordSchema.safeParse(JSON.parse(text));
+    const parsed = ProofRecordSchema.safeParse(JSON.parse(text), PARSE_ONCE);
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../common/errors.js';
 import { explainRule } from '../vault/inject/policy.js';
 import { POLICY_ACTIONS, RATE_WINDOWS } from '../vault/model/policy-rule.js';
-import type { CreateRuleBody, PolicyRule } from '../vault/api/schemas.js';
+import type { CreateRuleBody, PolicyRule } from '../vault/api/approval-schemas.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { listCommand, removeCommand } from './listing-commands.js';
 import { formatTable } from './table-format.js';

@@ -1,17 +1,11 @@
 import type { z } from 'zod';
 import { errorMessage, NanoclawError } from '../common/errors.js';
+import { PARSE_ONCE } from '../common/parse-once.js';
 import { mergeGrants } from './grant-merge.js';
 import { httpSend, type HttpAnswer } from './http-send.js';
+import type { ApprovalStatus, CreateApproverBody, CreateRuleBody, Decision } from '../vault/api/approval-schemas.js';
 import {
   AgentListSchema,
-  ApprovalGrantListSchema,
-  ApprovalListSchema,
-  ApprovalSchema,
-  ApproverListSchema,
-  ApproverSchema,
-  DecisionResponseSchema,
-  PolicyRuleSchema,
-  RuleListSchema,
   AgentSchema,
   AgentSecretIdsSchema,
   AgentWithTokenSchema,
@@ -23,11 +17,7 @@ import {
   SecretListSchema,
   SecretModeResponseSchema,
   SecretSchema,
-  type ApprovalStatus,
   type CreateAgentBody,
-  type CreateApproverBody,
-  type CreateRuleBody,
-  type Decision,
   type CreateSecretBody,
   type UpdateAgentBody,
   type UpdateSecretBody,
@@ -57,6 +47,16 @@ export interface PendingApprovalsQuery {
   timeoutSeconds?: number;
   /** Sent as x-nanoclaw-client: the client then sees only approvals routed to that name. */
   clientName?: string;
+}
+
+type ApprovalSchemas = typeof import('../vault/api/approval-schemas.js');
+
+/**
+ * A schema of approvals, rules or approvers, loaded when a command first asks for one: `ncl launch`
+ * talks to the vault too, and must not pay for building schemas it never parses.
+ */
+function approvalSchema<T extends z.ZodType>(pick: (m: ApprovalSchemas) => T): () => Promise<T> {
+  return async () => pick(await import('../vault/api/approval-schemas.js'));
 }
 
 /** The typed client of the vault API: the only way modules outside the vault talk to it. */
@@ -146,43 +146,43 @@ export class VaultClient {
     if (query.status) qs.set('status', query.status);
     if (query.limit !== undefined) qs.set('limit', String(query.limit));
     const suffix = qs.size > 0 ? `?${qs}` : '';
-    return this.call('GET', `/api/approvals${suffix}`, ApprovalListSchema);
+    return this.call('GET', `/api/approvals${suffix}`, approvalSchema((m) => m.ApprovalListSchema));
   }
   getApproval(id: string) {
-    return this.call('GET', `/api/approvals/${enc(id)}`, ApprovalSchema);
+    return this.call('GET', `/api/approvals/${enc(id)}`, approvalSchema((m) => m.ApprovalSchema));
   }
   /** Approves or denies; `actor` is recorded as decidedBy (the CLI says "cli"). */
   decideApproval(id: string, decision: Decision, actor?: string) {
     const headers: Record<string, string> = actor ? { 'x-nanoclaw-actor': actor } : {};
-    return this.call('POST', `/api/approvals/${enc(id)}/decision`, DecisionResponseSchema, decision, { headers });
+    return this.call('POST', `/api/approvals/${enc(id)}/decision`, approvalSchema((m) => m.DecisionResponseSchema), decision, { headers });
   }
   /** Long-polls for approvals waiting on this client (resolves with [] when none came in time). */
   pendingApprovals(query: PendingApprovalsQuery = {}) {
     const timeoutSeconds = query.timeoutSeconds ?? 30;
     const qs = new URLSearchParams([...(query.agents ?? []).map((a): [string, string] => ['agent', a]), ['timeout', String(timeoutSeconds)]]);
     const headers: Record<string, string> = query.clientName ? { 'x-nanoclaw-client': query.clientName } : {};
-    return this.call('GET', `/api/approvals/pending?${qs}`, ApprovalListSchema, undefined, { headers, timeoutMs: (timeoutSeconds + 15) * 1000 });
+    return this.call('GET', `/api/approvals/pending?${qs}`, approvalSchema((m) => m.ApprovalListSchema), undefined, { headers, timeoutMs: (timeoutSeconds + 15) * 1000 });
   }
   listApprovalGrants() {
-    return this.call('GET', '/api/approvals/grants', ApprovalGrantListSchema);
+    return this.call('GET', '/api/approvals/grants', approvalSchema((m) => m.ApprovalGrantListSchema));
   }
   revokeApprovalGrant(id: string) {
     return this.call('DELETE', `/api/approvals/grants/${enc(id)}`, DeletedSchema);
   }
   listRules() {
-    return this.call('GET', '/api/rules', RuleListSchema);
+    return this.call('GET', '/api/rules', approvalSchema((m) => m.RuleListSchema));
   }
   createRule(body: CreateRuleBody) {
-    return this.call('POST', '/api/rules', PolicyRuleSchema, body);
+    return this.call('POST', '/api/rules', approvalSchema((m) => m.PolicyRuleSchema), body);
   }
   deleteRule(id: string) {
     return this.call('DELETE', `/api/rules/${enc(id)}`, DeletedSchema);
   }
   listApprovers() {
-    return this.call('GET', '/api/approvers', ApproverListSchema);
+    return this.call('GET', '/api/approvers', approvalSchema((m) => m.ApproverListSchema));
   }
   createApprover(body: CreateApproverBody) {
-    return this.call('POST', '/api/approvers', ApproverSchema, body);
+    return this.call('POST', '/api/approvers', approvalSchema((m) => m.ApproverSchema), body);
   }
   deleteApprover(id: string) {
     return this.call('DELETE', `/api/approvers/${enc(id)}`, DeletedSchema);
@@ -193,11 +193,17 @@ export class VaultClient {
     return res.text();
   }
 
-  /** Sends one request and parses the answer with `schema`; API errors become NanoclawErrors. */
-  async call<T extends z.ZodType>(method: Method, path: string, schema: T, body?: unknown, options: RequestOptions = {}): Promise<z.infer<T>> {
+  /** Sends one request and parses the answer with `schema` (or the schema a loader gives); API errors become NanoclawErrors. */
+  async call<T extends z.ZodType>(
+    method: Method,
+    path: string,
+    schema: T | (() => Promise<T>),
+    body?: unknown,
+    options: RequestOptions = {},
+  ): Promise<z.infer<T>> {
     const res = await this.send(method, path, body, options);
     if (!res.ok) throw await apiError(res, this.url);
-    const parsed = schema.safeParse(await res.json().catch(() => undefined));
+    const parsed = (typeof schema === 'function' ? await schema() : schema).safeParse(await res.json().catch(() => undefined), PARSE_ONCE);
     if (!parsed.success) {
       throw new NanoclawError('bad_vault_response', `The vault at ${this.url} sent an unexpected answer to ${method} ${path}`, {
         hint: 'Check that ONECLI_URL points at a nanoclaw or OneCLI vault of a compatible version',
@@ -231,7 +237,7 @@ function enc(id: string): string {
 }
 
 async function apiError(res: HttpAnswer, url: string): Promise<NanoclawError> {
-  const parsed = ApiErrorSchema.safeParse(await res.json().catch(() => undefined));
+  const parsed = ApiErrorSchema.safeParse(await res.json().catch(() => undefined), PARSE_ONCE);
   const code = parsed.success ? parsed.data.code : `http_${res.status}`;
   const message = parsed.success ? parsed.data.message : `The vault answered HTTP ${res.status}`;
   const hint =

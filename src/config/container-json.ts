@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { NanoclawError, errorMessage } from '../common/errors.js';
 import { PLACEHOLDER } from '../common/placeholder.js';
 import { isSecretVariable } from './settings.js';
+import { PARSE_ONCE } from '../common/parse-once.js';
 
 /** Variables the launcher sets itself; a group may not override them (they carry the gateway and trust). */
 export const RESERVED_ENV = [
@@ -77,7 +78,7 @@ export type ContainerJson = z.output<typeof ContainerJsonSchema>;
 
 /** Validates parsed JSON; throws `bad_container_json` naming the file and the field path. Pure. */
 export function parseContainerJson(input: unknown, file: string): ContainerJson {
-  const result = ContainerJsonSchema.safeParse(input);
+  const result = ContainerJsonSchema.safeParse(input, PARSE_ONCE);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const field = issue.path.map(String).join('.') || '(top level)';

@@ -2,6 +2,7 @@ import { readFile, readdir, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { NanoclawError, errorMessage } from '../common/errors.js';
+import { PARSE_ONCE } from '../common/parse-once.js';
 
 /** Path parts that are always refused, wherever they appear (also as entries directly inside a mounted dir). */
 export const BLOCKED_EXACT = ['.ssh', '.aws', '.env', '.gnupg', '.docker', '.kube', 'docker.sock'];
@@ -78,7 +79,7 @@ export async function readMountAllowlist(file: string, home: string): Promise<Al
   }
   let parsed;
   try {
-    parsed = MountAllowlistSchema.safeParse(JSON.parse(text));
+    parsed = MountAllowlistSchema.safeParse(JSON.parse(text), PARSE_ONCE);
   } catch (err) {
     throw new NanoclawError('bad_mount_allowlist', `${file} is not valid JSON (${errorMessage(err)})`, { hint: `Fix ${file}` });
   }

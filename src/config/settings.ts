@@ -5,6 +5,7 @@ import type { EnvDocument } from './env-file.js';
 import { readEnvFile } from './env-file-io.js';
 import { crossFieldProblems, likelyTypos } from './settings-rules.js';
 import { SETTING_VARIABLES, SettingsSchema, type RawSettings, type SettingName, type Settings } from './settings-schema.js';
+import { PARSE_ONCE } from '../common/parse-once.js';
 
 export { SETTING_VARIABLES, type HostPort, type Settings } from './settings-schema.js';
 
@@ -71,7 +72,7 @@ export function loadSettings(input: { env: Env; envFileDoc: EnvDocument | null }
     warnings.push({ variable: 'LOG_LEVEL', message: `${message}; using info` });
   }
 
-  const parsed = SettingsSchema.safeParse(raw);
+  const parsed = SettingsSchema.safeParse(raw, PARSE_ONCE);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = issue.path[0];

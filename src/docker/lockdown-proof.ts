@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { BlockList, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { factDifferences } from './network-facts.js';
+import { nodeCrypto } from '../common/node-crypto.js';
 
 /**
  * When a full lockdown self-test can be trusted for the next launch. A proof holds for one
@@ -33,7 +33,7 @@ export interface ProofKeyInput {
 
 export type ProofKey = Record<string, string>;
 
-const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+const digest = (text: string) => nodeCrypto().createHash('sha256').update(text).digest('hex').slice(0, 16);
 const sortedJson = (o: Record<string, string> | null | undefined) => JSON.stringify(Object.entries(o ?? {}).sort(([a], [b]) => a.localeCompare(b)));
 
 /**

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { HostPort } from '../config/settings-schema.js';
 import { GATEWAY_ALIAS, IMAGE_UID, SPEC_HASH_LABEL } from './vault-container-spec.js';
 import { VAULT_GATEWAY_PORT } from '../config/ports.js';
+import { nodeCrypto } from '../common/node-crypto.js';
 
 /** Where the relay listens in its container (the port agents' proxy URLs name) and its loopback-only health port. */
 export const RELAY_PORT = VAULT_GATEWAY_PORT;
@@ -77,6 +77,6 @@ export function relayContainerSpec(input: RelayContainerInput): RelayContainerSp
     NetworkingConfig: { EndpointsConfig: { [input.outboundNetwork]: {} } },
   };
   const egress = { network: input.egressNetwork, aliases: [GATEWAY_ALIAS] };
-  const specHash = createHash('sha256').update(JSON.stringify({ name: input.name, body, egress })).digest('hex').slice(0, 32);
+  const specHash = nodeCrypto().createHash('sha256').update(JSON.stringify({ name: input.name, body, egress })).digest('hex').slice(0, 32);
   return { create: { name: input.name, ...body, Labels: { ...input.labels, [SPEC_HASH_LABEL]: specHash } }, egress, specHash };
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { VAULT_API_PORT } from '../config/ports.js';
+import { nodeCrypto } from '../common/node-crypto.js';
 
 export const GATEWAY_ALIAS = 'gateway';
 export const KEY_MOUNT_PATH = '/run/nanoclaw/master.key';
@@ -136,7 +136,7 @@ export function vaultContainerSpec(input: VaultContainerInput): VaultContainerSp
     NetworkingConfig: { EndpointsConfig: { [input.outboundNetwork]: {} } },
   };
   const egress = { network: input.egressNetwork, aliases: [GATEWAY_ALIAS] };
-  const specHash = createHash('sha256').update(JSON.stringify({ name: input.name, body, egress })).digest('hex').slice(0, 32);
+  const specHash = nodeCrypto().createHash('sha256').update(JSON.stringify({ name: input.name, body, egress })).digest('hex').slice(0, 32);
   return {
     create: { name: input.name, ...body, Labels: { ...input.labels, [SPEC_HASH_LABEL]: specHash } },
     egress,

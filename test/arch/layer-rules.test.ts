@@ -22,6 +22,7 @@ describe('layer rules', () => {
     expect(rule('src/cli/vault.ts', '../vault/server.js')).toBeUndefined();
     expect(rule('src/main.ts', './cli/index.js')).toBeUndefined();
     expect(rule('src/client/api.ts', '../vault/api/schemas.js')).toBeUndefined();
+    expect(rule('src/client/api.ts', '../vault/api/approval-schemas.js')).toBeUndefined();
     expect(rule('src/client/api.ts', '../vault/model/records.js')).toBeUndefined();
     expect(rule('src/docker/containers.ts', 'dockerode')).toBeUndefined();
     expect(rule('src/vault/store/db.ts', 'node:sqlite')).toBeUndefined();

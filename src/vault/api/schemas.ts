@@ -122,4 +122,3 @@ export type ApiError = z.infer<typeof ApiErrorSchema>;
 
 export { AgentSchema, SecretSchema };
 
-export * from './approval-schemas.js';

@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI } from './cli-run.js';
+
+// `ncl launch` is a person waiting for an agent: every module it loads is CPU before the engine
+// is even asked (issue 17). Module sets, not times: the built CLI prints the URL of each module it
+// loads through a load hook, and what the launch never uses must not be among them.
+const HOOK = `data:text/javascript,${encodeURIComponent(
+  `import { registerHooks } from 'node:module';
+   registerHooks({ load(url, ctx, next) { process.stderr.write('LOADED ' + url + '\\n'); return next(url, ctx); } });`,
+)}`;
+
+const dir = mkdtempSync(join(tmpdir(), 'ncl-e2e-modules-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function loadedBy(args: string[]): Promise<string[]> {
+  const { stderr } = await promisify(execFile)(process.execPath, ['--import', HOOK, CLI, ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: join(dir, 'home') },
+  });
+  return stderr.split('\n').flatMap((l) => (l.startsWith('LOADED ') ? [l.slice('LOADED '.length)] : []));
+}
+
+describe('the modules ncl launch loads', () => {
+  it('leave out dockerode, the approval schemas, node:crypto and node:tls', async () => {
+    const loaded = await loadedBy(['launch', '--help']);
+    expect(loaded.some((u) => u.endsWith('/dist/src/cli/launch-agent.js'))).toBe(true);
+    expect(loaded.some((u) => u.endsWith('/dist/src/client/vault-client.js'))).toBe(true);
+    expect(loaded.filter((u) => u.includes('/node_modules/dockerode/'))).toEqual([]);
+    expect(loaded.filter((u) => /\/vault\/(api\/approval-schemas|model\/approvals|model\/policy-rule)\.js$/.test(u))).toEqual([]);
+    expect(loaded).not.toContain('node:crypto');
+    expect(loaded).not.toContain('node:tls');
+  });
+
+  it('are seen when the whole command tree loads (the control)', async () => {
+    const all = await loadedBy(['--help']);
+    // The control: the whole tree does load what the launch leaves out, so the hook sees them.
+    expect(all.some((u) => u.includes('/node_modules/dockerode/'))).toBe(true);
+    expect(all.some((u) => u.endsWith('/dist/src/vault/api/approval-schemas.js'))).toBe(true);
+    expect(all).toContain('node:crypto');
+    expect(all).toContain('node:tls');
+  });
+});
