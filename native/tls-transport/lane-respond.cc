@@ -31,9 +31,16 @@ void Frame(Lane* l, const char* data, size_t len) {
   l->out.append("\r\n", 2);
 }
 
-// A piece of the response body: redacted first when it is scanned.
+// A piece of the response body: redacted first when it is scanned. With a Content-Length the
+// scanner writes straight into the agent's output (one copy less per piece of a large body).
 void PassBody(Lane* l, const char* data, size_t len) {
   if (!l->scanner) return Frame(l, data, len);
+  if (!l->chunkedToAgent) {
+    size_t before = l->out.size();
+    l->scanner->Feed(data, len, &l->out);
+    l->bytesOut += static_cast<double>(l->out.size() - before);
+    return;
+  }
   l->scanned.clear();
   l->scanner->Feed(data, len, &l->scanned);
   Frame(l, l->scanned.data(), l->scanned.size());
