@@ -12,7 +12,9 @@ namespace lane {
 
 namespace {
 
-constexpr char kRedacted[] = "[REDACTED]";
+// What an echo is overwritten with, byte for byte (ECHO_FILL in echo-scanner.ts), so a body keeps
+// its length.
+constexpr char kFill = '*';
 constexpr size_t kNone = static_cast<size_t>(-1);
 
 // First occurrence of `needle` in hay[from, n), or kNone. memchr finds candidates for the first
@@ -110,7 +112,7 @@ void EchoScanner::Scan(const char* buf, size_t n, bool final, std::string* out) 
       return;
     }
     out->append(buf + pos, best - pos);
-    out->append(kRedacted, sizeof(kRedacted) - 1);
+    out->append(best_len, kFill);
     redacted_ = true;
     pos = best + best_len;
   }

@@ -1,7 +1,7 @@
-// The fast lane's echo redactor: replaces every form of an injected value in a response body
-// fed piece by piece with [REDACTED], exactly as src/vault/gateway/echo-scanner.ts does (same
-// bytes out after each piece), so a value split across pieces is still caught and an SSE event
-// still leaves at once.
+// The fast lane's echo redactor: overwrites every form of an injected value in a response body
+// fed piece by piece with as many '*' bytes, exactly as src/vault/gateway/echo-scanner.ts does
+// (same bytes out after each piece), so a value split across pieces is still caught, an SSE event
+// still leaves at once, and the body keeps its length (what is held back leaves at End).
 #pragma once
 
 #include <cstddef>

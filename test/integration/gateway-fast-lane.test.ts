@@ -117,16 +117,30 @@ describe.skipIf(process.env.NANOCLAW_GATEWAY_TLS === 'node')('the native fast la
 
   it('redacts every echo in headers and bodies of any type, also split across upstream writes', async () => {
     const { responses } = await runSteps(withLane.h, withLane.token, 'api.github.test', withLane.h.upstream.port);
+    const stars = (s: string): string => '*'.repeat(s.length);
     // Index 4 is a binary body: scanned too, whatever its type (response-plan.ts).
-    expect(responses[4]!.body).toBe('[REDACTED]');
+    expect(responses[4]!.body).toBe(stars(VALUE));
     const text = JSON.stringify(responses);
     expect(text).not.toContain(VALUE);
     expect(text).not.toContain(B64);
-    expect(responses[1]!.body).toBe(JSON.stringify({ echo: '[REDACTED]', b64: '[REDACTED]', path: '/json' }));
-    expect(responses[3]!.body).toBe('data: [REDACTED]\n\n');
+    expect(responses[1]!.body).toBe(JSON.stringify({ echo: stars(VALUE), b64: stars(B64), path: '/json' }));
+    expect(responses[3]!.body).toBe(`data: ${stars(VALUE)}\n\n`);
     // The whole field the gateway wrote is an echo form of its own.
     expect(responses[6]!.headers).toContain('[REDACTED]');
     expect(responses[6]!.headers).not.toContain('Bearer');
+  });
+
+  it('redacts a body sent with a Content-Length at equal length, keeping its Content-Length and framing', async () => {
+    const { responses } = await runSteps(withLane.h, withLane.token, 'api.github.test', withLane.h.upstream.port);
+    for (const at of [1, 4]) {
+      const r = responses[at]!;
+      const names = r.headers.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+      expect(names).not.toContain('transfer-encoding');
+      expect(r.headers[names.indexOf('content-length') * 2 + 1]).toBe(String(Buffer.byteLength(r.body, 'latin1')));
+      expect(r.body).not.toContain(VALUE);
+    }
+    // The lane served them.
+    expect(withLane.h.gateway.laneCounts().forwarded).toBeGreaterThanOrEqual(8);
   });
 
   const both = (): [Harness, string][] => [
@@ -199,7 +213,7 @@ describe.skipIf(process.env.NANOCLAW_GATEWAY_TLS === 'node')('the native fast la
           status: r.status,
           length: r.body.length,
           sha256: createHash('sha256').update(r.body, 'latin1').digest('hex'),
-          redactions: r.body.split('[REDACTED]').length - 1,
+          redactions: r.body.split(`*`.repeat(VALUE.length)).length - 1,
         });
         expect(r.body).not.toContain(path === '/big' ? 'never' : VALUE);
       }

@@ -119,7 +119,7 @@ describe('upgrades of an injected request', () => {
     const gz = await upgrade('/refused-gzip');
     expect(gz).toMatch(/^HTTP\/1\.1 401 Who \[REDACTED\]\r\n/);
     expect(gz.toLowerCase()).not.toContain('content-encoding');
-    expect(gz.endsWith('no [REDACTED]')).toBe(true);
+    expect(gz.endsWith(`no ${'*'.repeat(VALUE.length)}`)).toBe(true);
     const zstd = await upgrade('/zstd');
     expect(zstd).toMatch(/^HTTP\/1\.1 502 [\s\S]*"bad_gateway"/);
     expect(zstd).not.toContain(VALUE);

@@ -129,7 +129,7 @@ export function bodyPreview(p: PreviewInput): string {
   if (text === null) return `[binary, ${bytes.length} bytes${encoding && encoding !== 'identity' ? `, ${encoding}` : ''}]`;
   if (p.forms && p.forms.bytes.length > 0) {
     // A value cut off by the preview limit would escape the redactor: drop any tail that may begin one.
-    const scanner = new EchoScanner(p.forms);
+    const scanner = new EchoScanner(p.forms, { marker: true });
     const parts: Buffer[] = [];
     scanner.feed(bytes, (b) => parts.push(b));
     if (whole) scanner.end((b) => parts.push(b));

@@ -4,6 +4,8 @@ import type { EchoForms } from './echo-forms.js';
 export type { EchoForms } from './echo-forms.js';
 
 const REDACTED_BYTES = Buffer.from(REDACTED);
+/** What an echo in a body (or a WebSocket payload) is overwritten with, byte for byte. */
+export const ECHO_FILL = 0x2a; // '*'
 const EMPTY = Buffer.alloc(0);
 
 /** Length of the longest proper prefix of some form that `buf` ends with (at or after `from`). */
@@ -24,19 +26,27 @@ function partialSuffix(buf: Buffer, from: number, forms: readonly Buffer[]): num
 }
 
 /**
- * Replaces every form of the injected values with `[REDACTED]` in a body fed chunk by chunk.
- * Only bytes that could start a form split across chunks are held back, so an SSE event
- * (which ends in a newline no form contains) still leaves at once. Pure: no streams.
+ * Overwrites every form of the injected values in a body fed chunk by chunk with as many `*`
+ * bytes (equal length), so the bytes out always add up to the bytes in and a body keeps its
+ * Content-Length; with `marker`, replaces it with `[REDACTED]` instead (text shown to a person,
+ * whose length does not matter). Only bytes that could start a form split across chunks are
+ * held back (and released by `end`), so an SSE event (which ends in a newline no form contains)
+ * still leaves at once. Pure: no streams.
  */
 export class EchoScanner {
   redacted = false;
   private readonly forms: readonly Buffer[];
   private readonly search: readonly Buffer[];
+  /** Sliced per echo: the fill for equal length, or the whole marker. */
+  private readonly fill: Buffer;
+  private readonly marker: boolean;
   private tail: Buffer = EMPTY;
 
-  constructor(forms: EchoForms) {
+  constructor(forms: EchoForms, o: { marker?: boolean } = {}) {
     this.forms = forms.bytes;
     this.search = forms.search;
+    this.marker = o.marker === true;
+    this.fill = this.marker ? REDACTED_BYTES : Buffer.alloc(Math.max(0, ...forms.bytes.map((f) => f.length)), ECHO_FILL);
   }
 
   /** Scans the next chunk; `emit` receives the bytes that may leave now, in order. */
@@ -75,7 +85,7 @@ export class EchoScanner {
         return;
       }
       if (best > pos) emit(buf.subarray(pos, best));
-      emit(REDACTED_BYTES);
+      emit(this.marker ? this.fill : this.fill.subarray(0, bestLen));
       this.redacted = true;
       pos = best + bestLen;
     }

@@ -43,6 +43,8 @@ function same(values: readonly string[], pieces: readonly (string | Buffer)[]): 
 }
 
 const latin1 = (text: string): string => Buffer.from(text).toString('latin1');
+/** A form overwritten at equal length: as many `*` as it has bytes. */
+const stars = (text: string): string => '*'.repeat(Buffer.byteLength(text, 'latin1'));
 
 const VALUE = 'sk-test/value+with?odd=chars~ü';
 // 13 bytes: its base64 ends in '==', and the unpadded base64 is a form of its own.
@@ -52,14 +54,14 @@ const PADDED_B64 = Buffer.from(PADDED).toString('base64');
 describe('native echo scanner, hand-written cases', () => {
   it.each(echoForms([VALUE]).text.map((f) => [f]))('redacts the form %s in one piece', (form) => {
     const r = same([VALUE], [`{"echo":"${form}","n":1}`]);
-    expect(r).toEqual({ out: ['{"echo":"[REDACTED]","n":1}', ''], redacted: true });
+    expect(r).toEqual({ out: [`{"echo":"${stars(form)}","n":1}`, ''], redacted: true });
   });
 
   it.each(echoForms([VALUE]).text.map((f) => [f]))('redacts %s split into two pieces at every byte', (form) => {
     const whole = Buffer.from(`a ${form} b`, 'latin1');
     for (let cut = 0; cut <= whole.length; cut++) {
       const r = same([VALUE], [whole.subarray(0, cut), whole.subarray(cut)]);
-      expect(r.out.join('')).toBe('a [REDACTED] b');
+      expect(r.out.join('')).toBe(`a ${stars(form)} b`);
     }
   });
 
@@ -68,7 +70,7 @@ describe('native echo scanner, hand-written cases', () => {
     for (let i = 0; i <= whole.length; i++) {
       for (let j = i; j <= whole.length; j++) {
         const r = same([VALUE], [whole.subarray(0, i), whole.subarray(i, j), whole.subarray(j)]);
-        expect(r.out.join('')).toBe('<[REDACTED]>');
+        expect(r.out.join('')).toBe(`<${'*'.repeat(whole.length - 2)}>`);
       }
     }
   });
@@ -77,22 +79,22 @@ describe('native echo scanner, hand-written cases', () => {
     expect(PADDED_B64.endsWith('==')).toBe(true);
     const bare = PADDED_B64.slice(0, -2);
     const r = same([PADDED], [`x ${bare}`, `== y`]);
-    expect(r.out).toEqual(['x ', '[REDACTED] y', '']);
-    expect(same([PADDED], [`x ${bare}=`, `= y`]).out).toEqual(['x ', '[REDACTED] y', '']);
+    expect(r.out).toEqual(['x ', `${stars(PADDED_B64)} y`, '']);
+    expect(same([PADDED], [`x ${bare}=`, `= y`]).out).toEqual(['x ', `${stars(PADDED_B64)} y`, '']);
     // The body ends before the padding: the bare form is still a form.
-    expect(same([PADDED], [`x ${bare}`]).out).toEqual(['x ', '[REDACTED]']);
+    expect(same([PADDED], [`x ${bare}`]).out).toEqual(['x ', stars(bare)]);
   });
 
   it('lets a form that cannot grow leave at once', () => {
     const bare = PADDED_B64.slice(0, -2);
-    expect(same([PADDED], [`x ${bare}\n`]).out).toEqual(['x [REDACTED]\n', '']);
+    expect(same([PADDED], [`x ${bare}\n`]).out).toEqual([`x ${stars(bare)}\n`, '']);
   });
 
   it('redacts several values whose forms overlap, leftmost and longest first', () => {
     const values = ['tokenAAAA', 'tokenAAAAB', 'AAABtail'];
     const body = 'tokenAAAAB tokenAAAA tokenAAAABtail AAABtail tokenAAAAAABtail';
     const r = same(values, [body]);
-    expect(r.out.join('')).toBe('[REDACTED] [REDACTED] [REDACTED]tail [REDACTED] [REDACTED]AABtail');
+    expect(r.out.join('')).toBe('********** ********* **********tail ******** *********AABtail');
     const whole = Buffer.from(body);
     for (let cut = 0; cut <= whole.length; cut++) {
       expect(same(values, [whole.subarray(0, cut), whole.subarray(cut)]).out.join('')).toBe(r.out.join(''));
@@ -112,7 +114,7 @@ describe('native echo scanner, hand-written cases', () => {
 
   it('passes empty pieces through, with and without held bytes', () => {
     const r = same([VALUE], ['', 'a sk-', '', '', `${VALUE.slice(3)} b`, '']);
-    expect(r.out).toEqual(['', 'a ', '', '', '[REDACTED] b', '', '']);
+    expect(r.out).toEqual(['', 'a ', '', '', `${stars(VALUE)} b`, '', '']);
     expect(same([VALUE], []).out).toEqual(['']);
     expect(same([VALUE], ['', '']).out).toEqual(['', '', '']);
   });
@@ -120,13 +122,13 @@ describe('native echo scanner, hand-written cases', () => {
   it('lets an SSE event leave at once, with or without a value in it', () => {
     const events = ['data: {"a":1}\n\n', `data: {"k":"${VALUE}"}\n\n`, `data: ${PADDED_B64.slice(0, -2)}\n\n`];
     const r = same([VALUE, PADDED], events);
-    expect(r.out).toEqual(['data: {"a":1}\n\n', 'data: {"k":"[REDACTED]"}\n\n', 'data: [REDACTED]\n\n', '']);
+    expect(r.out).toEqual(['data: {"a":1}\n\n', `data: {"k":"${stars(VALUE)}"}\n\n`, `data: ${stars(PADDED_B64.slice(0, -2))}\n\n`, '']);
   });
 
   it('finds a UTF-8 value split inside a multi-byte character', () => {
     const whole = Buffer.from(`«${VALUE}»`);
     for (let cut = 0; cut <= whole.length; cut++) {
-      expect(same([VALUE], [whole.subarray(0, cut), whole.subarray(cut)]).out.join('')).toBe(latin1('«[REDACTED]»'));
+      expect(same([VALUE], [whole.subarray(0, cut), whole.subarray(cut)]).out.join('')).toBe(latin1(`«${'*'.repeat(whole.length - 4)}»`));
     }
   });
 });
@@ -180,6 +182,8 @@ describe('native echo scanner on generated bodies', () => {
       expect(nativeScan(values, bufs), `body ${i}: ${JSON.stringify({ values, pieces: pieces.map(String) })}`).toEqual(
         expected,
       );
+      // Equal length: every byte in leaves, in the end.
+      expect(expected.out.join('').length).toBe(body.length);
       if (expected.redacted) redacted++;
       if (expected.out[pieces.length] !== '') held++;
     }

@@ -43,8 +43,9 @@ function unscannable(what: string, reason: string): { error: GatewayError; reaso
 /**
  * Decides from the response head alone, straight from its raw headers. A response to a request
  * that carried a value is fail-closed: its head is redacted (fields and reason phrase), and its
- * body, whatever its type, is decoded and scanned, or the agent gets a 502 instead of bytes the
- * gateway cannot read (a coding it does not decode, stacked codings, a transfer coding but chunked).
+ * body, whatever its type, is decoded and scanned (echoes overwritten at equal length, so an
+ * identity body keeps its Content-Length), or the agent gets a 502 instead of bytes the gateway
+ * cannot read (a coding it does not decode, stacked codings, a transfer coding but chunked).
  * The fast lane serves only the identity case itself and hands every other one to this plan.
  */
 export function planResponse(o: {
@@ -74,9 +75,16 @@ export function planResponse(o: {
     plan.refused = unscannable(`content coding "${coding ?? ''}"`, 'unsupported_encoding');
     return plan;
   }
-  // The body may change length, and a compressed one is sent decoded: the scanner can only
-  // see plain bytes, and identity is always an acceptable coding.
-  plan.headers = withoutHeaders(plan.headers, decoder ? ['content-length', 'content-encoding'] : ['content-length']);
+  // The scanner keeps a body's length (echoes overwritten at equal length), so an identity body
+  // keeps its Content-Length and framing. A compressed one is sent decoded (the scanner can only
+  // see plain bytes, and identity is always an acceptable coding), at a length not known yet.
+  // A Content-Length the head redaction changed (a value of digits) is not a length any more,
+  // and one beside Transfer-Encoding never was.
+  const length = headerOf(plan.headers, 'content-length', { join: true });
+  const lengthKept =
+    decoder === null && transfer === undefined && length !== undefined && length === headerOf(headers, 'content-length', { join: true });
+  if (decoder) plan.headers = withoutHeaders(plan.headers, ['content-length', 'content-encoding']);
+  else if (!lengthKept) plan.headers = withoutHeaders(plan.headers, ['content-length']);
   plan.decoder = decoder;
   plan.scanner = new EchoScanner(o.injected);
   return plan;

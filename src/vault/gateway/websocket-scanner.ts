@@ -1,4 +1,5 @@
 import type { EchoForms } from './echo-forms.js';
+import { ECHO_FILL } from './echo-scanner.js';
 
 /** The payload bytes of one message (or control frame) not yet cleared, with where each sits in the stream. */
 class Window {
@@ -22,8 +23,6 @@ class Window {
     this.key.splice(0, drop);
   }
 }
-
-const STAR = 0x2a;
 
 /**
  * Scans the server-to-client side of a WebSocket for echoes of an injected value (RFC 6455
@@ -131,9 +130,9 @@ export class WebSocketEchoScanner {
     for (const form of this.forms) {
       for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + form.length)) {
         for (let j = at; j < at + form.length; j++) {
-          text[j] = STAR;
-          w.bytes[j] = STAR;
-          this.pending[w.at[j]! - this.base] = STAR ^ w.key[j]!;
+          text[j] = ECHO_FILL;
+          w.bytes[j] = ECHO_FILL;
+          this.pending[w.at[j]! - this.base] = ECHO_FILL ^ w.key[j]!;
         }
         this.redacted = true;
       }
