@@ -3,7 +3,7 @@ import type { RequestDecision } from './decide-request.js';
 import { abortLane, decideLane, finishLane, takeOverLane, type LaneExchange } from './fast-lane.js';
 import { forwardMitmRequest } from './forward.js';
 import type { GatewayContext } from './gateway-context.js';
-import type { AgentHandlers } from './native-tls/agent-connection.js';
+import type { AgentHandlers } from './native-tls/agent-handlers.js';
 import { forwardUpgrade } from './websocket.js';
 
 /**

@@ -1,6 +1,3 @@
-import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
-import type { AgentRequest, AgentResponse, AgentSocket } from '../agent-exchange.js';
 import type { MitmConnection } from '../gateway-context.js';
 import { RequestParser, RequestProtocolError, type RequestHead } from '../request-parser.js';
 import { NativeRequest } from './agent-request.js';
@@ -9,57 +6,13 @@ import type { IdleSweeper, Sweepable } from './idle-sweeper.js';
 import { NativeDuplex } from './native-duplex.js';
 import type { NativeTls, NativeTlsConnection, TlsHandlers } from './native-tls.js';
 import type { LaneDecision, LaneOutcome, LaneTakeover } from './binding.js';
+import type { AgentHandlers } from './agent-handlers.js';
+import { SocketView } from './socket-view.js';
 import { laneHost, noteServername } from '../request-refusal.js';
 
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 // After `Connection: close` the agent gets this long to close its side before we drop it.
 const CLOSE_GRACE_MS = 2_000;
-
-/** The connection as requests see it (`req.socket`): idle timeout and close, nothing else. */
-class SocketView extends EventEmitter implements AgentSocket {
-  destroyed = false;
-  timeout = 0;
-  private readonly onTimeout: (ms: number) => void;
-  private readonly onDestroy: () => void;
-
-  constructor(o: { onTimeout: (ms: number) => void; onDestroy: () => void }) {
-    super();
-    this.onTimeout = o.onTimeout;
-    this.onDestroy = o.onDestroy;
-  }
-
-  setTimeout(ms: number): this {
-    this.timeout = ms;
-    this.onTimeout(ms);
-    return this;
-  }
-
-  destroy(): void {
-    this.onDestroy();
-  }
-}
-
-/**
- * What the gateway does with what arrives on a connection: the transport parses and frames, and
- * hands every decision over (the one decision, the response plan, the audit are not its business).
- * `X`: the gateway's record of a lane exchange in flight; `D`: a decision the lane made for a
- * request it then handed back, carried to `request` as it is.
- */
-export interface AgentHandlers<X = unknown, D = unknown> {
-  request(conn: MitmConnection, req: AgentRequest, res: AgentResponse, decided: D | null): void;
-  upgrade(conn: MitmConnection, req: AgentRequest, client: Duplex, head: Buffer): void;
-  handshakeFailed(conn: MitmConnection, startedAt: number, why: string): void;
-  /** The bytes of the 400/408 answer to a request the parser refused. */
-  malformed(conn: MitmConnection, why: string, status: 400 | 408, code: string): Buffer;
-  lane: {
-    decide(conn: MitmConnection, method: string, target: string): { decision: LaneDecision; exchange: X } | { decided: D } | null;
-    /** True when the agent's connection must go. */
-    finish(x: X, outcome: LaneOutcome): boolean;
-    abort(x: X): void;
-    method(x: X): string;
-    takeOver(conn: MitmConnection, x: X, o: { takeover: LaneTakeover; bytesIn: number; res: AgentResponse }): void;
-  };
-}
 
 export interface AgentConnectionOptions {
   sweeper: IdleSweeper;
