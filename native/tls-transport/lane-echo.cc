@@ -34,16 +34,8 @@ size_t Find(const char* hay, size_t n, size_t from, const std::string& needle) {
 
 }  // namespace
 
-EchoScanner::EchoScanner(std::vector<std::string> forms, std::vector<bool> search) {
-  // echoForms() never yields an empty form (it keeps 4 characters and more); an empty one would
-  // match everywhere and make no progress, in the JavaScript scanner as here.
-  for (size_t i = 0; i < forms.size(); i++) {
-    if (forms[i].empty()) continue;
-    forms_.push_back(std::move(forms[i]));
-    search_.push_back(i < search.size() && search[i]);
-  }
-  next_.resize(forms_.size());
-}
+EchoScanner::EchoScanner(const std::vector<std::string>* forms, const std::vector<bool>* search)
+    : forms_(*forms), search_(*search), next_(forms->size()) {}
 
 std::vector<bool> EchoScanner::SearchFlags(const std::vector<std::string>& forms) {
   std::vector<bool> flags;
@@ -55,10 +47,7 @@ std::vector<bool> EchoScanner::SearchFlags(const std::vector<std::string>& forms
   return flags;
 }
 
-EchoScanner::~EchoScanner() {
-  for (std::string& f : forms_) Wipe(&f);
-  Wipe(&tail_);
-}
+EchoScanner::~EchoScanner() { Wipe(&tail_); }
 
 void EchoScanner::Feed(const char* data, size_t len, std::string* out) {
   if (tail_.empty()) {

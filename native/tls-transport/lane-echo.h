@@ -13,12 +13,14 @@ namespace lane {
 
 class EchoScanner {
  public:
-  // `forms`: the wire forms of the value, longest first (as echoForms() orders them); `search`:
-  // per form, whether it is searched first (every form contains one that is: EchoForms.search).
-  EchoScanner(std::vector<std::string> forms, std::vector<bool> search);
+  // `forms`: the wire forms of the value, longest first (as echoForms() orders them), none empty;
+  // `search`: per form, whether it is searched first (every form contains one that is:
+  // EchoForms.search). Both are the caller's (the lane keeps them for the connection's next
+  // request) and must outlive the scanner; they are not copied.
+  EchoScanner(const std::vector<std::string>* forms, const std::vector<bool>* search);
   // The `search` flags for `forms` (distinct): the forms that contain no shorter one.
   static std::vector<bool> SearchFlags(const std::vector<std::string>& forms);
-  ~EchoScanner();  // wipes the forms and any held bytes
+  ~EchoScanner();  // wipes any held bytes
   // Appends to `out` the bytes that may leave now.
   void Feed(const char* data, size_t len, std::string* out);
   // Appends what was held back at the end of the body.
@@ -30,8 +32,8 @@ class EchoScanner {
   bool CouldGrow(const char* at, size_t rest, size_t len) const;
   size_t PartialSuffix(const char* buf, size_t n, size_t from) const;
 
-  std::vector<std::string> forms_;
-  std::vector<bool> search_;
+  const std::vector<std::string>& forms_;
+  const std::vector<bool>& search_;
   std::vector<size_t> next_;  // per form: its next occurrence in the buffer being scanned
   std::string tail_;
   bool redacted_ = false;

@@ -55,6 +55,48 @@ bool ReadDecision(napi_env env, napi_value v, Decision* d) {
          d->fieldLen > 0;
 }
 
+// Calls `each(form, length, searched)` for every non-empty form in the packed list (fast-lane.ts
+// packForms: a 4-byte length whose top bit marks a form searched first, then the bytes).
+template <typename Each>
+void ForEachPacked(const char* packed, size_t len, Each each) {
+  for (size_t i = 0; i + 4 <= len;) {
+    uint32_t n;
+    memcpy(&n, packed + i, 4);
+    i += 4;
+    bool search = (n & 0x80000000u) != 0;
+    n &= 0x7fffffffu;
+    if (n > len - i) break;
+    // echoForms() never yields an empty form; one would match everywhere and make no progress.
+    if (n > 0) each(packed + i, n, search);
+    i += n;
+  }
+}
+
+// The lane keeps a request's forms for the next one on the connection: a decision for the same
+// secret (most of them) carries the same bytes, which are then neither parsed nor copied again.
+// Forms that change are wiped before the new ones go in; Lane's destructor wipes the last ones.
+void SetForms(Lane* l, const char* packed, size_t len) {
+  size_t count = 0;
+  bool same = true;
+  ForEachPacked(packed, len, [&](const char* form, size_t n, bool search) {
+    same = same && count < l->forms.size() && l->formSearch[count] == search && l->forms[count].size() == n &&
+           memcmp(l->forms[count].data(), form, n) == 0;
+    count++;
+  });
+  if (same && count == l->forms.size()) return;
+  for (std::string& f : l->forms) Wipe(&f);
+  // Cleared, then reserved: a vector that grows copies short (inline) strings and frees the old
+  // ones unwiped.
+  std::vector<std::string>().swap(l->forms);
+  l->formSearch.clear();
+  l->forms.reserve(count);
+  l->formSearch.reserve(count);
+  ForEachPacked(packed, len, [&](const char* form, size_t n, bool search) {
+    l->forms.emplace_back(form, n);
+    l->formSearch.push_back(search);
+  });
+}
+
 bool AllDigits(const char* s, size_t len) {
   for (size_t i = 0; i < len; i++)
     if (s[i] < '0' || s[i] > '9') return false;
@@ -129,32 +171,7 @@ bool ProcessHeld(Connection* c) {
     head.append("\r\n", 2);
   }
   head.append("\r\n", 2);
-  l->forms.clear();
-  l->formSearch.clear();
-  // Reserved first: a vector that grows copies short (inline) strings and frees the old ones unwiped.
-  size_t count = 0;
-  for (size_t i = 0; i + 4 <= d.formsLen; count++) {
-    uint32_t n;
-    memcpy(&n, d.forms + i, 4);
-    i += 4;
-    n &= 0x7fffffffu;
-    if (n > d.formsLen - i) break;
-    i += n;
-  }
-  l->forms.reserve(count);
-  l->formSearch.reserve(count);
-  for (size_t i = 0; i + 4 <= d.formsLen;) {
-    uint32_t n;
-    memcpy(&n, d.forms + i, 4);
-    i += 4;
-    // The top bit: a form the scanner searches first (fast-lane.ts packForms).
-    bool search = (n & 0x80000000u) != 0;
-    n &= 0x7fffffffu;
-    if (n > d.formsLen - i) break;
-    l->forms.emplace_back(d.forms + i, n);
-    l->formSearch.push_back(search);
-    i += n;
-  }
+  SetForms(l, d.forms, d.formsLen);
   l->headRequest = EqualsNoCase(buf + h.method.off, h.method.len, "head");
   l->bytesIn = static_cast<double>(body);
   l->busy = true;

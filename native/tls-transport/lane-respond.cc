@@ -183,11 +183,8 @@ bool PlanResponse(Lane* l, const char* buf) {
     out.append("transfer-encoding: chunked\r\n");
   }
   out.append("\r\n", 2);
-  // The scanner takes the forms over (and wipes them when it goes).
-  if (scan) l->scanner.reset(new lane::EchoScanner(std::move(l->forms), std::move(l->formSearch)));
-  for (std::string& f : l->forms) Wipe(&f);
-  l->forms.clear();
-  l->formSearch.clear();
+  // The forms stay the lane's (for the connection's next request); the scanner only reads them.
+  if (scan) l->scanner.reset(new lane::EchoScanner(&l->forms, &l->formSearch));
   l->remaining = h.framing == lane::Framing::kLength ? h.length : 0;
   l->reusable = h.reusable;
   return true;

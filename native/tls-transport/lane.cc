@@ -33,9 +33,6 @@ void Reset(Lane* l) {
   l->busy = false;
   l->upstreamId = 0;
   Wipe(&l->sentHead);
-  for (std::string& f : l->forms) Wipe(&f);
-  l->forms.clear();
-  l->formSearch.clear();
   Wipe(&l->received);
   l->headForwarded = false;
   l->response = lane::ResponseHead();

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "lane-ascii.h"
 #include "lane-echo.h"
 #include "lane-response.h"
 #include "transport.h"
@@ -16,6 +17,10 @@
 namespace nanoclaw {
 
 struct Lane {
+  // The forms the lane kept for the connection's next request (SetForms) go when it does.
+  ~Lane() {
+    for (std::string& f : forms) lane::Wipe(&f);
+  }
   bool armed = false;  // JavaScript is between requests: the lane takes the next one
   bool busy = false;   // an exchange is in flight
   std::string acceptedHost;
@@ -29,7 +34,7 @@ struct Lane {
   bool headRequest = false;
   std::string sentHead;  // as sent upstream, value included: a takeover may send it again
   double bytesIn = 0;    // request body bytes
-  std::vector<std::string> forms;  // the value's wire forms, until the response head is redacted
+  std::vector<std::string> forms;  // the value's wire forms: this request's, kept for the next one
   std::vector<bool> formSearch;    // per form: searched first (it contains no other form)
   std::string received;  // upstream bytes until the response head is understood
   bool headForwarded = false;
