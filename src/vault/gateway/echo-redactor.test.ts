@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decoderFor, EchoRedactTransform, redactHeaderList } from './echo-redactor.js';
+import { decoderFor, redactHeaderList } from './echo-redactor.js';
 import { echoForms } from './echo-forms.js';
 import { EchoScanner } from './echo-scanner.js';
 
@@ -11,44 +11,44 @@ const forms = echoForms([VALUE]);
 /** A form (latin1 text) overwritten at equal length. */
 const stars = (form: string): string => '*'.repeat(form.length);
 
-async function run(chunks: string[]): Promise<{ text: string; redacted: boolean }> {
-  const t = new EchoRedactTransform(forms);
-  const out = await buffer(Readable.from(chunks.map((c) => Buffer.from(c, 'latin1'))).pipe(t));
-  return { text: out.toString('latin1'), redacted: t.redacted };
+/** The pieces through one scanner, as a response body's chunks go. */
+function run(chunks: string[]): { text: string; redacted: boolean } {
+  const scanner = new EchoScanner(forms);
+  const out: Buffer[] = [];
+  for (const c of chunks) scanner.feed(Buffer.from(c, 'latin1'), (b) => out.push(b));
+  scanner.end((b) => out.push(b));
+  return { text: Buffer.concat(out).toString('latin1'), redacted: scanner.redacted };
 }
 
-describe('EchoRedactTransform', () => {
-  it.each(forms.text.map((f) => [f]))('redacts the form %s in one chunk', async (form) => {
-    const { text, redacted } = await run([`{"echo":"${form}","n":1}`]);
+describe('EchoScanner over a body\'s chunks', () => {
+  it.each(forms.text.map((f) => [f]))('redacts the form %s in one chunk', (form) => {
+    const { text, redacted } = run([`{"echo":"${form}","n":1}`]);
     expect(text).toBe(`{"echo":"${stars(form)}","n":1}`);
     expect(redacted).toBe(true);
   });
 
-  it.each(forms.text.map((f) => [f]))('redacts %s split at every position', async (form) => {
+  it.each(forms.text.map((f) => [f]))('redacts %s split at every position', (form) => {
     for (let cut = 1; cut < form.length; cut++) {
-      const { text } = await run([`a ${form.slice(0, cut)}`, `${form.slice(cut)} b`]);
+      const { text } = run([`a ${form.slice(0, cut)}`, `${form.slice(cut)} b`]);
       expect(text).toBe(`a ${stars(form)} b`);
     }
   });
 
-  it('redacts a form split across three chunks and repeated occurrences', async () => {
+  it('redacts a form split across three chunks and repeated occurrences', () => {
     const raw = VALUE;
-    const { text } = await run([raw.slice(0, 3), raw.slice(3, 6), raw.slice(6) + raw + '!']);
+    const { text } = run([raw.slice(0, 3), raw.slice(3, 6), raw.slice(6) + raw + '!']);
     expect(text).toBe(`${stars(raw)}${stars(raw)}!`);
   });
 
-  it('holds nothing back when the chunk cannot start a form (SSE stays live)', async () => {
-    const t = new EchoRedactTransform(forms);
+  it('holds nothing back when the chunk cannot start a form (SSE stays live)', () => {
+    const scanner = new EchoScanner(forms);
     const seen: string[] = [];
-    t.on('data', (c: Buffer) => seen.push(c.toString()));
-    t.write(Buffer.from('data: {"a":1}\n\n'));
-    await new Promise((r) => setImmediate(r));
+    scanner.feed(Buffer.from('data: {"a":1}\n\n'), (c) => seen.push(c.toString()));
     expect(seen.join('')).toBe('data: {"a":1}\n\n');
-    t.end();
   });
 
-  it('holds back only a possible prefix and releases it at the end', async () => {
-    const { text, redacted } = await run(['data: sk-te']);
+  it('holds back only a possible prefix and releases it at the end', () => {
+    const { text, redacted } = run(['data: sk-te']);
     expect(text).toBe('data: sk-te');
     expect(redacted).toBe(false);
   });

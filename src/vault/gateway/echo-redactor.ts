@@ -1,7 +1,7 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { REDACTED } from '../../common/redact.js';
-import { EchoScanner, type EchoForms } from './echo-scanner.js';
+import type { EchoForms } from './echo-scanner.js';
 
 /** A decoder for a single content-coding we can undo, null for identity, undefined when unknown. */
 export function decoderFor(encoding: string | undefined): Transform | null | undefined {
@@ -11,31 +11,6 @@ export function decoderFor(encoding: string | undefined): Transform | null | und
   if (e === 'deflate') return createInflate();
   if (e === 'br') return createBrotliDecompress();
   return undefined;
-}
-
-/** The echo scanner as a stream, for bodies that pass through other streams (decoders). */
-export class EchoRedactTransform extends Transform {
-  private readonly scanner: EchoScanner;
-  private readonly pushOut = (b: Buffer): void => void this.push(b);
-
-  constructor(forms: EchoForms) {
-    super();
-    this.scanner = new EchoScanner(forms);
-  }
-
-  get redacted(): boolean {
-    return this.scanner.redacted;
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.scanner.feed(chunk, this.pushOut);
-    cb();
-  }
-
-  override _flush(cb: TransformCallback): void {
-    this.scanner.end(this.pushOut);
-    cb();
-  }
 }
 
 /** `text` with every form replaced by `[REDACTED]` (the whole list searched only when a `search` form is there). */
