@@ -1,5 +1,5 @@
 import { nodeHeaders } from './node-headers.js';
-import { HOP_BY_HOP } from './wire-tables.js';
+import { HOP_BY_HOP } from '../../common/hop-by-hop.js';
 
 /**
  * Header values as the gateway passes them on (lower-case names), in an object without a

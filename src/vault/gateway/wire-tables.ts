@@ -1,29 +1,14 @@
+import { HOP_BY_HOP } from '../../common/hop-by-hop.js';
 import { PLACEHOLDER } from '../../common/placeholder.js';
 import { METHOD_OVERRIDE_HEADERS } from '../inject/method-override.js';
 
 /**
- * The gateway's tables of header names, each defined once. The TypeScript paths read them here;
+ * The gateway's tables of header names, each defined once (the hop-by-hop names in
+ * common/hop-by-hop.ts, which the injection rules read too). The TypeScript paths read them here;
  * the native addon has no copy: `addonTables()` is handed to it when it loads
  * (native-tls/binding.ts → `configure` in native/tls-transport/binding.cc), and the fast lane's
  * C++ reads what it was given.
  */
-
-/**
- * Hop-by-hop headers (RFC 9110 §7.6.1) plus the proxy's own: they describe one connection, and
- * Proxy-Authorization carries the agent token, which must never leave the gateway. Dropped from
- * requests going upstream and from responses going to the agent. Lower case.
- */
-export const HOP_BY_HOP: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 /**
  * Request headers the fast lane never forwards itself: the request goes to the TypeScript path,

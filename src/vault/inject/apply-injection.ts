@@ -14,8 +14,6 @@ import { setQueryParam } from './query-param.js';
 
 /** Headers that carry credentials even when their value does not show the placeholder (Basic pairs). */
 const AUTH_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key'];
-/** Framing and routing headers (and the proxy's own, stripped before forwarding): never an injection target. */
-const RESERVED = PLACEHOLDER_EXEMPT;
 
 export type InjectionTarget =
   | { kind: 'header'; name: string; value: string; remove: string[] }
@@ -79,7 +77,7 @@ function targetByType(secret: Secret, value: string): InjectionTarget {
       if (!config) return bearer(value);
       if ('paramName' in config) return { kind: 'query', name: config.paramName, value: fill(config.paramFormat, value) };
       const name = config.headerName.toLowerCase();
-      if (RESERVED.has(name)) throw invalidSecret(secret, `header ${name} is reserved for the proxy`);
+      if (PLACEHOLDER_EXEMPT.has(name)) throw invalidSecret(secret, `header ${name} is reserved for the proxy`);
       return { kind: 'header', name, value: fill(config.valueFormat, value), remove: [] };
     }
   }
@@ -95,7 +93,7 @@ export function applyInjection(input: InjectionInput): InjectionResult {
   for (const [rawName, raw] of Object.entries(input.headers)) {
     if (raw === undefined) continue;
     const name = rawName.toLowerCase();
-    const swap = (v: string) => (RESERVED.has(name) ? v : replacePlaceholder(v, value, authNames.has(name)));
+    const swap = (v: string) => (PLACEHOLDER_EXEMPT.has(name) ? v : replacePlaceholder(v, value, authNames.has(name)));
     const next = Array.isArray(raw) ? raw.map(swap) : swap(raw);
     const prev = headers[name];
     headers[name] = prev === undefined ? next : [prev, next].flat();

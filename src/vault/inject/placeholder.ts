@@ -1,3 +1,4 @@
+import { HOP_BY_HOP } from '../../common/hop-by-hop.js';
 import { PLACEHOLDER } from '../../common/placeholder.js';
 
 /**
@@ -7,8 +8,11 @@ import { PLACEHOLDER } from '../../common/placeholder.js';
 
 const BASIC = /^(basic)(\s+)([A-Za-z0-9+/_-]+={0,2})\s*$/i;
 
-/** Framing and routing headers: never rewritten or removed for the placeholder (`onecli-managed` is a valid DNS label). */
-export const PLACEHOLDER_EXEMPT = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-authorization']);
+/**
+ * Framing, routing and connection headers: never rewritten or removed for the placeholder
+ * (`onecli-managed` is a valid DNS label), nor an injection's target.
+ */
+export const PLACEHOLDER_EXEMPT: ReadonlySet<string> = new Set(['host', 'content-length', ...HOP_BY_HOP]);
 
 /** Replaces the placeholder in one header value, including inside a `Basic base64(user:password)` pair. */
 export function replacePlaceholder(headerValue: string, value: string, authHeader: boolean): string {
