@@ -3,7 +3,6 @@ import type { PolicyRule } from '../model/policy-rule.js';
 import type { Secret } from '../model/records.js';
 import { testAgent, testSecret } from '../../../test/support/vault-fixtures.js';
 import { decideRequest, forwardWith, type DecisionContext, type RequestQuestion } from './decide-request.js';
-import { echoForms } from './echo-forms.js';
 import type { Revealed } from './grant-cache.js';
 import { PolicyGate, type PolicyCheck } from './policy-gate.js';
 
@@ -13,7 +12,7 @@ const secret = testSecret;
 /** Grants holding one secret (or none) with a value that can change, counting what is looked up. */
 function fakeContext(o: { secret?: Secret | null; value?: string; rules?: PolicyRule[]; approvals?: boolean } = {}) {
   const calls = { select: 0, reveal: 0, checks: [] as PolicyCheck[] };
-  let revealed: Revealed | null = o.value === undefined ? null : { value: o.value, forms: echoForms([o.value]) };
+  let revealed: Revealed | null = o.value === undefined ? null : { value: o.value };
   const gate = new PolicyGate({ rules: () => o.rules ?? [], approvals: o.approvals ?? true });
   const ctx: DecisionContext = {
     grants: {
@@ -26,7 +25,7 @@ function fakeContext(o: { secret?: Secret | null; value?: string; rules?: Policy
     },
   };
   const rotate = (value: string): void => {
-    revealed = { value, forms: echoForms([value]) };
+    revealed = { value };
   };
   return { ctx, calls, rotate };
 }

@@ -88,11 +88,6 @@ export function decideRequest(ctx: DecisionContext, q: RequestQuestion): Request
 }
 
 /**
- * Forwards with `secret`'s current value (also after an approval, which may take minutes: the
- * value is read then, not when the request was held). Refuses with 502 a value or config that
- * cannot be injected; forwards without a value when the secret vanished meanwhile.
- */
-/**
  * Whose pooled connection a CONNECT's upstream is dialled for ahead of its first request: the
  * agent with the secret it has for any path of the host (a guess; the request's own decision
  * picks the connection it uses).
@@ -101,6 +96,11 @@ export function likelyPoolOwner(ctx: DecisionContext, agent: Agent, host: string
   return poolKey({ agentId: agent.id, secretId: ctx.grants.select(agent.id, host, '/')?.id ?? null });
 }
 
+/**
+ * Forwards with `secret`'s current value (also after an approval, which may take minutes: the
+ * value is read then, not when the request was held). Refuses with 502 a value or config that
+ * cannot be injected; forwards without a value when the secret vanished meanwhile.
+ */
 export function forwardWith(ctx: DecisionContext, secret: Secret | null, host: string): FinalDecision {
   const revealed = secret ? ctx.grants.reveal(secret) : null;
   if (!secret || !revealed) return FORWARD_PLAIN;
@@ -115,7 +115,7 @@ export function forwardWith(ctx: DecisionContext, secret: Secret | null, host: s
   try {
     const target = injectionTarget(secret, revealed.value, host);
     // The exact field this host gets is an echo form too (a Basic pair built around the value).
-    const forms = target.kind === 'header' && !revealed.forms.text.includes(target.value) ? echoForms([revealed.value], [target.value]) : revealed.forms;
+    const forms = echoForms([revealed.value], target.kind === 'header' ? [target.value] : []);
     decision = { kind: 'forward', injection: { secret, value: revealed.value, forms, target } };
   } catch (err) {
     decision = { kind: 'refuse', secret, refusal: { error: badGateway(errorMessage(err)), reason: 'injection_failed', decision: 'error' } };

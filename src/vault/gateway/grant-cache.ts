@@ -2,27 +2,14 @@ import { hostMatches } from '../inject/host-pattern.js';
 import { selectSecret } from '../inject/select-secret.js';
 import type { Secret } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
-import { injectionTarget } from '../inject/apply-injection.js';
-import { echoForms, type EchoForms } from './echo-forms.js';
 
 /** How long what was read from the store (grants, decrypted values) is reused. */
 export const GRANT_TTL_MS = 1_000;
 const MAX_ENTRIES = 4_096;
 
-/** The header value the gateway writes for `secret` (its forms are echo forms too); none for a query parameter. */
-function injectedFields(secret: Secret, value: string): string[] {
-  try {
-    const target = injectionTarget(secret, value, '');
-    return target.kind === 'header' ? [target.value] : [];
-  } catch {
-    return []; // a secret that cannot be injected: applyInjection refuses it
-  }
-}
-
-/** A decrypted value with the wire forms its echoes are redacted in (also those of the field it is written in). */
+/** A decrypted value; the same object while the value stays, so what is worked out from it can be cached by it. */
 export interface Revealed {
   value: string;
-  forms: EchoForms;
 }
 
 interface Timed<T> {
@@ -87,8 +74,8 @@ export class GrantCache {
     const hit = this.values.get(key);
     if (hit && now - hit.at < this.ttlMs) return hit.item;
     const value = this.store.secrets.reveal(secret.id);
-    // The same value keeps its forms (Buffers) across refreshes instead of allocating anew.
-    const item = value === null ? null : hit?.item?.value === value ? hit.item : { value, forms: echoForms([value], injectedFields(secret, value)) };
+    // The same value keeps its object across refreshes, and with it the decisions cached for it (decide-request.ts).
+    const item = value === null ? null : hit?.item?.value === value ? hit.item : { value };
     this.put(this.values, key, { at: now, item });
     return item;
   }
