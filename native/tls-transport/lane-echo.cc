@@ -64,6 +64,15 @@ void EchoScanner::Feed(const char* data, size_t len, std::string* out) {
   Wipe(&buf);
 }
 
+size_t EchoScanner::PassAsIs(const char* data, size_t len) {
+  if (!tail_.empty()) return kNeedsFeed;
+  for (size_t i = 0; i < forms_.size(); i++)
+    if (search_[i] && Find(data, len, 0, forms_[i]) != kNone) return kNeedsFeed;
+  const size_t keep = PartialSuffix(data, len, 0);
+  if (keep > 0) tail_.assign(data + len - keep, keep);
+  return len - keep;
+}
+
 void EchoScanner::End(std::string* out) {
   if (tail_.empty()) return;
   std::string buf;

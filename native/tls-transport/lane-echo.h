@@ -25,6 +25,12 @@ class EchoScanner {
   void Feed(const char* data, size_t len, std::string* out);
   // Appends what was held back at the end of the body.
   void End(std::string* out);
+  // For a piece with nothing held before it and no form in it: holds back the bytes that may
+  // start a form and returns how many leading bytes of `data` may leave as they are (no copy);
+  // the same bytes Feed would put out. kNeedsFeed when the piece must go through Feed (a form
+  // in it, or bytes held before it).
+  static constexpr size_t kNeedsFeed = static_cast<size_t>(-1);
+  size_t PassAsIs(const char* data, size_t len);
   bool redacted() const { return redacted_; }
 
  private:

@@ -27,6 +27,8 @@ Connection* OwnUpstream(Connection* c) {
 constexpr size_t kMaxResponseHead = 16 * 1024;
 // More than this held from an agent while an exchange is in flight: stop reading it.
 constexpr size_t kMaxHeld = 256 * 1024;
+// An upstream read is at most a TLS record (16 KiB) framed; a buffer grown past this is given back.
+constexpr size_t kKeptOutCapacity = 64 * 1024;
 
 // The exchange is over (or handed on): its secrets go, the lane is ready for the next one.
 void Reset(Lane* l) {
@@ -146,7 +148,10 @@ void PassOn(Connection* c, Connection* up, const char* data, size_t len) {
   }
   if (step == BodyStep::kDone) EndBody(l);
   bool ok = l->out.empty() || ToAgent(c, up, l->out.data(), l->out.size());
-  Wipe(&l->out);
+  // Only bytes the agent now has are in it (redacted, framed), so it is emptied, not wiped, and
+  // its buffer kept for the next read unless a large piece grew it.
+  l->out.clear();
+  if (l->out.capacity() > kKeptOutCapacity) std::string().swap(l->out);
   if (ok && step == BodyStep::kDone) Finish(c, kNoFailure);
 }
 
@@ -204,14 +209,20 @@ bool LaneUpstreamData(Connection* up, const unsigned char* bytes, size_t len) {
     Wipe(&rest);
     return !Gone(up);
   }
-  if (!l->scanner && !l->chunkedToAgent && l->response.framing == lane::Framing::kLength) {
-    // A body passed as it is (a download): written from the read buffer, no copy.
+  if (!l->chunkedToAgent && l->response.framing == lane::Framing::kLength) {
+    // A body passed as it is (a download): written from the read buffer, no copy. A scanned
+    // one too, for every piece that holds no form (the scanner keeps back what may start one).
     size_t n = l->remaining < len ? static_cast<size_t>(l->remaining) : len;
-    l->remaining -= n;
-    l->bytesOut += static_cast<double>(n);
-    if (len > n) l->spoiled = true;
-    if (ToAgent(c, up, data, n) && l->remaining == 0) Finish(c, kNoFailure);
-    return !Gone(up);
+    size_t clean = l->scanner ? l->scanner->PassAsIs(data, n) : n;
+    if (clean != lane::EchoScanner::kNeedsFeed) {
+      l->remaining -= n;
+      l->bytesOut += static_cast<double>(clean);
+      if (len > n) l->spoiled = true;
+      if (clean > 0 && !ToAgent(c, up, data, clean)) return !Gone(up);
+      // The end of the body: what the scanner held back leaves now.
+      if (l->remaining == 0) PassOn(c, up, data + n, 0);
+      return !Gone(up);
+    }
   }
   PassOn(c, up, data, len);
   return !Gone(up);

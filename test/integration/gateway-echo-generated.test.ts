@@ -5,7 +5,7 @@ import { freePort } from '../support/free-port.js';
 import { startRawTlsUpstream } from '../support/raw-tls-upstream.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { DECODED, framePayloads, needlesOf, randomCase, responseFor, type EchoCase } from './echo-cases.js';
-import { connectTunnel, startHarness, type Harness } from './gateway-harness.js';
+import { GATEWAY_SUITES, connectTunnel, startHarness, type Harness } from './gateway-harness.js';
 
 /**
  * The response policy's promise, on generated inputs: for random responses to an injected
@@ -85,15 +85,7 @@ async function agentConnection(h: Harness, token: string, target: string) {
   return { exchange, untilClose, get closed() { return closed; }, close: () => socket.destroy() };
 }
 
-const suites =
-  process.env.NANOCLAW_GATEWAY_TLS === 'node'
-    ? [{ name: 'TypeScript path, Node TLS', fastLane: false }]
-    : [
-        { name: 'fast lane, native TLS', fastLane: true },
-        { name: 'TypeScript path, native TLS', fastLane: false },
-      ];
-
-describe.each(suites)('no echo of an injected value reaches the agent ($name)', ({ fastLane }) => {
+describe.each(GATEWAY_SUITES)('no echo of an injected value reaches the agent ($name)', ({ fastLane }) => {
   let h: Harness;
   let token: string;
   let port: number;

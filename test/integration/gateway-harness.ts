@@ -292,3 +292,15 @@ export async function waitForAudit(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * The gateway paths a promise about what reaches the agent is tested on: the fast lane and the
+ * TypeScript path under native TLS, or the TypeScript path alone when CI runs the suite under Node TLS.
+ */
+export const GATEWAY_SUITES: { name: string; fastLane: boolean }[] =
+  process.env.NANOCLAW_GATEWAY_TLS === 'node'
+    ? [{ name: 'TypeScript path, Node TLS', fastLane: false }]
+    : [
+        { name: 'fast lane, native TLS', fastLane: true },
+        { name: 'TypeScript path, native TLS', fastLane: false },
+      ];
