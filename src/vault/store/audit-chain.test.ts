@@ -68,6 +68,34 @@ describe('the audit hash chain', () => {
     }
   });
 
+  it('stores the first 128 bits of each MAC; a log from before with all 256 bits still verifies, and a hash of another length is changed', () => {
+    store.audit.appendMany([entry(1), entry(2), entry(3)]);
+    // Rewrite the log as the version before wrote it: every row's whole MAC, chained.
+    const ck = chainKey(key);
+    let prev = '';
+    for (const e of store.audit.list({ limit: 10, offset: 0 }).data.reverse()) {
+      const who = [e.time, e.agentId, e.agentIdentifier, e.method, e.host, e.path, e.secretName, e.decision];
+      const fields = [...who, e.status, e.bytesIn, e.bytesOut, e.durationMs, e.reason];
+      const full = macHex(ck, `${prev}\n${JSON.stringify(fields)}`);
+      tamper('UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?', prev, full, e.id);
+      prev = full;
+    }
+    store.audit.appendMany([entry(4), entry(5)]);
+    const lengths = (): number[] => {
+      const db = new DatabaseSync(path);
+      try {
+        return db.prepare('SELECT length(hash) AS n FROM audit ORDER BY id').all().map((row) => Number(row.n));
+      } finally {
+        db.close();
+      }
+    };
+    expect(lengths()).toEqual([64, 64, 64, 32, 32]);
+    expect(store.audit.verify()).toMatchObject({ ok: true, checked: 5 });
+    // A stored hash cut shorter (or an old one cut to 32 digits) is not the row's MAC.
+    tamper('UPDATE audit SET hash = substr(hash, 1, 31) WHERE id = 4');
+    expect(store.audit.verify().firstBad).toMatchObject({ id: 4, problem: 'changed' });
+  });
+
   it('verifies an untouched log and reports its head', () => {
     store.audit.appendMany([entry(1), entry(2), entry(3)]);
     store.audit.append(entry(4));

@@ -16,6 +16,9 @@ export function chainKey(masterKey: Buffer): ChainKey {
   return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'nanoclaw audit chain v1', 32)) as ChainKey;
 }
 
+/** Where a message is laid out after the key for hashing: reused, so a row's MAC allocates no buffer. */
+let scratch = Buffer.allocUnsafe(1024);
+
 /**
  * The MAC of a message: SHA3-256 over the key and the message. SHA-3 has no length extension, so
  * the key as a prefix is a sound MAC (the construction of KMAC); the audit writer MACs every row
@@ -23,17 +26,30 @@ export function chainKey(masterKey: Buffer): ChainKey {
  * an object per row, several times the cost).
  */
 export function macHex(key: ChainKey, message: string): string {
-  return hash('sha3-256', Buffer.concat([key, Buffer.from(message)]), 'hex');
+  // UTF-8 takes at most three bytes per UTF-16 unit.
+  const room = key.length + message.length * 3;
+  if (scratch.length < room) scratch = Buffer.allocUnsafe(room);
+  key.copy(scratch, 0);
+  const n = scratch.write(message, key.length, 'utf8');
+  return hash('sha3-256', scratch.subarray(0, key.length + n), 'hex');
 }
 
 /** The hash before the first row of a chain (and after a restore re-chained the log). */
 export const GENESIS = '';
 
+/**
+ * A row stores the first 128 bits of its MAC (32 hex digits), as KMAC128 and truncated HMACs
+ * do: forging one still takes 2^128 tries, and the two hashes were half of every audit row, so
+ * of every page the gateway writes for it. Rows written before keep all 256 bits (64 digits).
+ */
+const STORED_HEX = 32;
+const FULL_HEX = 64;
+
 /** The fields a row's MAC covers: everything but its id, in a fixed order. */
 type Chained = Omit<AuditEntry, 'id'>;
 
-/** The MAC of one row chained to the row before it (hex). Pure. */
-export function rowHash(key: ChainKey, prevHash: string, e: Chained): string {
+/** The whole MAC of one row chained to the row before it (hex). Pure. */
+function rowMac(key: ChainKey, prevHash: string, e: Chained): string {
   const fields = [
     e.time,
     e.agentId,
@@ -50,6 +66,17 @@ export function rowHash(key: ChainKey, prevHash: string, e: Chained): string {
     e.reason,
   ];
   return macHex(key, `${prevHash}\n${JSON.stringify(fields)}`);
+}
+
+/** The hash a new row stores: its MAC, cut to STORED_HEX digits. Pure. */
+export function rowHash(key: ChainKey, prevHash: string, e: Chained): string {
+  return rowMac(key, prevHash, e).slice(0, STORED_HEX);
+}
+
+/** Whether `stored` is this row's MAC: cut to 32 digits, or whole (64) in rows from before the cut. */
+function hashMatches(key: ChainKey, prevHash: string, e: Chained, stored: string): boolean {
+  if (stored.length !== STORED_HEX && stored.length !== FULL_HEX) return false;
+  return rowMac(key, prevHash, e).startsWith(stored);
 }
 
 /** A stored row with its chain columns. */
@@ -98,7 +125,7 @@ export function verifyChain(key: ChainKey, start: ChainStart, rows: Iterable<Cha
       legacy++;
       continue;
     }
-    const macOk = row.hash !== null && row.prevHash !== null && rowHash(key, row.prevHash, row) === row.hash;
+    const macOk = row.hash !== null && row.prevHash !== null && hashMatches(key, row.prevHash, row, row.hash);
     if (macOk && row.prevHash === expectedPrev) {
       expectedPrev = row.hash!;
       previous = row;
