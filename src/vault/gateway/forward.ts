@@ -129,13 +129,17 @@ function act(ctx: GatewayContext, conn: MitmConnection, x: Exchange, d: RequestD
       rec.secretName = d.secret?.name ?? null;
       const held = { req, res, rec, agent: conn.agent, secret: d.secret, host: conn.host, hold: d.hold };
       holdForApproval(ctx, held)
-        .then((approved) => approved && act(ctx, conn, x, forwardWith(ctx, d.secret, conn.host)))
+        .then((approved) => approved && act(ctx, conn, x, forwardWith(ctx, d.secret, conn.host, { wait: true })))
         .catch((err: unknown) => {
           ctx.logger.error('Forwarding an approved request failed', { host: conn.host, error: errorMessage(err) });
           res.destroy();
         });
       return;
     }
+    case 'wait':
+      // The secret's OAuth token is being renewed; the request (body unread) goes on with the new one.
+      void d.ready.then(() => act(ctx, conn, x, forwardWith(ctx, d.secret, conn.host, { wait: false })));
+      return;
     default:
       rec.secretName = d.secret?.name ?? null;
       refuse(ctx, res, rec, d.refusal);
@@ -159,5 +163,6 @@ function forwardAllowed(ctx: GatewayContext, conn: MitmConnection, x: Exchange, 
     headers: flattenHeaders(prepared.headers),
     injected: prepared.injected,
     notConnectedHost: ownCredential ? null : conn.host,
+    credential: injection,
   });
 }

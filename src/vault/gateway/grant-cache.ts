@@ -1,6 +1,7 @@
 import { hostMatches } from '../inject/host-pattern.js';
 import { selectSecret } from '../inject/select-secret.js';
 import type { Secret } from '../model/records.js';
+import type { OAuthRefresher } from '../oauth/oauth-refresher.js';
 import type { VaultStore } from '../store/types.js';
 
 /** How long what was read from the store (grants, decrypted values) is reused. */
@@ -11,6 +12,12 @@ const MAX_ENTRIES = 4_096;
 export interface Revealed {
   value: string;
 }
+
+/**
+ * What `reveal` reads for a secret: its value, or for an `oauth2` secret a refresh to wait for
+ * (the access token expired) or the reason the provider refused to renew it.
+ */
+export type Reading = Revealed | { wait: Promise<void> } | { revoked: string };
 
 interface Timed<T> {
   at: number;
@@ -35,12 +42,14 @@ function anyPathPattern(s: Secret): boolean {
  */
 export class GrantCache {
   private readonly store: VaultStore;
+  private readonly oauth: OAuthRefresher | null;
   private readonly ttlMs: number;
   private readonly grants = new Map<string, Timed<HostGrants>>();
   private readonly values = new Map<string, Timed<Revealed | null>>();
 
-  constructor(options: { store: VaultStore; ttlMs?: number }) {
+  constructor(options: { store: VaultStore; oauth?: OAuthRefresher; ttlMs?: number }) {
     this.store = options.store;
+    this.oauth = options.oauth ?? null;
     this.ttlMs = options.ttlMs ?? GRANT_TTL_MS;
   }
 
@@ -67,8 +76,16 @@ export class GrantCache {
     return item;
   }
 
-  /** The decrypted value of a secret from `forHost()`; null when it vanished meanwhile. */
-  reveal(secret: Secret): Revealed | null {
+  /**
+   * The decrypted value of a secret from `forHost()` (an `oauth2` secret's current access token,
+   * renewed when due); null when it vanished meanwhile. `wait: false`: an expired token is read
+   * as it is (the refresh goes on) where a request cannot wait.
+   */
+  reveal(secret: Secret, o: { wait: boolean } = { wait: true }): Reading | null {
+    if (secret.type === 'oauth2' && this.oauth) {
+      const r = this.oauth.read(secret, o);
+      return r === null || r.kind === 'revoked' ? (r && { revoked: r.reason }) : r.kind === 'wait' ? { wait: r.ready } : r.token;
+    }
     const key = `${secret.id}\0${secret.updatedAt}`;
     const now = performance.now();
     const hit = this.values.get(key);
@@ -78,6 +95,11 @@ export class GrantCache {
     const item = value === null ? null : hit?.item?.value === value ? hit.item : { value };
     this.put(this.values, key, { at: now, item });
     return item;
+  }
+
+  /** The upstream answered 401 to a request that carried `value` of `secret`: an `oauth2` token is renewed before its next use. */
+  refused(secret: Secret, value: string): void {
+    if (secret.type === 'oauth2') this.oauth?.refused(secret.id, value);
   }
 
   private put<T>(map: Map<string, Timed<T>>, key: string, entry: Timed<T>): void {

@@ -1,6 +1,7 @@
 import { errorMessage } from '../../common/errors.js';
 import type { AgentRequest, AgentResponse } from './agent-exchange.js';
 import type { RequestRecord } from './audit-recorder.js';
+import type { Injection } from './decide-request.js';
 import type { EchoForms } from './echo-scanner.js';
 import { bodySink, type BodySink } from './body-sink.js';
 import { answeredNotConnected, ExchangeOutcome } from './exchange-outcome.js';
@@ -25,6 +26,8 @@ export interface UpstreamExchange {
   injected: EchoForms | null;
   /** A 401/403 with nothing injected becomes `app_not_connected` for this host; null: passed on. */
   notConnectedHost: string | null;
+  /** The secret and value injected, told of a 401 (an `oauth2` token is then renewed before its next use). */
+  credential?: Pick<Injection, 'secret' | 'value'> | null;
 }
 
 /** How the request body is framed upstream: as the agent framed it (chunked is re-chunked). */
@@ -35,7 +38,7 @@ function framing(req: AgentRequest): BodyFraming {
 }
 
 /** What the response half of an exchange needs. */
-export type ResponseSide = Pick<UpstreamExchange, 'res' | 'rec' | 'injected' | 'notConnectedHost'>;
+export type ResponseSide = Pick<UpstreamExchange, 'res' | 'rec' | 'injected' | 'notConnectedHost' | 'credential'>;
 
 /**
  * The response half of an exchange: the call's events (head planned, body scanned or passed,
@@ -53,6 +56,7 @@ function responseHalf(ctx: GatewayContext, x: ResponseSide): { events: CallOptio
   const onHead = (head: ResponseHead): void => {
     const { status } = head;
     rec.status = status;
+    if (status === 401 && x.credential) ctx.grants.refused(x.credential.secret, x.credential.value);
     if (answeredNotConnected(ctx, x, status)) return;
     const plan = planResponse({ method: rec.method, status, statusMessage: head.statusMessage, rawHeaders: head.rawHeaders, injected: x.injected });
     if (plan.refused) {

@@ -71,6 +71,8 @@ function targetByType(secret: Secret, value: string): InjectionTarget {
         : { kind: 'header', name: 'x-api-key', value, remove: ['authorization'] };
     case 'openai':
     case 'api_key':
+    // The gateway reads an oauth2 secret's current access token as its value (vault/oauth).
+    case 'oauth2':
       return bearer(value);
     case 'generic': {
       const config = secret.injectionConfig;

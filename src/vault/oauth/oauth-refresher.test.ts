@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { Logger, memorySink } from '../../common/logger.js';
+import type { Secret } from '../model/records.js';
+import { testSecret } from '../../../test/support/vault-fixtures.js';
+import { OAuthRefresher } from './oauth-refresher.js';
+import { parseOAuthValue, serializeOAuthValue, type OAuthValue } from './oauth-value.js';
+import type { PostForm, TokenEndpointAnswer } from './token-endpoint.js';
+
+/** A store of one oauth2 secret, a token endpoint answering what the test says, and a clock it moves. */
+function setup(answers: TokenEndpointAnswer[]) {
+  let now = 1_000;
+  let stored: { secret: Secret; text: string } = {
+    secret: testSecret({ type: 'oauth2', name: 'gmail', updatedAt: '2026-01-01T00:00:00.000Z' }),
+    text: serializeOAuthValue({
+      accessToken: 'at-0',
+      refreshToken: 'rt-0',
+      clientId: 'c',
+      clientSecret: 's',
+      tokenEndpoint: 'https://oauth.test/token',
+      issuedAt: 0,
+      expiresAt: 2_000,
+    }),
+  };
+  let writes = 0;
+  const posts: Record<string, string>[] = [];
+  const release: (() => void)[] = [];
+  const post: PostForm = ({ form }) => {
+    posts.push(form);
+    const answer = answers.shift() ?? { status: 500, body: '{}' };
+    return new Promise((resolve) => release.push(() => resolve(answer)));
+  };
+  const store = {
+    get: () => stored.secret,
+    reveal: () => stored.text,
+    update: (_id: string, patch: { value?: string }) => {
+      writes++;
+      stored = { secret: { ...stored.secret, updatedAt: `2026-01-01T00:00:0${writes}.000Z` }, text: patch.value! };
+      return stored.secret;
+    },
+  };
+  const logger = new Logger({ level: 'error', sink: memorySink() });
+  const refresher = new OAuthRefresher({ store, post, logger, now: () => now });
+  return {
+    refresher,
+    posts,
+    secret: () => stored.secret,
+    value: (): OAuthValue => parseOAuthValue(stored.text),
+    writes: () => writes,
+    setNow: (t: number) => (now = t),
+    answer: async () => {
+      release.shift()!();
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+const ok = (at: string, rt?: string): TokenEndpointAnswer => ({ status: 200, body: JSON.stringify({ access_token: at, expires_in: 2, ...(rt ? { refresh_token: rt } : {}) }) });
+
+describe('OAuthRefresher', () => {
+  it('gives the stored token while it is fresh, without asking the provider', () => {
+    const t = setup([]);
+    expect(t.refresher.read(t.secret())).toMatchObject({ kind: 'current', token: { value: 'at-0' } });
+    expect(t.posts).toHaveLength(0);
+  });
+
+  it('makes every request at expiry wait for one refresh, and stores a rotated refresh token with the access token', async () => {
+    const t = setup([ok('at-1', 'rt-1')]);
+    t.setNow(2_000);
+    const readings = Array.from({ length: 5 }, () => t.refresher.read(t.secret()));
+    expect(readings.every((r) => r?.kind === 'wait')).toBe(true);
+    expect(new Set(readings.map((r) => r?.kind === 'wait' && r.ready)).size).toBe(1);
+    expect(t.posts).toEqual([{ grant_type: 'refresh_token', refresh_token: 'rt-0', client_id: 'c', client_secret: 's' }]);
+    await t.answer();
+    expect(t.writes()).toBe(1);
+    expect(t.value()).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1', issuedAt: 2_000, expiresAt: 4_000 });
+    expect(t.refresher.read(t.secret())).toMatchObject({ kind: 'current', token: { value: 'at-1' } });
+    expect(t.refresher.refreshes).toBe(1);
+  });
+
+  it('renews in the margin while requests go on with the current token', async () => {
+    const t = setup([ok('at-1')]);
+    t.setNow(1_600);
+    expect(t.refresher.read(t.secret())).toMatchObject({ kind: 'current', token: { value: 'at-0' } });
+    expect(t.refresher.read(t.secret())).toMatchObject({ kind: 'current', token: { value: 'at-0' } });
+    expect(t.posts).toHaveLength(1);
+    await t.answer();
+    expect(t.refresher.read(t.secret())).toMatchObject({ kind: 'current', token: { value: 'at-1' } });
+    expect(t.value().refreshToken).toBe('rt-0');
+  });
+
+  it('renews a token the upstream refused, once for that token', async () => {
+    const t = setup([ok('at-1')]);
+    t.refresher.read(t.secret());
+    t.refresher.refused(t.secret().id, 'stale-other-token');
+    expect(t.refresher.read(t.secret())?.kind).toBe('current');
+    t.refresher.refused(t.secret().id, 'at-0');
+    expect(t.refresher.read(t.secret())?.kind).toBe('wait');
+    await t.answer();
+    t.refresher.refused(t.secret().id, 'at-1');
+    // A token fetched because of a refusal that is refused too is not renewed in a loop.
+    expect(t.refresher.read(t.secret())).toMatchObject({ kind: 'current', token: { value: 'at-1' } });
+  });
+
+  it('reads a revoked grant as revoked until the user connects again', async () => {
+    const t = setup([{ status: 400, body: JSON.stringify({ error: 'invalid_grant' }) }]);
+    t.setNow(5_000);
+    expect(t.refresher.read(t.secret())?.kind).toBe('wait');
+    await t.answer();
+    expect(t.refresher.read(t.secret())).toEqual({ kind: 'revoked', reason: 'invalid_grant' });
+    expect(t.writes()).toBe(0);
+    // A reconnect stores a new value: it is read, and used.
+    const next = { ...t.value(), accessToken: 'at-new', issuedAt: 5_000, expiresAt: 9_000 };
+    const secret = { ...t.secret(), updatedAt: '2026-02-01T00:00:00.000Z' };
+    const text = serializeOAuthValue(next);
+    const again = new OAuthRefresher({
+      store: { get: () => secret, reveal: () => text, update: () => null },
+      post: () => Promise.reject(new Error('unused')),
+      logger: new Logger({ level: 'error', sink: memorySink() }),
+      now: () => 5_000,
+    });
+    expect(again.read(secret)).toMatchObject({ kind: 'current', token: { value: 'at-new' } });
+  });
+
+  it('gives an expired token as it is to a request that cannot wait, refreshing meanwhile', () => {
+    const t = setup([ok('at-1')]);
+    t.setNow(3_000);
+    expect(t.refresher.read(t.secret(), { wait: false })).toMatchObject({ kind: 'current', token: { value: 'at-0' } });
+    expect(t.posts).toHaveLength(1);
+  });
+});
