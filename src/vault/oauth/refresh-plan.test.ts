@@ -14,17 +14,19 @@ const value = (over: Partial<OAuthValue> = {}): OAuthValue => ({
 });
 
 describe('tokenState', () => {
-  it('renews an hour-long token in the last minute and waits once it expired', () => {
+  it('renews an hour-long token in the last minute and waits in its last 10 s', () => {
     expect(tokenState(value(), 3_600_000 - MAX_REFRESH_MARGIN_MS - 1)).toBe('fresh');
     expect(tokenState(value(), 3_600_000 - MAX_REFRESH_MARGIN_MS)).toBe('renew');
-    expect(tokenState(value(), 3_599_999)).toBe('renew');
-    expect(tokenState(value(), 3_600_000)).toBe('expired');
+    expect(tokenState(value(), 3_590_000 - 1)).toBe('renew');
+    expect(tokenState(value(), 3_590_000)).toBe('expired');
   });
 
   it('renews a short-lived token in its last quarter', () => {
     const v = value({ expiresAt: 2_000 });
     expect(tokenState(v, 1_499)).toBe('fresh');
     expect(tokenState(v, 1_500)).toBe('renew');
+    expect(tokenState(v, 1_899)).toBe('renew');
+    expect(tokenState(v, 1_900)).toBe('expired');
   });
 
   it('leaves a token without an expiry or a refresh token alone until the upstream refuses it', () => {

@@ -7,6 +7,11 @@ import type { OAuthValue } from './oauth-value.js';
 
 /** Renew this long before expiry at most; a short-lived token is renewed in its last quarter. */
 export const MAX_REFRESH_MARGIN_MS = 60_000;
+/**
+ * A token this close to its expiry (its last twentieth, at most 10 s) counts as expired: it could
+ * lapse on the way or on an upstream whose clock runs ahead, and a request rather waits for the refresh.
+ */
+export const MAX_EXPIRY_SKEW_MS = 10_000;
 
 /** `fresh`: use it; `renew`: use it and renew it meanwhile; `expired`: wait for a new one. */
 export type TokenState = 'fresh' | 'renew' | 'expired';
@@ -14,9 +19,9 @@ export type TokenState = 'fresh' | 'renew' | 'expired';
 export function tokenState(value: OAuthValue, now: number): TokenState {
   // Without an expiry or a refresh token there is nothing to do until the upstream refuses it.
   if (value.expiresAt === null || value.refreshToken === null) return 'fresh';
-  if (now >= value.expiresAt) return 'expired';
-  const margin = Math.min(MAX_REFRESH_MARGIN_MS, Math.max(0, value.expiresAt - value.issuedAt) / 4);
-  return now >= value.expiresAt - margin ? 'renew' : 'fresh';
+  const lifetime = Math.max(0, value.expiresAt - value.issuedAt);
+  if (now >= value.expiresAt - Math.min(MAX_EXPIRY_SKEW_MS, lifetime / 20)) return 'expired';
+  return now >= value.expiresAt - Math.min(MAX_REFRESH_MARGIN_MS, lifetime / 4) ? 'renew' : 'fresh';
 }
 
 /** What the token endpoint's answer means: a new value, or why there is none. */
