@@ -71,9 +71,9 @@ function targetByType(secret: Secret, value: string): InjectionTarget {
         : { kind: 'header', name: 'x-api-key', value, remove: ['authorization'] };
     case 'openai':
     case 'api_key':
-    // The gateway reads an oauth2 secret's current access token as its value (vault/oauth).
-    case 'oauth2':
       return bearer(value);
+    // An oauth2 secret's value here is its current access token (vault/oauth): Bearer unless configured.
+    case 'oauth2':
     case 'generic': {
       const config = secret.injectionConfig;
       if (!config) return bearer(value);
