@@ -105,21 +105,44 @@ describe.each(PATHS)('an oauth2 secret (%s)', (_name, gateway) => {
     expect(oauth.refreshes - before).toBe(1);
   });
 
-  it('renews a token the upstream refused for the next request', async () => {
+  it('renews a token the upstream refused: the TypeScript path sends a bodiless request again, the lane renews it for the next', async () => {
     const { token, secretId } = connectedAgent('refused');
     const agent = await agentConnection(h, token, target, h.vaultCaPem);
-    agent.send(get(READS[0]!));
+    const refuse = async (): Promise<void> => {
+      agent.send(get(READS[0]!));
+      expect((await agent.read('GET')).status).toBe(200);
+      oauth.expire(parseOAuthValue(h.store.secrets.reveal(secretId)!).accessToken);
+    };
+    // With the placeholder (the TypeScript path on every gateway): sent again with a new token.
+    await refuse();
+    let before = oauth.refreshes;
+    const seenBefore = h.upstream.requests.length;
+    agent.send(get(READS[1]!));
     expect((await agent.read('GET')).status).toBe(200);
-    const before = oauth.refreshes;
-    oauth.expire(parseOAuthValue(h.store.secrets.reveal(secretId)!).accessToken);
+    expect(oauth.refreshes - before).toBe(1);
+    const sent = h.upstream.requests.slice(seenBefore).map((r) => r.headers.authorization);
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).not.toBe(sent[1]);
+    // Without one: the lane (where it runs) has sent the request itself and cannot resend it; the
+    // agent gets the upstream's 401 and its next request goes with a new token.
+    await refuse();
+    before = oauth.refreshes;
     agent.send(get(READS[1]!, false));
-    // The refused request is answered as the upstream answered (neither path resends it)...
-    expect((await agent.read('GET')).status).toBe(401);
+    expect((await agent.read('GET')).status).toBe(gateway.fastLane ? 401 : 200);
     agent.send(get(READS[2]!, false));
-    // ...and the next one goes with a new token.
+    expect((await agent.read('GET')).status).toBe(200);
+    expect(oauth.refreshes - before).toBe(1);
+    // A request with a body is not buffered to be sent again: the 401 reaches the agent.
+    await refuse();
+    const body = '{"raw":"bWFpbA"}';
+    agent.send(`POST /gmail/v1/users/me/messages/send HTTP/1.1\r\nHost: ${target}\r\nAuthorization: Bearer onecli-managed\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    expect((await agent.read('POST')).status).toBe(401);
+    agent.send(get(READS[3]!));
     expect((await agent.read('GET')).status).toBe(200);
     agent.close();
-    expect(oauth.refreshes - before).toBe(1);
+    // One audit row per request the agent sent, whether or not it was sent again.
+    const rows = h.rows().filter((r) => r.secretName === 'gmail-refused' && r.method !== 'CONNECT');
+    expect(rows.map((r) => r.status).reverse()).toEqual([200, 200, 200, gateway.fastLane ? 401 : 200, 200, 200, 401, 200]);
   });
 
   it('answers app_not_connected with the connect URL once the provider revoked the grant', async () => {

@@ -27,7 +27,7 @@ export interface LaneExchange {
   pooled: PooledConnection;
   owner: PoolKey;
   injected: EchoForms;
-  /** Told of a 401 (an `oauth2` token is renewed before its next use; the lane cannot resend this request). */
+  /** Told of the status (after a 401 an `oauth2` token is renewed before its next use; the lane cannot resend this request). */
   credential: Injection;
 }
 
@@ -122,7 +122,7 @@ export function finishLane(ctx: GatewayContext, x: LaneExchange, outcome: LaneOu
   rec.bytesIn = bytesIn;
   rec.bytesOut = bytesOut;
   rec.reason = flags & 1 ? 'credential_echo' : failure;
-  if (status === 401) ctx.grants.refused(x.credential.secret, x.credential.value);
+  if (status !== 0) ctx.grants.answered(x.credential.secret, x.credential.value, status);
   if (failure === null && flags & 2) {
     // As the JavaScript client does: stop a second before the upstream said it would close.
     if (keepAliveMs >= 0) pooled.expiresAt = performance.now() + keepAliveMs - 1_000;

@@ -117,7 +117,8 @@ export function forwardMitmRequest(
   act(ctx, conn, { req, res, rec }, decision);
 }
 
-type Exchange = { req: AgentRequest; res: AgentResponse; rec: RequestRecord };
+/** `retried`: sent again after a 401 renewed its `oauth2` token; it is not sent a third time. */
+type Exchange = { req: AgentRequest; res: AgentResponse; rec: RequestRecord; retried?: boolean };
 
 /** Carries out a decision: the one place a request on a TLS-terminated connection is refused, held or forwarded. */
 function act(ctx: GatewayContext, conn: MitmConnection, x: Exchange, d: RequestDecision): void {
@@ -164,5 +165,9 @@ function forwardAllowed(ctx: GatewayContext, conn: MitmConnection, x: Exchange, 
     injected: prepared.injected,
     notConnectedHost: ownCredential ? null : conn.host,
     credential: injection,
+    retryUnauthorized:
+      injection?.secret.type === 'oauth2' && !x.retried
+        ? () => act(ctx, conn, { ...x, retried: true }, forwardWith(ctx, injection.secret, conn.host, { wait: true }))
+        : null,
   });
 }

@@ -97,9 +97,9 @@ export class GrantCache {
     return item;
   }
 
-  /** The upstream answered 401 to a request that carried `value` of `secret`: an `oauth2` token is renewed before its next use. */
-  refused(secret: Secret, value: string): void {
-    if (secret.type === 'oauth2') this.oauth?.refused(secret.id, value);
+  /** The upstream answered `status` to a request that carried `value` of `secret`: after a 401 an `oauth2` token is renewed before its next use. */
+  answered(secret: Secret, value: string, status: number): void {
+    if (secret.type === 'oauth2') this.oauth?.answered(secret.id, value, status);
   }
 
   private put<T>(map: Map<string, Timed<T>>, key: string, entry: Timed<T>): void {

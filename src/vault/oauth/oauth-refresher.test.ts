@@ -88,17 +88,24 @@ describe('OAuthRefresher', () => {
     expect(t.value().refreshToken).toBe('rt-0');
   });
 
-  it('renews a token the upstream refused, once for that token', async () => {
-    const t = setup([ok('at-1')]);
+  it('renews a token the upstream refused; a new token refused before any upstream accepted it is not renewed in a loop', async () => {
+    const t = setup([ok('at-1'), ok('at-2')]);
+    const id = t.secret().id;
     t.refresher.read(t.secret());
-    t.refresher.refused(t.secret().id, 'stale-other-token');
+    t.refresher.answered(id, 'stale-other-token', 401);
+    t.refresher.answered(id, 'at-0', 200);
     expect(t.refresher.read(t.secret())?.kind).toBe('current');
-    t.refresher.refused(t.secret().id, 'at-0');
+    t.refresher.answered(id, 'at-0', 401);
     expect(t.refresher.read(t.secret())?.kind).toBe('wait');
     await t.answer();
-    t.refresher.refused(t.secret().id, 'at-1');
-    // A token fetched because of a refusal that is refused too is not renewed in a loop.
+    t.refresher.answered(id, 'at-1', 401);
     expect(t.refresher.read(t.secret())).toMatchObject({ kind: 'current', token: { value: 'at-1' } });
+    // Once accepted, a later refusal renews it again.
+    t.refresher.answered(id, 'at-1', 200);
+    t.refresher.answered(id, 'at-1', 401);
+    expect(t.refresher.read(t.secret())?.kind).toBe('wait');
+    await t.answer();
+    expect(t.refresher.read(t.secret())).toMatchObject({ kind: 'current', token: { value: 'at-2' } });
   });
 
   it('reads a revoked grant as revoked until the user connects again', async () => {

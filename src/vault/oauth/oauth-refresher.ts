@@ -30,7 +30,7 @@ interface SecretState {
   revoked: string | null;
   /** The upstream refused this token: renew it before the next use. */
   refused: boolean;
-  /** This token came from a refresh a refusal asked for: a refusal of it does not ask again. */
+  /** This token came from a refresh a refusal asked for and no upstream accepted it yet: a refusal of it does not ask again. */
   fromRefusal: boolean;
 }
 
@@ -71,11 +71,16 @@ export class OAuthRefresher {
     return due === 'renew' || !o.wait ? { kind: 'current', token: state.token } : { kind: 'wait', ready };
   }
 
-  /** The upstream answered 401 to a request that carried `token`: the next request gets a new one. */
-  refused(secretId: string, token: string): void {
+  /**
+   * The upstream answered `status` to a request that carried `token`. A 401 makes the next
+   * request wait for a new token, unless this one came from a refresh a 401 asked for and has not
+   * been accepted since (an upstream refusing every token would otherwise cost a refresh per request).
+   */
+  answered(secretId: string, token: string, status: number): void {
     const state = this.states.get(secretId);
-    if (!state || state.token.value !== token || state.fromRefusal || state.value.refreshToken === null) return;
-    state.refused = true;
+    if (!state || state.token.value !== token) return;
+    if (status !== 401) state.fromRefusal = false;
+    else if (!state.fromRefusal && state.value.refreshToken !== null) state.refused = true;
   }
 
   private stateFor(secret: Secret): SecretState | null {
