@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { errorMessage } from '../../common/errors.js';
-import { parseOAuthValue } from '../oauth/oauth-value.js';
+import { oauthValueProblem } from '../oauth/oauth-value.js';
 import {
   AgentSchema,
   AuditEntrySchema,
@@ -24,11 +23,8 @@ import {
 
 /** An oauth2 secret's value must be the JSON the refresher reads (vault/oauth/oauth-value.ts). */
 function oauthValueIssue(value: string, ctx: z.RefinementCtx): void {
-  try {
-    parseOAuthValue(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', path: ['value'], message: errorMessage(err) });
-  }
+  const problem = oauthValueProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
 }
 
 export const MAX_BODY_BYTES = 256 * 1024;

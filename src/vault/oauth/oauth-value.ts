@@ -36,6 +36,16 @@ export function parseOAuthValue(text: string): OAuthValue {
   return parsed.data;
 }
 
+/** Why `text` is not a value an oauth2 secret can hold (the field, never the value), or null. */
+export function oauthValueProblem(text: string): string | null {
+  try {
+    parseOAuthValue(text);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** The stored form: one line, so it passes the value checks every secret's value passes. */
 export function serializeOAuthValue(value: OAuthValue): string {
   return JSON.stringify(value);
