@@ -139,7 +139,12 @@ function act(ctx: GatewayContext, conn: MitmConnection, x: Exchange, d: RequestD
     }
     case 'wait':
       // The secret's OAuth token is being renewed; the request (body unread) goes on with the new one.
-      void d.ready.then(() => act(ctx, conn, x, forwardWith(ctx, d.secret, conn.host, { wait: false })));
+      d.ready
+        .then(() => act(ctx, conn, x, forwardWith(ctx, d.secret, conn.host, { wait: false })))
+        .catch((err: unknown) => {
+          ctx.logger.error('Forwarding a request after an OAuth refresh failed', { host: conn.host, error: errorMessage(err) });
+          res.destroy();
+        });
       return;
     default:
       rec.secretName = d.secret?.name ?? null;

@@ -135,3 +135,24 @@ describe('OAuthRefresher', () => {
     expect(t.posts).toHaveLength(1);
   });
 });
+
+describe('OAuthRefresher when the store fails', () => {
+  it('settles the refresh all the same, so waiting requests go on and nothing is left unhandled', async () => {
+    let now = 0;
+    const secret = testSecret({ type: 'oauth2' });
+    const text = serializeOAuthValue({ accessToken: 'at-0', refreshToken: 'rt-0', clientId: 'c', clientSecret: null, tokenEndpoint: 'https://oauth.test/token', issuedAt: 0, expiresAt: 1_000 });
+    const sink = memorySink();
+    const refresher = new OAuthRefresher({
+      store: { get: () => secret, reveal: () => text, update: () => { throw new Error('disk I/O error'); } },
+      post: async () => ok('at-1'),
+      logger: new Logger({ level: 'error', sink }),
+      now: () => now,
+    });
+    now = 5_000;
+    const r = refresher.read(secret);
+    expect(r?.kind).toBe('wait');
+    await expect(r?.kind === 'wait' ? r.ready : null).resolves.toBeUndefined();
+    expect(sink.lines.join('\n')).toContain('Storing a refreshed OAuth token failed');
+    expect(sink.lines.join('\n')).not.toContain('at-1');
+  });
+});

@@ -105,9 +105,12 @@ export class OAuthRefresher {
   }
 
   private refresh(secretId: string, state: SecretState): Promise<void> {
-    state.refreshing ??= this.run(secretId, state).finally(() => {
-      state.refreshing = null;
-    });
+    // Never rejects: a request waiting on it decides again, and a renewal in the margin has no one waiting.
+    state.refreshing ??= this.run(secretId, state)
+      .catch((err: unknown) => this.logger.error('Storing a refreshed OAuth token failed', { secretId, error: errorMessage(err) }))
+      .finally(() => {
+        state.refreshing = null;
+      });
     return state.refreshing;
   }
 
