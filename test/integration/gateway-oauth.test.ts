@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOAuthValue, serializeOAuthValue } from '../../src/vault/oauth/oauth-value.js';
 import type { GatewayOptions } from '../../src/vault/gateway/gateway-server.js';
@@ -79,6 +80,9 @@ describe.each(PATHS)('an oauth2 secret (%s)', (_name, gateway) => {
     const stored = parseOAuthValue(h.store.secrets.reveal(secretId)!);
     expect(stored.refreshToken).toBe(oauth.liveRefreshToken());
     expect(oauth.valid(stored.accessToken)).toBe(true);
+    // Sealed like any value: the database file (and its WAL) never holds a token or the client secret.
+    const files = [h.storeFile.dbPath, `${h.storeFile.dbPath}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1'));
+    for (const plain of [stored.accessToken, stored.refreshToken!, oauth.clientSecret]) expect(files.some((f) => f.includes(plain))).toBe(false);
     // Every request the upstream saw carried a token, never the placeholder.
     expect(h.upstream.requests.every((r) => /^Bearer at-/.test(r.headers.authorization ?? ''))).toBe(true);
     // The lane served them where it runs (a wait is handed to the TypeScript path).
