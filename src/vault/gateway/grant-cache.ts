@@ -1,7 +1,7 @@
 import { hostMatches } from '../inject/host-pattern.js';
 import { selectSecret } from '../inject/select-secret.js';
 import type { Secret } from '../model/records.js';
-import type { OAuthRefresher } from '../oauth/oauth-refresher.js';
+import type { OAuthReading, OAuthRefresher } from '../oauth/oauth-refresher.js';
 import type { VaultStore } from '../store/types.js';
 
 /** How long what was read from the store (grants, decrypted values) is reused. */
@@ -17,7 +17,7 @@ export interface Revealed {
  * What `reveal` reads for a secret: its value, or for an `oauth2` secret a refresh to wait for
  * (the access token expired) or the reason the provider refused to renew it.
  */
-export type Reading = Revealed | { wait: Promise<void> } | { revoked: string };
+export type Reading = Revealed | OAuthReading;
 
 interface Timed<T> {
   at: number;
@@ -82,9 +82,10 @@ export class GrantCache {
    * as it is (the refresh goes on) where a request cannot wait.
    */
   reveal(secret: Secret, o: { wait: boolean } = { wait: true }): Reading | null {
-    if (secret.type === 'oauth2' && this.oauth) {
-      const r = this.oauth.read(secret, o);
-      return r === null || r.kind === 'revoked' ? (r && { revoked: r.reason }) : r.kind === 'wait' ? { wait: r.ready } : r.token;
+    if (secret.type === 'oauth2') {
+      // Its stored value is the tokens' JSON, never a value to inject as it is.
+      if (!this.oauth) throw new Error('an oauth2 secret needs the gateway\'s OAuth refresher');
+      return this.oauth.read(secret, o);
     }
     const key = `${secret.id}\0${secret.updatedAt}`;
     const now = performance.now();

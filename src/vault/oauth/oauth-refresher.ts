@@ -13,12 +13,9 @@ export interface CurrentToken {
 
 /**
  * What the gateway reads for an `oauth2` secret: the token to inject, a refresh to wait for
- * (the token expired), or a connection that needs the user again (the refresh was refused).
+ * (the token expired), or why the connection needs the user again (the refresh was refused).
  */
-export type OAuthReading =
-  | { kind: 'current'; token: CurrentToken }
-  | { kind: 'wait'; ready: Promise<void> }
-  | { kind: 'revoked'; reason: string };
+export type OAuthReading = CurrentToken | { wait: Promise<void> } | { revoked: string };
 
 interface SecretState {
   /** The `updatedAt` of the stored value this state holds: a newer one (a reconnect) replaces it. */
@@ -64,11 +61,11 @@ export class OAuthRefresher {
   read(secret: Secret, o: { wait: boolean } = { wait: true }): OAuthReading | null {
     const state = this.stateFor(secret);
     if (!state) return null;
-    if (state.revoked !== null) return { kind: 'revoked', reason: state.revoked };
+    if (state.revoked !== null) return { revoked: state.revoked };
     const due = state.refused ? 'expired' : tokenState(state.value, this.now());
-    if (due === 'fresh') return { kind: 'current', token: state.token };
+    if (due === 'fresh') return state.token;
     const ready = this.refresh(secret.id, state);
-    return due === 'renew' || !o.wait ? { kind: 'current', token: state.token } : { kind: 'wait', ready };
+    return due === 'renew' || !o.wait ? state.token : { wait: ready };
   }
 
   /**
