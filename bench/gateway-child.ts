@@ -7,6 +7,7 @@ import { Redactor } from '../src/common/redact.js';
 import { createCa } from '../src/vault/ca/ca.js';
 import { LeafCache } from '../src/vault/ca/leaf-cache.js';
 import { startGateway, type StartedGateway } from '../src/vault/gateway/gateway-server.js';
+import { serializeOAuthValue } from '../src/vault/oauth/oauth-value.js';
 import { openStore } from '../src/vault/store/store.js';
 import type { VaultStore } from '../src/vault/store/types.js';
 import { serveParent } from './ipc.js';
@@ -26,6 +27,16 @@ export interface GatewayStart {
   value: string;
   /** Who terminates TLS (the `gateway-node-tls` row: Node's own, for comparison). */
   tls: 'native' | 'node';
+  /** `oauth2` (the `gateway-oauth` row): the value is an OAuth connection's access token, valid for the whole run. */
+  secretType?: 'generic' | 'oauth2';
+}
+
+/** The stored value of a secret of `type` whose injected value is `value`. */
+function storedValue(type: 'generic' | 'oauth2', value: string): string {
+  if (type === 'generic') return value;
+  const now = Date.now();
+  // Never due in a run: what is measured is a request with an OAuth secret, not a refresh.
+  return serializeOAuthValue({ accessToken: value, refreshToken: `refresh-${value}`, clientId: 'bench', clientSecret: null, tokenEndpoint: 'https://oauth.invalid/token', issuedAt: now, expiresAt: now + 24 * 3_600_000 });
 }
 
 export interface GatewayReady {
@@ -46,7 +57,7 @@ function main(): void {
   serveParent(
     {
       async start(payload): Promise<GatewayReady> {
-        const { host, upstreamPort, upstreamCaPem, headerName, value, tls } = payload as GatewayStart;
+        const { host, upstreamPort, upstreamCaPem, headerName, value, tls, secretType = 'generic' } = payload as GatewayStart;
         dir = await mkdtemp(join(tmpdir(), 'nanoclaw-bench-'));
         const redactor = new Redactor();
         const logger = new Logger({ level: 'warn', redactor });
@@ -56,7 +67,7 @@ function main(): void {
         const injectionConfig = { headerName, valueFormat: '{value}' };
         const ids = [host, `*.${host}`].map(
           (hostPattern, i) =>
-            store!.secrets.create({ name: `bench-${i}`, type: 'generic', value, hostPattern, injectionConfig }).id,
+            store!.secrets.create({ name: `bench-${i}`, type: secretType, value: storedValue(secretType, value), hostPattern, injectionConfig }).id,
         );
         const { agent, token } = store.agents.create({ name: 'bench', identifier: 'bench', secretMode: 'selective' });
         store.agents.setSecretIds(agent.id, ids);

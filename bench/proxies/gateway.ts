@@ -23,7 +23,12 @@ export function startGatewayNodeTlsSubject(o: GatewaySubjectStart): Promise<Subj
   return startGatewayChild(o, 'node', 'gateway-node-tls');
 }
 
-async function startGatewayChild(o: GatewaySubjectStart, tls: 'native' | 'node', name: string): Promise<Subject> {
+/** The same gateway (native TLS) whose secret is an `oauth2` connection: what a request costs with one. */
+export function startGatewayOAuthSubject(o: GatewaySubjectStart): Promise<Subject> {
+  return startGatewayChild(o, 'native', 'gateway-oauth', 'oauth2');
+}
+
+async function startGatewayChild(o: GatewaySubjectStart, tls: 'native' | 'node', name: string, secretType: 'generic' | 'oauth2' = 'generic'): Promise<Subject> {
   const script = fileURLToPath(new URL('../gateway-child.js', import.meta.url));
   // The flags the vault runs the gateway with, plus --expose-gc: the idle-memory case collects
   // garbage before each RSS reading.
@@ -37,6 +42,7 @@ async function startGatewayChild(o: GatewaySubjectStart, tls: 'native' | 'node',
       headerName: INJECTED_HEADER,
       value: o.value,
       tls,
+      secretType,
     } satisfies GatewayStart);
     return {
       name,

@@ -16,6 +16,15 @@ export type TokenForm =
   | { kind: 'header'; header: string }
   | { kind: 'query'; param: string };
 
+/** A provider's authorization-code endpoints and the scopes asked for (the dashboard's OAuth connect). */
+export interface OAuthEndpoints {
+  authorizeUrl: string;
+  tokenUrl: string;
+  scopes: readonly string[];
+  /** Extra authorize parameters (Google gives a refresh token only with offline access and consent). */
+  authorizeParams?: Readonly<Record<string, string>>;
+}
+
 export interface KnownService {
   service: string;
   /** The host pattern its secret gets (`init-onecli`); `.example.com` covers the apex and its subdomains. */
@@ -47,6 +56,8 @@ export interface KnownService {
   stubs?: readonly string[];
   /** `openai`: its clients (the OpenAI SDK) show only `error.message`, so the gateway's refusals take that shape. */
   errorShape?: 'openai';
+  /** Where the dashboard connects an `oauth2` secret for it (the user brings the OAuth app's client id and secret). */
+  oauth?: OAuthEndpoints;
 }
 
 /** Stub templates every agent gets: git's credential helper answering the placeholder, so git sends credentials at all. */
@@ -70,6 +81,13 @@ const hostsOnly = (service: string, hosts: string[], extra: Extra = {}): KnownSe
   type: 'generic',
   hosts,
   ...extra,
+});
+
+const google = (scope: string): OAuthEndpoints => ({
+  authorizeUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+  tokenUrl: 'https://oauth2.googleapis.com/token',
+  scopes: [`https://www.googleapis.com/auth/${scope}`],
+  authorizeParams: { access_type: 'offline', prompt: 'consent' },
 });
 
 /** APIs usually reached with the OpenAI SDK and a baseURL. */
@@ -99,6 +117,8 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   api('GitHub', '.github.com', ['GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'GITHUB_PAT'], {
     hosts: ['api.github.com', 'uploads.github.com', 'github.com'],
     basicUser: { hosts: ['github.com'], user: 'x-access-token' },
+    // An OAuth app's token (the user's own OAuth app; its callback URL is the vault's, see README).
+    oauth: { authorizeUrl: 'https://github.com/login/oauth/authorize', tokenUrl: 'https://github.com/login/oauth/access_token', scopes: ['repo'] },
     clientVariables: ['GH_TOKEN', 'GITHUB_TOKEN'],
     stubs: ['github'],
   }),
@@ -136,8 +156,8 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   api('Linear', 'api.linear.app', ['LINEAR_API_KEY'], { form: header('Authorization'), clientVariables: [] }),
   api('Resend', 'api.resend.com', ['RESEND_API_KEY']),
   api('Stripe', 'api.stripe.com', ['STRIPE_API_KEY', 'STRIPE_SECRET_KEY'], { clientVariables: [] }),
-  hostsOnly('Gmail', ['gmail.googleapis.com'], { stubs: ['gmail'] }),
-  hostsOnly('Google Calendar', ['www.googleapis.com'], { stubs: ['gcal'] }),
+  hostsOnly('Gmail', ['gmail.googleapis.com'], { stubs: ['gmail'], oauth: google('gmail.modify') }),
+  hostsOnly('Google Calendar', ['www.googleapis.com'], { stubs: ['gcal'], oauth: google('calendar') }),
   // Drive, Vertex, the OAuth token endpoint…
   hostsOnly('Google APIs', ['*.googleapis.com']),
   hostsOnly('Azure OpenAI', ['*.openai.azure.com']),

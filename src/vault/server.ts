@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os';
 import type { Logger } from '../common/logger.js';
 import type { HealthParts } from './api/health.js';
 import { startApiServer, type StartedApi } from './api/api-server.js';
+import { httpsPostForm } from './oauth/token-endpoint.js';
 import { hasApiKey, rotateApiKey, setApiKeyHash } from './api/api-key.js';
 import { apiBindAddresses } from './api/bind-addresses.js';
 import { apiClientFilter } from './api/client-filter.js';
@@ -166,6 +167,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       host: options.api.host,
       port: options.api.port,
       extraRoutes: options.extraRoutes?.(store) ?? [],
+      oauthPost: httpsPostForm({ extraCaPem }),
       ...(options.apiAllowFrom ? { allowClient: apiClientFilter(options.apiAllowFrom) } : {}),
     };
     const [firstHost, ...moreHosts] = apiBindAddresses({

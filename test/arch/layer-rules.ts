@@ -26,6 +26,7 @@ export const VAULT_PARTS = {
   relay: 1,
   ca: 2,
   approvals: 2,
+  oauth: 2,
   gateway: 3,
   api: 3,
 } as const;

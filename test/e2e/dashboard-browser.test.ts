@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Logger, memorySink } from '../../src/common/logger.js';
-import { Redactor } from '../../src/common/redact.js';
+import { memorySink } from '../../src/common/logger.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/vault/api/dashboard/page-response.js';
-import { startVault, type RunningVault } from '../../src/vault/server.js';
+import type { RunningVault } from '../../src/vault/server.js';
 import { viaProxy } from '../integration/gateway-harness.js';
+import { startTempVault } from '../support/temp-vault.js';
 import { startTlsUpstream, type TlsUpstream } from '../support/tls-upstream.js';
 
 // A real browser (Debian's chromium, driven by playwright-core) against a real vault: sign in,
@@ -23,7 +21,7 @@ const PAY_VALUE = `pay-${randomBytes(16).toString('hex')}`;
 const FORM_VALUE = `form-${randomBytes(16).toString('hex')}`;
 const PAGES = ['/dashboard/approvals', '/dashboard/secrets', '/dashboard/agents', '/dashboard/audit', '/dashboard/connect?host=api.github.com'];
 
-let dir: string;
+let closeVault: (() => Promise<void>) | undefined;
 let upstream: TlsUpstream;
 let vault: RunningVault;
 let browser: Browser;
@@ -35,19 +33,8 @@ const browserProblems: string[] = [];
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  dir = mkdtempSync(join(tmpdir(), 'ncl-dash-e2e-'));
-  writeFileSync(join(dir, 'master.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
   upstream = await startTlsUpstream();
-  vault = await startVault({
-    dataDir: join(dir, 'vault'),
-    env: { NANOCLAW_VAULT_KEY_FILE: join(dir, 'master.key') },
-    logger: new Logger({ level: 'debug', sink, redactor: new Redactor() }),
-    version: 'e2e',
-    api: { host: '127.0.0.1', port: 0 },
-    gateway: { host: '127.0.0.1', port: 0 },
-    extraCaFiles: [upstream.caFile],
-    allowPrivate: [`localhost:${upstream.port}`],
-  });
+  ({ vault, close: closeVault } = await startTempVault({ sink, extraCaFiles: [upstream.caFile], allowPrivate: [`localhost:${upstream.port}`] }));
   const { store } = vault;
   const { agent, token } = store.agents.create({ name: 'Payer', identifier: 'payer', secretMode: 'selective' });
   agentToken = token;
@@ -63,9 +50,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await vault?.close();
+  await closeVault?.();
   await upstream?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {

@@ -30,6 +30,7 @@ export const UPSTREAM_NAMES = [
   'github.com',
   'plain.test',
   'other.test',
+  'gmail.googleapis.com',
 ];
 
 export interface Harness extends AsyncDisposable {

@@ -154,3 +154,21 @@ describe('vault API', () => {
     expect(sink.lines.some((l) => l.includes('path=/v1/secrets'))).toBe(true);
   });
 });
+
+describe('an oauth2 secret through the API', () => {
+  it('takes only a value the refresher reads, on create, on a new value and on a change of type', async () => {
+    const value = JSON.stringify({ accessToken: 'at', refreshToken: 'rt', clientId: 'c', clientSecret: null, tokenEndpoint: 'https://oauth.test/token', expiresAt: 0, issuedAt: 0 });
+    expect((await call('POST', '/v1/secrets', { name: 'bad-oauth', type: 'oauth2', value: 'ya29-bare-token', hostPattern: 'gmail.googleapis.com' })).status).toBe(400);
+    const created = await call('POST', '/v1/secrets', { name: 'oauth', type: 'oauth2', value, hostPattern: 'gmail.googleapis.com' });
+    expect(created.status).toBe(201);
+    const id = created.json.id as string;
+    const rotated = await call('PATCH', `/v1/secrets/${id}`, { value: 'ya29-bare-token' });
+    expect(rotated.status).toBe(400);
+    expect(rotated.json.message).toContain('not JSON');
+    expect((await call('PATCH', `/v1/secrets/${id}`, { hostPattern: 'www.googleapis.com' })).status).toBe(200);
+    expect(store.secrets.reveal(id)).toBe(value);
+    const plain = await call('POST', '/v1/secrets', { name: 'plain', type: 'api_key', value: 'plain-value-1', hostPattern: 'a.test' });
+    expect((await call('PATCH', `/v1/secrets/${plain.json.id}`, { type: 'oauth2' })).status).toBe(400);
+    expect((await call('PATCH', `/v1/secrets/${plain.json.id}`, { type: 'oauth2', value })).status).toBe(200);
+  });
+});

@@ -16,6 +16,7 @@ import { miscRoutes } from './routes-misc.js';
 import { ruleRoutes } from './routes-rules.js';
 import { secretRoutes } from './routes-secrets.js';
 import { Router, type Route } from './router.js';
+import type { PostForm } from '../oauth/token-endpoint.js';
 import { VAULT_API_PORT } from '../../config/ports.js';
 
 export interface ApiServerOptions {
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   dashboard?: boolean | { publicUrl?: string };
   /** When set, connections from clients it refuses are closed before a byte is read (see client-filter.ts). */
   allowClient?: (remoteAddress: string | undefined) => boolean;
+  /** How the dashboard's OAuth connect reaches token endpoints (trusting the extra upstream CAs). */
+  oauthPost?: PostForm;
 }
 
 export interface StartedApi extends AsyncDisposable {

@@ -6,6 +6,7 @@ import { readJsonBody, sendJson } from './http-io.js';
 import type { Route } from './router.js';
 import { CreateSecretBodySchema, UpdateSecretBodySchema } from './schemas.js';
 import { parseOr400 } from './validate.js';
+import { oauthValueProblem } from '../oauth/oauth-value.js';
 
 function mustGet(store: VaultStore, id: string): Secret {
   const secret = store.secrets.get(id) ?? store.secrets.getByName(id);
@@ -19,6 +20,13 @@ function requireInjectionForGeneric(type: string, injection: unknown): void {
       details: { field: 'injectionConfig' },
     });
   }
+}
+
+/** A secret that is (or becomes) oauth2 needs a value the refresher reads: a new one, or the one it has. */
+function requireOAuthValue(o: { type: string; wasOAuth: boolean; value: string | undefined }): void {
+  if (o.type !== 'oauth2' || (o.wasOAuth && o.value === undefined)) return;
+  const problem = oauthValueProblem(o.value ?? '');
+  if (problem) throw new NanoclawError('validation_error', `body.value: ${problem}`, { details: { field: 'value' } });
 }
 
 /** `/v1/secrets`: metadata only. No response ever carries a value. */
@@ -43,6 +51,7 @@ export function secretRoutes(store: VaultStore): Route[] {
           const patch = parseOr400(UpdateSecretBodySchema, await readJsonBody(req));
           const injection = patch.injectionConfig === undefined ? current.injectionConfig : patch.injectionConfig;
           requireInjectionForGeneric(patch.type ?? current.type, injection);
+          requireOAuthValue({ type: patch.type ?? current.type, wasOAuth: current.type === 'oauth2', value: patch.value });
           sendJson(res, 200, store.secrets.update(current.id, patch));
         },
       }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oauthValueProblem } from '../oauth/oauth-value.js';
 import {
   AgentSchema,
   AuditEntrySchema,
@@ -20,6 +21,12 @@ import {
  * misspelt field is a 400 that names it rather than a silent no-op.
  */
 
+/** An oauth2 secret's value must be the JSON the refresher reads (vault/oauth/oauth-value.ts). */
+function oauthValueIssue(value: string, ctx: z.RefinementCtx): void {
+  const problem = oauthValueProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
+}
+
 export const MAX_BODY_BYTES = 256 * 1024;
 
 export const CreateSecretBodySchema = z
@@ -39,6 +46,7 @@ export const CreateSecretBodySchema = z
         message: 'is required for type generic: give headerName (+ valueFormat) or paramName',
       });
     }
+    if (body.type === 'oauth2') oauthValueIssue(body.value, ctx);
   });
 export type CreateSecretBody = z.infer<typeof CreateSecretBodySchema>;
 

@@ -29,6 +29,7 @@ function fakeContext(o: { rules?: PolicyRule[]; addresses?: string[] } = {}) {
       secrets: { list: () => [paySecret] },
     },
     grants: { select: () => paySecret, reveal: () => null },
+    connectUrlBase: 'http://vault.test:10254',
     policy: {
       check: (c) => (steps.push(`policy ${c.method} ${c.path}`), gate.check(c)),
       checkOrHold: (c) => (steps.push(`policy ${c.method} ${c.path} (holdable)`), gate.checkOrHold(c)),

@@ -61,7 +61,10 @@ function holdRequest(ctx: GatewayContext, h: HeldRequest, body: { bytes: Buffer;
   const { req, secret } = h;
   const redactor = ctx.logger.redactor;
   // Decrypting registers the values with the redactor; their forms also catch a value cut by the limit.
-  const values = ctx.grants.forHost(h.agent.id, h.host).flatMap((s) => ctx.grants.reveal(s)?.value ?? []);
+  const values = ctx.grants.forHost(h.agent.id, h.host).flatMap((s) => {
+    const read = ctx.grants.reveal(s, { wait: false });
+    return read && 'value' in read ? read.value : [];
+  });
   const forms = values.length > 0 ? echoForms(values) : null;
   const redact = (text: string): string => redactor.redact(text);
   const config = secret?.injectionConfig;

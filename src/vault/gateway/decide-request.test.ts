@@ -3,16 +3,16 @@ import type { PolicyRule } from '../model/policy-rule.js';
 import type { Secret } from '../model/records.js';
 import { testAgent, testSecret } from '../../../test/support/vault-fixtures.js';
 import { decideRequest, forwardWith, type DecisionContext, type RequestQuestion } from './decide-request.js';
-import type { Revealed } from './grant-cache.js';
+import type { Reading } from './grant-cache.js';
 import { PolicyGate, type PolicyCheck } from './policy-gate.js';
 
 const agent = testAgent();
 const secret = testSecret;
 
 /** Grants holding one secret (or none) with a value that can change, counting what is looked up. */
-function fakeContext(o: { secret?: Secret | null; value?: string; rules?: PolicyRule[]; approvals?: boolean } = {}) {
+function fakeContext(o: { secret?: Secret | null; value?: string; reading?: Reading; rules?: PolicyRule[]; approvals?: boolean } = {}) {
   const calls = { select: 0, reveal: 0, checks: [] as PolicyCheck[] };
-  let revealed: Revealed | null = o.value === undefined ? null : { value: o.value };
+  let revealed: Reading | null = o.reading ?? (o.value === undefined ? null : { value: o.value });
   const gate = new PolicyGate({ rules: () => o.rules ?? [], approvals: o.approvals ?? true });
   const ctx: DecisionContext = {
     grants: {
@@ -23,6 +23,7 @@ function fakeContext(o: { secret?: Secret | null; value?: string; rules?: Policy
       check: (c) => (calls.checks.push(c), gate.check(c)),
       checkOrHold: (c) => (calls.checks.push(c), gate.checkOrHold(c)),
     },
+    connectUrlBase: 'http://vault.test:10254',
   };
   const rotate = (value: string): void => {
     revealed = { value };
@@ -110,6 +111,30 @@ describe('forwardWith (after an approval)', () => {
   it('reads the value current when the approval came, not the one when the request was held', () => {
     const { ctx, rotate } = fakeContext({ secret: secret(), value: 'old-value' });
     rotate('new-value');
-    expect(forwardWith(ctx, secret(), 'api.example.com')).toMatchObject({ kind: 'forward', injection: { value: 'new-value' } });
+    expect(forwardWith(ctx, secret(), 'api.example.com', { wait: true })).toMatchObject({ kind: 'forward', injection: { value: 'new-value' } });
+  });
+});
+
+describe('an oauth2 secret', () => {
+  const oauth = () => secret({ type: 'oauth2', name: 'gmail' });
+
+  it('makes a request that can wait wait for its renewed token', () => {
+    const ready = Promise.resolve();
+    const { ctx } = fakeContext({ secret: oauth(), reading: { wait: ready } });
+    const d = decideRequest(ctx, ask());
+    expect(d).toMatchObject({ kind: 'wait', secret: { name: 'gmail' } });
+    expect(d.kind === 'wait' && d.ready).toBe(ready);
+  });
+
+  it('refuses with app_not_connected and the connect URL when its provider refused to renew it', () => {
+    const { ctx } = fakeContext({ secret: oauth(), reading: { revoked: 'invalid_grant' } });
+    expect(decideRequest(ctx, ask({ host: 'gmail.googleapis.com' }))).toMatchObject({
+      kind: 'refuse',
+      refusal: {
+        decision: 'not_connected',
+        reason: 'oauth_refresh_failed:invalid_grant',
+        error: { status: 401, error: 'app_not_connected', extra: { connect_url: 'http://vault.test:10254/connect?host=gmail.googleapis.com' } },
+      },
+    });
   });
 });

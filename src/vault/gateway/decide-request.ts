@@ -2,8 +2,8 @@ import { errorMessage } from '../../common/errors.js';
 import { injectionTarget, type InjectionTarget } from '../inject/apply-injection.js';
 import type { Agent, Secret } from '../model/records.js';
 import type { EchoForms } from './echo-scanner.js';
-import { badGateway } from './gateway-errors.js';
-import type { GrantCache, Revealed } from './grant-cache.js';
+import { badGateway, notConnected } from './gateway-errors.js';
+import type { GrantCache, Reading, Revealed } from './grant-cache.js';
 import type { PolicyCheck, PolicyGate, PolicyHold, PolicyRefusal } from './policy-gate.js';
 import { poolKey, type PoolKey } from './pool-key.js';
 import { echoForms } from './echo-forms.js';
@@ -40,15 +40,19 @@ export interface Injection {
 export type RequestDecision =
   | { readonly kind: 'forward'; readonly injection: Injection | null }
   | { readonly kind: 'hold'; readonly secret: Secret | null; readonly hold: PolicyHold }
+  /** An `oauth2` secret's token expired: decide again (`forwardWith`, `wait: false`) once `ready` settles. */
+  | { readonly kind: 'wait'; readonly secret: Secret; readonly ready: Promise<void> }
   | { readonly kind: 'refuse'; readonly secret: Secret | null; readonly refusal: Refusal };
 
-/** A decision that holds nothing: what a request that cannot be held (or was approved) gets. */
-export type FinalDecision = Exclude<RequestDecision, { kind: 'hold' }>;
+/** A decision that holds nothing: what a request that cannot be held (or was approved, or waited) gets. */
+export type FinalDecision = Exclude<RequestDecision, { kind: 'hold' | 'wait' }>;
 
 /** What the decision reads: the gateway context, or a fake of these in tests. */
 export interface DecisionContext {
   grants: Pick<GrantCache, 'select' | 'reveal'>;
   policy: Pick<PolicyGate, 'check' | 'checkOrHold'>;
+  /** Where `connect_url` points (an `oauth2` secret its provider will not renew). */
+  connectUrlBase: string;
 }
 
 export interface RequestQuestion {
@@ -70,6 +74,8 @@ const cached = new WeakMap<Revealed, { secret: Secret; byHost: Map<string, Final
 
 /** Decides a request: refuse, hold for approval, or forward (with the injection, if any). Never throws. */
 export function decideRequest(ctx: DecisionContext, q: RequestQuestion & { holdable: false }): FinalDecision;
+// Without a secret to inject there is no token to wait for.
+export function decideRequest(ctx: DecisionContext, q: RequestQuestion & { inject: false }): Exclude<RequestDecision, { kind: 'wait' }>;
 export function decideRequest(ctx: DecisionContext, q: RequestQuestion): RequestDecision;
 export function decideRequest(ctx: DecisionContext, q: RequestQuestion): RequestDecision {
   const secret = q.inject ? ctx.grants.select(q.agent.id, q.host, q.path) : null;
@@ -84,7 +90,7 @@ export function decideRequest(ctx: DecisionContext, q: RequestQuestion): Request
   const verdict = q.holdable ? ctx.policy.checkOrHold(check) : ctx.policy.check(check);
   if (verdict && 'hold' in verdict) return { kind: 'hold', secret, hold: verdict };
   if (verdict) return { kind: 'refuse', secret, refusal: verdict };
-  return forwardWith(ctx, secret, q.host);
+  return forwardWith(ctx, secret, q.host, { wait: q.holdable });
 }
 
 /**
@@ -99,11 +105,26 @@ export function likelyPoolOwner(ctx: DecisionContext, agent: Agent, host: string
 /**
  * Forwards with `secret`'s current value (also after an approval, which may take minutes: the
  * value is read then, not when the request was held). Refuses with 502 a value or config that
- * cannot be injected; forwards without a value when the secret vanished meanwhile.
+ * cannot be injected, and with `app_not_connected` an `oauth2` secret its provider will not renew;
+ * forwards without a value when the secret vanished meanwhile. `wait`: an expired `oauth2` token
+ * makes a `wait` decision (else the request goes with it as it is).
  */
-export function forwardWith(ctx: DecisionContext, secret: Secret | null, host: string): FinalDecision {
-  const revealed = secret ? ctx.grants.reveal(secret) : null;
-  if (!secret || !revealed) return FORWARD_PLAIN;
+export function forwardWith(ctx: DecisionContext, secret: Secret | null, host: string, o: { wait: false }): FinalDecision;
+export function forwardWith(ctx: DecisionContext, secret: Secret | null, host: string, o: { wait: boolean }): RequestDecision;
+export function forwardWith(ctx: DecisionContext, secret: Secret | null, host: string, o: { wait: boolean }): RequestDecision {
+  if (!secret) return FORWARD_PLAIN;
+  let read: Reading | null;
+  try {
+    read = ctx.grants.reveal(secret, o);
+  } catch (err) {
+    return { kind: 'refuse', secret, refusal: { error: badGateway(errorMessage(err)), reason: 'injection_failed', decision: 'error' } };
+  }
+  if (!read) return FORWARD_PLAIN;
+  if ('wait' in read) return { kind: 'wait', secret, ready: read.wait };
+  if ('revoked' in read) {
+    return { kind: 'refuse', secret, refusal: { error: notConnected(host, ctx.connectUrlBase, { revoked: secret.name }), reason: `oauth_refresh_failed:${read.revoked}`, decision: 'not_connected' } };
+  }
+  const revealed = read;
   let hit = cached.get(revealed);
   if (!hit || hit.secret !== secret) {
     hit = { secret, byHost: new Map() };

@@ -11,6 +11,8 @@ export class ExchangeOutcome {
   scanner: EchoScanner | null = null;
   echoed = false;
   failure: string | null = null;
+  /** The exchange was abandoned for a retry that answers the agent and writes the audit row instead. */
+  retried = false;
   private readonly res: AgentResponse;
   private readonly rec: RequestRecord;
 
@@ -32,6 +34,7 @@ export class ExchangeOutcome {
   /** Writes the audit row when the agent's response closes; `abort` stops the upstream side if the agent left early. */
   auditOnClose(ctx: GatewayContext, abort: () => void): void {
     this.res.once('close', () => {
+      if (this.retried) return;
       if (!this.res.writableFinished) {
         abort();
         this.failure ??= 'client_closed';

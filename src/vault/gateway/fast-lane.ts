@@ -27,6 +27,8 @@ export interface LaneExchange {
   pooled: PooledConnection;
   owner: PoolKey;
   injected: EchoForms;
+  /** Told of the status (after a 401 an `oauth2` token is renewed before its next use; the lane cannot resend this request). */
+  credential: Injection;
 }
 
 // The lane's part of a decision, built once per injection (which lives as long as its cached value).
@@ -103,7 +105,7 @@ export function decideLane(
   ctx.usage.mark(injection.secret.id);
   ctx.lane.forwarded++;
   decision[0] = pooled.socket.nativeId!;
-  return { decision, exchange: { rec, pooled, owner, injected: injection.forms } };
+  return { decision, exchange: { rec, pooled, owner, injected: injection.forms, credential: injection } };
 }
 
 // By lane.cc's failure code: 1 the upstream failed mid-response, 2 the agent left, 3 the upstream
@@ -120,6 +122,7 @@ export function finishLane(ctx: GatewayContext, x: LaneExchange, outcome: LaneOu
   rec.bytesIn = bytesIn;
   rec.bytesOut = bytesOut;
   rec.reason = flags & 1 ? 'credential_echo' : failure;
+  if (status !== 0) ctx.grants.answered(x.credential.secret, x.credential.value, status);
   if (failure === null && flags & 2) {
     // As the JavaScript client does: stop a second before the upstream said it would close.
     if (keepAliveMs >= 0) pooled.expiresAt = performance.now() + keepAliveMs - 1_000;
@@ -155,7 +158,7 @@ export function takeOverLane(
   const unsent = upstream === 0;
   carryOnUpstreamExchange(
     ctx,
-    { res: o.res, rec, injected: x.injected, notConnectedHost: null },
+    { res: o.res, rec, injected: x.injected, notConnectedHost: null, credential: x.credential },
     {
       adopt: (events) =>
         unsent

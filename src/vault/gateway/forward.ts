@@ -117,7 +117,8 @@ export function forwardMitmRequest(
   act(ctx, conn, { req, res, rec }, decision);
 }
 
-type Exchange = { req: AgentRequest; res: AgentResponse; rec: RequestRecord };
+/** `retried`: sent again after a 401 renewed its `oauth2` token; it is not sent a third time. */
+type Exchange = { req: AgentRequest; res: AgentResponse; rec: RequestRecord; retried?: boolean };
 
 /** Carries out a decision: the one place a request on a TLS-terminated connection is refused, held or forwarded. */
 function act(ctx: GatewayContext, conn: MitmConnection, x: Exchange, d: RequestDecision): void {
@@ -129,13 +130,22 @@ function act(ctx: GatewayContext, conn: MitmConnection, x: Exchange, d: RequestD
       rec.secretName = d.secret?.name ?? null;
       const held = { req, res, rec, agent: conn.agent, secret: d.secret, host: conn.host, hold: d.hold };
       holdForApproval(ctx, held)
-        .then((approved) => approved && act(ctx, conn, x, forwardWith(ctx, d.secret, conn.host)))
+        .then((approved) => approved && act(ctx, conn, x, forwardWith(ctx, d.secret, conn.host, { wait: true })))
         .catch((err: unknown) => {
           ctx.logger.error('Forwarding an approved request failed', { host: conn.host, error: errorMessage(err) });
           res.destroy();
         });
       return;
     }
+    case 'wait':
+      // The secret's OAuth token is being renewed; the request (body unread) goes on with the new one.
+      d.ready
+        .then(() => act(ctx, conn, x, forwardWith(ctx, d.secret, conn.host, { wait: false })))
+        .catch((err: unknown) => {
+          ctx.logger.error('Forwarding a request after an OAuth refresh failed', { host: conn.host, error: errorMessage(err) });
+          res.destroy();
+        });
+      return;
     default:
       rec.secretName = d.secret?.name ?? null;
       refuse(ctx, res, rec, d.refusal);
@@ -159,5 +169,10 @@ function forwardAllowed(ctx: GatewayContext, conn: MitmConnection, x: Exchange, 
     headers: flattenHeaders(prepared.headers),
     injected: prepared.injected,
     notConnectedHost: ownCredential ? null : conn.host,
+    credential: injection,
+    retryUnauthorized:
+      injection?.secret.type === 'oauth2' && !x.retried
+        ? () => act(ctx, conn, { ...x, retried: true }, forwardWith(ctx, injection.secret, conn.host, { wait: true }))
+        : null,
   });
 }

@@ -19,13 +19,17 @@ export interface GatewayError {
  * 401 `app_not_connected`: the upstream refused and the vault holds nothing for this agent. The
  * message carries the connect URL too: clients (Claude Code, git) show the message, not the body.
  */
-export function notConnected(host: string, connectUrlBase: string): GatewayError {
+export function notConnected(host: string, connectUrlBase: string, o: { revoked?: string } = {}): GatewayError {
   const connectUrl = `${connectUrlBase.replace(/\/+$/, '')}/connect?host=${encodeURIComponent(host)}`;
+  // `revoked`: the secret's name, an OAuth connection its provider refused to renew.
+  const why = o.revoked
+    ? `the OAuth connection "${o.revoked}" for ${host} expired and its provider refused to renew it; ask the user to connect it again at ${connectUrl}`
+    : `${host} answered unauthorized and no credential for it is connected to this agent; ask the user to connect one at ${connectUrl}`;
   return {
     status: 401,
     error: 'app_not_connected',
     code: 'credential_not_found',
-    message: `${host} answered unauthorized and no credential for it is connected to this agent; ask the user to connect one at ${connectUrl}`,
+    message: why,
     extra: { connect_url: connectUrl },
   };
 }

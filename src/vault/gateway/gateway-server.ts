@@ -12,6 +12,8 @@ import { clientErrorHandler } from './client-error.js';
 import { handleConnect } from './connect-handler.js';
 import { EgressGuard, type Resolve } from './egress-guard.js';
 import { GrantCache } from './grant-cache.js';
+import { OAuthRefresher } from '../oauth/oauth-refresher.js';
+import { httpsPostForm } from '../oauth/token-endpoint.js';
 import type { GatewayContext, LaneCounts } from './gateway-context.js';
 import { checkingInterval, MitmTerminator } from './mitm.js';
 import { NativeTls } from './native-tls/native-tls.js';
@@ -111,7 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
       approvals: options.approvals !== undefined,
     }),
     usage: new UsageMarker({ store, logger }),
-    grants: new GrantCache({ store }),
+    grants: new GrantCache({ store, oauth: new OAuthRefresher({ store: store.secrets, post: httpsPostForm({ extraCaPem: options.extraCaPem ?? [] }), logger }) }),
     connectUrlBase: options.connectUrlBase ?? 'http://127.0.0.1:10254',
     ...(options.approvals ? { approvals: options.approvals } : {}),
     sockets: new Set(),

@@ -1,6 +1,7 @@
 import { hostMatches } from '../inject/host-pattern.js';
 import { selectSecret } from '../inject/select-secret.js';
 import type { Secret } from '../model/records.js';
+import type { OAuthReading, OAuthRefresher } from '../oauth/oauth-refresher.js';
 import type { VaultStore } from '../store/types.js';
 
 /** How long what was read from the store (grants, decrypted values) is reused. */
@@ -11,6 +12,12 @@ const MAX_ENTRIES = 4_096;
 export interface Revealed {
   value: string;
 }
+
+/**
+ * What `reveal` reads for a secret: its value, or for an `oauth2` secret a refresh to wait for
+ * (the access token expired) or the reason the provider refused to renew it.
+ */
+export type Reading = Revealed | OAuthReading;
 
 interface Timed<T> {
   at: number;
@@ -35,12 +42,14 @@ function anyPathPattern(s: Secret): boolean {
  */
 export class GrantCache {
   private readonly store: VaultStore;
+  private readonly oauth: OAuthRefresher | null;
   private readonly ttlMs: number;
   private readonly grants = new Map<string, Timed<HostGrants>>();
   private readonly values = new Map<string, Timed<Revealed | null>>();
 
-  constructor(options: { store: VaultStore; ttlMs?: number }) {
+  constructor(options: { store: VaultStore; oauth?: OAuthRefresher; ttlMs?: number }) {
     this.store = options.store;
+    this.oauth = options.oauth ?? null;
     this.ttlMs = options.ttlMs ?? GRANT_TTL_MS;
   }
 
@@ -67,8 +76,17 @@ export class GrantCache {
     return item;
   }
 
-  /** The decrypted value of a secret from `forHost()`; null when it vanished meanwhile. */
-  reveal(secret: Secret): Revealed | null {
+  /**
+   * The decrypted value of a secret from `forHost()` (an `oauth2` secret's current access token,
+   * renewed when due); null when it vanished meanwhile. `wait: false`: an expired token is read
+   * as it is (the refresh goes on) where a request cannot wait.
+   */
+  reveal(secret: Secret, o: { wait: boolean } = { wait: true }): Reading | null {
+    if (secret.type === 'oauth2') {
+      // Its stored value is the tokens' JSON, never a value to inject as it is.
+      if (!this.oauth) throw new Error('an oauth2 secret needs the gateway\'s OAuth refresher');
+      return this.oauth.read(secret, o);
+    }
     const key = `${secret.id}\0${secret.updatedAt}`;
     const now = performance.now();
     const hit = this.values.get(key);
@@ -78,6 +96,11 @@ export class GrantCache {
     const item = value === null ? null : hit?.item?.value === value ? hit.item : { value };
     this.put(this.values, key, { at: now, item });
     return item;
+  }
+
+  /** The upstream answered `status` to a request that carried `value` of `secret`: after a 401 an `oauth2` token is renewed before its next use. */
+  answered(secret: Secret, value: string, status: number): void {
+    if (secret.type === 'oauth2') this.oauth?.answered(secret.id, value, status);
   }
 
   private put<T>(map: Map<string, Timed<T>>, key: string, entry: Timed<T>): void {

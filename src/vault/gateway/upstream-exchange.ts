@@ -1,6 +1,7 @@
 import { errorMessage } from '../../common/errors.js';
 import type { AgentRequest, AgentResponse } from './agent-exchange.js';
 import type { RequestRecord } from './audit-recorder.js';
+import type { Injection } from './decide-request.js';
 import type { EchoForms } from './echo-scanner.js';
 import { bodySink, type BodySink } from './body-sink.js';
 import { answeredNotConnected, ExchangeOutcome } from './exchange-outcome.js';
@@ -25,6 +26,13 @@ export interface UpstreamExchange {
   injected: EchoForms | null;
   /** A 401/403 with nothing injected becomes `app_not_connected` for this host; null: passed on. */
   notConnectedHost: string | null;
+  /** The secret and value injected, told of the status (after a 401 an `oauth2` token is renewed before its next use). */
+  credential?: Pick<Injection, 'secret' | 'value'> | null;
+  /**
+   * Sends the request again, decided anew (its `oauth2` token renewed), in place of answering a 401
+   * to it. Taken only for a request without a body: nothing is buffered to resend.
+   */
+  retryUnauthorized?: (() => void) | null;
 }
 
 /** How the request body is framed upstream: as the agent framed it (chunked is re-chunked). */
@@ -35,7 +43,7 @@ function framing(req: AgentRequest): BodyFraming {
 }
 
 /** What the response half of an exchange needs. */
-export type ResponseSide = Pick<UpstreamExchange, 'res' | 'rec' | 'injected' | 'notConnectedHost'>;
+export type ResponseSide = Pick<UpstreamExchange, 'res' | 'rec' | 'injected' | 'notConnectedHost' | 'credential' | 'retryUnauthorized'>;
 
 /**
  * The response half of an exchange: the call's events (head planned, body scanned or passed,
@@ -53,6 +61,16 @@ function responseHalf(ctx: GatewayContext, x: ResponseSide): { events: CallOptio
   const onHead = (head: ResponseHead): void => {
     const { status } = head;
     rec.status = status;
+    if (x.credential) ctx.grants.answered(x.credential.secret, x.credential.value, status);
+    if (status === 401 && x.credential) {
+      if (x.retryUnauthorized) {
+        // Nothing reached the agent yet: this call goes (with its connection), the retry answers.
+        outcome.retried = true;
+        call.abort();
+        x.retryUnauthorized();
+        return;
+      }
+    }
     if (answeredNotConnected(ctx, x, status)) return;
     const plan = planResponse({ method: rec.method, status, statusMessage: head.statusMessage, rawHeaders: head.rawHeaders, injected: x.injected });
     if (plan.refused) {
@@ -85,7 +103,7 @@ function responseHalf(ctx: GatewayContext, x: ResponseSide): { events: CallOptio
       head: (head) => onHead(head),
       body: (chunk) => sink?.(chunk),
       end: () => finish?.(),
-      error: (err) => outcome.upstreamFailed(err),
+      error: (err) => outcome.retried || outcome.upstreamFailed(err),
     },
     attach: (c) => {
       call = c;
@@ -102,7 +120,7 @@ function responseHalf(ctx: GatewayContext, x: ResponseSide): { events: CallOptio
 export function runUpstreamExchange(ctx: GatewayContext, x: UpstreamExchange): void {
   const { req, res, rec } = x;
   const body = framing(req);
-  const half = responseHalf(ctx, x);
+  const half = responseHalf(ctx, body === 'none' ? x : { ...x, retryUnauthorized: null });
   let call: UpstreamCall;
   try {
     call = ctx.pool.call({ target: x.target, owner: x.owner, method: rec.method, path: x.path, headers: x.headers, body, events: half.events });

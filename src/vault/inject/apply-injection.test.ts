@@ -64,10 +64,10 @@ describe('applyInjection by secret type', () => {
     expect(out.injectedInto).toBe('header:x-custom-auth');
   });
 
-  it('generic header without a format uses the bare value; without config it is Bearer', () => {
-    const bare = inject({ secret: secret({ type: 'generic', injectionConfig: { headerName: 'X-Key' } }), value: VALUE, headers: {}, path: '/' });
+  it.each(['generic', 'oauth2'] as const)('%s with a header config goes there; without one it is Bearer', (type) => {
+    const bare = inject({ secret: secret({ type, injectionConfig: { headerName: 'X-Key' } }), value: VALUE, headers: {}, path: '/' });
     expect(bare.headers).toEqual({ 'x-key': VALUE });
-    const bearer = inject({ secret: secret({ type: 'generic' }), value: VALUE, headers: {}, path: '/' });
+    const bearer = inject({ secret: secret({ type }), value: VALUE, headers: {}, path: '/' });
     expect(bearer.headers).toEqual({ authorization: `Bearer ${VALUE}` });
   });
 

@@ -72,6 +72,8 @@ function targetByType(secret: Secret, value: string): InjectionTarget {
     case 'openai':
     case 'api_key':
       return bearer(value);
+    // An oauth2 secret's value here is its current access token (vault/oauth): Bearer unless configured.
+    case 'oauth2':
     case 'generic': {
       const config = secret.injectionConfig;
       if (!config) return bearer(value);

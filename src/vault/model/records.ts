@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** The vault's domain records. Store, API, gateway and client all take their types from here. */
 
-export const SECRET_TYPES = ['anthropic', 'openai', 'generic', 'api_key'] as const;
+/** `oauth2`: a value of access token, refresh token, client and token endpoint (vault/oauth) that renews itself. */
+export const SECRET_TYPES = ['anthropic', 'openai', 'generic', 'api_key', 'oauth2'] as const;
 export const SecretTypeSchema = z.enum(SECRET_TYPES);
 export type SecretType = z.infer<typeof SecretTypeSchema>;
 

@@ -9,6 +9,7 @@ import { guarded, page, type GuardOptions } from './dashboard-guard.js';
 import { html } from './html.js';
 import { layout } from './page-layout.js';
 import { redirect, sendHtml } from './page-response.js';
+import { renderOAuthForm } from './oauth-connect.js';
 import { EMPTY_SECRET_FORM, renderSecretForm } from './secret-form.js';
 
 /** The `host` query parameter when it is a valid host name, else null. */
@@ -33,7 +34,8 @@ export function connectRoutes(o: { guard: GuardOptions; store: VaultStore; appro
     const body = html`<p>${host ? html`An agent asked for a credential for <code>${host}</code>. ` : ''}Add it here: the value is stored encrypted
 in the vault and injected into that host's requests; agents never see it. Then grant it to the agent on the <a href="/dashboard/agents">Agents</a> page.</p>
 ${existing.length ? html`<p class="muted">Already stored for this host: ${existing.map((s) => s.name).join(', ')} (check the agent's grants).</p>` : ''}
-${renderSecretForm(state, session)}`;
+${renderSecretForm(state, session)}
+${renderOAuthForm({ session, service, ...(host && !service ? { name: host, hostPattern: host } : {}) })}`;
     sendHtml(res, 200, layout({ title: 'Connect a credential', section: 'connect', session, pendingCount: pendingCount(approvals), body }));
   });
   const fromGateway = guarded(guard, ({ res, query }) => {

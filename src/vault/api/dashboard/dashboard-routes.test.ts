@@ -126,6 +126,15 @@ describe('forms and headers', () => {
     expect(store.secrets.getByName('x')).toBeNull();
   });
 
+  it('rotates an OAuth connection only to a value the refresher reads', async () => {
+    const value = JSON.stringify({ accessToken: 'at', refreshToken: 'rt', clientId: 'c', clientSecret: null, tokenEndpoint: 'https://oauth.test/token', expiresAt: 0, issuedAt: 0 });
+    const secret = store.secrets.create({ name: 'mail', type: 'oauth2', value, hostPattern: 'gmail.googleapis.com' });
+    expect((await http('POST', `/dashboard/secrets/${secret.id}/rotate`, { form: { csrf, value: ROTATED } })).status).toBe(303);
+    expect(store.secrets.reveal(secret.id)).toBe(value);
+    expect((await http('GET', '/dashboard/secrets')).text).toContain('Did not rotate mail: An oauth2 secret');
+    store.secrets.delete(secret.id);
+  });
+
   it('creates a secret from the form, rotates it, and never shows either value', async () => {
     const bad = await http('POST', '/dashboard/secrets', { form: { csrf, name: 'GitHub', type: 'api_key', value: VALUE, hostPattern: 'https://bad' } });
     expect(bad.status).toBe(400);

@@ -12,7 +12,9 @@ import { connectRoutes } from './connect-page.js';
 import { guarded, type GuardOptions } from './dashboard-guard.js';
 import { eventsRoute } from './events-stream.js';
 import { hostOfUrl } from './host-check.js';
+import { oauthConnectRoutes } from './oauth-connect.js';
 import { sendBody } from './page-response.js';
+import { httpsPostForm, type PostForm } from '../../oauth/token-endpoint.js';
 import { secretsRoutes } from './secrets-page.js';
 import { SessionStore } from './sessions.js';
 
@@ -24,6 +26,8 @@ export interface DashboardOptions {
   connectUrlBase?: string;
   /** Tests pass their own (short expiry, a clock). */
   sessions?: SessionStore;
+  /** How the OAuth connect page reaches token endpoints (default: HTTPS with the bundled roots). */
+  oauthPost?: PostForm;
 }
 
 /**
@@ -48,6 +52,7 @@ export function dashboardRoutes(options: DashboardOptions): Route[] {
     ...agentsRoutes(shared),
     ...auditRoutes(shared),
     ...connectRoutes(shared),
+    ...oauthConnectRoutes({ guard, store, post: options.oauthPost ?? httpsPostForm() }),
     { method: 'GET', path: '/dashboard/app.js', public: true, handler: asset(APP_JS, 'text/javascript; charset=utf-8') },
     { method: 'GET', path: '/dashboard/app.css', public: true, handler: asset(APP_CSS, 'text/css; charset=utf-8') },
   ];

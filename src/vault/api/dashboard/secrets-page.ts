@@ -1,3 +1,4 @@
+import { oauthValueProblem } from '../../oauth/oauth-value.js';
 import { NanoclawError } from '../../../common/errors.js';
 import type { Secret } from '../../model/records.js';
 import type { VaultStore } from '../../store/types.js';
@@ -88,7 +89,10 @@ export function secretsRoutes(o: SecretsPageOptions): Route[] {
       public: true,
       handler: action(guard, ({ res, session, form, params }) => {
         const secret = mustGet(params.id!);
-        const parsed = parseRotateForm(form);
+        const rotated = parseRotateForm(form);
+        // An OAuth connection's value is its tokens as JSON; reconnecting is the usual way to replace them.
+        const problem = rotated.ok && secret.type === 'oauth2' ? oauthValueProblem(rotated.value) : null;
+        const parsed = problem ? { ok: false as const, errors: [problem] } : rotated;
         if (parsed.ok) store.secrets.update(secret.id, { value: parsed.value });
         session.flash = parsed.ok
           ? { kind: 'ok', text: `Rotated the value of ${secret.name}` }
