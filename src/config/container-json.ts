@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { NanoclawError, errorMessage } from '../common/errors.js';
 import { PLACEHOLDER } from '../common/placeholder.js';
+import { stringMap } from '../common/string-map.js';
 import { isSecretVariable } from './settings.js';
 import { PARSE_ONCE } from '../common/parse-once.js';
 
@@ -29,7 +30,7 @@ export function parseMemory(value: string | number): number | null {
 
 const absolutePath = z.string().min(1).refine((p) => p.startsWith('/'), 'must be an absolute path (starting with /)');
 
-const EnvSchema = z.record(z.string().regex(ENV_NAME, 'must be a variable name (letters, digits, _)'), z.string()).superRefine((env, ctx) => {
+const EnvSchema = stringMap(z.string().regex(ENV_NAME, 'must be a variable name (letters, digits, _)')).superRefine((env, ctx) => {
   for (const key of Object.keys(env)) {
     // The placeholder is no credential: a client that needs the variable set gets it, the gateway puts the real value in flight.
     if (isSecretVariable(key) && env[key] !== PLACEHOLDER) {

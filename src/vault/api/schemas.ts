@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stringMap } from '../../common/string-map.js';
 import { oauthValueProblem } from '../oauth/oauth-value.js';
 import {
   AgentSchema,
@@ -110,7 +111,7 @@ export const DEFAULT_CONTAINER_GATEWAY_URL = 'http://gateway:10255';
 
 /** `GET /v1/container-config?agent=…`: env (proxy with a fresh agent token, CA, placeholders), the CA, stub names. */
 export const ContainerConfigSchema = z.object({
-  env: z.record(z.string(), z.string()),
+  env: stringMap(),
   caCertificate: z.string().includes('BEGIN CERTIFICATE'),
   caCertificateContainerPath: z.string().default(CA_CONTAINER_PATH),
   stubs: z.array(z.string()).default([]),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stringMap } from '../../common/string-map.js';
 
 /** Approvals, time-boxed approval grants and approvers as data; the shapes the API returns. */
 
@@ -26,7 +27,7 @@ export const ApprovalSchema = z.object({
   /** The request target normalised (dot segments resolved, `//` collapsed) with its query, secret values redacted. */
   path: z.string(),
   /** Request headers shown to the approver, auth-carrying ones removed. */
-  headers: z.record(z.string(), z.string()),
+  headers: stringMap(),
   /** At most PREVIEW_LIMIT bytes of the body, secret values replaced by [REDACTED]. */
   bodyPreview: z.string(),
   /** SHA-256 hex of (method, host, target, the declared length, the shown bytes): what the decision binds to. */
