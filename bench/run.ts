@@ -8,7 +8,7 @@ import { startChild } from './ipc.js';
 import { childProbe } from './probe.js';
 import { METRICS } from './metrics.js';
 import { startDirectSubject } from './proxies/direct.js';
-import { startGatewayNodeTlsSubject, startGatewayOAuthSubject, startGatewaySubject } from './proxies/gateway.js';
+import { startGatewayBaselineSubject, startGatewayNodeTlsSubject, startGatewayOAuthSubject, startGatewaySubject } from './proxies/gateway.js';
 import { startFloor } from './proxies/floor.js';
 import { startMitmproxy } from './proxies/mitmproxy.js';
 import { startSquid, type ComparisonStart } from './proxies/squid.js';
@@ -16,7 +16,7 @@ import { launchOnly, launchWanted, runLaunchCase, type LaunchCaseReport } from '
 import { formatTable } from './report.js';
 import type { SubjectResult } from './results.js';
 import { runCases } from './run-cases.js';
-import { readSettings, wanted, type BenchSettings } from './settings.js';
+import { BASELINE_SUBJECT, readSettings, wanted, type BenchSettings } from './settings.js';
 import { INJECTED_HEADER, newHostNames, UPSTREAM_HOST, type Subject } from './subject.js';
 import type { UpstreamReady } from './upstream-child.js';
 import type { UpstreamOptions } from './upstream-server.js';
@@ -27,17 +27,19 @@ import type { UpstreamOptions } from './upstream-server.js';
  * gateway with an `oauth2` secret (`gateway-oauth`) beside it with a static one.
  * Knobs (settings.ts): BENCH_SECONDS, BENCH_ROUNDS, BENCH_ONLY=gateway,squid, BENCH_CASES=
  * idle,keepalive,connect,sse,large,launch, BENCH_LARGE_MIB, BENCH_IDLE_CONNECTIONS, BENCH_IDLE_SETTLE_MS,
- * BENCH_CPU_PROF_DIR, BENCH_LAUNCH_SAMPLES (BENCH_CASES=launch alone runs only `ncl launch` against
+ * BENCH_CPU_PROF_DIR, BENCH_BASELINE=<another built checkout> (its gateway beside this one, as
+ * `gateway-baseline`), BENCH_LAUNCH_SAMPLES (BENCH_CASES=launch alone runs only `ncl launch` against
  * `docker run`).
  */
 
-type Start = (o: ComparisonStart & { cpuProfileDir: string | null }) => Promise<Subject | string>;
+type Start = (o: ComparisonStart & { cpuProfileDir: string | null; baseline: string | null }) => Promise<Subject | string>;
 
 const SUBJECTS: [string, Start][] = [
   ['direct', startDirectSubject],
   ['gateway', startGatewaySubject],
   ['gateway-node-tls', startGatewayNodeTlsSubject],
   ['gateway-oauth', startGatewayOAuthSubject],
+  [BASELINE_SUBJECT, startGatewayBaselineSubject],
   ['squid', startSquid],
   ['mitmproxy', startMitmproxy],
   ['floor', startFloor],
@@ -52,7 +54,7 @@ async function startSubjects(settings: BenchSettings, start: ComparisonStart, no
   const subjects: Subject[] = [];
   for (const [name, startSubject] of SUBJECTS) {
     if (!wanted(settings, name)) continue;
-    const subject = await startSubject({ ...start, cpuProfileDir: settings.cpuProfileDir }).catch(
+    const subject = await startSubject({ ...start, cpuProfileDir: settings.cpuProfileDir, baseline: settings.baseline }).catch(
       (err: unknown) => `${name} skipped: ${err instanceof Error ? err.message : String(err)}`,
     );
     if (typeof subject === 'string') {

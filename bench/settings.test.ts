@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caseWanted, DEFAULT_SETTINGS, readSettings, wanted } from './settings.js';
+import { BASELINE_SUBJECT, caseWanted, DEFAULT_SETTINGS, readSettings, wanted } from './settings.js';
 
 describe('readSettings', () => {
   it('uses the defaults without variables', () => {
@@ -28,6 +28,14 @@ describe('readSettings', () => {
     expect(wanted(s, 'direct')).toBe(true);
     expect(wanted(s, 'mitmproxy')).toBe(false);
     expect(wanted(DEFAULT_SETTINGS, 'mitmproxy')).toBe(true);
+  });
+
+  it('adds the gateway of another checkout with BENCH_BASELINE, whatever BENCH_ONLY says, and only then', () => {
+    const s = readSettings({ BENCH_ONLY: 'gateway,floor', BENCH_BASELINE: ' /work/before ' });
+    expect(s.baseline).toBe('/work/before');
+    expect(wanted(s, BASELINE_SUBJECT)).toBe(true);
+    expect(wanted(readSettings({ BENCH_ONLY: BASELINE_SUBJECT }), BASELINE_SUBJECT)).toBe(false);
+    expect(wanted(DEFAULT_SETTINGS, BASELINE_SUBJECT)).toBe(false);
   });
 
   it('limits cases with BENCH_CASES', () => {

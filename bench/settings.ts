@@ -23,6 +23,11 @@ export interface BenchSettings {
   cases: string[] | null;
   /** Where the gateway child writes a V8 CPU profile (--cpu-prof), or null for none. */
   cpuProfileDir: string | null;
+  /**
+   * Another built checkout whose gateway runs beside this one as `gateway-baseline` (BENCH_BASELINE):
+   * a change measured against the build before it in one run, both against the same floor.
+   */
+  baseline: string | null;
 }
 
 export const DEFAULT_SETTINGS: BenchSettings = {
@@ -39,6 +44,7 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   only: null,
   cases: null,
   cpuProfileDir: null,
+  baseline: null,
 };
 
 const KNOBS: [keyof BenchSettings, string, number, number][] = [
@@ -83,6 +89,8 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
   if (cases) settings.cases = list(cases);
   const profile = env.BENCH_CPU_PROF_DIR?.trim();
   if (profile) settings.cpuProfileDir = profile;
+  const baseline = env.BENCH_BASELINE?.trim();
+  if (baseline) settings.baseline = baseline;
   return settings;
 }
 
@@ -91,7 +99,11 @@ export function caseWanted(settings: BenchSettings, name: (typeof CASES)[number]
   return settings.cases === null || settings.cases.includes(name);
 }
 
+/** The subject BENCH_BASELINE adds; it runs whenever that is set, whatever BENCH_ONLY says. */
+export const BASELINE_SUBJECT = 'gateway-baseline';
+
 /** Whether a subject runs under BENCH_ONLY. */
 export function wanted(settings: BenchSettings, subject: string): boolean {
+  if (subject === BASELINE_SUBJECT) return settings.baseline !== null;
   return subject === 'direct' || settings.only === null || settings.only.includes(subject);
 }

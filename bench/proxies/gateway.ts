@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_NODE_FLAGS } from '../../src/vault/gateway/node-flags.js';
 import { proxyDial } from '../client.js';
 import type { GatewayReady, GatewayStart } from '../gateway-child.js';
 import { startChild } from '../ipc.js';
+import { BASELINE_SUBJECT } from '../settings.js';
 import { childProbe } from '../probe.js';
 import { INJECTED_HEADER, UPSTREAM_HOST, type Subject } from '../subject.js';
 
@@ -28,8 +31,24 @@ export function startGatewayOAuthSubject(o: GatewaySubjectStart): Promise<Subjec
   return startGatewayChild(o, 'native', 'gateway-oauth', 'oauth2');
 }
 
-async function startGatewayChild(o: GatewaySubjectStart, tls: 'native' | 'node', name: string, secretType: 'generic' | 'oauth2' = 'generic'): Promise<Subject> {
-  const script = fileURLToPath(new URL('../gateway-child.js', import.meta.url));
+/**
+ * The gateway of another built checkout (BENCH_BASELINE, its dist/ as `npm run build` left it),
+ * started the same way: the build a change is measured against, in the same run.
+ */
+export async function startGatewayBaselineSubject(o: GatewaySubjectStart & { baseline: string | null }): Promise<Subject | string> {
+  if (o.baseline === null) return 'gateway-baseline skipped: BENCH_BASELINE is not set';
+  const script = resolve(o.baseline, 'dist/bench/gateway-child.js');
+  if (!existsSync(script)) return `gateway-baseline skipped: ${script} does not exist (run npm run build in ${o.baseline})`;
+  return startGatewayChild(o, 'native', BASELINE_SUBJECT, 'generic', script);
+}
+
+async function startGatewayChild(
+  o: GatewaySubjectStart,
+  tls: 'native' | 'node',
+  name: string,
+  secretType: 'generic' | 'oauth2' = 'generic',
+  script = fileURLToPath(new URL('../gateway-child.js', import.meta.url)),
+): Promise<Subject> {
   // The flags the vault runs the gateway with, plus --expose-gc: the idle-memory case collects
   // garbage before each RSS reading.
   const profile = o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : [];
