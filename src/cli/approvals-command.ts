@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../common/errors.js';
 import { APPROVAL_STATUSES, type Decision } from '../vault/api/approval-schemas.js';
-import { approvalDetail, approvalsTable, grantsTable, requestLine } from './approvals-format.js';
+import { alertsTable, approvalDetail, approvalsTable, grantsTable, requestLine } from './approvals-format.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { listCommand, removeCommand } from './listing-commands.js';
 import { connectVault } from './vault-connection.js';
@@ -57,7 +57,7 @@ function decideCommand(ctx: CliContext, name: 'approve' | 'reject'): Command {
   });
 }
 
-/** `ncl approvals list|get|approve|reject|grants|revoke-grant`: decide held requests from a headless host. */
+/** `ncl approvals list|get|approve|reject|grants|alerts|revoke-grant`: decide held requests from a headless host. */
 export function approvalsCommand(ctx: CliContext): Command {
   const cmd = new Command('approvals').description('See and decide requests the gateway holds for approval');
   cmd
@@ -86,6 +86,14 @@ export function approvalsCommand(ctx: CliContext): Command {
   cmd.addCommand(decideCommand(ctx, 'reject'));
   cmd.addCommand(
     listCommand(ctx, { description: 'List live "approve for N minutes" grants', fetch: (client) => client.listApprovalGrants(), table: grantsTable, empty: 'No live grants.' }).name('grants'),
+  );
+  cmd.addCommand(
+    listCommand(ctx, {
+      description: 'List alerts the vault raised since it started: requests refused because they would have used a honeytoken',
+      fetch: (client) => client.listAlerts(),
+      table: alertsTable,
+      empty: 'No alerts.',
+    }).name('alerts'),
   );
   cmd.addCommand(
     removeCommand(ctx, {

@@ -118,6 +118,10 @@ describe('ncl against `ncl vault serve`', () => {
     const noValue = await ncl(['secrets', 'create', '--name', 'x', '--type', 'api_key', '--host-pattern', 'a.test']);
     expect(noValue.code).toBe(2);
     expect(noValue.stderr).toContain('--value-stdin');
+    const decoy = await ncl(['secrets', 'create', '--name', 'decoy', '--type', 'honeytoken', '--host-pattern', 'aws.a.test']);
+    expect(decoy.code, decoy.stderr).toBe(0);
+    expect(decoy.json).toMatchObject({ name: 'decoy', type: 'honeytoken', hostPattern: 'aws.a.test' });
+    expect((await ncl(['secrets', 'delete', '--id', 'decoy'])).code).toBe(0);
     for (const args of [[], ['vault'], ['vault', 'serve'], ['vault', 'backup'], ['secrets'], ['secrets', 'create'], ['agents'], ['agents', 'set-secrets'], ['setup']]) {
       const help = await ncl([...args, '--help']);
       expect(help.code, args.join(' ')).toBe(0);

@@ -105,6 +105,19 @@ describe('telegram approval channel', () => {
     for (const b of msg?.buttons ?? []) expect(Buffer.byteLength(b.callback_data)).toBeLessThanOrEqual(64);
   });
 
+  it('sends an alert (a honeytoken was used) without buttons, naming the agent and the request, escaped', async () => {
+    const tg = channel();
+    tg.start();
+    const alert = { id: 'alr_1', seq: 1, kind: 'honeytoken' as const, time: '2030-01-01T00:00:00.000Z', agentId: 'agt_1', agentIdentifier: 'billing-bot', secretName: 'AWS <root>', method: 'GET', host: 'sts.amazonaws.test', path: '/?Action=&x=<b>' };
+    await tg.alert!(alert, approver);
+    const msg = await api.waitForMessage(CHAT);
+    expect(msg.text).toContain('Honeytoken used: request blocked');
+    expect(msg.text).toContain('Agent: billing-bot');
+    expect(msg.text).toContain('GET sts.amazonaws.test/?Action=&x=<b>');
+    expect(msg.text).toContain('Decoy: AWS <root>');
+    expect(msg.buttons).toEqual([]);
+  });
+
   it('carries the longest id in exactly 64 bytes, refuses a longer one, and cuts a 4 KiB preview to fit', async () => {
     const tg = channel();
     tg.start();

@@ -2,6 +2,7 @@ import { NanoclawError } from '../../common/errors.js';
 import type { VaultStore } from '../store/types.js';
 import type { Secret } from '../model/records.js';
 import { notFound } from './api-errors.js';
+import { newSecret } from './new-secret.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import type { Route } from './router.js';
 import { CreateSecretBodySchema, UpdateSecretBodySchema } from './schemas.js';
@@ -30,7 +31,7 @@ export function secretRoutes(store: VaultStore): Route[] {
       path: '/v1/secrets',
       handler: async ({ req, res }) => {
         const body = parseOr400(CreateSecretBodySchema, await readJsonBody(req));
-        sendJson(res, 201, store.secrets.create(body));
+        sendJson(res, 201, store.secrets.create(newSecret(body)));
       },
     },
     { method: 'GET', path: '/v1/secrets/:id', handler: ({ res, params }) => sendJson(res, 200, mustGet(store, params.id!)) },

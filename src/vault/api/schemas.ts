@@ -26,7 +26,8 @@ export const CreateSecretBodySchema = z
   .strictObject({
     name: NameSchema,
     type: SecretTypeSchema,
-    value: SecretValueSchema,
+    /** Optional only for a honeytoken, which never goes anywhere: the vault makes up its value. */
+    value: SecretValueSchema.optional(),
     hostPattern: HostPatternSchema,
     pathPattern: PathPatternSchema.nullish(),
     injectionConfig: InjectionConfigSchema.nullish(),
@@ -38,6 +39,9 @@ export const CreateSecretBodySchema = z
         path: ['injectionConfig'],
         message: 'is required for type generic: give headerName (+ valueFormat) or paramName',
       });
+    }
+    if (body.value === undefined && body.type !== 'honeytoken') {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'is required (only a honeytoken may leave it out)' });
     }
   });
 export type CreateSecretBody = z.infer<typeof CreateSecretBodySchema>;

@@ -264,3 +264,53 @@ describe('host-client long-polls', () => {
     expect(await heldB).toMatchObject({ decision: 'approved' });
   });
 });
+
+describe('alerts (a honeytoken was used)', () => {
+  const used = (agentId: string, identifier: string) => ({
+    kind: 'honeytoken' as const,
+    agentId,
+    agentIdentifier: identifier,
+    secretName: 'AWS root',
+    method: 'GET',
+    host: 'sts.amazonaws.com',
+    path: '/?Action=',
+  });
+
+  it('tells each reachable approver of the agent on a channel that sends alerts, each chat once, and no one of another agent', async () => {
+    const told: string[] = [];
+    const telegram: ApprovalChannel = {
+      kind: 'telegram',
+      reachable: (a) => a.address !== '999',
+      present: async () => {},
+      settle: async () => {},
+      alert: async (a, approver) => void told.push(`${approver.address}:${a.agentIdentifier}:${a.method} ${a.host}${a.path}`),
+    };
+    const other = store.agents.create({ name: 'Other', identifier: 'other' }).agent;
+    store.approvers.create({ name: 'Admin', role: 'group_admin', agentIds: [agent.id], channel: 'telegram', address: '111' });
+    store.approvers.create({ name: 'Admin of other', role: 'group_admin', agentIds: [other.id], channel: 'telegram', address: '333' });
+    store.approvers.create({ name: 'Owner', role: 'owner', agentIds: [], channel: 'telegram', address: '222' });
+    store.approvers.create({ name: 'Owner again', role: 'global_admin', agentIds: [], channel: 'telegram', address: '222' });
+    store.approvers.create({ name: 'Offline', role: 'owner', agentIds: [], channel: 'telegram', address: '999' });
+    const s = service({ channels: [telegram] });
+    s.alert(used(agent.id, 'main'));
+    await new Promise((r) => setImmediate(r));
+    expect(told.sort()).toEqual(['111:main:GET sts.amazonaws.com/?Action=', '222:main:GET sts.amazonaws.com/?Action=']);
+  });
+
+  it('feeds the dashboard and the host clients’ long-poll, scoped by agent and cursor', async () => {
+    const other = store.agents.create({ name: 'Other', identifier: 'other' }).agent;
+    const s = service();
+    const live: string[] = [];
+    s.subscribeAlerts((a) => live.push(a.agentIdentifier));
+    const polled = s.waitForAlerts({ after: 0, agentIds: [other.id] }, 10_000, never());
+    s.alert(used(agent.id, 'main'));
+    s.alert(used(other.id, 'other'));
+    const got = await polled;
+    expect(got.map((a) => [a.agentIdentifier, a.seq, a.time])).toEqual([['other', 2, '2025-06-01T12:00:00.000Z']]);
+    expect(live).toEqual(['main', 'other']);
+    expect(s.listAlerts({ after: 1, agentIds: [] }).map((a) => a.seq)).toEqual([2]);
+    // A cursor past the newest is from a vault that restarted: everything kept is new to that client.
+    expect(s.listAlerts({ after: 40, agentIds: [] }).map((a) => a.seq)).toEqual([1, 2]);
+    expect(await s.waitForAlerts({ after: 2, agentIds: [] }, 0, never())).toEqual([]);
+  });
+});

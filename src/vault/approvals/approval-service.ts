@@ -2,7 +2,8 @@ import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { randomId } from '../store/crypto.js';
 import type { VaultStore } from '../store/types.js';
-import type { Approval, ApprovalGrant, Approver, Decision } from '../model/approvals.js';
+import type { Approval, ApprovalGrant, Approver, Decision, NewAlert } from '../model/approvals.js';
+import { AlertFeed } from './alert-feed.js';
 import { DashboardChannel } from './dashboard-channel.js';
 import { barePath } from '../inject/path-readings.js';
 import { grantCovers } from './grant-match.js';
@@ -10,7 +11,7 @@ import { HeldRequests } from './held-requests.js';
 import { HostClientChannel } from './host-client-channel.js';
 import { mayDecide, visibleToClient } from './pending-scope.js';
 import { PendingWaiters } from './pending-waiters.js';
-import { routeApproval } from './routing.js';
+import { approvalCandidates, routeApproval } from './routing.js';
 import type { ApprovalChannel, ApprovalService, DecideResult, Decider, HoldOutcome, HoldRequest } from './types.js';
 
 export interface ApprovalServiceOptions {
@@ -39,6 +40,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   const channels: ApprovalChannel[] = [hostClients, dashboard, ...options.channels];
   const held = new HeldRequests({ store, logger, channels, now });
   const waiters = new PendingWaiters();
+  const alerts = new AlertFeed(now);
   let closed = false;
 
   const channelFor = (approver: Approver) => channels.find((c) => c.kind === approver.channel && c.reachable(approver)) ?? null;
@@ -124,6 +126,25 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     }
   }
 
+  /**
+   * Raises an alert: into the feed the dashboard and host clients read, and to every approver of
+   * the agent on a channel that sends alerts itself (Telegram), each chat once.
+   */
+  function raise(fields: NewAlert): void {
+    const raised = alerts.push(fields);
+    logger.warn('Honeytoken used; the request was refused', { agent: fields.agentIdentifier, secret: fields.secretName, method: fields.method, host: fields.host, path: fields.path });
+    const told = new Set<string>();
+    for (const approver of approvalCandidates(fields.agentId, store.approvers.list())) {
+      const channel = channels.find((c) => c.kind === approver.channel && c.alert !== undefined && c.reachable(approver));
+      const key = `${approver.channel}\0${approver.address.trim()}`;
+      if (!channel || told.has(key)) continue;
+      told.add(key);
+      channel.alert!(raised, approver).catch((err: unknown) => {
+        logger.warn('Could not send the alert', { alert: raised.id, to: approver.id, error: errorMessage(err) });
+      });
+    }
+  }
+
   function decide(id: string, decision: Decision, by: Decider): DecideResult {
     const approval = store.approvals.get(id);
     if (!approval) return { result: 'not_found' };
@@ -156,6 +177,23 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   return {
     hold,
     decide,
+    alert(fields) {
+      try {
+        raise(fields);
+      } catch (err) {
+        logger.error('Could not raise the alert', { error: errorMessage(err) });
+      }
+    },
+    waitForAlerts: (scope, timeoutMs, signal) => alerts.wait(scope, closed ? 0 : timeoutMs, signal),
+    listAlerts: (scope) => alerts.list(scope),
+    subscribeAlerts: (listener) =>
+      alerts.subscribe((a) => {
+        try {
+          listener(a);
+        } catch (err) {
+          logger.warn('Alert listener failed', { error: errorMessage(err) });
+        }
+      }),
     get: (id) => store.approvals.get(id),
     list: (query) => store.approvals.list(query),
     waitForPending(scope, timeoutMs, signal) {
@@ -181,6 +219,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       closed = true;
       for (const id of held.ids()) held.settle(id, { status: 'expired', reason: REASON_RESTARTED, decidedBy: null });
       waiters.release();
+      alerts.close();
       held.unsubscribeAll();
     },
   };

@@ -91,3 +91,25 @@ export const NewApproverSchema = ApproverSchema.omit({ id: true, createdAt: true
   address: z.string().max(200).default(''),
 });
 export type NewApprover = z.infer<typeof NewApproverSchema>;
+
+/**
+ * What every approver is told, with nothing to decide: a request that would have used a
+ * honeytoken was refused. Names the agent and the request, never a value.
+ */
+export const AlertSchema = z.object({
+  id: z.string(),
+  /** Order within this vault process: `GET /api/alerts?after=<seq>` returns the newer ones. */
+  seq: z.number().int().positive(),
+  kind: z.enum(['honeytoken']),
+  time: z.string(),
+  agentId: z.string(),
+  agentIdentifier: z.string(),
+  /** The decoy's name. */
+  secretName: z.string(),
+  method: z.string(),
+  host: z.string(),
+  /** As in the audit log: query values dropped, cut to 2,048 bytes. */
+  path: z.string(),
+});
+export type Alert = z.infer<typeof AlertSchema>;
+export type NewAlert = Omit<Alert, 'id' | 'seq' | 'time'>;

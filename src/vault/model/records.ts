@@ -2,7 +2,12 @@ import { z } from 'zod';
 
 /** The vault's domain records. Store, API, gateway and client all take their types from here. */
 
-export const SECRET_TYPES = ['anthropic', 'openai', 'generic', 'api_key'] as const;
+/**
+ * `honeytoken`: a decoy. The agent gets it exactly as it would a real secret for its host
+ * pattern (placeholders, stubs); the gateway never forwards a request that would use it, and
+ * raises an alert instead (decide-request.ts).
+ */
+export const SECRET_TYPES = ['anthropic', 'openai', 'generic', 'api_key', 'honeytoken'] as const;
 export const SecretTypeSchema = z.enum(SECRET_TYPES);
 export type SecretType = z.infer<typeof SecretTypeSchema>;
 

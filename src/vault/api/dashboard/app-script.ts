@@ -108,6 +108,18 @@ export const APP_JS = String.raw`'use strict';
     list.insertBefore(card(msg.approval, list.getAttribute('data-csrf')), list.firstChild);
     refreshEmpty(list);
   });
+  events.addEventListener('alert', function (e) {
+    var a = JSON.parse(e.data);
+    var box = document.getElementById('alert-live');
+    if (!box) return;
+    var p = el('p', 'flash error alert');
+    p.setAttribute('data-alert-id', a.id);
+    p.appendChild(el('strong', null, 'Honeytoken used, request blocked: '));
+    p.appendChild(el('span', 'agent', a.agentIdentifier));
+    p.appendChild(el('code', 'request', ' ' + a.method + ' ' + a.host + a.path + ' '));
+    p.appendChild(el('span', 'secret', '(decoy ' + a.secretName + ', ' + a.time + ')'));
+    box.insertBefore(p, box.firstChild);
+  });
   events.addEventListener('settled', function (e) {
     var msg = JSON.parse(e.data);
     setCount(msg.pendingCount);

@@ -279,6 +279,19 @@ describe('approvals', () => {
     events.close();
   });
 
+  it('streams an alert (a honeytoken was used) and lists it on the approvals page, escaped', async () => {
+    const events = await openEvents();
+    await new Promise((r) => setTimeout(r, 50));
+    const agent = store.agents.getByIdentifier('main')!;
+    approvals.alert({ kind: 'honeytoken', agentId: agent.id, agentIdentifier: 'main', secretName: 'decoy <b>', method: 'GET', host: 'api.github.com', path: '/user?<i>=' });
+    const alert = await events.next('alert');
+    expect(alert).toMatchObject({ agentIdentifier: 'main', method: 'GET', host: 'api.github.com', path: '/user?<i>=', secretName: 'decoy <b>' });
+    const page = await http('GET', '/dashboard/approvals');
+    expect(page.text).toContain('<code>GET api.github.com/user?&lt;i&gt;=</code>');
+    expect(page.text).toContain('<td>decoy &lt;b&gt;</td>');
+    events.close();
+  });
+
   it('rejects with Reject, and counts the viewer only while the stream is open', async () => {
     const events = await openEvents();
     await new Promise((r) => setTimeout(r, 50));

@@ -1,12 +1,12 @@
 import { NanoclawError, errorMessage } from '../../../common/errors.js';
 import type { Logger } from '../../../common/logger.js';
-import type { Approval, Approver } from '../../model/approvals.js';
+import type { Alert, Approval, Approver } from '../../model/approvals.js';
 import type { ApprovalChannel } from '../types.js';
 import { createBotApiClient, TelegramApiError, type BotApiClient } from './bot-api-client.js';
 import { encodeCallbackData } from './callback-data.js';
 import { createCardRegistry, type CardRef, type TelegramKv } from './card-registry.js';
 import { handleButtonPress, type TelegramDecide } from './button-press.js';
-import { outcomeLabel, renderCard } from './card-text.js';
+import { outcomeLabel, renderAlert, renderCard } from './card-text.js';
 import { answerChatIdRequest } from './chat-id-reply.js';
 import { startUpdatePoller, type UpdatePoller } from './update-poller.js';
 
@@ -100,6 +100,12 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
         logger.warn('Telegram card not sent', { approval: approval.id, approver: approver.name, error: errorMessage(err) });
         throw err;
       }
+    },
+
+    async alert(alert: Alert, approver: Approver): Promise<void> {
+      if (poller === null || closed) return;
+      await track(client.sendMessage({ chat_id: approver.address.trim(), text: renderAlert(alert), parse_mode: 'HTML', link_preview_options: { is_disabled: true } }));
+      logger.info('Telegram alert sent', { alert: alert.id, approver: approver.name });
     },
 
     async settle(approval: Approval): Promise<void> {
