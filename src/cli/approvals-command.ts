@@ -8,6 +8,7 @@ import { connectVault } from './vault-connection.js';
 
 interface DecideFlags {
   reason?: string;
+  always?: boolean;
   grantMinutes?: string;
   grantPathPrefix?: string;
   json?: boolean;
@@ -26,8 +27,10 @@ export function decisionFromFlags(decision: Decision['decision'], o: DecideFlags
   }
   if (o.grantPathPrefix !== undefined && o.grantMinutes === undefined) throw new UsageError('--grant-path-prefix needs --grant-minutes');
   if (o.grantPathPrefix !== undefined && !o.grantPathPrefix.startsWith('/')) throw new UsageError('--grant-path-prefix must start with /');
+  if (o.always && decision === 'deny') throw new UsageError('--always goes with approve, not reject');
   return {
     decision,
+    ...(o.always ? { always: true } : {}),
     ...(o.reason !== undefined ? { reason: o.reason } : {}),
     ...(o.grantMinutes !== undefined ? { grantMinutes: positiveInt(o.grantMinutes, '--grant-minutes', 24 * 60) } : {}),
     ...(o.grantPathPrefix !== undefined ? { grantPathPrefix: o.grantPathPrefix } : {}),
@@ -43,7 +46,8 @@ function decideCommand(ctx: CliContext, name: 'approve' | 'reject'): Command {
   if (name === 'approve') {
     cmd
       .option('--grant-minutes <n>', 'also let later requests of this agent, secret, method and path through for N minutes')
-      .option('--grant-path-prefix <path>', 'the path prefix the grant covers (default: this request’s path)');
+      .option('--grant-path-prefix <path>', 'the path prefix the grant covers (default: this request’s path)')
+      .option('--always', 'a new host (egress mode ask): add it to the agent’s allowlist, so it is not asked about again');
   }
   return cmd.action(async (id: string, o: DecideFlags) => {
     const body = decisionFromFlags(name === 'approve' ? 'approve' : 'deny', o);

@@ -314,3 +314,37 @@ describe('alerts (a honeytoken was used)', () => {
     expect(await s.waitForAlerts({ after: 2, agentIds: [] }, 0, never())).toEqual([]);
   });
 });
+
+describe('approvals of a new host (egress mode ask)', () => {
+  const newHost = (host: string): HoldRequest => ({ ...request({ secret: null, ruleId: null, method: 'CONNECT', host, path: ':443' }), kind: 'new_host' });
+
+  it('allow always adds the host to the agent’s allowlist once; allow once and deny leave it alone; no grant is ever made', async () => {
+    const s = service();
+    s.dashboardViewerOpened();
+    store.agents.update(agent.id, { egressPolicy: 'ask', allowHosts: ['kept.test'] });
+    const decideNext = async (host: string, decision: Parameters<ApprovalService['decide']>[1]) => {
+      const seen = next(s, 'pending');
+      const held = s.hold(newHost(host), never());
+      const approval = await seen;
+      expect(approval).toMatchObject({ kind: 'new_host', host, method: 'CONNECT' });
+      const r = s.decide(approval.id, decision, { kind: 'owner', name: 'cli' });
+      expect(r).toMatchObject({ result: 'ok', grant: null });
+      return held;
+    };
+    await expect(decideNext('once.test', { decision: 'approve', grantMinutes: 15 })).resolves.toMatchObject({ decision: 'approved' });
+    await expect(decideNext('no.test', { decision: 'deny', always: true })).resolves.toMatchObject({ decision: 'rejected' });
+    await decideNext('new.test', { decision: 'approve', always: true });
+    await decideNext('new.test', { decision: 'approve', always: true });
+    expect(store.agents.get(agent.id)).toMatchObject({ egressPolicy: 'ask', allowHosts: ['kept.test', 'new.test'] });
+    expect(s.listGrants()).toEqual([]);
+  });
+
+  it('never lets a grant of an ordinary request cover a new host', async () => {
+    const s = service();
+    s.dashboardViewerOpened();
+    store.approvalGrants.create({ agentId: agent.id, secretId: null, method: 'CONNECT', host: 'new.test', pathPrefix: ':', approvalId: 'apr_x', expiresAt: '2099-01-01T00:00:00.000Z' });
+    const seen = next(s, 'pending');
+    void s.hold(newHost('new.test'), never());
+    expect((await seen).kind).toBe('new_host');
+  });
+});

@@ -81,6 +81,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     const createdAt = now();
     return store.approvals.create({
       id: randomId('apr'),
+      kind: r.kind ?? 'request',
       agentId: r.agent.id,
       agentIdentifier: r.agent.identifier,
       secretId: r.secret?.id ?? null,
@@ -103,7 +104,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   function hold(r: HoldRequest, signal: AbortSignal): Promise<HoldOutcome> {
     try {
       if (closed) return Promise.resolve({ decision: 'unreachable', approvalId: '', reason: 'the vault is shutting down' });
-      const grant = coveringGrant(r);
+      const grant = r.kind === 'new_host' ? null : coveringGrant(r);
       if (grant) return Promise.resolve({ decision: 'approved', approvalId: grant.approvalId, grantId: grant.id, bodyDigest: null });
       const approval = record(r);
       return new Promise<HoldOutcome>((resolve) => {
@@ -145,7 +146,15 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     }
   }
 
-  function decide(id: string, decision: Decision, by: Decider): DecideResult {
+  /** "Allow always" on a new host: the host joins the agent's allowlist, so it is not asked about again. */
+  function allowAlways(a: Approval): void {
+    const agent = store.agents.get(a.agentId);
+    if (!agent || agent.allowHosts.includes(a.host)) return;
+    store.agents.update(agent.id, { allowHosts: [...agent.allowHosts, a.host] });
+    logger.info('Host added to the agent’s allowlist', { agent: agent.identifier, host: a.host, approval: a.id });
+  }
+
+    function decide(id: string, decision: Decision, by: Decider): DecideResult {
     const approval = store.approvals.get(id);
     if (!approval) return { result: 'not_found' };
     if (!mayDecide(held.routeOf(approval), by)) return { result: 'forbidden' };
@@ -159,7 +168,8 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     const reason = decision.reason ?? (approve ? null : 'rejected');
     const settled = held.settle(id, { status: approve ? 'approved' : 'rejected', reason, decidedBy: by.name });
     if (!settled) return { result: 'already_decided', approval: store.approvals.get(id) ?? approval };
-    if (!approve || !decision.grantMinutes) return { result: 'ok', approval: settled, grant: null };
+    if (approve && decision.always && settled.kind === 'new_host') allowAlways(settled);
+    if (!approve || !decision.grantMinutes || settled.kind === 'new_host') return { result: 'ok', approval: settled, grant: null };
     const grant = store.approvalGrants.create({
       agentId: settled.agentId,
       secretId: settled.secretId,

@@ -1,11 +1,13 @@
 import type { Agent, Secret } from '../model/records.js';
-import type { Alert, Approval, ApprovalGrant, ApprovalStatus, Approver, Decision, NewAlert } from '../model/approvals.js';
+import type { Alert, Approval, ApprovalGrant, ApprovalKind, ApprovalStatus, Approver, Decision, NewAlert } from '../model/approvals.js';
 import type { AlertScope } from './alert-feed.js';
 
 /** The contracts between the approval service, the gateway that holds requests, and the channels that show cards. */
 
 /** What the gateway knows about a request it holds. */
 export interface HoldRequest {
+  /** Default `request`; `new_host` for egress mode `ask` (no grant covers it; "always" adds the host to the allowlist). */
+  kind?: ApprovalKind;
   agent: Agent;
   secret: Secret | null;
   ruleId: string | null;

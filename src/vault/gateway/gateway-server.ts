@@ -15,6 +15,7 @@ import { GrantCache } from './grant-cache.js';
 import type { GatewayContext, LaneCounts } from './gateway-context.js';
 import { checkingInterval, MitmTerminator } from './mitm.js';
 import { NativeTls } from './native-tls/native-tls.js';
+import { NewHostApprovals } from './new-host-approvals.js';
 import { forwardPlainHttp } from './plain-http.js';
 import { PolicyGate } from './policy-gate.js';
 import { UpstreamPool } from './upstream-pool.js';
@@ -114,6 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     grants: new GrantCache({ store }),
     connectUrlBase: options.connectUrlBase ?? 'http://127.0.0.1:10254',
     ...(options.approvals ? { approvals: options.approvals } : {}),
+    newHosts: new NewHostApprovals(options.approvals),
     sockets: new Set(),
     lane: { forwarded: 0, takenOver: 0 },
   };

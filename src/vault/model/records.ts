@@ -86,7 +86,12 @@ export type Secret = z.infer<typeof SecretSchema>;
 export const SecretModeSchema = z.enum(['all', 'selective']);
 export type SecretMode = z.infer<typeof SecretModeSchema>;
 
-export const EgressPolicySchema = z.enum(['tunnel', 'allowlist']);
+/**
+ * `tunnel`: every host; `allowlist`: only hosts on the agent's list (or of its secrets);
+ * `ask`: those, and the first request to any other host is held until a person allows it once,
+ * always (the host joins the list) or denies it.
+ */
+export const EgressPolicySchema = z.enum(['tunnel', 'allowlist', 'ask']);
 export type EgressPolicy = z.infer<typeof EgressPolicySchema>;
 
 export const AgentSchema = z.object({

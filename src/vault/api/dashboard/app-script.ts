@@ -29,12 +29,13 @@ export const APP_JS = String.raw`'use strict';
     input.value = value;
     return input;
   }
-  function decisionForm(a, csrf, decision, label, withGrant) {
+  function decisionForm(a, csrf, decision, label, withGrant, always) {
     var form = el('form');
     form.method = 'post';
     form.action = '/dashboard/approvals/' + encodeURIComponent(a.id) + '/decide';
     form.appendChild(hidden('csrf', csrf));
     form.appendChild(hidden('decision', decision));
+    if (always) form.appendChild(hidden('always', '1'));
     if (withGrant) {
       var select = el('select');
       select.name = 'grantMinutes';
@@ -60,7 +61,8 @@ export const APP_JS = String.raw`'use strict';
     var article = el('article', 'card');
     article.id = 'approval-' + a.id;
     article.setAttribute('data-approval-id', a.id);
-    article.appendChild(el('h2', null, 'Credentials Request'));
+    var newHost = a.kind === 'new_host';
+    article.appendChild(el('h2', null, newHost ? 'New host' : 'Credentials Request'));
     var dl = el('dl');
     row(dl, 'Agent', a.agentIdentifier, 'agent');
     row(dl, 'Request', a.method + ' ' + a.host + a.path, 'request');
@@ -78,8 +80,9 @@ export const APP_JS = String.raw`'use strict';
     left.setAttribute('data-expires-at', a.expiresAt);
     article.appendChild(left);
     var actions = el('div', 'actions');
-    actions.appendChild(decisionForm(a, csrf, 'approve', 'Approve', true));
-    actions.appendChild(decisionForm(a, csrf, 'deny', 'Reject', false));
+    actions.appendChild(decisionForm(a, csrf, 'approve', newHost ? 'Allow once' : 'Approve', !newHost, false));
+    if (newHost) actions.appendChild(decisionForm(a, csrf, 'approve', 'Allow always', false, true));
+    actions.appendChild(decisionForm(a, csrf, 'deny', 'Reject', false, false));
     article.appendChild(actions);
     return article;
   }

@@ -97,6 +97,7 @@ export function approvalsRoutes(o: ApprovalsPageOptions): Route[] {
       decision: form.get('decision'),
       ...(grantMinutes ? { grantMinutes: Number(grantMinutes) } : {}),
       ...(field(form, 'reason') ? { reason: field(form, 'reason') } : {}),
+      ...(field(form, 'always') ? { always: true } : {}),
     });
     if (!approvals || !parsed.success) {
       session.flash = { kind: 'error', text: approvals ? 'The decision form was incomplete; nothing was decided' : 'Approvals are not enabled' };

@@ -16,7 +16,7 @@ export function visibleLength(html: string): number {
 }
 
 /** How a settled card reads: the outcome first, then the request it was about. */
-export function outcomeLabel(approval: Pick<Approval, 'status' | 'reason'>): string {
+export function outcomeLabel(approval: Pick<Approval, 'status' | 'reason'> & { kind?: Approval['kind'] }): string {
   switch (approval.status) {
     case 'approved':
       return '✅ Approved';
@@ -27,7 +27,7 @@ export function outcomeLabel(approval: Pick<Approval, 'status' | 'reason'>): str
     case 'cancelled':
       return 'Cancelled (client disconnected)';
     case 'pending':
-      return '🔐 Credentials Request';
+      return approval.kind === 'new_host' ? '🌐 New host (the agent has not used it)' : '🔐 Credentials Request';
   }
 }
 
