@@ -15,8 +15,9 @@ import { startHarness, waitForAudit, type Harness } from './gateway-harness.js';
  * A honeytoken through the real store, API and gateway, on the native fast lane and the
  * JavaScript path (and Node's TLS when the suite runs with NANOCLAW_GATEWAY_TLS=node): every
  * request that would use the decoy, wherever the agent put the placeholder, is refused with
- * a clear error, never reaches the upstream, is audited as such and raises one alert on every
- * channel (the dashboard's feed, the host clients' long-poll, Telegram); the same requests to
+ * a clear error, never reaches the upstream, is audited as such and raises an alert on every
+ * channel (the dashboard's feed and the host clients' long-poll get each one, Telegram the first
+ * of a minute); the same requests to
  * a host with a real secret go through.
  */
 
@@ -149,7 +150,8 @@ describe.each([
     const shape = (a: Alert) => ({ agentIdentifier: a.agentIdentifier, method: a.method, host: a.host, path: a.path });
     expect(s.dashboard.map(shape)).toEqual(expected);
     await new Promise((r) => setImmediate(r));
-    expect(s.telegram.map(shape)).toEqual(expected);
+    // Telegram hears of the first at once; more uses of the same decoy by the same agent within a minute are not pushed again.
+    expect(s.telegram.map(shape)).toEqual(expected.slice(0, 1));
     const polled = (await (await poll).json()) as { data: Alert[] };
     expect(polled.data.length).toBeGreaterThanOrEqual(1);
     expect(polled.data.map(shape)).toEqual(expected.slice(0, polled.data.length));

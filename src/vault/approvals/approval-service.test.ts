@@ -295,6 +295,21 @@ describe('alerts (a honeytoken was used)', () => {
     s.alert(used(agent.id, 'main'));
     await new Promise((r) => setImmediate(r));
     expect(told.sort()).toEqual(['111:main:GET sts.amazonaws.com/?Action=', '222:main:GET sts.amazonaws.com/?Action=']);
+
+    // An agent looping on the decoy does not flood the chats: one push a minute per agent and decoy.
+    told.length = 0;
+    s.alert(used(agent.id, 'main'));
+    s.alert({ ...used(agent.id, 'main'), secretName: 'another decoy' });
+    clock += 59_999;
+    s.alert(used(agent.id, 'main'));
+    await new Promise((r) => setImmediate(r));
+    expect(told).toHaveLength(2);
+    clock += 1;
+    s.alert(used(agent.id, 'main'));
+    await new Promise((r) => setImmediate(r));
+    expect(told).toHaveLength(4);
+    // The feed (dashboard, host clients) has every one.
+    expect(s.listAlerts({ after: 0, agentIds: [] })).toHaveLength(5);
   });
 
   it('feeds the dashboard and the host clients’ long-poll, scoped by agent and cursor', async () => {

@@ -4,6 +4,7 @@ import { randomId } from '../store/crypto.js';
 import type { VaultStore } from '../store/types.js';
 import type { Approval, ApprovalGrant, Approver, Decision, NewAlert } from '../model/approvals.js';
 import { AlertFeed } from './alert-feed.js';
+import { AlertPush } from './alert-push.js';
 import { DashboardChannel } from './dashboard-channel.js';
 import { barePath } from '../inject/path-readings.js';
 import { grantCovers } from './grant-match.js';
@@ -11,7 +12,7 @@ import { HeldRequests } from './held-requests.js';
 import { HostClientChannel } from './host-client-channel.js';
 import { mayDecide, visibleToClient } from './pending-scope.js';
 import { PendingWaiters } from './pending-waiters.js';
-import { approvalCandidates, routeApproval } from './routing.js';
+import { routeApproval } from './routing.js';
 import type { ApprovalChannel, ApprovalService, DecideResult, Decider, HoldOutcome, HoldRequest } from './types.js';
 
 export interface ApprovalServiceOptions {
@@ -41,6 +42,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   const held = new HeldRequests({ store, logger, channels, now });
   const waiters = new PendingWaiters();
   const alerts = new AlertFeed(now);
+  const push = new AlertPush({ store, channels, logger, now });
   let closed = false;
 
   const channelFor = (approver: Approver) => channels.find((c) => c.kind === approver.channel && c.reachable(approver)) ?? null;
@@ -127,23 +129,11 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     }
   }
 
-  /**
-   * Raises an alert: into the feed the dashboard and host clients read, and to every approver of
-   * the agent on a channel that sends alerts itself (Telegram), each chat once.
-   */
+  /** Raises an alert: into the feed the dashboard and host clients read, and pushed to Telegram. */
   function raise(fields: NewAlert): void {
     const raised = alerts.push(fields);
     logger.warn('Honeytoken used; the request was refused', { agent: fields.agentIdentifier, secret: fields.secretName, method: fields.method, host: fields.host, path: fields.path });
-    const told = new Set<string>();
-    for (const approver of approvalCandidates(fields.agentId, store.approvers.list())) {
-      const channel = channels.find((c) => c.kind === approver.channel && c.alert !== undefined && c.reachable(approver));
-      const key = `${approver.channel}\0${approver.address.trim()}`;
-      if (!channel || told.has(key)) continue;
-      told.add(key);
-      channel.alert!(raised, approver).catch((err: unknown) => {
-        logger.warn('Could not send the alert', { alert: raised.id, to: approver.id, error: errorMessage(err) });
-      });
-    }
+    push.send(raised);
   }
 
   /** "Allow always" on a new host: the host joins the agent's allowlist, so it is not asked about again. */
