@@ -8,6 +8,7 @@ import { startApiServer, type StartedApi } from '../../src/vault/api/api-server.
 import { createApprovalService } from '../../src/vault/approvals/approval-service.js';
 import type { ApprovalService } from '../../src/vault/approvals/types.js';
 import type { Approval } from '../../src/vault/model/approvals.js';
+import { pick, seededRandom } from '../support/seeded-random.js';
 import { agentConnection, laneHandler } from './fast-lane-harness.js';
 import { connectTunnel, proxyAuth, startHarness, waitForAudit, type Harness } from './gateway-harness.js';
 
@@ -144,6 +145,30 @@ describe.each([
     expect(s.service.list({ status: 'pending' })).toHaveLength(0);
     // Served inside the TLS-terminated tunnel and audited per request (no secret of its own: nothing injected).
     await waitForAudit(s.h, (r) => r.host === host && r.path === '/json/again' && r.decision === 'passthrough' && r.status === 200);
+  });
+
+  it.each([1, 2, 3, 4, 5])('asks once per host however many first CONNECTs arrive together, and answers each as its host was answered (seed %i)', async (seed) => {
+    const r = seededRandom(seed * 7919 + (fastLane ? 1 : 0));
+    const hosts = ['other.test', 'plain.test', 'github.test', 'evil-api.github.test'];
+    const sent = Array.from({ length: 2 + Math.floor(r() * 7) }, () => pick(r, hosts));
+    const viewer = s.service.dashboardViewerOpened();
+    try {
+      const results = sent.map((host) => connectTunnel(s.h.gateway.port, `${host}:${s.h.upstream.port}`, s.token));
+      const asked = [...new Set(sent)];
+      const until = Date.now() + 5_000;
+      while (s.service.list({ status: 'pending' }).length < asked.length && Date.now() < until) await new Promise((res) => setTimeout(res, 10));
+      const pending = s.service.list({ status: 'pending' });
+      expect(pending.map((a) => a.host).sort()).toEqual(asked.sort());
+      const allowed = new Set(asked.filter(() => r() < 0.5));
+      for (const a of pending) s.service.decide(a.id, { decision: allowed.has(a.host) ? 'approve' : 'deny' }, { kind: 'owner', name: 'cli' });
+      const statuses = await Promise.all(results);
+      for (const t of statuses) t.socket.destroy();
+      expect(statuses.map((t) => t.status)).toEqual(sent.map((host) => (allowed.has(host) ? 200 : 403)));
+      expect(s.service.list({ status: 'pending' })).toEqual([]);
+      expect(s.h.store.agents.get(s.agentId)!.allowHosts.filter((h) => hosts.includes(h))).toEqual([]);
+    } finally {
+      viewer();
+    }
   });
 
   it('refuses clearly when nobody answers in time', async () => {
