@@ -90,6 +90,10 @@ describe.each([
     await api('GET', '/api/approvals/pending?timeout=0');
     return { cards: api('GET', '/api/approvals/pending?timeout=10').then((r) => r.json.data as Approval[]) };
   };
+  const waitUntil = async (done: () => boolean): Promise<void> => {
+    for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+  const held = () => s.h.logLines.filter((line) => line.includes('the agent has not used this host')).length;
   const decide = (id: string, body: object) => api('POST', `/api/approvals/${id}/decision`, body);
   const get = async (agent: Awaited<ReturnType<typeof agentConnection>>, host: string, path: string) => {
     agent.send(`GET ${path} HTTP/1.1\r\nHost: ${host}:${s.h.upstream.port}\r\n\r\n`);
@@ -99,11 +103,12 @@ describe.each([
   it('holds concurrent first CONNECTs to a new host on one approval; allow once opens them all, and the next one asks again', async () => {
     const target = `other.test:${s.h.upstream.port}`;
     const card = (await poll()).cards;
+    const heldBefore = held();
     const a = agentConnection(s.h, s.token, target, s.h.upstream.caPem);
     const b = agentConnection(s.h, s.token, target, s.h.upstream.caPem);
     const [pending] = await card;
     expect(pending).toMatchObject({ kind: 'new_host', agentIdentifier: 'asker', method: 'CONNECT', host: 'other.test', path: `:${s.h.upstream.port}`, status: 'pending' });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => held() - heldBefore === 2);
     expect(s.service.list({ status: 'pending' })).toHaveLength(1);
     expect((await decide(pending!.id, { decision: "approve" })).status).toBe(200);
     // Tunnelled (no secret for other.test): the agent's TLS reaches the upstream itself.
@@ -153,10 +158,11 @@ describe.each([
     const sent = Array.from({ length: 2 + Math.floor(r() * 7) }, () => pick(r, hosts));
     const viewer = s.service.dashboardViewerOpened();
     try {
+      const heldBefore = held();
       const results = sent.map((host) => connectTunnel(s.h.gateway.port, `${host}:${s.h.upstream.port}`, s.token));
       const asked = [...new Set(sent)];
-      const until = Date.now() + 5_000;
-      while (s.service.list({ status: 'pending' }).length < asked.length && Date.now() < until) await new Promise((res) => setTimeout(res, 10));
+      // Every CONNECT has reached the gateway and waits (the gateway logs each one it holds).
+      await waitUntil(() => held() - heldBefore === sent.length && s.service.list({ status: 'pending' }).length === asked.length);
       const pending = s.service.list({ status: 'pending' });
       expect(pending.map((a) => a.host).sort()).toEqual(asked.sort());
       const allowed = new Set(asked.filter(() => r() < 0.5));

@@ -115,7 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     grants: new GrantCache({ store }),
     connectUrlBase: options.connectUrlBase ?? 'http://127.0.0.1:10254',
     ...(options.approvals ? { approvals: options.approvals } : {}),
-    newHosts: new NewHostApprovals(options.approvals),
+    newHosts: new NewHostApprovals({ approvals: options.approvals, logger }),
     sockets: new Set(),
     lane: { forwarded: 0, takenOver: 0 },
   };

@@ -19,7 +19,7 @@ const question = (host: string) => ({ agent, host, port: 443, method: 'CONNECT' 
 describe('NewHostApprovals', () => {
   it('asks once for concurrent requests to the same host, and answers them all', async () => {
     const { gate, holds } = fakeGate();
-    const asks = new NewHostApprovals(gate);
+    const asks = new NewHostApprovals({ approvals: gate, logger: { info: () => undefined } });
     const waiting = [1, 2, 3].map(() => asks.ask(question('new.test'), new AbortController().signal));
     const other = asks.ask(question('other.test'), new AbortController().signal);
     expect(holds.map((h) => [h.request.kind, h.request.method, h.request.host, h.request.path])).toEqual([
@@ -37,7 +37,7 @@ describe('NewHostApprovals', () => {
 
   it('cancels the shared approval only when every request waiting on it has gone', () => {
     const { gate, holds } = fakeGate();
-    const asks = new NewHostApprovals(gate);
+    const asks = new NewHostApprovals({ approvals: gate, logger: { info: () => undefined } });
     const left = [new AbortController(), new AbortController()];
     for (const c of left) void asks.ask(question('new.test'), c.signal);
     left[0]!.abort();
@@ -47,6 +47,6 @@ describe('NewHostApprovals', () => {
   });
 
   it('refuses at once without an approvals service (fails closed)', async () => {
-    expect(await new NewHostApprovals(undefined).ask(question('new.test'), new AbortController().signal)).toMatchObject({ decision: 'unreachable' });
+    expect(await new NewHostApprovals({ approvals: undefined, logger: { info: () => undefined } }).ask(question('new.test'), new AbortController().signal)).toMatchObject({ decision: 'unreachable' });
   });
 });

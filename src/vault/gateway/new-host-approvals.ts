@@ -1,3 +1,4 @@
+import type { Logger } from '../../common/logger.js';
 import type { ApprovalGate, HoldOutcome, HoldRequest } from '../approvals/types.js';
 import type { Agent } from '../model/records.js';
 
@@ -28,9 +29,11 @@ interface Shared {
 export class NewHostApprovals {
   private readonly shared = new Map<string, Shared>();
   private readonly approvals: Pick<ApprovalGate, 'hold'> | undefined;
+  private readonly logger: Pick<Logger, 'info'>;
 
-  constructor(approvals: Pick<ApprovalGate, 'hold'> | undefined) {
-    this.approvals = approvals;
+  constructor(o: { approvals: Pick<ApprovalGate, 'hold'> | undefined; logger: Pick<Logger, 'info'> }) {
+    this.approvals = o.approvals;
+    this.logger = o.logger;
   }
 
   /** Resolves when the shared approval ends (never rejects); `signal`: this request's agent went away. */
@@ -46,6 +49,7 @@ export class NewHostApprovals {
     }
     const joined = entry;
     joined.waiting += 1;
+    this.logger.info('Held until a person answers: the agent has not used this host', { agent: q.agent.identifier, host: q.host, waiting: joined.waiting });
     const leave = (): void => {
       joined.waiting -= 1;
       if (joined.waiting === 0) joined.controller.abort();
