@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Logger, memorySink } from '../../src/common/logger.js';
-import { Redactor } from '../../src/common/redact.js';
+import { memorySink } from '../../src/common/logger.js';
 import { startVault, type RunningVault } from '../../src/vault/server.js';
+import { vaultTestDir, vaultTestOptions } from '../support/vault-options.js';
 import { viaProxy } from './gateway-harness.js';
 
 /**
@@ -20,19 +18,13 @@ let vault: RunningVault;
 const sink = memorySink();
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ncl-vault-decoy-'));
-  mkdirSync(join(dir, 'data'), { recursive: true, mode: 0o700 });
-  writeFileSync(join(dir, 'data', 'master.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
-  vault = await startVault({
-    dataDir: join(dir, 'data'),
-    env: {},
-    logger: new Logger({ level: 'info', sink, redactor: new Redactor() }),
-    version: '0.0.0-test',
-    api: { host: '127.0.0.1', port: 0 },
-    gateway: { host: '127.0.0.1', port: 0 },
-    allowPrivate: ['localhost:443'],
-    gatewayTls: (process.env.NANOCLAW_GATEWAY_TLS as 'native' | 'node' | undefined) ?? 'native',
-  });
+  dir = vaultTestDir('ncl-vault-decoy-');
+  vault = await startVault(
+    vaultTestOptions(dir, sink, {
+      allowPrivate: ['localhost:443'],
+      gatewayTls: (process.env.NANOCLAW_GATEWAY_TLS as 'native' | 'node' | undefined) ?? 'native',
+    }),
+  );
 });
 afterAll(async () => {
   await vault?.close();
