@@ -92,6 +92,10 @@ describe('vault API', () => {
     const decoy = await call('POST', '/v1/secrets', { name: 'decoy', type: 'honeytoken', hostPattern: 'aws.a.test' });
     expect(decoy.status).toBe(201);
     expect(store.secrets.reveal(decoy.json.id as string)).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const turned = await call('PATCH', `/v1/secrets/${decoy.json.id as string}`, { type: 'api_key' });
+    expect(turned.status).toBe(400);
+    expect(turned.json.message).toContain('made-up value is never sent');
+    expect((await call('PATCH', `/v1/secrets/${decoy.json.id as string}`, { type: 'api_key', value: 'real-value-123' })).json.type).toBe('api_key');
     expect((await call('DELETE', `/v1/secrets/${decoy.json.id as string}`)).status).toBe(200);
 
     const agent = await call('POST', '/v1/agents', { name: 'Main', identifier: 'main' });

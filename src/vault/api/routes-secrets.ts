@@ -22,6 +22,16 @@ function requireInjectionForGeneric(type: string, injection: unknown): void {
   }
 }
 
+/** A honeytoken turned into a real secret needs a real value: its made-up one must never be sent. */
+function requireValueForFormerDecoy(type: string, patch: { type?: string; value?: string }): void {
+  if (type === 'honeytoken' && patch.type !== undefined && patch.type !== 'honeytoken' && patch.value === undefined) {
+    throw new NanoclawError('validation_error', 'body.value: is required to turn a honeytoken into a real secret (its made-up value is never sent)', {
+      details: { field: 'value' },
+      hint: 'Give the real value too: ncl secrets update --id <id> --type <type> --value-stdin',
+    });
+  }
+}
+
 /** `/v1/secrets`: metadata only. No response ever carries a value. */
 export function secretRoutes(store: VaultStore): Route[] {
   return [
@@ -44,6 +54,7 @@ export function secretRoutes(store: VaultStore): Route[] {
           const patch = parseOr400(UpdateSecretBodySchema, await readJsonBody(req));
           const injection = patch.injectionConfig === undefined ? current.injectionConfig : patch.injectionConfig;
           requireInjectionForGeneric(patch.type ?? current.type, injection);
+          requireValueForFormerDecoy(current.type, patch);
           sendJson(res, 200, store.secrets.update(current.id, patch));
         },
       }),
