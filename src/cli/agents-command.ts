@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../common/errors.js';
+import { EgressPolicySchema, type EgressPolicy } from '../vault/model/records.js';
 import { printJson, type CliContext } from './context.js';
 import { connectVault } from './vault-connection.js';
 
@@ -28,6 +29,26 @@ export function agentsCommand(ctx: CliContext): Command {
     .action(async (o: { name: string; identifier: string; secretMode?: 'all' | 'selective' }) =>
       printJson(ctx, await (await connectVault(ctx)).createAgent(o)),
     );
+  cmd
+    .command('update')
+    .description('Change an agent’s name, egress mode or allowlist')
+    .requiredOption('--id <id>', 'agent id or identifier')
+    .option('--name <name>', 'new display name')
+    .addOption(
+      new Option('--egress <mode>', 'tunnel: any host; allowlist: only listed hosts (and its secrets’); ask: those, and a person allows or denies each new host').choices(
+        EgressPolicySchema.options,
+      ),
+    )
+    .option('--allow-hosts <patterns>', 'comma-separated host patterns (replaces the list; "" clears it)')
+    .action(async (o: { id: string; name?: string; egress?: EgressPolicy; allowHosts?: string }) => {
+      const patch = {
+        ...(o.name !== undefined ? { name: o.name } : {}),
+        ...(o.egress !== undefined ? { egressPolicy: o.egress } : {}),
+        ...(o.allowHosts !== undefined ? { allowHosts: o.allowHosts.split(',').map((h) => h.trim()).filter(Boolean) } : {}),
+      };
+      if (Object.keys(patch).length === 0) throw new UsageError('Nothing to update: give --name, --egress or --allow-hosts');
+      printJson(ctx, await (await connectVault(ctx)).updateAgent(o.id, patch));
+    });
   cmd
     .command('delete')
     .description('Delete an agent')

@@ -13,6 +13,8 @@ describe('approval and rule flags', () => {
     });
     expect(decisionFromFlags('deny', { reason: 'no' })).toEqual({ decision: 'deny', reason: 'no' });
     expect(() => decisionFromFlags('deny', { grantMinutes: '5' })).toThrow(/approve/);
+    expect(decisionFromFlags('approve', { always: true })).toEqual({ decision: 'approve', always: true });
+    expect(() => decisionFromFlags('deny', { always: true })).toThrow(/--always goes with approve/);
     expect(() => decisionFromFlags('approve', { grantMinutes: '0' })).toThrow(/1 to 1440/);
     expect(() => decisionFromFlags('approve', { grantMinutes: '1.5' })).toThrow(/whole number/);
     expect(() => decisionFromFlags('approve', { grantPathPrefix: '/v1' })).toThrow(/needs --grant-minutes/);

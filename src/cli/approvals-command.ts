@@ -1,13 +1,14 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../common/errors.js';
 import { APPROVAL_STATUSES, type Decision } from '../vault/api/approval-schemas.js';
-import { approvalDetail, approvalsTable, grantsTable, requestLine } from './approvals-format.js';
+import { alertsTable, approvalDetail, approvalsTable, grantsTable, requestLine } from './approvals-format.js';
 import { printJson, printLine, type CliContext } from './context.js';
 import { listCommand, removeCommand } from './listing-commands.js';
 import { connectVault } from './vault-connection.js';
 
 interface DecideFlags {
   reason?: string;
+  always?: boolean;
   grantMinutes?: string;
   grantPathPrefix?: string;
   json?: boolean;
@@ -26,8 +27,10 @@ export function decisionFromFlags(decision: Decision['decision'], o: DecideFlags
   }
   if (o.grantPathPrefix !== undefined && o.grantMinutes === undefined) throw new UsageError('--grant-path-prefix needs --grant-minutes');
   if (o.grantPathPrefix !== undefined && !o.grantPathPrefix.startsWith('/')) throw new UsageError('--grant-path-prefix must start with /');
+  if (o.always && decision === 'deny') throw new UsageError('--always goes with approve, not reject');
   return {
     decision,
+    ...(o.always ? { always: true } : {}),
     ...(o.reason !== undefined ? { reason: o.reason } : {}),
     ...(o.grantMinutes !== undefined ? { grantMinutes: positiveInt(o.grantMinutes, '--grant-minutes', 24 * 60) } : {}),
     ...(o.grantPathPrefix !== undefined ? { grantPathPrefix: o.grantPathPrefix } : {}),
@@ -43,7 +46,8 @@ function decideCommand(ctx: CliContext, name: 'approve' | 'reject'): Command {
   if (name === 'approve') {
     cmd
       .option('--grant-minutes <n>', 'also let later requests of this agent, secret, method and path through for N minutes')
-      .option('--grant-path-prefix <path>', 'the path prefix the grant covers (default: this request’s path)');
+      .option('--grant-path-prefix <path>', 'the path prefix the grant covers (default: this request’s path)')
+      .option('--always', 'a new host (egress mode ask): add it to the agent’s allowlist, so it is not asked about again');
   }
   return cmd.action(async (id: string, o: DecideFlags) => {
     const body = decisionFromFlags(name === 'approve' ? 'approve' : 'deny', o);
@@ -57,7 +61,7 @@ function decideCommand(ctx: CliContext, name: 'approve' | 'reject'): Command {
   });
 }
 
-/** `ncl approvals list|get|approve|reject|grants|revoke-grant`: decide held requests from a headless host. */
+/** `ncl approvals list|get|approve|reject|grants|alerts|revoke-grant`: decide held requests from a headless host. */
 export function approvalsCommand(ctx: CliContext): Command {
   const cmd = new Command('approvals').description('See and decide requests the gateway holds for approval');
   cmd
@@ -86,6 +90,14 @@ export function approvalsCommand(ctx: CliContext): Command {
   cmd.addCommand(decideCommand(ctx, 'reject'));
   cmd.addCommand(
     listCommand(ctx, { description: 'List live "approve for N minutes" grants', fetch: (client) => client.listApprovalGrants(), table: grantsTable, empty: 'No live grants.' }).name('grants'),
+  );
+  cmd.addCommand(
+    listCommand(ctx, {
+      description: 'List alerts the vault raised since it started: requests refused because they would have used a honeytoken',
+      fetch: (client) => client.listAlerts(),
+      table: alertsTable,
+      empty: 'No alerts.',
+    }).name('alerts'),
   );
   cmd.addCommand(
     removeCommand(ctx, {

@@ -5,6 +5,7 @@ import { approvalDetail, approvalsTable, duration, grantsTable } from './approva
 const NOW = Date.parse('2025-06-01T12:00:00.000Z');
 const approval: Approval = {
   id: 'apr_1',
+  kind: 'request',
   agentId: 'agt_1',
   agentIdentifier: 'main',
   secretId: 'sec_1',

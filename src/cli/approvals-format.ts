@@ -1,4 +1,4 @@
-import type { Approval, ApprovalGrant } from '../vault/api/approval-schemas.js';
+import type { Alert, Approval, ApprovalGrant } from '../vault/api/approval-schemas.js';
 import { headerLines, unseenBodyNote } from '../vault/approvals/body-note.js';
 import { formatTable } from './table-format.js';
 
@@ -59,6 +59,11 @@ export function approvalDetail(a: Approval, now = Date.now()): string {
 }
 
 /** Live "approve for N minutes" grants. */
+/** Alerts as a table: when, which agent, the request, the decoy. */
+export function alertsTable(rows: Alert[]): string {
+  return formatTable(['TIME', 'AGENT', 'REQUEST', 'DECOY'], rows.map((a) => [a.time, a.agentIdentifier, printable(`${a.method} ${a.host}${a.path}`), a.secretName]), 60);
+}
+
 export function grantsTable(rows: ApprovalGrant[], now = Date.now()): string {
   const header = ['ID', 'AGENT', 'REQUESTS', 'SECRET', 'LEFT', 'APPROVAL'];
   const cells = rows.map((g) => [g.id, g.agentId, printable(`${g.method} ${g.host}${g.pathPrefix}*`), g.secretId ?? '-', duration(Date.parse(g.expiresAt) - now), g.approvalId]);

@@ -45,7 +45,11 @@ async function fetchContainerConfig(client: VaultClient, inputs: LaunchInputs, f
   const [found, early] = await Promise.all([orNull(client.getAgent(identifier)), orNull(client.containerConfig(identifier))]);
   const agent = found ?? (await client.createAgent({ name: folder, identifier }));
   const allow = inputs.config.allowHosts;
-  if (allow && (agent.egressPolicy !== 'allowlist' || agent.allowHosts.join(',') !== allow.join(','))) {
+  // Egress mode ask keeps its mode and the hosts people allowed always; container.json's are added.
+  const missing = allow?.filter((h) => !agent.allowHosts.includes(h)) ?? [];
+  if (allow && agent.egressPolicy === 'ask') {
+    if (missing.length > 0) await client.updateAgent(agent.id, { allowHosts: [...agent.allowHosts, ...missing] });
+  } else if (allow && (agent.egressPolicy !== 'allowlist' || agent.allowHosts.join(',') !== allow.join(','))) {
     await client.updateAgent(agent.id, { egressPolicy: 'allowlist', allowHosts: allow });
   }
   if (inputs.native) await refuseAnthropicOverride(client, agent);

@@ -60,14 +60,15 @@ export function secretsCommand(ctx: CliContext): Command {
       .addOption(new Option('--type <type>', 'how it is injected').choices(SECRET_TYPES).makeOptionMandatory())
       .requiredOption('--host-pattern <pattern>', 'api.example.com, *.example.com (subdomains) or .example.com (the apex too)'),
   ).action(async (o) => {
-    const value = (await readSecretValue(ctx, o))!;
+    // A honeytoken takes no value: the vault makes one up, and it never leaves the vault.
+    const value = await readSecretValue(ctx, o, o.type === 'honeytoken');
     const injectionConfig = injectionFromFlags(o);
     printJson(
       ctx,
       await (await connectVault(ctx)).createSecret({
         name: o.name,
         type: o.type,
-        value,
+        ...(value !== undefined ? { value } : {}),
         hostPattern: o.hostPattern,
         ...(o.pathPattern ? { pathPattern: o.pathPattern } : {}),
         ...(injectionConfig ? { injectionConfig } : {}),

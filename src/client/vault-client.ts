@@ -163,6 +163,12 @@ export class VaultClient {
     const headers: Record<string, string> = query.clientName ? { 'x-nanoclaw-client': query.clientName } : {};
     return this.call('GET', `/api/approvals/pending?${qs}`, approvalSchema((m) => m.ApprovalListSchema), undefined, { headers, timeoutMs: (timeoutSeconds + 15) * 1000 });
   }
+  /** Alerts (a honeytoken was used) newer than `after`; with `timeoutSeconds`, long-polls for the next ones. */
+  listAlerts(query: { after?: number; agents?: string[]; timeoutSeconds?: number } = {}) {
+    const timeoutSeconds = query.timeoutSeconds ?? 0;
+    const qs = new URLSearchParams([...(query.agents ?? []).map((a): [string, string] => ['agent', a]), ['after', String(query.after ?? 0)], ['timeout', String(timeoutSeconds)]]);
+    return this.call('GET', `/api/alerts?${qs}`, approvalSchema((m) => m.AlertListSchema), undefined, { timeoutMs: (timeoutSeconds + 15) * 1000 });
+  }
   listApprovalGrants() {
     return this.call('GET', '/api/approvals/grants', approvalSchema((m) => m.ApprovalGrantListSchema));
   }

@@ -1,31 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Logger, memorySink } from '../common/logger.js';
-import { Redactor } from '../common/redact.js';
+import { memorySink } from '../common/logger.js';
+import { vaultTestDir, vaultTestOptions } from '../../test/support/vault-options.js';
 import { startVault, type VaultServerOptions } from './server.js';
 
 let dir: string;
 const sink = memorySink();
 
-function options(): VaultServerOptions {
-  return {
-    dataDir: join(dir, 'data'),
-    env: {},
-    logger: new Logger({ level: 'info', sink, redactor: new Redactor() }),
-    version: '0.0.0-test',
-    api: { host: '127.0.0.1', port: 0 },
-    gateway: { host: '127.0.0.1', port: 0 },
-    approvalTtlMs: 90_000,
-  };
-}
+const options = (): VaultServerOptions => vaultTestOptions(dir, sink, { approvalTtlMs: 90_000 });
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ncl-vault-restart-'));
-  mkdirSync(join(dir, 'data'), { recursive: true, mode: 0o700 });
-  writeFileSync(join(dir, 'data', 'master.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
+  dir = vaultTestDir('ncl-vault-restart-');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

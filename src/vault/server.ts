@@ -138,7 +138,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
           kv: settingsKv(store),
           // The channel itself accepts only a press on the card it sent, in the approver's chat.
           decide: (id, decision, by) => {
-            const r = decide?.(id, { decision }, { kind: 'owner', name: by });
+            const r = decide?.(id, decision === 'always' ? { decision: 'approve', always: true } : { decision }, { kind: 'owner', name: by });
             return !r || r.result === 'forbidden' ? 'not_found' : r.result;
           },
         })

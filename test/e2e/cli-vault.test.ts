@@ -95,6 +95,11 @@ describe('ncl against `ncl vault serve`', () => {
     const granted = await ncl(['agents', 'grant', '--id', 'main', '--secret-ids', `${oa.json.id},${gh.json.id}`]);
     expect(granted.code, granted.stderr).toBe(0);
     expect(new Set(granted.json.data)).toEqual(new Set([gh.json.id, oa.json.id]));
+    const asking = await ncl(['agents', 'update', '--id', 'main', '--egress', 'ask', '--allow-hosts', 'pypi.org, files.pythonhosted.org']);
+    expect(asking.code, asking.stderr).toBe(0);
+    expect(asking.json).toMatchObject({ identifier: 'main', egressPolicy: 'ask', allowHosts: ['pypi.org', 'files.pythonhosted.org'] });
+    expect((await ncl(['agents', 'update', '--id', 'main', '--egress', 'sometimes'])).code).toBe(2);
+    expect((await ncl(['agents', 'update', '--id', 'main', '--egress', 'tunnel', '--allow-hosts', ''])).json).toMatchObject({ egressPolicy: 'tunnel', allowHosts: [] });
 
     const rotated = await ncl(['secrets', 'update', '--id', gh.json.id, '--value-stdin'], ROTATED_VALUE);
     expect(rotated.code, rotated.stderr).toBe(0);
@@ -118,6 +123,10 @@ describe('ncl against `ncl vault serve`', () => {
     const noValue = await ncl(['secrets', 'create', '--name', 'x', '--type', 'api_key', '--host-pattern', 'a.test']);
     expect(noValue.code).toBe(2);
     expect(noValue.stderr).toContain('--value-stdin');
+    const decoy = await ncl(['secrets', 'create', '--name', 'decoy', '--type', 'honeytoken', '--host-pattern', 'aws.a.test']);
+    expect(decoy.code, decoy.stderr).toBe(0);
+    expect(decoy.json).toMatchObject({ name: 'decoy', type: 'honeytoken', hostPattern: 'aws.a.test' });
+    expect((await ncl(['secrets', 'delete', '--id', 'decoy'])).code).toBe(0);
     for (const args of [[], ['vault'], ['vault', 'serve'], ['vault', 'backup'], ['secrets'], ['secrets', 'create'], ['agents'], ['agents', 'set-secrets'], ['setup']]) {
       const help = await ncl([...args, '--help']);
       expect(help.code, args.join(' ')).toBe(0);

@@ -133,6 +133,36 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     expect(sink.lines.join('\n')).not.toContain(FORM_VALUE);
   });
 
+  it('shows a honeytoken alert live, and a new-host card whose Allow always adds the host to the agent’s allowlist', async () => {
+    const problemsBefore = browserProblems.length;
+    await page.goto(`${vault.api.url}/dashboard/approvals`);
+    await page.waitForSelector('body[data-live="connected"]');
+    const { store } = vault;
+    const payer = store.agents.getByIdentifier('payer')!;
+    const decoy = store.secrets.create({ name: 'Decoy <b>', type: 'honeytoken', value: randomBytes(16).toString('hex'), hostPattern: 'localhost', pathPattern: '/decoy/*' });
+    store.agents.setSecretIds(payer.id, [...(store.agents.getSecretIds(payer.id) ?? []), decoy.id]);
+    const refused = await viaProxy(vault.gateway!.port, { token: agentToken, connect: `localhost:${upstream.port}`, ca: store.getCa()!.certPem, path: '/decoy/keys?x=1' });
+    expect(refused.status).toBe(403);
+    const alert = page.locator('#alert-live p.alert').first();
+    await alert.waitFor({ timeout: 15_000 });
+    expect(await alert.textContent()).toMatch(/^Honeytoken used, request blocked: payer GET localhost\/decoy\/keys\?x= \(decoy Decoy <b>, /);
+
+    const held = vault.approvals.hold(
+      { kind: 'new_host', agent: payer, secret: null, ruleId: null, method: 'CONNECT', host: 'pypi.example', path: ':443', target: ':443', headers: {}, bodyPreview: '', bodyDigest: '', bodySeen: 0, bodyUnseen: 0 },
+      new AbortController().signal,
+    );
+    const card = page.locator('article.card').first();
+    await card.waitFor({ timeout: 15_000 });
+    await expect(card.locator('h2').textContent()).resolves.toBe('New host');
+    await expect(card.locator('.request').textContent()).resolves.toBe('CONNECT pypi.example:443');
+    expect(await card.locator('button').allTextContents()).toEqual(['Allow once', 'Allow always', 'Reject']);
+    await Promise.all([page.waitForURL('**/dashboard/approvals'), card.locator('button', { hasText: 'Allow always' }).click()]);
+    await expect(held).resolves.toMatchObject({ decision: 'approved' });
+    expect(store.agents.get(payer.id)!.allowHosts).toContain('pypi.example');
+    // No script error while app.js built the banner and the card (a missing favicon is not one).
+    expect(browserProblems.slice(problemsBefore).filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
+  });
+
   it('refuses a form POST with a wrong CSRF token (403) and changes nothing', async () => {
     const res = await context.request.post(`${vault.api.url}/dashboard/secrets`, {
       form: { csrf: 'not-the-token', name: 'Sneaky', type: 'api_key', value: 'sneaky-value-123', hostPattern: 'evil.example' },

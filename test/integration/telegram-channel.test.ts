@@ -20,6 +20,7 @@ const approver: Approver = { id: 'apv_alice', name: 'alice', role: 'owner', agen
 let seq = 0;
 const approval = (over: Partial<Approval> = {}): Approval => ({
   id: `apr_${(++seq).toString(16).padStart(24, '0')}`,
+  kind: 'request',
   agentId: 'agt_1',
   agentIdentifier: 'billing-bot',
   secretId: 'sec_1',
@@ -105,6 +106,19 @@ describe('telegram approval channel', () => {
     for (const b of msg?.buttons ?? []) expect(Buffer.byteLength(b.callback_data)).toBeLessThanOrEqual(64);
   });
 
+  it('sends an alert (a honeytoken was used) without buttons, naming the agent and the request, escaped', async () => {
+    const tg = channel();
+    tg.start();
+    const alert = { id: 'alr_1', seq: 1, kind: 'honeytoken' as const, time: '2030-01-01T00:00:00.000Z', agentId: 'agt_1', agentIdentifier: 'billing-bot', secretName: 'AWS <root>', method: 'GET', host: 'sts.amazonaws.test', path: '/?Action=&x=<b>' };
+    await tg.alert!(alert, approver);
+    const msg = await api.waitForMessage(CHAT);
+    expect(msg.text).toContain('Honeytoken used: request blocked');
+    expect(msg.text).toContain('Agent: billing-bot');
+    expect(msg.text).toContain('GET sts.amazonaws.test/?Action=&x=<b>');
+    expect(msg.text).toContain('Decoy: AWS <root>');
+    expect(msg.buttons).toEqual([]);
+  });
+
   it('carries the longest id in exactly 64 bytes, refuses a longer one, and cuts a 4 KiB preview to fit', async () => {
     const tg = channel();
     tg.start();
@@ -118,6 +132,21 @@ describe('telegram approval channel', () => {
     const tooLong = approval({ id: `apr_${'f'.repeat(59)}` });
     await expect(tg.present(tooLong, approver)).rejects.toMatchObject({ code: 'telegram_callback_too_long' });
     expect(api.messages).toHaveLength(1);
+  });
+
+  it('offers a new host (egress mode ask) Allow once, Allow always and Deny; Allow always decides "always"', async () => {
+    const tg = channel();
+    tg.start();
+    const a = approval({ kind: 'new_host', method: 'CONNECT', host: 'new.example.test', path: ':443', secretId: null, secretName: null, bodyPreview: '' });
+    await tg.present(a, approver);
+    const msg = await api.waitForMessage(CHAT);
+    expect(msg.text).toContain('New host');
+    expect(msg.text).toContain('CONNECT new.example.test:443');
+    expect(msg.buttons.map((b) => b.text)).toEqual(['✅ Allow once', '📌 Allow always', '❌ Deny']);
+    const query = api.press({ message: msg, button: 'Allow always', username: 'alice' });
+    expect(await api.waitForAnswer(query)).toMatchObject({ text: 'Allowed always' });
+    expect(decisions).toEqual([[a.id, 'always', 'telegram:@alice']]);
+    await api.waitForEdit(msg, '✅ Approved');
   });
 
   for (const [button, decision, label, reply] of [

@@ -85,6 +85,18 @@ describe('vault API', () => {
     expect(renamed.json.name).toBe('GitHub token');
     expect(store.secrets.reveal(id)).toBe(ROTATED_VALUE);
     expect((await call('POST', '/v1/secrets', { name: 'GitHub token', type: 'api_key', value: 'x'.repeat(8), hostPattern: 'a.test' })).status).toBe(409);
+    // Only a honeytoken may come without a value: the vault makes one up, which never leaves it.
+    const noValue = await call('POST', '/v1/secrets', { name: 'no value', type: 'api_key', hostPattern: 'a.test' });
+    expect(noValue.status).toBe(400);
+    expect(noValue.json.message).toContain('value');
+    const decoy = await call('POST', '/v1/secrets', { name: 'decoy', type: 'honeytoken', hostPattern: 'aws.a.test' });
+    expect(decoy.status).toBe(201);
+    expect(store.secrets.reveal(decoy.json.id as string)).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const turned = await call('PATCH', `/v1/secrets/${decoy.json.id as string}`, { type: 'api_key' });
+    expect(turned.status).toBe(400);
+    expect(turned.json.message).toContain('made-up value is never sent');
+    expect((await call('PATCH', `/v1/secrets/${decoy.json.id as string}`, { type: 'api_key', value: 'real-value-123' })).json.type).toBe('api_key');
+    expect((await call('DELETE', `/v1/secrets/${decoy.json.id as string}`)).status).toBe(200);
 
     const agent = await call('POST', '/v1/agents', { name: 'Main', identifier: 'main' });
     expect(agent.status).toBe(201);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AlertSchema,
   APPROVAL_STATUSES,
   ApprovalGrantSchema,
   ApprovalSchema,
@@ -17,6 +18,13 @@ export const MAX_POLL_SECONDS = 30;
 export const PendingQuerySchema = z.object({
   timeout: z.coerce.number().int().min(0).max(MAX_POLL_SECONDS).default(MAX_POLL_SECONDS),
 });
+
+/** `GET /api/alerts`: alerts newer than `after` (a seq); with a timeout, waits for the next ones. */
+export const AlertQuerySchema = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  timeout: z.coerce.number().int().min(0).max(MAX_POLL_SECONDS).default(0),
+});
+export const AlertListSchema = z.object({ data: z.array(AlertSchema) });
 
 export const ApprovalListQuerySchema = z.object({
   status: ApprovalStatusSchema.optional(),
@@ -55,5 +63,5 @@ export {
   DecisionSchema,
   PolicyRuleSchema,
 };
-export type { Approval, ApprovalGrant, ApprovalStatus, Approver, Decision } from '../model/approvals.js';
+export type { Alert, Approval, ApprovalGrant, ApprovalStatus, Approver, Decision } from '../model/approvals.js';
 export type { PolicyRule } from '../model/policy-rule.js';

@@ -4,7 +4,7 @@ import { DecisionSchema } from '../model/approvals.js';
 import type { ApprovalService, Decider, DecideResult } from '../approvals/types.js';
 import type { VaultStore } from '../store/types.js';
 import { notFound } from './api-errors.js';
-import { ApprovalListQuerySchema, PendingQuerySchema } from './approval-schemas.js';
+import { AlertQuerySchema, ApprovalListQuerySchema, PendingQuerySchema } from './approval-schemas.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import type { Route } from './router.js';
 import { parseOr400 } from './validate.js';
@@ -68,6 +68,17 @@ export function approvalRoutes({ store, approvals }: { store: VaultStore; approv
         const { timeout } = parseOr400(PendingQuerySchema, { timeout: query.get('timeout') ?? undefined }, 'query');
         const scope = { clientName: clientName(req), agentIds: agentScope(store, query.getAll('agent').filter(Boolean)) };
         const data = await approvals.waitForPending(scope, timeout * 1000, disconnectSignal(res));
+        if (!res.destroyed) sendJson(res, 200, { data });
+      },
+    },
+    {
+      // Host clients long-poll it beside /pending: alerts (a honeytoken was used) have nothing to decide.
+      method: 'GET',
+      path: '/api/alerts',
+      handler: async ({ res, query }) => {
+        const { after, timeout } = parseOr400(AlertQuerySchema, { after: query.get('after') ?? undefined, timeout: query.get('timeout') ?? undefined }, 'query');
+        const scope = { after, agentIds: agentScope(store, query.getAll('agent').filter(Boolean)) };
+        const data = await approvals.waitForAlerts(scope, timeout * 1000, disconnectSignal(res));
         if (!res.destroyed) sendJson(res, 200, { data });
       },
     },

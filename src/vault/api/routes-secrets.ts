@@ -2,6 +2,7 @@ import { NanoclawError } from '../../common/errors.js';
 import type { VaultStore } from '../store/types.js';
 import type { Secret } from '../model/records.js';
 import { notFound } from './api-errors.js';
+import { newSecret } from './new-secret.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import type { Route } from './router.js';
 import { CreateSecretBodySchema, UpdateSecretBodySchema } from './schemas.js';
@@ -29,6 +30,16 @@ function requireOAuthValue(o: { type: string; wasOAuth: boolean; value: string |
   if (problem) throw new NanoclawError('validation_error', `body.value: ${problem}`, { details: { field: 'value' } });
 }
 
+/** A honeytoken turned into a real secret needs a real value: its made-up one must never be sent. */
+function requireValueForFormerDecoy(type: string, patch: { type?: string; value?: string }): void {
+  if (type === 'honeytoken' && patch.type !== undefined && patch.type !== 'honeytoken' && patch.value === undefined) {
+    throw new NanoclawError('validation_error', 'body.value: is required to turn a honeytoken into a real secret (its made-up value is never sent)', {
+      details: { field: 'value' },
+      hint: 'Give the real value too: ncl secrets update --id <id> --type <type> --value-stdin',
+    });
+  }
+}
+
 /** `/v1/secrets`: metadata only. No response ever carries a value. */
 export function secretRoutes(store: VaultStore): Route[] {
   return [
@@ -38,7 +49,7 @@ export function secretRoutes(store: VaultStore): Route[] {
       path: '/v1/secrets',
       handler: async ({ req, res }) => {
         const body = parseOr400(CreateSecretBodySchema, await readJsonBody(req));
-        sendJson(res, 201, store.secrets.create(body));
+        sendJson(res, 201, store.secrets.create(newSecret(body)));
       },
     },
     { method: 'GET', path: '/v1/secrets/:id', handler: ({ res, params }) => sendJson(res, 200, mustGet(store, params.id!)) },
@@ -52,6 +63,7 @@ export function secretRoutes(store: VaultStore): Route[] {
           const injection = patch.injectionConfig === undefined ? current.injectionConfig : patch.injectionConfig;
           requireInjectionForGeneric(patch.type ?? current.type, injection);
           requireOAuthValue({ type: patch.type ?? current.type, wasOAuth: current.type === 'oauth2', value: patch.value });
+          requireValueForFormerDecoy(current.type, patch);
           sendJson(res, 200, store.secrets.update(current.id, patch));
         },
       }),

@@ -34,7 +34,8 @@ export const CreateSecretBodySchema = z
   .strictObject({
     name: NameSchema,
     type: SecretTypeSchema,
-    value: SecretValueSchema,
+    /** Optional only for a honeytoken, which never goes anywhere: the vault makes up its value. */
+    value: SecretValueSchema.optional(),
     hostPattern: HostPatternSchema,
     pathPattern: PathPatternSchema.nullish(),
     injectionConfig: InjectionConfigSchema.nullish(),
@@ -47,7 +48,10 @@ export const CreateSecretBodySchema = z
         message: 'is required for type generic: give headerName (+ valueFormat) or paramName',
       });
     }
-    if (body.type === 'oauth2') oauthValueIssue(body.value, ctx);
+    if (body.type === 'oauth2' && body.value !== undefined) oauthValueIssue(body.value, ctx);
+    if (body.value === undefined && body.type !== 'honeytoken') {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'is required (only a honeytoken may leave it out)' });
+    }
   });
 export type CreateSecretBody = z.infer<typeof CreateSecretBodySchema>;
 

@@ -264,3 +264,102 @@ describe('host-client long-polls', () => {
     expect(await heldB).toMatchObject({ decision: 'approved' });
   });
 });
+
+describe('alerts (a honeytoken was used)', () => {
+  const used = (agentId: string, identifier: string) => ({
+    kind: 'honeytoken' as const,
+    agentId,
+    agentIdentifier: identifier,
+    secretName: 'AWS root',
+    method: 'GET',
+    host: 'sts.amazonaws.com',
+    path: '/?Action=',
+  });
+
+  it('tells each reachable approver of the agent on a channel that sends alerts, each chat once, and no one of another agent', async () => {
+    const told: string[] = [];
+    const telegram: ApprovalChannel = {
+      kind: 'telegram',
+      reachable: (a) => a.address !== '999',
+      present: async () => {},
+      settle: async () => {},
+      alert: async (a, approver) => void told.push(`${approver.address}:${a.agentIdentifier}:${a.method} ${a.host}${a.path}`),
+    };
+    const other = store.agents.create({ name: 'Other', identifier: 'other' }).agent;
+    store.approvers.create({ name: 'Admin', role: 'group_admin', agentIds: [agent.id], channel: 'telegram', address: '111' });
+    store.approvers.create({ name: 'Admin of other', role: 'group_admin', agentIds: [other.id], channel: 'telegram', address: '333' });
+    store.approvers.create({ name: 'Owner', role: 'owner', agentIds: [], channel: 'telegram', address: '222' });
+    store.approvers.create({ name: 'Owner again', role: 'global_admin', agentIds: [], channel: 'telegram', address: '222' });
+    store.approvers.create({ name: 'Offline', role: 'owner', agentIds: [], channel: 'telegram', address: '999' });
+    const s = service({ channels: [telegram] });
+    s.alert(used(agent.id, 'main'));
+    await new Promise((r) => setImmediate(r));
+    expect(told.sort()).toEqual(['111:main:GET sts.amazonaws.com/?Action=', '222:main:GET sts.amazonaws.com/?Action=']);
+
+    // An agent looping on the decoy does not flood the chats: one push a minute per agent and decoy.
+    told.length = 0;
+    s.alert(used(agent.id, 'main'));
+    s.alert({ ...used(agent.id, 'main'), secretName: 'another decoy' });
+    clock += 59_999;
+    s.alert(used(agent.id, 'main'));
+    await new Promise((r) => setImmediate(r));
+    expect(told).toHaveLength(2);
+    clock += 1;
+    s.alert(used(agent.id, 'main'));
+    await new Promise((r) => setImmediate(r));
+    expect(told).toHaveLength(4);
+    // The feed (dashboard, host clients) has every one.
+    expect(s.listAlerts({ after: 0, agentIds: [] })).toHaveLength(5);
+  });
+
+  it('feeds the dashboard and the host clients’ long-poll, scoped by agent and cursor', async () => {
+    const other = store.agents.create({ name: 'Other', identifier: 'other' }).agent;
+    const s = service();
+    const live: string[] = [];
+    s.subscribeAlerts((a) => live.push(a.agentIdentifier));
+    const polled = s.waitForAlerts({ after: 0, agentIds: [other.id] }, 10_000, never());
+    s.alert(used(agent.id, 'main'));
+    s.alert(used(other.id, 'other'));
+    const got = await polled;
+    expect(got.map((a) => [a.agentIdentifier, a.seq, a.time])).toEqual([['other', 2, '2025-06-01T12:00:00.000Z']]);
+    expect(live).toEqual(['main', 'other']);
+    expect(s.listAlerts({ after: 1, agentIds: [] }).map((a) => a.seq)).toEqual([2]);
+    // A cursor past the newest is from a vault that restarted: everything kept is new to that client.
+    expect(s.listAlerts({ after: 40, agentIds: [] }).map((a) => a.seq)).toEqual([1, 2]);
+    expect(await s.waitForAlerts({ after: 2, agentIds: [] }, 0, never())).toEqual([]);
+  });
+});
+
+describe('approvals of a new host (egress mode ask)', () => {
+  const newHost = (host: string): HoldRequest => ({ ...request({ secret: null, ruleId: null, method: 'CONNECT', host, path: ':443' }), kind: 'new_host' });
+
+  it('allow always adds the host to the agent’s allowlist once; allow once and deny leave it alone; no grant is ever made', async () => {
+    const s = service();
+    s.dashboardViewerOpened();
+    store.agents.update(agent.id, { egressPolicy: 'ask', allowHosts: ['kept.test'] });
+    const decideNext = async (host: string, decision: Parameters<ApprovalService['decide']>[1]) => {
+      const seen = next(s, 'pending');
+      const held = s.hold(newHost(host), never());
+      const approval = await seen;
+      expect(approval).toMatchObject({ kind: 'new_host', host, method: 'CONNECT' });
+      const r = s.decide(approval.id, decision, { kind: 'owner', name: 'cli' });
+      expect(r).toMatchObject({ result: 'ok', grant: null });
+      return held;
+    };
+    await expect(decideNext('once.test', { decision: 'approve', grantMinutes: 15 })).resolves.toMatchObject({ decision: 'approved' });
+    await expect(decideNext('no.test', { decision: 'deny', always: true })).resolves.toMatchObject({ decision: 'rejected' });
+    await decideNext('new.test', { decision: 'approve', always: true });
+    await decideNext('new.test', { decision: 'approve', always: true });
+    expect(store.agents.get(agent.id)).toMatchObject({ egressPolicy: 'ask', allowHosts: ['kept.test', 'new.test'] });
+    expect(s.listGrants()).toEqual([]);
+  });
+
+  it('never lets a grant of an ordinary request cover a new host', async () => {
+    const s = service();
+    s.dashboardViewerOpened();
+    store.approvalGrants.create({ agentId: agent.id, secretId: null, method: 'CONNECT', host: 'new.test', pathPrefix: ':', approvalId: 'apr_x', expiresAt: '2099-01-01T00:00:00.000Z' });
+    const seen = next(s, 'pending');
+    void s.hold(newHost('new.test'), never());
+    expect((await seen).kind).toBe('new_host');
+  });
+});

@@ -2,7 +2,9 @@ import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { randomId } from '../store/crypto.js';
 import type { VaultStore } from '../store/types.js';
-import type { Approval, ApprovalGrant, Approver, Decision } from '../model/approvals.js';
+import type { Approval, ApprovalGrant, Approver, Decision, NewAlert } from '../model/approvals.js';
+import { AlertFeed } from './alert-feed.js';
+import { AlertPush } from './alert-push.js';
 import { DashboardChannel } from './dashboard-channel.js';
 import { barePath } from '../inject/path-readings.js';
 import { grantCovers } from './grant-match.js';
@@ -39,6 +41,8 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   const channels: ApprovalChannel[] = [hostClients, dashboard, ...options.channels];
   const held = new HeldRequests({ store, logger, channels, now });
   const waiters = new PendingWaiters();
+  const alerts = new AlertFeed(now);
+  const push = new AlertPush({ store, channels, logger, now });
   let closed = false;
 
   const channelFor = (approver: Approver) => channels.find((c) => c.kind === approver.channel && c.reachable(approver)) ?? null;
@@ -79,6 +83,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     const createdAt = now();
     return store.approvals.create({
       id: randomId('apr'),
+      kind: r.kind ?? 'request',
       agentId: r.agent.id,
       agentIdentifier: r.agent.identifier,
       secretId: r.secret?.id ?? null,
@@ -101,7 +106,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   function hold(r: HoldRequest, signal: AbortSignal): Promise<HoldOutcome> {
     try {
       if (closed) return Promise.resolve({ decision: 'unreachable', approvalId: '', reason: 'the vault is shutting down' });
-      const grant = coveringGrant(r);
+      const grant = r.kind === 'new_host' ? null : coveringGrant(r);
       if (grant) return Promise.resolve({ decision: 'approved', approvalId: grant.approvalId, grantId: grant.id, bodyDigest: null });
       const approval = record(r);
       return new Promise<HoldOutcome>((resolve) => {
@@ -124,7 +129,22 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     }
   }
 
-  function decide(id: string, decision: Decision, by: Decider): DecideResult {
+  /** Raises an alert: into the feed the dashboard and host clients read, and pushed to Telegram. */
+  function raise(fields: NewAlert): void {
+    const raised = alerts.push(fields);
+    logger.warn('Honeytoken used; the request was refused', { agent: fields.agentIdentifier, secret: fields.secretName, method: fields.method, host: fields.host, path: fields.path });
+    push.send(raised);
+  }
+
+  /** "Allow always" on a new host: the host joins the agent's allowlist, so it is not asked about again. */
+  function allowAlways(a: Approval): void {
+    const agent = store.agents.get(a.agentId);
+    if (!agent || agent.allowHosts.includes(a.host)) return;
+    store.agents.update(agent.id, { allowHosts: [...agent.allowHosts, a.host] });
+    logger.info('Host added to the agent’s allowlist', { agent: agent.identifier, host: a.host, approval: a.id });
+  }
+
+    function decide(id: string, decision: Decision, by: Decider): DecideResult {
     const approval = store.approvals.get(id);
     if (!approval) return { result: 'not_found' };
     if (!mayDecide(held.routeOf(approval), by)) return { result: 'forbidden' };
@@ -138,7 +158,8 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     const reason = decision.reason ?? (approve ? null : 'rejected');
     const settled = held.settle(id, { status: approve ? 'approved' : 'rejected', reason, decidedBy: by.name });
     if (!settled) return { result: 'already_decided', approval: store.approvals.get(id) ?? approval };
-    if (!approve || !decision.grantMinutes) return { result: 'ok', approval: settled, grant: null };
+    if (approve && decision.always && settled.kind === 'new_host') allowAlways(settled);
+    if (!approve || !decision.grantMinutes || settled.kind === 'new_host') return { result: 'ok', approval: settled, grant: null };
     const grant = store.approvalGrants.create({
       agentId: settled.agentId,
       secretId: settled.secretId,
@@ -156,6 +177,23 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   return {
     hold,
     decide,
+    alert(fields) {
+      try {
+        raise(fields);
+      } catch (err) {
+        logger.error('Could not raise the alert', { error: errorMessage(err) });
+      }
+    },
+    waitForAlerts: (scope, timeoutMs, signal) => alerts.wait(scope, closed ? 0 : timeoutMs, signal),
+    listAlerts: (scope) => alerts.list(scope),
+    subscribeAlerts: (listener) =>
+      alerts.subscribe((a) => {
+        try {
+          listener(a);
+        } catch (err) {
+          logger.warn('Alert listener failed', { error: errorMessage(err) });
+        }
+      }),
     get: (id) => store.approvals.get(id),
     list: (query) => store.approvals.list(query),
     waitForPending(scope, timeoutMs, signal) {
@@ -181,6 +219,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
       closed = true;
       for (const id of held.ids()) held.settle(id, { status: 'expired', reason: REASON_RESTARTED, decidedBy: null });
       waiters.release();
+      alerts.close();
       held.unsubscribeAll();
     },
   };

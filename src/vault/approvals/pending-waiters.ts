@@ -1,18 +1,18 @@
 import type { Approval } from '../model/approvals.js';
 
 /** Open long-polls: each waits until `pick` finds something for it, its timeout passes, or its signal aborts. */
-export class PendingWaiters {
-  private readonly waiters = new Map<() => void, (result: Approval[]) => void>();
+export class PendingWaiters<T = Approval> {
+  private readonly waiters = new Map<() => void, (result: T[]) => void>();
 
   /**
    * Resolves with `pick()` at once when non-empty, else with the first non-empty `pick()` after a
    * `wake()`, else with [] after `timeoutMs` or on abort. Never rejects.
    */
-  wait(pick: () => Approval[], timeoutMs: number, signal: AbortSignal): Promise<Approval[]> {
+  wait(pick: () => T[], timeoutMs: number, signal: AbortSignal): Promise<T[]> {
     const first = pick();
     if (first.length > 0 || signal.aborted || timeoutMs <= 0) return Promise.resolve(first);
     return new Promise((resolve) => {
-      const finish = (result: Approval[]) => {
+      const finish = (result: T[]) => {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         this.waiters.delete(check);

@@ -1,10 +1,13 @@
 import type { Agent, Secret } from '../model/records.js';
-import type { Approval, ApprovalGrant, ApprovalStatus, Approver, Decision } from '../model/approvals.js';
+import type { Alert, Approval, ApprovalGrant, ApprovalKind, ApprovalStatus, Approver, Decision, NewAlert } from '../model/approvals.js';
+import type { AlertScope } from './alert-feed.js';
 
 /** The contracts between the approval service, the gateway that holds requests, and the channels that show cards. */
 
 /** What the gateway knows about a request it holds. */
 export interface HoldRequest {
+  /** Default `request`; `new_host` for egress mode `ask` (no grant covers it; "always" adds the host to the allowlist). */
+  kind?: ApprovalKind;
   agent: Agent;
   secret: Secret | null;
   ruleId: string | null;
@@ -34,6 +37,8 @@ export interface ApprovalGate {
    * `signal` aborts (the client went away → cancelled). Never rejects.
    */
   hold(request: HoldRequest, signal: AbortSignal): Promise<HoldOutcome>;
+  /** Tells every approver of the agent, on every channel, that a honeytoken was used. Never throws. */
+  alert?(alert: NewAlert): void;
 }
 
 /** Who is asking: the API key holder (CLI, dashboard) may decide anything; a named host client only what was routed to it. */
@@ -70,10 +75,19 @@ export interface ApprovalChannel {
   present(approval: Approval, approver: Approver): Promise<void>;
   /** Updates the card after the approval settled (approved, rejected, expired, cancelled). */
   settle(approval: Approval, approver: Approver): Promise<void>;
+  /** Sends an alert to this approver; absent where the approver reads the alert feed (dashboard, host clients). */
+  alert?(alert: Alert, approver: Approver): Promise<void>;
 }
 
 /** Everything the API, CLI routes and dashboard use. */
 export interface ApprovalService extends ApprovalGate {
+  alert(alert: NewAlert): void;
+  /** Long-poll of the alert feed: resolves at once with the alerts in scope, else with the next ones, else [] after timeoutMs. */
+  waitForAlerts(scope: AlertScope, timeoutMs: number, signal: AbortSignal): Promise<Alert[]>;
+  /** The alerts this process still keeps, oldest first. */
+  listAlerts(scope: AlertScope): Alert[];
+  /** Live alerts for the dashboard. Returns the unsubscribe function. */
+  subscribeAlerts(listener: (alert: Alert) => void): () => void;
   decide(id: string, decision: Decision, by: Decider): DecideResult;
   get(id: string): Approval | null;
   list(query: { status?: ApprovalStatus; limit?: number }): Approval[];

@@ -6,6 +6,7 @@ import { startRecord } from './audit-recorder.js';
 import { badRequest } from './gateway-errors.js';
 import { EgressGuard } from './egress-guard.js';
 import { PolicyGate } from './policy-gate.js';
+import type { HoldOutcome } from '../approvals/types.js';
 
 const TOKEN = `aoc_${'1'.repeat(64)}`;
 const AUTH = `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`;
@@ -14,7 +15,7 @@ const agent = testAgent({ egressPolicy: 'allowlist', allowHosts: ['allowed.test'
 const paySecret = testSecret();
 
 /** Every step's reads, in the order they happened. */
-function fakeContext(o: { rules?: PolicyRule[]; addresses?: string[] } = {}) {
+function fakeContext(o: { rules?: PolicyRule[]; addresses?: string[]; asker?: typeof agent; answer?: HoldOutcome } = {}) {
   const steps: string[] = [];
   const gate = new PolicyGate({ rules: () => o.rules ?? [], approvals: true });
   const guard = new EgressGuard({
@@ -23,7 +24,7 @@ function fakeContext(o: { rules?: PolicyRule[]; addresses?: string[] } = {}) {
   const ctx: AdmissionContext = {
     store: {
       agents: {
-        findByToken: (token) => (steps.push('identity'), token === TOKEN ? agent : null),
+        findByToken: (token) => (steps.push('identity'), token === TOKEN ? (o.asker ?? agent) : null),
         grantedSecrets: () => (steps.push('allowlist'), [paySecret]),
       },
       secrets: { list: () => [paySecret] },
@@ -36,6 +37,9 @@ function fakeContext(o: { rules?: PolicyRule[]; addresses?: string[] } = {}) {
     },
     guard,
     logger: { warn: () => undefined },
+    newHosts: {
+      ask: async (q) => (steps.push(`ask ${q.method} ${q.host}:${q.port}${q.path ?? ''}`), o.answer ?? { decision: 'rejected', approvalId: 'apr_1', reason: 'rejected' }),
+    },
   };
   return { ctx, steps };
 }
@@ -47,6 +51,7 @@ function connect(host: string, over: Partial<AdmissionRequest> = {}): AdmissionR
     target: { host, port: 443 },
     policy: { method: 'CONNECT', path: '/' },
     rec: startRecord({ agent: null, method: 'CONNECT', host, path: '' }),
+    signal: new AbortController().signal,
     ...over,
   };
 }
@@ -125,4 +130,22 @@ describe('admitDestination: identity → allowlist → policy → egress guard',
       refusal: { reason: 'policy_approval_unsupported:ask' },
     });
   });
+
+  it.each([['CONNECT', connect, 'ask CONNECT new.test:443'], ['plain HTTP', plain, 'ask POST new.test:80/x']] as const)(
+    'in egress mode ask, asks about a host off the list after the allowlist and before policy and the guard (%s)',
+    async (_via, request, asked) => {
+      const asker = testAgent({ egressPolicy: 'ask', allowHosts: ['allowed.test'] });
+      const denied = fakeContext({ asker });
+      const refused = await admitDestination(denied.ctx, request('new.test'));
+      expect(refused).toMatchObject({ kind: 'refuse', refusal: { reason: 'new_host_rejected:apr_1', decision: 'denied', error: { status: 403, error: 'manual_approval_denied', extra: { approval_id: 'apr_1' } } } });
+      expect(denied.steps).toEqual(['identity', 'allowlist', asked]);
+      const allowed = fakeContext({ asker, answer: { decision: 'approved', approvalId: 'apr_2', grantId: null, bodyDigest: '' } });
+      expect(await admitDestination(allowed.ctx, request('new.test'))).toMatchObject({ kind: 'admit', host: 'new.test' });
+      expect(allowed.steps).toEqual(['identity', 'allowlist', asked, expect.stringMatching(/^policy /), 'resolve new.test']);
+      // A host on the list is never asked about.
+      const listed = fakeContext({ asker });
+      expect(await admitDestination(listed.ctx, request('allowed.test'))).toMatchObject({ kind: 'admit' });
+      expect(listed.steps.some((step) => step.startsWith('ask'))).toBe(false);
+    },
+  );
 });

@@ -5,18 +5,22 @@ import { isKnownCredentialedHost } from '../inject/known-hosts.js';
 import { hostHasAnySecret } from '../inject/select-secret.js';
 import type { Agent } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
-import type { RequestRecord } from './audit-recorder.js';
 import { decideRequest, type DecisionContext, type Refusal, type RequestQuestion } from './decide-request.js';
 import type { EgressGuard } from './egress-guard.js';
 import { badGateway, blockedByPolicy, proxyAuthRequired } from './gateway-errors.js';
 import type { PolicyHold } from './policy-gate.js';
 import { tokenFromProxyAuthorization } from './proxy-auth.js';
+import { approvalDenied } from './approval-hold.js';
+import { pathForAudit, type RequestRecord } from './audit-recorder.js';
+import type { NewHostApprovals } from './new-host-approvals.js';
 
 /** What admission reads: the gateway context, or a fake of these in tests. */
 export interface AdmissionContext extends DecisionContext {
   store: { agents: Pick<VaultStore['agents'], 'findByToken' | 'grantedSecrets'>; secrets: Pick<VaultStore['secrets'], 'list'> };
   guard: Pick<EgressGuard, 'check'>;
   logger: Pick<Logger, 'warn'>;
+  /** Asks a person about a host off the allowlist of an agent in egress mode `ask`. */
+  newHosts: Pick<NewHostApprovals, 'ask'>;
 }
 
 export interface AdmissionRequest {
@@ -32,6 +36,8 @@ export interface AdmissionRequest {
   hold?: (h: { agent: Agent; host: string; hold: PolicyHold }) => Promise<boolean>;
   /** The audit row; its agent is set once identified. */
   rec: RequestRecord;
+  /** Aborts when the agent goes away (a new host's approval is then cancelled, unless others wait on it). */
+  signal: AbortSignal;
 }
 
 export type Admission =
@@ -57,7 +63,8 @@ function identify(ctx: AdmissionContext, header: string | string[] | undefined):
  * once the one before has passed:
  *   1. identity: the agent named by the proxy credentials (407 without);
  *   2. the target the caller parsed (400 when it could not);
- *   3. the agent's allowlist (403 `not_in_allowlist`);
+ *   3. the agent's allowlist (403 `not_in_allowlist`; in egress mode `ask`, a host off the list
+ *      waits for a person: allowed once or always, else 403 `manual_approval_denied`);
  *   4. policy, through `decideRequest`: a plain-HTTP request may be held for approval; a tunnel
  *      is judged once, as `CONNECT /`; a TLS-terminated host is judged per request later;
  *   5. the egress guard, which resolves the name only now and returns the address it checked,
@@ -71,8 +78,13 @@ export async function admitDestination(ctx: AdmissionContext, a: AdmissionReques
   if (!('host' in a.target)) return refuse(a.target);
   const { host, port } = a.target;
   if (!isAllowedByAllowlist({ agent, secrets: ctx.store.agents.grantedSecrets(agent.id), host })) {
-    const error = blockedByPolicy(`${host} is not on the allowlist of agent ${agent.identifier}`);
-    return refuse({ error, reason: 'not_in_allowlist', decision: 'blocked' });
+    if (agent.egressPolicy === 'ask') {
+      const asked = await askNewHost(ctx, a, { agent, host, port });
+      if (asked) return refuse(asked);
+    } else {
+      const error = blockedByPolicy(`${host} is not on the allowlist of agent ${agent.identifier}`);
+      return refuse({ error, reason: 'not_in_allowlist', decision: 'blocked' });
+    }
   }
   // Port 80 carries plaintext HTTP (undici tunnels http:// URLs too): nothing to terminate,
   // and a value is never injected into plaintext anyway.
@@ -91,6 +103,16 @@ export async function admitDestination(ctx: AdmissionContext, a: AdmissionReques
     return refuse({ error, reason: checked.reason, decision: blocked ? 'blocked' : 'error' });
   }
   return { kind: 'admit', agent, host, port, address: checked.address, family: checked.family, intercept };
+}
+
+/** Egress mode `ask`: null once a person allowed the host (once or always), else the refusal. */
+async function askNewHost(ctx: AdmissionContext, a: AdmissionRequest, d: { agent: Agent; host: string; port: number }): Promise<Refusal | null> {
+  const plain = a.via === 'http';
+  const method = plain ? a.policy.method : 'CONNECT';
+  const outcome = await ctx.newHosts.ask({ ...d, method, ...(plain ? { path: pathForAudit(a.policy.path) } : {}) }, a.signal);
+  if (outcome.decision === 'approved') return null;
+  const what = `${method} ${d.host}:${d.port} (a host agent ${d.agent.identifier} has not used)`;
+  return { error: approvalDenied(outcome, what), reason: `new_host_${outcome.decision}:${outcome.approvalId}`, decision: 'denied' };
 }
 
 function refuse(refusal: Refusal): Admission {

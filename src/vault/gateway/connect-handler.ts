@@ -35,9 +35,12 @@ export async function handleConnect(
     writeRawGatewayError(client, r.error);
     ctx.audit.record({ ...rec, status: r.error.status, decision: r.decision, reason: r.reason });
   };
+  const left = new AbortController();
+  client.once('close', () => left.abort());
   const admission = await admitDestination(ctx, {
     proxyAuthorization: req.headers['proxy-authorization'],
     via: 'connect',
+    signal: left.signal,
     target: target ?? { error: badRequest(`CONNECT target ${rec.host} is not host:port`), reason: 'bad_target', decision: 'denied' },
     // Nothing is ever decrypted for a tunnel, so its policy is decided once, at the CONNECT.
     policy: { method: 'CONNECT', path: '/' },

@@ -107,6 +107,36 @@ describe('decideRequest', () => {
   });
 });
 
+describe('decideRequest with a honeytoken', () => {
+  const decoy = () => secret({ name: 'AWS root', type: 'honeytoken' });
+
+  it('refuses before any rule (no block, limit or approval lets it through or hides it), never reads its value, and alerts once', () => {
+    const rules: PolicyRule[] = [{ id: 'pay', action: 'manual_approval', hostPattern: 'api.pay.test' }];
+    const { ctx, calls } = fakeContext({ secret: decoy(), value: 'decoy-value-123', rules });
+    const alerts: unknown[] = [];
+    ctx.approvals = { alert: (a) => void alerts.push(a) };
+    for (const holdable of [true, false]) {
+      const d = decideRequest(ctx, ask({ holdable, path: '/v1/charge?key=onecli-managed&page=2' }));
+      expect(d).toMatchObject({ kind: 'refuse', secret: { name: 'AWS root' }, refusal: { reason: 'honeytoken', decision: 'blocked', error: { status: 403, error: 'blocked_by_policy' } } });
+      expect(JSON.stringify(d)).not.toContain('decoy-value-123');
+    }
+    expect(calls.reveal).toBe(0);
+    expect(calls.checks).toHaveLength(0);
+    // The request as the audit log shows it: query values dropped.
+    expect(alerts).toEqual(
+      [0, 1].map(() => ({ kind: 'honeytoken', agentId: agent.id, agentIdentifier: agent.identifier, secretName: 'AWS root', method: 'POST', host: 'api.pay.test', path: '/v1/charge?key=&page=' })),
+    );
+  });
+
+  it('is never looked up where no value is injected (plain HTTP, tunnels): a decoy is only used where a real one would be', () => {
+    const { ctx } = fakeContext({ secret: decoy(), value: 'decoy-value-123' });
+    const alerts: unknown[] = [];
+    ctx.approvals = { alert: (a) => void alerts.push(a) };
+    expect(decideRequest(ctx, ask({ inject: false }))).toEqual({ kind: 'forward', injection: null });
+    expect(alerts).toEqual([]);
+  });
+});
+
 describe('forwardWith (after an approval)', () => {
   it('reads the value current when the approval came, not the one when the request was held', () => {
     const { ctx, rotate } = fakeContext({ secret: secret(), value: 'old-value' });

@@ -2,7 +2,9 @@ import { errorMessage } from '../../common/errors.js';
 import { injectionTarget, type InjectionTarget } from '../inject/apply-injection.js';
 import type { Agent, Secret } from '../model/records.js';
 import type { EchoForms } from './echo-scanner.js';
-import { badGateway, notConnected } from './gateway-errors.js';
+import type { ApprovalGate } from '../approvals/types.js';
+import { pathForAudit } from './audit-recorder.js';
+import { badGateway, blockedByPolicy, notConnected } from './gateway-errors.js';
 import type { GrantCache, Reading, Revealed } from './grant-cache.js';
 import type { PolicyCheck, PolicyGate, PolicyHold, PolicyRefusal } from './policy-gate.js';
 import { poolKey, type PoolKey } from './pool-key.js';
@@ -11,7 +13,8 @@ import { echoForms } from './echo-forms.js';
 /**
  * The one decision about a request, made once whatever path it takes (Node or native TLS, the
  * fast lane, an upgrade, plain HTTP, a tunnel's CONNECT). In order:
- *   1. the agent's secret for this host and path (only where one may be injected);
+ *   1. the agent's secret for this host and path (only where one may be injected); a honeytoken
+ *      refuses the request there and then, and alerts every approver;
  *   2. the policy rules (block, rate limit, manual approval), which see that secret;
  *   3. the secret's value, revealed and checked, with its echo forms and where it goes.
  * The only caller of `grants.select`, `grants.reveal` and `policy.check`/`checkOrHold` for a
@@ -53,6 +56,8 @@ export interface DecisionContext {
   policy: Pick<PolicyGate, 'check' | 'checkOrHold'>;
   /** Where `connect_url` points (an `oauth2` secret its provider will not renew). */
   connectUrlBase: string;
+  /** Told when a request would use a honeytoken; without it the audit row is the only trace. */
+  approvals?: Pick<ApprovalGate, 'alert'>;
 }
 
 export interface RequestQuestion {
@@ -79,6 +84,7 @@ export function decideRequest(ctx: DecisionContext, q: RequestQuestion & { injec
 export function decideRequest(ctx: DecisionContext, q: RequestQuestion): RequestDecision;
 export function decideRequest(ctx: DecisionContext, q: RequestQuestion): RequestDecision {
   const secret = q.inject ? ctx.grants.select(q.agent.id, q.host, q.path) : null;
+  if (secret?.type === 'honeytoken') return decoyUsed(ctx, q, secret);
   const check: PolicyCheck = {
     agent: q.agent,
     host: q.host,
@@ -91,6 +97,20 @@ export function decideRequest(ctx: DecisionContext, q: RequestQuestion): Request
   if (verdict && 'hold' in verdict) return { kind: 'hold', secret, hold: verdict };
   if (verdict) return { kind: 'refuse', secret, refusal: verdict };
   return forwardWith(ctx, secret, q.host, { wait: q.holdable });
+}
+
+/**
+ * A request that would carry a decoy's value (the injection sets it whatever the agent put where,
+ * so every request the decoy's host and path patterns select): refused before policy, so no
+ * rule, approval or grant lets it through, and every approver is told. The value is never read.
+ */
+function decoyUsed(ctx: DecisionContext, q: RequestQuestion, secret: Secret): FinalDecision {
+  const path = pathForAudit(q.path);
+  ctx.approvals?.alert?.({ kind: 'honeytoken', agentId: q.agent.id, agentIdentifier: q.agent.identifier, secretName: secret.name, method: q.method, host: q.host, path });
+  // Worded as any block: an agent told it touched a decoy learns which of its credentials are
+  // watched, and a thief would stop there (the audit row and the alert say what it was).
+  const error = blockedByPolicy(`Blocked by policy: ${q.method} requests to ${q.host} are not allowed.`);
+  return { kind: 'refuse', secret, refusal: { error, reason: 'honeytoken', decision: 'blocked' } };
 }
 
 /**

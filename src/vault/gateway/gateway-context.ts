@@ -6,6 +6,7 @@ import type { VaultStore } from '../store/types.js';
 import type { AuditRecorder } from './audit-recorder.js';
 import type { EgressGuard } from './egress-guard.js';
 import type { GrantCache } from './grant-cache.js';
+import type { NewHostApprovals } from './new-host-approvals.js';
 import type { PolicyGate } from './policy-gate.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import type { UsageMarker } from './usage-marker.js';
@@ -24,6 +25,8 @@ export interface GatewayContext {
   connectUrlBase: string;
   /** Holds requests a `manual_approval` rule matches; without it they are denied. */
   approvals?: ApprovalGate;
+  /** Egress mode `ask`: the approvals of new hosts, shared by the requests waiting on each. */
+  newHosts: NewHostApprovals;
   /** Client and upstream connections still open, destroyed by `close()`. */
   sockets: Set<Closable>;
   /** Requests the native fast lane forwarded, and responses of those it handed to JavaScript. */

@@ -17,6 +17,7 @@ import { httpsPostForm } from '../oauth/token-endpoint.js';
 import type { GatewayContext, LaneCounts } from './gateway-context.js';
 import { checkingInterval, MitmTerminator } from './mitm.js';
 import { NativeTls } from './native-tls/native-tls.js';
+import { NewHostApprovals } from './new-host-approvals.js';
 import { forwardPlainHttp } from './plain-http.js';
 import { PolicyGate } from './policy-gate.js';
 import { UpstreamPool } from './upstream-pool.js';
@@ -116,6 +117,7 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     grants: new GrantCache({ store, oauth: new OAuthRefresher({ store: store.secrets, post: httpsPostForm({ extraCaPem: options.extraCaPem ?? [] }), logger }) }),
     connectUrlBase: options.connectUrlBase ?? 'http://127.0.0.1:10254',
     ...(options.approvals ? { approvals: options.approvals } : {}),
+    newHosts: new NewHostApprovals({ approvals: options.approvals, logger }),
     sockets: new Set(),
     lane: { forwarded: 0, takenOver: 0 },
   };

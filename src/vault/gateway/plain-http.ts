@@ -50,9 +50,14 @@ export async function forwardPlainHttp(ctx: GatewayContext, req: IncomingMessage
     path: split?.path ?? (req.url ?? '').slice(0, 2048),
   });
   const path = split?.path ?? '/';
+  const left = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) left.abort();
+  });
   const admission = await admitDestination(ctx, {
     proxyAuthorization: req.headers['proxy-authorization'],
     via: 'http',
+    signal: left.signal,
     target: plainTarget(req, target),
     policy: { method, path, headers: req.headers },
     hold: ({ agent, host, hold }) => holdForApproval(ctx, { req, res, rec, agent, secret: null, host, hold }),

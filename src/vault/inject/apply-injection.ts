@@ -82,6 +82,9 @@ function targetByType(secret: Secret, value: string): InjectionTarget {
       if (PLACEHOLDER_EXEMPT.has(name)) throw invalidSecret(secret, `header ${name} is reserved for the proxy`);
       return { kind: 'header', name, value: fill(config.valueFormat, value), remove: [] };
     }
+    case 'honeytoken':
+      // The decision refuses every request that would use a decoy before it gets here.
+      throw invalidSecret(secret, 'it is a honeytoken (a decoy), never injected');
   }
 }
 

@@ -15,8 +15,13 @@ export const PREVIEW_LIMIT = 65_536;
 /** Default time a held request waits for a person, in milliseconds. */
 export const DEFAULT_APPROVAL_TTL_MS = 180_000;
 
+/** `request`: a request a rule holds; `new_host`: an agent in egress mode `ask` reaching a host it has not used. */
+export const APPROVAL_KINDS = ['request', 'new_host'] as const;
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+
 export const ApprovalSchema = z.object({
   id: z.string(),
+  kind: z.enum(APPROVAL_KINDS).default('request'),
   agentId: z.string(),
   agentIdentifier: z.string(),
   secretId: z.string().nullable(),
@@ -55,6 +60,8 @@ export const DecisionSchema = z.strictObject({
   grantMinutes: z.number().int().min(1).max(24 * 60).optional(),
   /** The path prefix the grant covers; default the approved request's path. */
   grantPathPrefix: z.string().startsWith('/').max(2048).optional(),
+  /** A new host (kind `new_host`) approved: add it to the agent's allowlist, so it is not asked about again. */
+  always: z.boolean().optional(),
 });
 export type Decision = z.infer<typeof DecisionSchema>;
 
@@ -92,3 +99,25 @@ export const NewApproverSchema = ApproverSchema.omit({ id: true, createdAt: true
   address: z.string().max(200).default(''),
 });
 export type NewApprover = z.infer<typeof NewApproverSchema>;
+
+/**
+ * What every approver is told, with nothing to decide: a request that would have used a
+ * honeytoken was refused. Names the agent and the request, never a value.
+ */
+export const AlertSchema = z.object({
+  id: z.string(),
+  /** Order within this vault process: `GET /api/alerts?after=<seq>` returns the newer ones. */
+  seq: z.number().int().positive(),
+  kind: z.enum(['honeytoken']),
+  time: z.string(),
+  agentId: z.string(),
+  agentIdentifier: z.string(),
+  /** The decoy's name. */
+  secretName: z.string(),
+  method: z.string(),
+  host: z.string(),
+  /** As in the audit log: query values dropped, cut to 2,048 bytes. */
+  path: z.string(),
+});
+export type Alert = z.infer<typeof AlertSchema>;
+export type NewAlert = Omit<Alert, 'id' | 'seq' | 'time'>;

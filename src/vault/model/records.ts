@@ -2,8 +2,13 @@ import { z } from 'zod';
 
 /** The vault's domain records. Store, API, gateway and client all take their types from here. */
 
-/** `oauth2`: a value of access token, refresh token, client and token endpoint (vault/oauth) that renews itself. */
-export const SECRET_TYPES = ['anthropic', 'openai', 'generic', 'api_key', 'oauth2'] as const;
+/**
+ * `oauth2`: a value of access token, refresh token, client and token endpoint (vault/oauth) that
+ * renews itself. `honeytoken`: a decoy. The agent gets it exactly as it would a real secret for
+ * its host pattern (placeholders, stubs); the gateway never forwards a request that would use it,
+ * and raises an alert instead (decide-request.ts).
+ */
+export const SECRET_TYPES = ['anthropic', 'openai', 'generic', 'api_key', 'oauth2', 'honeytoken'] as const;
 export const SecretTypeSchema = z.enum(SECRET_TYPES);
 export type SecretType = z.infer<typeof SecretTypeSchema>;
 
@@ -82,7 +87,12 @@ export type Secret = z.infer<typeof SecretSchema>;
 export const SecretModeSchema = z.enum(['all', 'selective']);
 export type SecretMode = z.infer<typeof SecretModeSchema>;
 
-export const EgressPolicySchema = z.enum(['tunnel', 'allowlist']);
+/**
+ * `tunnel`: every host; `allowlist`: only hosts on the agent's list (or of its secrets);
+ * `ask`: those, and the first request to any other host is held until a person allows it once,
+ * always (the host joins the list) or denies it.
+ */
+export const EgressPolicySchema = z.enum(['tunnel', 'allowlist', 'ask']);
 export type EgressPolicy = z.infer<typeof EgressPolicySchema>;
 
 export const AgentSchema = z.object({

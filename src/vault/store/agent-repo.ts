@@ -4,7 +4,7 @@ import { NanoclawError } from '../../common/errors.js';
 import type { Agent } from '../model/records.js';
 import { randomId, sha256Hex } from './crypto.js';
 import { inTransaction, isUniqueViolation, statementCache } from './db.js';
-import { AGENT_COLUMNS, SECRET_COLUMNS, nowIso, text, toAgent, toSecret } from './rows.js';
+import { AGENT_COLUMNS, SECRET_COLUMNS, egressColumns, nowIso, text, toAgent, toSecret } from './rows.js';
 import type { AgentPatch, AgentStore, AgentWithToken, NewAgent } from './types.js';
 
 /** A new agent token: `aoc_` + 64 hex characters (256 random bits). */
@@ -59,10 +59,12 @@ export function createAgentRepo({ db }: { db: DatabaseSync }): AgentStore {
       return inTransaction(db, () => {
         const current = get(id);
         if (!current) return null;
-        sql('UPDATE agents SET name = ?, secret_mode = ?, egress_policy = ?, allow_hosts = ? WHERE id = ?').run(
+        const egress = egressColumns(patch.egressPolicy ?? current.egressPolicy);
+        sql('UPDATE agents SET name = ?, secret_mode = ?, egress_policy = ?, egress_mode = ?, allow_hosts = ? WHERE id = ?').run(
           patch.name ?? current.name,
           patch.secretMode ?? current.secretMode,
-          patch.egressPolicy ?? current.egressPolicy,
+          egress.policy,
+          egress.mode,
           JSON.stringify(patch.allowHosts ?? current.allowHosts),
           id,
         );

@@ -1,12 +1,12 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { Approval, ApprovalStatus } from '../model/approvals.js';
+import type { Approval, ApprovalKind, ApprovalStatus } from '../model/approvals.js';
 import { statementCache } from './db.js';
 import { num, numOrNull, text, textOrNull, type Row } from './rows.js';
 import type { ApprovalSettlement, ApprovalStore, NewApproval } from './types.js';
 
 const COLUMNS =
   'id, agent_id, agent_identifier, secret_id, secret_name, rule_id, method, host, path, headers, body_preview, body_digest, ' +
-  'body_seen, body_unseen, status, reason, routed_to, decided_by, created_at, expires_at, decided_at';
+  'body_seen, body_unseen, status, reason, routed_to, decided_by, created_at, expires_at, decided_at, kind';
 
 function toApproval(row: Row): Approval {
   return {
@@ -31,6 +31,7 @@ function toApproval(row: Row): Approval {
     createdAt: text(row, 'created_at'),
     expiresAt: text(row, 'expires_at'),
     decidedAt: textOrNull(row, 'decided_at'),
+    kind: text(row, 'kind') as ApprovalKind,
   };
 }
 
@@ -44,7 +45,7 @@ export function createApprovalRepo({ db }: { db: DatabaseSync }): ApprovalStore 
   return {
     create(a: NewApproval) {
       sql(
-        `INSERT INTO approvals (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, NULL, ?, ?, NULL)`,
+        `INSERT INTO approvals (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, NULL, ?, ?, NULL, ?)`,
       ).run(
         a.id,
         a.agentId,
@@ -63,6 +64,7 @@ export function createApprovalRepo({ db }: { db: DatabaseSync }): ApprovalStore 
         a.routedTo,
         a.createdAt,
         a.expiresAt,
+        a.kind ?? 'request',
       );
       return get(a.id)!;
     },

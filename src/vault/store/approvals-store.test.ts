@@ -48,7 +48,7 @@ describe('approval, grant, approver and rule stores', () => {
     const { agent } = store.agents.create({ name: 'Main', identifier: 'main' });
     const a = store.approvals.create(newApproval('apr_a', agent.id, '2025-01-01T00:00:00.000Z'));
     store.approvals.create(newApproval('apr_b', agent.id, '2025-01-02T00:00:00.000Z'));
-    expect(a).toEqual({ ...newApproval('apr_a', agent.id, '2025-01-01T00:00:00.000Z'), status: 'pending', reason: null, decidedBy: null, decidedAt: null });
+    expect(a).toEqual({ ...newApproval('apr_a', agent.id, '2025-01-01T00:00:00.000Z'), kind: 'request', status: 'pending', reason: null, decidedBy: null, decidedAt: null });
     expect(store.approvals.list().map((x) => x.id)).toEqual(['apr_b', 'apr_a']);
     expect(store.approvals.list({ limit: 1 }).map((x) => x.id)).toEqual(['apr_b']);
 

@@ -188,6 +188,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE approvals ADD COLUMN body_unseen INTEGER;
     `,
   },
+  {
+    version: 5,
+    name: 'egress mode "ask" and approvals of a new host',
+    // agents.egress_policy keeps its CHECK: rebuilding agents would cascade-delete every grant and
+    // approval referencing it (foreign keys are on inside the migration's transaction). A mode the
+    // CHECK does not know lives in egress_mode, with egress_policy set to the nearest old one
+    // ('allowlist' for 'ask': unlisted hosts refused). Plain ADD COLUMNs, as Postgres runs them too.
+    sql: `
+      ALTER TABLE agents ADD COLUMN egress_mode TEXT;
+      ALTER TABLE approvals ADD COLUMN kind TEXT NOT NULL DEFAULT 'request';
+    `,
+  },
 ];
 
 function userVersion(db: DatabaseSync): number {

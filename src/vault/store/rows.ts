@@ -51,7 +51,16 @@ export function toSecret(row: Row): Secret {
   };
 }
 
-export const AGENT_COLUMNS = 'id, name, identifier, secret_mode, egress_policy, allow_hosts, created_at';
+export const AGENT_COLUMNS = 'id, name, identifier, secret_mode, egress_policy, egress_mode, allow_hosts, created_at';
+
+/**
+ * How an egress policy is stored: `egress_policy` holds the modes its CHECK knows; a newer mode
+ * goes in `egress_mode` (migration 5), with `egress_policy` the nearest old one, which fails
+ * closed ('ask' → 'allowlist': unlisted hosts refused).
+ */
+export function egressColumns(policy: EgressPolicy): { policy: 'tunnel' | 'allowlist'; mode: string | null } {
+  return policy === 'ask' ? { policy: 'allowlist', mode: 'ask' } : { policy, mode: null };
+}
 
 export function toAgent(row: Row): Agent {
   return {
@@ -59,7 +68,7 @@ export function toAgent(row: Row): Agent {
     name: text(row, 'name'),
     identifier: text(row, 'identifier'),
     secretMode: text(row, 'secret_mode') as SecretMode,
-    egressPolicy: text(row, 'egress_policy') as EgressPolicy,
+    egressPolicy: (textOrNull(row, 'egress_mode') ?? text(row, 'egress_policy')) as EgressPolicy,
     allowHosts: JSON.parse(text(row, 'allow_hosts')) as string[],
     createdAt: text(row, 'created_at'),
   };

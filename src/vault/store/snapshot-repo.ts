@@ -4,7 +4,7 @@ import type { AuditStore, CaMaterial, SnapshotStore, VaultSnapshot } from './typ
 import { openRecord, sealRecord } from './crypto.js';
 import { inTransaction } from './db.js';
 import { APPROVER_COLUMNS, insertApprover, toApprover } from './approver-repo.js';
-import { AGENT_COLUMNS, SECRET_COLUMNS, blob, text, toAgent, toSecret } from './rows.js';
+import { AGENT_COLUMNS, SECRET_COLUMNS, blob, egressColumns, text, toAgent, toSecret } from './rows.js';
 import { RULE_COLUMNS, insertRule, toRule } from './rule-repo.js';
 
 export interface SnapshotRepoOptions {
@@ -72,11 +72,12 @@ export function createSnapshotRepo(options: SnapshotRepoOptions): SnapshotStore 
         insertSecret.run(s.id, s.name, s.type, s.hostPattern, s.pathPattern, config, valueEnc, s.createdAt, s.updatedAt, s.lastUsedAt);
       }
       const insertAgent = db.prepare(
-        `INSERT INTO agents (id, name, identifier, token_hash, secret_mode, egress_policy, allow_hosts, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO agents (id, name, identifier, token_hash, secret_mode, egress_policy, egress_mode, allow_hosts, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const a of snapshot.agents) {
-        insertAgent.run(a.id, a.name, a.identifier, a.tokenHash, a.secretMode, a.egressPolicy, JSON.stringify(a.allowHosts), a.createdAt);
+        const egress = egressColumns(a.egressPolicy);
+        insertAgent.run(a.id, a.name, a.identifier, a.tokenHash, a.secretMode, egress.policy, egress.mode, JSON.stringify(a.allowHosts), a.createdAt);
       }
       const insertGrant = db.prepare('INSERT INTO agent_secrets (agent_id, secret_id) VALUES (?, ?)');
       for (const g of snapshot.grants) insertGrant.run(g.agentId, g.secretId);

@@ -123,7 +123,7 @@ export interface RuleStore {
 }
 
 /** What the approval service records when it holds a request; the row starts `pending`. */
-export type NewApproval = Omit<Approval, 'status' | 'reason' | 'decidedBy' | 'decidedAt'>;
+export type NewApproval = Omit<Approval, 'status' | 'reason' | 'decidedBy' | 'decidedAt' | 'kind'> & { kind?: Approval['kind'] };
 
 export interface ApprovalSettlement {
   status: Exclude<ApprovalStatus, 'pending'>;

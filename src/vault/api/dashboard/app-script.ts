@@ -29,12 +29,13 @@ export const APP_JS = String.raw`'use strict';
     input.value = value;
     return input;
   }
-  function decisionForm(a, csrf, decision, label, withGrant) {
+  function decisionForm(a, csrf, decision, label, withGrant, always) {
     var form = el('form');
     form.method = 'post';
     form.action = '/dashboard/approvals/' + encodeURIComponent(a.id) + '/decide';
     form.appendChild(hidden('csrf', csrf));
     form.appendChild(hidden('decision', decision));
+    if (always) form.appendChild(hidden('always', '1'));
     if (withGrant) {
       var select = el('select');
       select.name = 'grantMinutes';
@@ -60,7 +61,8 @@ export const APP_JS = String.raw`'use strict';
     var article = el('article', 'card');
     article.id = 'approval-' + a.id;
     article.setAttribute('data-approval-id', a.id);
-    article.appendChild(el('h2', null, 'Credentials Request'));
+    var newHost = a.kind === 'new_host';
+    article.appendChild(el('h2', null, newHost ? 'New host' : 'Credentials Request'));
     var dl = el('dl');
     row(dl, 'Agent', a.agentIdentifier, 'agent');
     row(dl, 'Request', a.method + ' ' + a.host + a.path, 'request');
@@ -78,8 +80,9 @@ export const APP_JS = String.raw`'use strict';
     left.setAttribute('data-expires-at', a.expiresAt);
     article.appendChild(left);
     var actions = el('div', 'actions');
-    actions.appendChild(decisionForm(a, csrf, 'approve', 'Approve', true));
-    actions.appendChild(decisionForm(a, csrf, 'deny', 'Reject', false));
+    actions.appendChild(decisionForm(a, csrf, 'approve', newHost ? 'Allow once' : 'Approve', !newHost, false));
+    if (newHost) actions.appendChild(decisionForm(a, csrf, 'approve', 'Allow always', false, true));
+    actions.appendChild(decisionForm(a, csrf, 'deny', 'Reject', false, false));
     article.appendChild(actions);
     return article;
   }
@@ -107,6 +110,18 @@ export const APP_JS = String.raw`'use strict';
     if (!list || document.getElementById('approval-' + msg.approval.id)) return;
     list.insertBefore(card(msg.approval, list.getAttribute('data-csrf')), list.firstChild);
     refreshEmpty(list);
+  });
+  events.addEventListener('alert', function (e) {
+    var a = JSON.parse(e.data);
+    var box = document.getElementById('alert-live');
+    if (!box) return;
+    var p = el('p', 'flash error alert');
+    p.setAttribute('data-alert-id', a.id);
+    p.appendChild(el('strong', null, 'Honeytoken used, request blocked: '));
+    p.appendChild(el('span', 'agent', a.agentIdentifier));
+    p.appendChild(el('code', 'request', ' ' + a.method + ' ' + a.host + a.path + ' '));
+    p.appendChild(el('span', 'secret', '(decoy ' + a.secretName + ', ' + a.time + ')'));
+    box.insertBefore(p, box.firstChild);
   });
   events.addEventListener('settled', function (e) {
     var msg = JSON.parse(e.data);

@@ -36,6 +36,14 @@ function history(approvals: ApprovalService): SafeHtml {
   )}</tbody></table>`;
 }
 
+function alertList(approvals: ApprovalService): SafeHtml {
+  const recent = approvals.listAlerts({ after: 0, agentIds: [] }).reverse().slice(0, 50);
+  if (recent.length === 0) return html`<p class="muted">No honeytoken was used since the vault started.</p>`;
+  return html`<table id="alerts"><thead><tr><th>Time</th><th>Agent</th><th>Request</th><th>Decoy</th></tr></thead><tbody>${recent.map(
+    (a) => html`<tr><td>${a.time}</td><td>${a.agentIdentifier}</td><td><code>${requestLine(a)}</code></td><td>${a.secretName}</td></tr>`,
+  )}</tbody></table>`;
+}
+
 function grants(o: ApprovalsPageOptions, approvals: ApprovalService, session: DashboardSession): SafeHtml {
   const live = approvals.listGrants();
   if (live.length === 0) return html`<p class="muted">No time-boxed approvals are active.</p>`;
@@ -54,6 +62,7 @@ function body(o: ApprovalsPageOptions, session: DashboardSession): SafeHtml {
   return html`<p class="muted">Requests held by the gateway until someone decides. New ones appear here while this page is open.</p>
 <div id="pending-list" data-csrf="${session.csrf}">${pending}</div>
 <p id="pending-empty" class="muted"${pending.length > 0 ? html` hidden` : ''}>No requests are waiting.</p>
+<h2>Alerts</h2><p class="muted">Requests refused because they would have used a honeytoken (the audit log keeps them all).</p>${alertList(approvals)}
 <h2>Time-boxed approvals</h2>${grants(o, approvals, session)}
 <h2>Recent decisions</h2>${history(approvals)}`;
 }
@@ -88,6 +97,7 @@ export function approvalsRoutes(o: ApprovalsPageOptions): Route[] {
       decision: form.get('decision'),
       ...(grantMinutes ? { grantMinutes: Number(grantMinutes) } : {}),
       ...(field(form, 'reason') ? { reason: field(form, 'reason') } : {}),
+      ...(field(form, 'always') ? { always: true } : {}),
     });
     if (!approvals || !parsed.success) {
       session.flash = { kind: 'error', text: approvals ? 'The decision form was incomplete; nothing was decided' : 'Approvals are not enabled' };

@@ -288,6 +288,36 @@ describe('approvals', () => {
     events.close();
   });
 
+  it('streams an alert (a honeytoken was used) and lists it on the approvals page, escaped', async () => {
+    const events = await openEvents();
+    await new Promise((r) => setTimeout(r, 50));
+    const agent = store.agents.getByIdentifier('main')!;
+    approvals.alert({ kind: 'honeytoken', agentId: agent.id, agentIdentifier: 'main', secretName: 'decoy <b>', method: 'GET', host: 'api.github.com', path: '/user?<i>=' });
+    const alert = await events.next('alert');
+    expect(alert).toMatchObject({ agentIdentifier: 'main', method: 'GET', host: 'api.github.com', path: '/user?<i>=', secretName: 'decoy <b>' });
+    const page = await http('GET', '/dashboard/approvals');
+    expect(page.text).toContain('<code>GET api.github.com/user?&lt;i&gt;=</code>');
+    expect(page.text).toContain('<td>decoy &lt;b&gt;</td>');
+    events.close();
+  });
+
+  it('shows a new host (egress mode ask) with Allow once, Allow always and Reject; Allow always adds it to the agent’s allowlist', async () => {
+    const events = await openEvents();
+    await new Promise((r) => setTimeout(r, 50));
+    const agent = store.agents.getByIdentifier('main')!;
+    const held = approvals.hold({ ...holdRequest(''), kind: 'new_host', secret: null, method: 'CONNECT', host: 'new.example.test', path: ':443', target: ':443' }, new AbortController().signal);
+    const { approval } = await events.next('pending');
+    expect(approval).toMatchObject({ kind: 'new_host', host: 'new.example.test' });
+    const page = await http('GET', '/dashboard/approvals');
+    expect(page.text).toContain('<h2>New host</h2>');
+    expect(page.text).toContain('>Allow once</button>');
+    expect(page.text).toMatch(/<input type="hidden" name="always" value="1">\s*<button type="submit" class="approve">Allow always<\/button>/);
+    await http('POST', `/dashboard/approvals/${approval.id}/decide`, { form: { csrf, decision: 'approve', always: '1' } });
+    await expect(held).resolves.toMatchObject({ decision: 'approved' });
+    expect(store.agents.get(agent.id)!.allowHosts).toContain('new.example.test');
+    events.close();
+  });
+
   it('rejects with Reject, and counts the viewer only while the stream is open', async () => {
     const events = await openEvents();
     await new Promise((r) => setTimeout(r, 50));

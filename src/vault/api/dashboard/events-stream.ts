@@ -8,8 +8,9 @@ import { securityHeaders } from './page-response.js';
 const HEARTBEAT_MS = 15_000;
 
 /**
- * `GET /dashboard/events`: approval events as server-sent events. While a stream is open the
- * viewer counts as present, so approvals routed to "dashboard viewers" can reach someone.
+ * `GET /dashboard/events`: approval events and alerts (a honeytoken was used) as server-sent
+ * events. While a stream is open the viewer counts as present, so approvals routed to "dashboard
+ * viewers" can reach someone.
  */
 export function eventsRoute(o: { guard: GuardOptions; approvals: ApprovalService | undefined; redactor: Redactor }): Route {
   const handler = page(o.guard, ({ res }) => {
@@ -26,6 +27,7 @@ export function eventsRoute(o: { guard: GuardOptions; approvals: ApprovalService
       // JSON has no raw line breaks, so one data: line carries the whole message.
       res.write(`event: ${event.type}\ndata: ${JSON.stringify({ approval: cardData(event.approval, o.redactor), pendingCount })}\n\n`);
     });
+    const unsubscribeAlerts = approvals.subscribeAlerts((alert) => res.write(`event: alert\ndata: ${JSON.stringify(alert)}\n\n`));
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     let ended = false;
@@ -34,6 +36,7 @@ export function eventsRoute(o: { guard: GuardOptions; approvals: ApprovalService
       ended = true;
       clearInterval(heartbeat);
       unsubscribe();
+      unsubscribeAlerts();
       release();
     };
     // res 'close' fires when the browser goes away (req 'close' only means the request body ended).

@@ -42,6 +42,6 @@ export function layout(o: LayoutOptions): SafeHtml {
 <body data-section="${o.section}" data-live="${o.pendingCount === null ? 'off' : 'connecting'}">
 <header><strong>nanoclaw vault</strong><nav>${nav}</nav>
 <form method="post" action="/dashboard/logout" class="inline">${csrfField(o.session)}<button type="submit">Sign out</button></form></header>
-<main>${flash ? html`<p class="flash ${flash.kind}" role="status">${flash.text}</p>` : ''}<h1>${o.title}</h1>
+<main>${flash ? html`<p class="flash ${flash.kind}" role="status">${flash.text}</p>` : ''}<div id="alert-live" role="alert"></div><h1>${o.title}</h1>
 ${o.body}</main></body></html>`;
 }

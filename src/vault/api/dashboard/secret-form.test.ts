@@ -24,6 +24,13 @@ describe('parseSecretForm', () => {
     expect(form).toMatch(/<input id="new-secret-value" name="value" type="password" autocomplete="off"/);
   });
 
+  it('takes a honeytoken without a value, and tells any other type it needs one', () => {
+    const decoy = parseSecretForm(new URLSearchParams({ name: 'Decoy', type: 'honeytoken', value: '', hostPattern: '.amazonaws.com' }));
+    expect(decoy.ok && decoy.body).toEqual({ name: 'Decoy', type: 'honeytoken', hostPattern: '.amazonaws.com' });
+    const missing = parseSecretForm(new URLSearchParams({ name: 'Key', type: 'api_key', value: '', hostPattern: 'a.test' }));
+    expect(!missing.ok && missing.errors).toEqual(['value: is required (only a honeytoken may leave it out)']);
+  });
+
   it('validates a rotated value like a new one', () => {
     expect(parseRotateForm(new URLSearchParams({ value: VALUE }))).toEqual({ ok: true, value: VALUE });
     const r = parseRotateForm(new URLSearchParams({ value: '' }));

@@ -54,7 +54,8 @@ export function parseSecretForm(form: URLSearchParams): SecretFormResult {
   const parsed = CreateSecretBodySchema.safeParse({
     name: form.get('name') ?? '',
     type: form.get('type') ?? '',
-    value: form.get('value') ?? '',
+    // An empty value is left out: a honeytoken needs none, and any other type is told it needs one.
+    ...(form.get('value') ? { value: form.get('value') } : {}),
     hostPattern: form.get('hostPattern') ?? '',
     ...(field(form, 'pathPattern') ? { pathPattern: field(form, 'pathPattern') } : {}),
     ...(injectionConfig ? { injectionConfig } : {}),
@@ -69,9 +70,9 @@ export function parseRotateForm(form: URLSearchParams): { ok: true; value: strin
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: issuesOf(parsed.error).map((e) => e.replace(/^form/, 'value')) };
 }
 
-/** The write-only value field: never has a value attribute. */
-export const valueInput = (id: string): SafeHtml =>
-  html`<input id="${id}" name="value" type="password" autocomplete="off" required spellcheck="false">`;
+/** The write-only value field: never has a value attribute. Optional in the create form (a honeytoken takes none). */
+export const valueInput = (id: string, required = true): SafeHtml =>
+  html`<input id="${id}" name="value" type="password" autocomplete="off"${required ? html` required` : ''} spellcheck="false">`;
 
 /** The create-secret form, refilled from `state` (never with a value). */
 export function renderSecretForm(state: SecretFormState, session: DashboardSession, errors: string[] = []): SafeHtml {
@@ -81,7 +82,7 @@ export function renderSecretForm(state: SecretFormState, session: DashboardSessi
   return html`<form method="post" action="/dashboard/secrets" class="stack" id="create-secret" autocomplete="off">${csrfField(session)}
 ${errors.length ? html`<ul class="error-text">${errors.map((e) => html`<li>${e}</li>`)}</ul>` : ''}
 ${text('name', 'Name')}<label>Type<select name="type">${types}</select></label>
-<label>Value <span class="muted">(write-only: it is never shown again)</span>${valueInput('new-secret-value')}</label>
+<label>Value <span class="muted">(write-only: it is never shown again; leave it empty for a honeytoken)</span>${valueInput('new-secret-value', false)}</label>
 ${text('hostPattern', 'Host pattern', 'api.example.com, *.example.com (subdomains) or .example.com (with the apex)')}${text('pathPattern', 'Path pattern', 'optional, e.g. /v1/*')}
 <details><summary>Injection (type generic)</summary>${text('headerName', 'Header name', 'e.g. Authorization')}${text('valueFormat', 'Value format', 'e.g. Bearer {value}')}
 ${text('paramName', 'or query parameter')}${text('paramFormat', 'Parameter format', 'e.g. {value}')}</details>

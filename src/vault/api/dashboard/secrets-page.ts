@@ -3,6 +3,7 @@ import { NanoclawError } from '../../../common/errors.js';
 import type { Secret } from '../../model/records.js';
 import type { VaultStore } from '../../store/types.js';
 import type { Route } from '../router.js';
+import { newSecret } from '../new-secret.js';
 import { pendingCount } from './approvals-page.js';
 import type { ApprovalService } from '../../approvals/types.js';
 import { action, page, type GuardOptions } from './dashboard-guard.js';
@@ -74,7 +75,7 @@ export function secretsRoutes(o: SecretsPageOptions): Route[] {
         const parsed = parseSecretForm(form);
         if (!parsed.ok) return sendHtml(res, 400, show(session, secretsBody(store, session, parsed.state, parsed.errors)));
         try {
-          const created = store.secrets.create(parsed.body);
+          const created = store.secrets.create(newSecret(parsed.body));
           session.flash = { kind: 'ok', text: `Created secret ${created.name} for ${created.hostPattern}; grant it to agents on the Agents page` };
         } catch (err) {
           if (!(err instanceof NanoclawError)) throw err;

@@ -61,9 +61,9 @@ export async function handleButtonPress(ctx: ButtonPressContext): Promise<void> 
     await answer(ANSWERS[result], true);
     return;
   }
-  await answer(press.decision === 'approve' ? 'Approved' : 'Rejected');
+  await answer(press.decision === 'deny' ? 'Rejected' : press.decision === 'always' ? 'Allowed always' : 'Approved');
   if (card.approval) {
-    const settled = { ...card.approval, status: press.decision === 'approve' ? ('approved' as const) : ('rejected' as const), reason: null };
+    const settled = { ...card.approval, status: press.decision === 'deny' ? ('rejected' as const) : ('approved' as const), reason: null };
     await ctx.editCard(card, renderCard(settled, { heading: outcomeLabel(settled) }));
   }
 }

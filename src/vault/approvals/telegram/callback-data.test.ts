@@ -8,6 +8,9 @@ describe('callback data', () => {
     expect(encodeCallbackData('deny', id)).toBe(`r:${id}`);
     expect(decodeCallbackData(`a:${id}`)).toEqual({ decision: 'approve', approvalId: id });
     expect(decodeCallbackData(`r:${id}`)).toEqual({ decision: 'deny', approvalId: id });
+    // "Allow always" on a new host (egress mode ask).
+    expect(encodeCallbackData('always', id)).toBe(`A:${id}`);
+    expect(decodeCallbackData(`A:${id}`)).toEqual({ decision: 'always', approvalId: id });
   });
 
   it('fits the longest id in exactly 64 bytes and refuses one byte more', () => {
@@ -21,7 +24,7 @@ describe('callback data', () => {
   });
 
   it('ignores data this channel did not send', () => {
-    for (const data of [undefined, '', 'a:', 'x:apr_1', 'approve:apr_1', `a:${'z'.repeat(63)}`]) {
+    for (const data of [undefined, '', 'a:', 'A:', 'R:apr_1', 'x:apr_1', 'approve:apr_1', `a:${'z'.repeat(63)}`]) {
       expect(decodeCallbackData(data)).toBeNull();
     }
   });

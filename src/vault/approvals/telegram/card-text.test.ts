@@ -4,6 +4,7 @@ import { escapeHtml, outcomeLabel, renderCard, TELEGRAM_TEXT_LIMIT, visibleLengt
 
 const approval = (over: Partial<Approval> = {}): Approval => ({
   id: 'apr_0123456789abcdef01234567',
+  kind: 'request',
   agentId: 'agt_1',
   agentIdentifier: 'main',
   secretId: 'sec_1',

@@ -1,5 +1,5 @@
 import { cutText } from '../../../common/cut-text.js';
-import type { Approval } from '../../model/approvals.js';
+import type { Alert, Approval } from '../../model/approvals.js';
 import { headerLines, unseenBodyNote } from '../body-note.js';
 
 /** Telegram's limit on a message's text after entity parsing, in characters. */
@@ -16,7 +16,7 @@ export function visibleLength(html: string): number {
 }
 
 /** How a settled card reads: the outcome first, then the request it was about. */
-export function outcomeLabel(approval: Pick<Approval, 'status' | 'reason'>): string {
+export function outcomeLabel(approval: Pick<Approval, 'status' | 'reason'> & { kind?: Approval['kind'] }): string {
   switch (approval.status) {
     case 'approved':
       return '✅ Approved';
@@ -27,7 +27,7 @@ export function outcomeLabel(approval: Pick<Approval, 'status' | 'reason'>): str
     case 'cancelled':
       return 'Cancelled (client disconnected)';
     case 'pending':
-      return '🔐 Credentials Request';
+      return approval.kind === 'new_host' ? '🌐 New host (the agent has not used it)' : '🔐 Credentials Request';
   }
 }
 
@@ -74,6 +74,17 @@ export function renderCard(approval: Approval, options: CardOptions): string {
   const over = visibleLength(full) - TELEGRAM_TEXT_LIMIT;
   if (over <= 0) return full;
   return render(cutText(preview, Math.max(0, preview.length - over), 'units'));
+}
+
+/** An alert as Telegram HTML: what happened, the agent, `METHOD host/path`, the decoy's name (never a value). */
+export function renderAlert(alert: Alert): string {
+  return [
+    '<b>🚨 Honeytoken used: request blocked</b>',
+    `Agent: <b>${escapeHtml(alert.agentIdentifier)}</b>`,
+    `<code>${escapeHtml(`${alert.method} ${alert.host}${cutText(alert.path, MAX_PATH_SHOWN, 'units')}`)}</code>`,
+    `Decoy: ${escapeHtml(alert.secretName)}`,
+    `Time: ${escapeHtml(alert.time)}`,
+  ].join('\n');
 }
 
 // Keep the fixed part of a card far below the limit, so the preview always has room.

@@ -1,12 +1,12 @@
 import { NanoclawError, errorMessage } from '../../../common/errors.js';
 import type { Logger } from '../../../common/logger.js';
-import type { Approval, Approver } from '../../model/approvals.js';
+import type { Alert, Approval, Approver } from '../../model/approvals.js';
 import type { ApprovalChannel } from '../types.js';
 import { createBotApiClient, TelegramApiError, type BotApiClient } from './bot-api-client.js';
 import { encodeCallbackData } from './callback-data.js';
 import { createCardRegistry, type CardRef, type TelegramKv } from './card-registry.js';
 import { handleButtonPress, type TelegramDecide } from './button-press.js';
-import { outcomeLabel, renderCard } from './card-text.js';
+import { outcomeLabel, renderAlert, renderCard } from './card-text.js';
 import { answerChatIdRequest } from './chat-id-reply.js';
 import { startUpdatePoller, type UpdatePoller } from './update-poller.js';
 
@@ -86,12 +86,18 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
         });
       }
       const approve = encodeCallbackData('approve', approval.id);
+      const always = encodeCallbackData('always', approval.id);
       const reject = encodeCallbackData('deny', approval.id);
-      if (approve === null || reject === null) {
+      if (approve === null || always === null || reject === null) {
         throw new NanoclawError('telegram_callback_too_long', `Telegram card for approval ${approval.id} not sent: its id does not fit in 64 bytes of callback_data`);
       }
       const text = renderCard(approval, { heading: outcomeLabel(approval), now: now() });
-      const keyboard = { inline_keyboard: [[{ text: '✅ Approve', callback_data: approve }, { text: '❌ Reject', callback_data: reject }]] };
+      // A new host (egress mode ask) can also be allowed always: it joins the agent's allowlist.
+      const buttons =
+        approval.kind === 'new_host'
+          ? [{ text: '✅ Allow once', callback_data: approve }, { text: '📌 Allow always', callback_data: always }, { text: '❌ Deny', callback_data: reject }]
+          : [{ text: '✅ Approve', callback_data: approve }, { text: '❌ Reject', callback_data: reject }];
+      const keyboard = { inline_keyboard: [buttons] };
       try {
         const sent = await client.sendMessage({ chat_id: approver.address.trim(), text, parse_mode: 'HTML', reply_markup: keyboard, link_preview_options: { is_disabled: true } });
         cards.remember(approval, String(sent.chat.id), sent.message_id, text);
@@ -100,6 +106,12 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
         logger.warn('Telegram card not sent', { approval: approval.id, approver: approver.name, error: errorMessage(err) });
         throw err;
       }
+    },
+
+    async alert(alert: Alert, approver: Approver): Promise<void> {
+      if (poller === null || closed) return;
+      await track(client.sendMessage({ chat_id: approver.address.trim(), text: renderAlert(alert), parse_mode: 'HTML', link_preview_options: { is_disabled: true } }));
+      logger.info('Telegram alert sent', { alert: alert.id, approver: approver.name });
     },
 
     async settle(approval: Approval): Promise<void> {
