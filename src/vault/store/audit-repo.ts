@@ -1,4 +1,4 @@
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { SqlDatabase, SqlValue } from './sql-database.js';
 import { NanoclawError } from '../../common/errors.js';
 import type { AuditEntry, AuditQuery, NewAuditEntry } from '../model/records.js';
 import { GENESIS, rowHash, type ChainKey } from './audit-chain.js';
@@ -9,10 +9,10 @@ import { num, nowIso, text, textOrNull } from './rows.js';
 import type { AuditPage, AuditStore } from './types.js';
 
 /** The WHERE clause of an audit query; times compare as text because all are stored in UTC ISO form. */
-export function auditFilter(query: Partial<AuditQuery>): { where: string; params: SQLInputValue[] } {
+export function auditFilter(query: Partial<AuditQuery>): { where: string; params: SqlValue[] } {
   const clauses: string[] = [];
-  const params: SQLInputValue[] = [];
-  const add = (clause: string, ...values: SQLInputValue[]) => {
+  const params: SqlValue[] = [];
+  const add = (clause: string, ...values: SqlValue[]) => {
     clauses.push(clause);
     params.push(...values);
   };
@@ -36,7 +36,7 @@ function isoOrThrow(since: string, field = 'since'): string {
 }
 
 /** The gateway's request log, newest first; each row is chained to the one before (audit-chain.ts) under `chainKey`. */
-export function createAuditRepo({ db, chainKey }: { db: DatabaseSync; chainKey: ChainKey }): AuditStore {
+export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: ChainKey }): AuditStore {
   const sql = statementCache(db);
   // Read inside each write transaction, so a second writer on the file never forks the chain.
   const tailHash = (): string => {
@@ -55,10 +55,11 @@ export function createAuditRepo({ db, chainKey }: { db: DatabaseSync; chainKey: 
     const time = entry.time ? checkedTime(entry.time) : nowIso();
     const host = entry.host.toLowerCase();
     const hash = rowHash(chainKey, prev, { ...entry, time, host });
-    const { lastInsertRowid } = sql(
+    // RETURNING rather than lastInsertRowid, which only SQLite has.
+    const inserted = sql(
       `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
-         bytes_in, bytes_out, duration_ms, reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+         bytes_in, bytes_out, duration_ms, reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    ).get(
       entry.id ?? null,
       time,
       entry.agentId,
@@ -77,7 +78,7 @@ export function createAuditRepo({ db, chainKey }: { db: DatabaseSync; chainKey: 
       hash,
     );
     prev = hash;
-    return { id: Number(lastInsertRowid), time, host };
+    return { id: num(inserted!, 'id'), time, host };
   };
   const repo: AuditStore = {
     appendMany(entries: NewAuditEntry[]): void {

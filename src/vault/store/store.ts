@@ -1,4 +1,3 @@
-import type { DatabaseSync } from 'node:sqlite';
 import type { Redactor } from '../../common/redact.js';
 import { createAgentRepo } from './agent-repo.js';
 import { createApprovalGrantRepo } from './approval-grant-repo.js';
@@ -10,15 +9,20 @@ import { openRecord, sealRecord, type RecordRef } from './crypto.js';
 import { openDatabase, statementCache } from './db.js';
 import { verifyKeyCheck } from './key-check.js';
 import { migrate } from './migrations.js';
+import { redactUrl } from './pg-bridge.js';
+import { openPgDatabase } from './pg-database.js';
 import { blob, nowIso, text } from './rows.js';
 import { createRuleRepo } from './rule-repo.js';
 import { createSecretRepo } from './secret-repo.js';
 import { createSnapshotRepo } from './snapshot-repo.js';
+import type { SqlDatabase } from './sql-database.js';
 import type { CaMaterial, VaultStore } from './types.js';
 
 export interface OpenStoreOptions {
-  /** The SQLite file; created with its directory when missing. */
+  /** The SQLite file; created with its directory when missing. Unused when `databaseUrl` is given. */
   path: string;
+  /** `postgres://…` (NANOCLAW_DATABASE_URL): the store lives in Postgres instead of the SQLite file. */
+  databaseUrl?: string | undefined;
   /** 32 bytes; see resolveMasterKey(). */
   masterKey: Buffer;
   /** Every value the store decrypts is registered here before it is returned. */
@@ -33,18 +37,33 @@ const CA_REF: RecordRef = { id: 'ca', name: 'vault CA private key' };
  */
 export function openStore(options: OpenStoreOptions): VaultStore {
   const masterKey = Buffer.from(options.masterKey);
+  if (options.databaseUrl) {
+    const path = redactUrl(options.databaseUrl);
+    // Migrated by openPgDatabase, under the lock every replica takes.
+    const db = openPgDatabase({ url: options.databaseUrl });
+    return checked(db, { ...options, path, masterKey });
+  }
   const db = openDatabase(options.path);
   try {
     migrate(db);
-    verifyKeyCheck(db, masterKey, options.path);
   } catch (err) {
     db.close();
     throw err;
   }
-  return assemble(db, { ...options, masterKey });
+  return checked(db, { ...options, masterKey });
 }
 
-function assemble(db: DatabaseSync, { path, masterKey, redactor }: OpenStoreOptions): VaultStore {
+function checked(db: SqlDatabase, options: OpenStoreOptions): VaultStore {
+  try {
+    verifyKeyCheck(db, options.masterKey, options.path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return assemble(db, options);
+}
+
+function assemble(db: SqlDatabase, { path, masterKey, redactor }: OpenStoreOptions): VaultStore {
   const sql = statementCache(db);
   const getCa = (): CaMaterial | null => {
     const row = sql('SELECT cert_pem, key_enc FROM ca WHERE id = 1').get();

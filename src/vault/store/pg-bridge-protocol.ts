@@ -1,0 +1,37 @@
+import type { MessagePort } from 'node:worker_threads';
+
+/** The messages between the store's main-thread bridge (pg-bridge.ts) and its worker (pg-worker.ts). */
+
+/** What the main thread asks. `reply: false` is fire-and-forget (its failure is reported with the next reply). */
+export interface BridgeRequest {
+  id: number;
+  op: 'query' | 'close';
+  text?: string;
+  params?: unknown[];
+  /** Several statements without parameters (simple protocol): a migration step, a transaction control. */
+  script?: boolean;
+  reply: boolean;
+}
+
+export interface BridgeReply {
+  id: number;
+  rows?: Record<string, unknown>[];
+  rowCount?: number;
+  error?: { message: string; sqlState?: string; detail?: string };
+  /** Failures of fire-and-forget requests since the last reply. */
+  lateErrors?: string[];
+}
+
+export interface BridgeWorkerData {
+  url: string;
+  port: MessagePort;
+  /** Int32Array view, indexed by `slots`. */
+  state: SharedArrayBuffer;
+  slots: typeof SLOTS;
+  /** The NOTIFY channel other writers announce their changes on. */
+  channel: string;
+}
+
+/** Slots of the shared state: the reply-ready flag the main thread waits on, and the change counter. */
+export const SLOTS = { replyReady: 0, changes: 1 } as const;
+
