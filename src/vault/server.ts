@@ -66,6 +66,8 @@ export interface VaultServerOptions {
   apiAllowFrom?: string[];
   /** The API's URL as users reach it, for connect_url links (a container listens on 0.0.0.0); default the API's own URL. */
   publicUrl?: string;
+  /** The store in Postgres (NANOCLAW_DATABASE_URL) instead of `vault.db` in the data directory. */
+  databaseUrl?: string;
   /** How long a request held for approval waits (NANOCLAW_APPROVAL_TTL_SECONDS); default 180 s. */
   approvalTtlMs?: number;
   /** Audit rows older than this many days are pruned (NANOCLAW_AUDIT_RETENTION_DAYS); unset keeps them all. */
@@ -115,7 +117,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
   };
   try {
     const master = await resolveMasterKey({ env: options.env, dataDir: options.dataDir, logger });
-    const store = openStore({ path: join(options.dataDir, 'vault.db'), masterKey: master.key, redactor: logger.redactor });
+    const store = openStore({ path: join(options.dataDir, 'vault.db'), databaseUrl: options.databaseUrl, masterKey: master.key, redactor: logger.redactor });
     opened.push(() => store.close());
     let createdApiKey: string | null = null;
     if (options.apiKeySha256) setApiKeyHash(store, options.apiKeySha256);

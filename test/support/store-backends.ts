@@ -35,6 +35,7 @@ export function storeHarness(backend: StoreBackend): StoreHarness {
   let location: StoreLocation | null = null;
   let dir: string | null = null;
   let server: StartedPostgres | null = null;
+  let rawBridge: PgBridge | null = null;
   if (backend === 'postgres') {
     beforeAll(async () => {
       server = await startPostgres();
@@ -43,6 +44,10 @@ export function storeHarness(backend: StoreBackend): StoreHarness {
     beforeEach(async () => {
       const databaseUrl = await server!.freshUrl();
       location = { path: databaseUrl, databaseUrl };
+    });
+    afterEach(() => {
+      rawBridge?.close();
+      rawBridge = null;
     });
   } else {
     beforeEach(() => {
@@ -65,12 +70,8 @@ export function storeHarness(backend: StoreBackend): StoreHarness {
     rawAll(sql) {
       const { path, databaseUrl } = here();
       if (databaseUrl) {
-        const bridge = new PgBridge({ url: databaseUrl });
-        try {
-          return bridge.query(sql).rows as SqlRow[];
-        } finally {
-          bridge.close();
-        }
+        rawBridge ??= new PgBridge({ url: databaseUrl });
+        return rawBridge.query(sql).rows as SqlRow[];
       }
       const raw = new DatabaseSync(path, { readOnly: true });
       try {
