@@ -35,6 +35,12 @@ function isoOrThrow(since: string, field = 'since'): string {
   return nowIso(at);
 }
 
+const INSERT_HEAD = `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
+  bytes_in, bytes_out, duration_ms, reason, prev_hash, hash) VALUES`;
+const ROW_PARAMS = `(${Array(16).fill('?').join(', ')})`;
+/** Rows per INSERT statement, largest first: a batch of up to 512 takes at most 8 + 3 + 3 + 3 statements. */
+const CHUNK_SIZES = [64, 16, 4, 1];
+
 /** The gateway's request log, newest first; each row is chained to the one before (audit-chain.ts) under `chainKey`. */
 export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: ChainKey }): AuditStore {
   const sql = statementCache(db);
@@ -51,15 +57,12 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
     if (lastTime?.given !== given) lastTime = { given, iso: isoOrThrow(given, 'time') };
     return lastTime.iso;
   };
-  const insert = (entry: NewAuditEntry & { id?: number }): { id: number; time: string; host: string } => {
+  /** The row's values in INSERT_COLUMNS order, chained to the row before; moves the chain on. */
+  const chained = (entry: NewAuditEntry & { id?: number }): { values: SqlValue[]; time: string; host: string } => {
     const time = entry.time ? checkedTime(entry.time) : nowIso();
     const host = entry.host.toLowerCase();
     const hash = rowHash(chainKey, prev, { ...entry, time, host });
-    // RETURNING rather than lastInsertRowid, which only SQLite has.
-    const inserted = sql(
-      `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
-         bytes_in, bytes_out, duration_ms, reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-    ).get(
+    const values = [
       entry.id ?? null,
       time,
       entry.agentId,
@@ -76,16 +79,33 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
       entry.reason,
       prev,
       hash,
-    );
+    ];
     prev = hash;
+    return { values, time, host };
+  };
+  const insert = (entry: NewAuditEntry & { id?: number }): { id: number; time: string; host: string } => {
+    const { values, time, host } = chained(entry);
+    // RETURNING rather than lastInsertRowid, which only SQLite has.
+    const inserted = sql(`${INSERT_HEAD} ${ROW_PARAMS} RETURNING id`).get(...values);
     return { id: num(inserted!, 'id'), time, host };
+  };
+  // A batch goes in a few multi-row statements, not one per row: on Postgres each statement is a
+  // round trip that the gateway's thread waits for. Fixed sizes keep the statement cache small.
+  const insertAll = (entries: Iterable<NewAuditEntry & { id?: number }>): void => {
+    const rows = Array.from(entries, (e) => chained(e).values);
+    let at = 0;
+    for (const size of CHUNK_SIZES) {
+      for (; rows.length - at >= size; at += size) {
+        sql(`${INSERT_HEAD} ${Array(size).fill(ROW_PARAMS).join(', ')}`).run(...rows.slice(at, at + size).flat());
+      }
+    }
   };
   const repo: AuditStore = {
     appendMany(entries: NewAuditEntry[]): void {
       // One commit for the batch: a commit per row costs an fsync each under WAL.
       inTransaction(db, () => {
         prev = tailHash();
-        for (const entry of entries) insert(entry);
+        insertAll(entries);
       });
     },
     append(entry: NewAuditEntry): AuditEntry {
@@ -127,7 +147,7 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
         db.exec('DELETE FROM audit');
         sql('UPDATE audit_chain SET legacy_through_id = 0, pruned_through_id = NULL, pruned_through_hash = NULL, pruned_at = NULL').run();
         prev = GENESIS;
-        for (const entry of entries) insert(entry);
+        insertAll(entries);
       });
     },
     ...createAuditIntegrity({ db, chainKey }),

@@ -6,6 +6,11 @@ import type { SqlDatabase, SqlRow, SqlStatement } from './sql-database.js';
 /** The Postgres store's connection, as the repos see it, and the bridge under it. */
 export interface PgDatabase extends SqlDatabase {
   readonly bridge: PgBridge;
+  /**
+   * Moves whenever what a read returns may have changed: a write through this connection, or
+   * another connection's announced commit. Null inside a transaction (nothing read there may be kept).
+   */
+  dataVersion(): number | null;
 }
 
 // Tables whose writes need no announcement: the audit log is append-only and read on demand.
@@ -50,7 +55,9 @@ const BEGIN_WRITE = `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`;
 export function openPgDatabase({ url }: { url: string }): PgDatabase {
   const bridge = new PgBridge({ url });
   let inTransaction = false;
+  let ownWrites = 0;
   const exec = (sql: string): void => {
+    ownWrites++;
     const stmt = toPostgres(sql, { script: true });
     if (stmt.kind === 'data_version') throw new Error('vault store: PRAGMA data_version is a query');
     bridge.query(stmt.kind === 'begin_write' ? BEGIN_WRITE : stmt.text, [], { script: true });
@@ -60,10 +67,12 @@ export function openPgDatabase({ url }: { url: string }): PgDatabase {
   const prepare = (sql: string): SqlStatement => {
     const stmt = toPostgres(sql);
     if (stmt.kind === 'begin_write') throw new Error('vault store: BEGIN IMMEDIATE goes through exec');
-    const query = (params: unknown[]): { rows: SqlRow[]; rowCount: number } =>
-      stmt.kind === 'data_version'
-        ? { rows: [{ data_version: bridge.changes }], rowCount: 1 }
-        : (bridge.query(stmt.text, params) as { rows: SqlRow[]; rowCount: number });
+    const writes = !/^\s*SELECT\b/i.test(sql);
+    const query = (params: unknown[]): { rows: SqlRow[]; rowCount: number } => {
+      if (stmt.kind === 'data_version') return { rows: [{ data_version: bridge.changes }], rowCount: 1 };
+      if (writes) ownWrites++;
+      return bridge.query(stmt.text, params) as { rows: SqlRow[]; rowCount: number };
+    };
     return {
       get: (...params) => query(params).rows[0],
       all: (...params) => query(params).rows,
@@ -77,6 +86,7 @@ export function openPgDatabase({ url }: { url: string }): PgDatabase {
     get isTransaction() {
       return inTransaction;
     },
+    dataVersion: () => (inTransaction ? null : bridge.changes + ownWrites),
     get isOpen() {
       return bridge.isOpen;
     },

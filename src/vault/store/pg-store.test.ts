@@ -83,4 +83,25 @@ describe('vault store on Postgres', () => {
       b.close();
     }
   });
+
+  it("serves the gateway's reads from memory until a write here or on another replica", async () => {
+    const a = open();
+    const b = open();
+    try {
+      const { agent, token } = b.agents.create({ name: 'A', identifier: 'a' });
+      expect(a.agents.findByToken(token)).toEqual(agent);
+      expect(a.agents.findByToken(token)).toBe(a.agents.findByToken(token)); // one object: from memory
+      const regenerated = b.agents.regenerateToken(agent.id)!;
+      await until(() => a.agents.findByToken(token) === null, "replica A to drop the old token after B's change");
+      expect(a.agents.findByToken(regenerated.token)?.id).toBe(agent.id);
+      // A write through A itself shows at once, with no announcement to wait for.
+      const secret = a.secrets.create({ name: 'S', type: 'api_key', value: uniqueValue('s'), hostPattern: 's.test' });
+      expect(a.secrets.list()).toEqual([secret]);
+      a.agents.setSecretIds(agent.id, [secret.id]);
+      expect(a.agents.grantedSecrets(agent.id)).toEqual([secret]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
 });

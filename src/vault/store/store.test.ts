@@ -179,6 +179,16 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
       expect(page.data.map((e) => e.time)).toEqual(['2030-01-03T00:00:00.000Z', '2030-01-01T22:00:00.000Z']);
       expect(codeOf(() => store.audit.list({ limit: 1, offset: 0, since: 'yesterday' }))).toBe('validation_error');
     });
+    it('appends a batch of any size in order, chained to the rows before it', () => {
+      store.audit.append(entry({ path: '/first' }));
+      // 150 rows: statements of 64, 64, 16, 4, 1 and 1 rows.
+      store.audit.appendMany(Array.from({ length: 150 }, (_, i) => entry({ path: `/${i}`, status: i })));
+      store.audit.appendMany([entry({ path: '/last' })]);
+      const rows = store.audit.list({ limit: 200, offset: 0 }).data.reverse();
+      expect(rows.map((r) => r.path)).toEqual(['/first', ...Array.from({ length: 150 }, (_, i) => `/${i}`), '/last']);
+      expect(rows.map((r) => r.id)).toEqual([...rows.map((r) => r.id)].sort((a, b) => a - b));
+      expect(store.audit.verify()).toMatchObject({ ok: true, checked: 152 });
+    });
   });
 
   describe('CA and settings', () => {

@@ -14,6 +14,7 @@ import { openPgDatabase } from './pg-database.js';
 import { blob, nowIso, text } from './rows.js';
 import { createRuleRepo } from './rule-repo.js';
 import { createSecretRepo } from './secret-repo.js';
+import { withReadCache } from './read-cache.js';
 import { createSnapshotRepo } from './snapshot-repo.js';
 import type { SqlDatabase } from './sql-database.js';
 import type { CaMaterial, VaultStore } from './types.js';
@@ -41,7 +42,8 @@ export function openStore(options: OpenStoreOptions): VaultStore {
     const path = redactUrl(options.databaseUrl);
     // Migrated by openPgDatabase, under the lock every replica takes.
     const db = openPgDatabase({ url: options.databaseUrl });
-    return checked(db, { ...options, path, masterKey });
+    // Each read is a round trip to Postgres: the gateway's per-connection reads come from memory.
+    return withReadCache(checked(db, { ...options, path, masterKey }), db.dataVersion);
   }
   const db = openDatabase(options.path);
   try {
