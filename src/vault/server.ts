@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import type { Logger } from '../common/logger.js';
 import type { HealthParts } from './api/health.js';
 import { startApiServer, type StartedApi } from './api/api-server.js';
-import { hasApiKey, rotateApiKey, setApiKeyHash } from './api/api-key.js';
+import { createApiKeyIfAbsent, hasApiKey, setApiKeyHash } from './api/api-key.js';
 import { apiBindAddresses } from './api/bind-addresses.js';
 import { apiClientFilter } from './api/client-filter.js';
 import type { Route } from './api/router.js';
@@ -121,13 +121,12 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
     opened.push(() => store.close());
     let createdApiKey: string | null = null;
     if (options.apiKeySha256) setApiKeyHash(store, options.apiKeySha256);
-    else if (!hasApiKey(store)) createdApiKey = rotateApiKey(store);
-    let ca = store.getCa();
-    if (!ca) {
-      ca = createCa({ commonName: 'nanoclaw vault CA' });
-      store.setCa(ca);
+    else if (!hasApiKey(store)) createdApiKey = createApiKeyIfAbsent(store);
+    const ca = store.ensureCa(() => {
+      const made = createCa({ commonName: 'nanoclaw vault CA' });
       logger.info('Created the vault CA');
-    }
+      return made;
+    });
     const caPem = ca.certPem;
     // The channel answers button presses through the service, which is built after it.
     let decide: ApprovalService['decide'] | null = null;

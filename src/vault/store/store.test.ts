@@ -13,9 +13,12 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
   let store: VaultStore;
   const harness = storeHarness(backend);
 
+  let key: Buffer;
+
   beforeEach(() => {
     redactor = new Redactor();
-    store = harness.open({ masterKey: randomBytes(32), redactor });
+    key = randomBytes(32);
+    store = harness.open({ masterKey: key, redactor });
   });
   afterEach(() => {
     store.close();
@@ -207,6 +210,20 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
       store.setSetting('api_key_sha256', 'abc');
       store.setSetting('api_key_sha256', 'def');
       expect(store.getSetting('api_key_sha256')).toBe('def');
+      expect(store.addSetting('api_key_sha256', 'ghi')).toBe(false);
+      expect(store.addSetting('other', 'x')).toBe(true);
+      expect(store.getSetting('api_key_sha256')).toBe('def');
+    });
+
+    it('makes the CA only when there is none, and a second store opened on the same vault agrees on it', () => {
+      const made = { certPem: 'cert-1', keyPem: 'key-1' };
+      expect(store.ensureCa(() => made)).toEqual(made);
+      const other = harness.open({ masterKey: key, redactor: new Redactor() });
+      try {
+        expect(other.ensureCa(() => ({ certPem: 'cert-2', keyPem: 'key-2' }))).toEqual(made);
+      } finally {
+        other.close();
+      }
     });
   });
 });

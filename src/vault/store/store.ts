@@ -6,7 +6,7 @@ import { createApproverRepo } from './approver-repo.js';
 import { chainKey } from './audit-chain.js';
 import { createAuditRepo } from './audit-repo.js';
 import { openRecord, sealRecord, type RecordRef } from './crypto.js';
-import { openDatabase, statementCache } from './db.js';
+import { inTransaction, openDatabase, statementCache } from './db.js';
 import { verifyKeyCheck } from './key-check.js';
 import { migrate } from './migrations.js';
 import { redactUrl } from './pg-bridge.js';
@@ -94,9 +94,14 @@ function assemble(db: SqlDatabase, { path, masterKey, redactor }: OpenStoreOptio
     approvers: createApproverRepo({ db }),
     getCa,
     setCa,
+    // Inside one write transaction: a second replica waits on the lock, then finds the first one's CA.
+    ensureCa: (make) => inTransaction(db, () => getCa() ?? (setCa(make()), getCa()!)),
     getSetting(key) {
       const row = sql('SELECT value FROM settings WHERE key = ?').get(key);
       return row ? text(row, 'value') : null;
+    },
+    addSetting(key, value) {
+      return Number(sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(key, value).changes) > 0;
     },
     setSetting(key, value) {
       sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);

@@ -171,9 +171,13 @@ export interface VaultStore {
   /** The vault CA; the private key is stored encrypted. */
   getCa(): CaMaterial | null;
   setCa(ca: CaMaterial): void;
+  /** The CA, made with `make` and stored first when there is none: replicas starting at once agree on one. */
+  ensureCa(make: () => CaMaterial): CaMaterial;
   /** Settings rows (non-secret), e.g. the API key hash. */
   getSetting(key: string): string | null;
   setSetting(key: string, value: string): void;
+  /** Sets `key` only when it has no value; true when this call set it. */
+  addSetting(key: string, value: string): boolean;
   /** Whole-vault export and import, for backup and restore. */
   readonly snapshot: SnapshotStore;
   close(): void;
