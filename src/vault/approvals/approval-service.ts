@@ -40,6 +40,10 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   const held = new HeldRequests({ store, logger, channels, now });
   const waiters = new PendingWaiters();
   let closed = false;
+  // Another vault process on the same store may decide a request held here.
+  const unsubscribe = store.subscribeChanges?.((table) => {
+    if (table === 'approvals' && !closed) held.answerSettledElsewhere();
+  });
 
   const channelFor = (approver: Approver) => channels.find((c) => c.kind === approver.channel && c.reachable(approver)) ?? null;
   const unreachable = (id: string) => held.settle(id, { status: 'rejected', reason: REASON_UNREACHABLE, decidedBy: null, unreachable: true });
@@ -179,6 +183,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     },
     close() {
       closed = true;
+      unsubscribe?.();
       for (const id of held.ids()) held.settle(id, { status: 'expired', reason: REASON_RESTARTED, decidedBy: null });
       waiters.release();
       held.unsubscribeAll();

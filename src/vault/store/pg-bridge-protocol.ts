@@ -25,6 +25,8 @@ export interface BridgeReply {
 export interface BridgeWorkerData {
   url: string;
   port: MessagePort;
+  /** Where each announcement's payload (the table changed) is posted, for listeners on the main thread. */
+  events: MessagePort;
   /** Int32Array view, indexed by `slots`. */
   state: SharedArrayBuffer;
   slots: typeof SLOTS;

@@ -36,6 +36,8 @@ export class PgBridge {
   private readonly port: MessagePort;
   private readonly flags: Int32Array;
   private readonly redactedUrl: string;
+  private readonly events: MessagePort;
+  private readonly listeners = new Set<(table: string) => void>();
   private nextId = 1;
   private closed = false;
   /** Failures of fire-and-forget statements, as the worker reported them. */
@@ -47,9 +49,15 @@ export class PgBridge {
     this.flags = new Int32Array(state);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const data: BridgeWorkerData = { url, port: port2, state, slots: SLOTS, channel: CHANGE_CHANNEL };
+    const events = new MessageChannel();
+    this.events = events.port1;
+    this.events.on('message', (table: string) => {
+      for (const listener of [...this.listeners]) listener(table);
+    });
+    this.events.unref();
+    const data: BridgeWorkerData = { url, port: port2, events: events.port2, state, slots: SLOTS, channel: CHANGE_CHANNEL };
     // execArgv: [] so the parent's flags (`--input-type`, a test runner's loaders) do not reach the worker.
-    this.worker = new Worker(workerUrl(), { workerData: data, transferList: [port2], execArgv: [] });
+    this.worker = new Worker(workerUrl(), { workerData: data, transferList: [port2, events.port2], execArgv: [] });
     this.worker.unref();
     try {
       this.await(0);
@@ -62,6 +70,12 @@ export class PgBridge {
   /** Bumped each time another connection announced a change (a NOTIFY on CHANGE_CHANNEL). */
   get changes(): number {
     return Atomics.load(this.flags, SLOTS.changes);
+  }
+
+  /** Calls `listener` with the table of each announced change (any connection's, this one's too), on the event loop. */
+  subscribe(listener: (table: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Runs one statement (or a parameterless script) and waits for its result. */
@@ -84,6 +98,8 @@ export class PgBridge {
       /* closing anyway */
     }
     this.closed = true;
+    this.listeners.clear();
+    this.events.close();
     void this.worker.terminate();
   }
 

@@ -26,7 +26,7 @@ function toParam(v: unknown): unknown {
   return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
 }
 
-async function main({ url, port, state, channel, slots }: BridgeWorkerData): Promise<void> {
+async function main({ url, port, events, state, channel, slots }: BridgeWorkerData): Promise<void> {
   const flags = new Int32Array(state);
   const send = (reply: BridgeReply) => {
     port.postMessage(reply);
@@ -42,8 +42,9 @@ async function main({ url, port, state, channel, slots }: BridgeWorkerData): Pro
       broken = `the database connection failed: ${err.message}`;
     });
   }
-  listener.on('notification', () => {
+  listener.on('notification', (n) => {
     Atomics.add(flags, slots.changes, 1);
+    events.postMessage(n.payload ?? '');
   });
   try {
     await client.connect();
@@ -90,7 +91,10 @@ async function main({ url, port, state, channel, slots }: BridgeWorkerData): Pro
       }
       if (lateErrors.length > 0) reply.lateErrors = lateErrors.splice(0);
       send(reply);
-      if (req.op === 'close') port.close();
+      if (req.op === 'close') {
+        port.close();
+        events.close();
+      }
     });
   });
 }

@@ -43,7 +43,8 @@ export function openStore(options: OpenStoreOptions): VaultStore {
     // Migrated by openPgDatabase, under the lock every replica takes.
     const db = openPgDatabase({ url: options.databaseUrl });
     // Each read is a round trip to Postgres: the gateway's per-connection reads come from memory.
-    return withReadCache(checked(db, { ...options, path, masterKey }), db.dataVersion);
+    const store = withReadCache(checked(db, { ...options, path, masterKey }), db.dataVersion);
+    return { ...store, subscribeChanges: (listener) => db.bridge.subscribe(listener) };
   }
   const db = openDatabase(options.path);
   try {

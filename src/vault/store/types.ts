@@ -180,6 +180,11 @@ export interface VaultStore {
   addSetting(key: string, value: string): boolean;
   /** Whole-vault export and import, for backup and restore. */
   readonly snapshot: SnapshotStore;
+  /**
+   * Only where several vault processes share the store (Postgres): calls `listener`, on the event
+   * loop, with the table each committed write changed, whichever process wrote it.
+   */
+  subscribeChanges?(listener: (table: string) => void): () => void;
   close(): void;
 }
 
