@@ -28,6 +28,9 @@ describe('approvals across two vault processes on one Postgres database', () => 
       const id = await pending;
 
       expect(b!.get(id)).toMatchObject({ status: 'pending' }); // B sees the hold through the store
+      // A replica starting meanwhile leaves another's live hold alone (it is within its TTL).
+      expect(b!.expireLeftovers()).toBe(0);
+      expect(b!.get(id)).toMatchObject({ status: 'pending' });
       expect(b!.decide(id, { decision }, owner)).toMatchObject({ result: 'ok' });
       await held; // answered long before the 60 s TTL: B's decision reached A through NOTIFY
       expect(outcome).toMatchObject({ decision: decision === 'approve' ? 'approved' : 'rejected', approvalId: id });

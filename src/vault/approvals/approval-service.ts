@@ -176,7 +176,12 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     listGrants: () => store.approvalGrants.listLive(iso()),
     revokeGrant: (id) => store.approvalGrants.delete(id),
     expireLeftovers() {
-      const leftovers = store.approvals.list({ status: 'pending', limit: 100_000 }).filter((a) => !held.has(a.id));
+      // On a store shared with other vault processes, a pending approval held by none of ours may be
+      // another's live hold: only those past their TTL are leftovers (their holder would have ended them).
+      const shared = store.subscribeChanges !== undefined;
+      const leftovers = store.approvals
+        .list({ status: 'pending', limit: 100_000 })
+        .filter((a) => !held.has(a.id) && (!shared || Date.parse(a.expiresAt) <= now()));
       const count = leftovers.filter((a) => held.settle(a.id, { status: 'expired', reason: REASON_RESTARTED, decidedBy: null })).length;
       if (count > 0) logger.info('Expired approvals left pending by a previous run', { count });
       return count;
