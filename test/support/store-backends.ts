@@ -25,6 +25,8 @@ export interface StoreHarness {
   open(o: { masterKey: Buffer; redactor: Redactor }): VaultStore;
   /** Rows read straight from the database, past the store (what an attacker with the file or a dump sees). */
   rawAll(sql: string): SqlRow[];
+  /** Postgres only: restarts the server under the test's stores, cutting their connections. */
+  restartServer(): Promise<void>;
 }
 
 /**
@@ -67,6 +69,12 @@ export function storeHarness(backend: StoreBackend): StoreHarness {
       return here();
     },
     open: ({ masterKey, redactor }) => openStore({ ...here(), masterKey, redactor }),
+    async restartServer() {
+      if (!server) throw new Error('storeHarness: only a Postgres store has a server to restart');
+      rawBridge?.close();
+      rawBridge = null;
+      await server.restart();
+    },
     rawAll(sql) {
       const { path, databaseUrl } = here();
       if (databaseUrl) {

@@ -1,7 +1,7 @@
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { randomId } from '../store/crypto.js';
-import type { VaultStore } from '../store/types.js';
+import { ANY_TABLE, type VaultStore } from '../store/types.js';
 import type { Approval, ApprovalGrant, Approver, Decision } from '../model/approvals.js';
 import { DashboardChannel } from './dashboard-channel.js';
 import { barePath } from '../inject/path-readings.js';
@@ -42,7 +42,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   let closed = false;
   // Another vault process on the same store may decide a request held here.
   const unsubscribe = store.subscribeChanges?.((table) => {
-    if (table === 'approvals' && !closed) held.answerSettledElsewhere();
+    if ((table === 'approvals' || table === ANY_TABLE) && !closed) held.answerSettledElsewhere();
   });
 
   const channelFor = (approver: Approver) => channels.find((c) => c.kind === approver.channel && c.reachable(approver)) ?? null;

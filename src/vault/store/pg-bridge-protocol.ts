@@ -17,7 +17,8 @@ export interface BridgeReply {
   id: number;
   rows?: Record<string, unknown>[];
   rowCount?: number;
-  error?: { message: string; sqlState?: string; detail?: string };
+  /** `unavailable`: the database could not be reached (not a failure of the statement itself). */
+  error?: { message: string; sqlState?: string; detail?: string; unavailable?: boolean };
   /** Failures of fire-and-forget requests since the last reply. */
   lateErrors?: string[];
 }
@@ -32,6 +33,8 @@ export interface BridgeWorkerData {
   slots: typeof SLOTS;
   /** The NOTIFY channel other writers announce their changes on. */
   channel: string;
+  /** Posted on `events` after a reconnection, when announcements may have been missed. */
+  anyTable: string;
 }
 
 /** Slots of the shared state: the reply-ready flag the main thread waits on, and the change counter. */

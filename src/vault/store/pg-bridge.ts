@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { NanoclawError } from '../../common/errors.js';
+import { ANY_TABLE } from './types.js';
 import { SLOTS, type BridgeReply, type BridgeRequest, type BridgeWorkerData } from './pg-bridge-protocol.js';
 
 /** How long a statement may take before the store reports the database unavailable. */
@@ -55,7 +56,7 @@ export class PgBridge {
       for (const listener of [...this.listeners]) listener(table);
     });
     this.events.unref();
-    const data: BridgeWorkerData = { url, port: port2, events: events.port2, state, slots: SLOTS, channel: CHANGE_CHANNEL };
+    const data: BridgeWorkerData = { url, port: port2, events: events.port2, state, slots: SLOTS, channel: CHANGE_CHANNEL, anyTable: ANY_TABLE };
     // execArgv: [] so the parent's flags (`--input-type`, a test runner's loaders) do not reach the worker.
     this.worker = new Worker(workerUrl(), { workerData: data, transferList: [port2, events.port2], execArgv: [] });
     this.worker.unref();
@@ -124,7 +125,7 @@ export class PgBridge {
         if (reply.lateErrors) this.onLateErrors(reply.lateErrors);
         if (reply.id !== id) continue;
         if (!reply.error) return reply;
-        throw id === 0 ? unavailable(this.redactedUrl, reply.error.message) : new PgStatementError(reply.error);
+        throw reply.error.unavailable ? unavailable(this.redactedUrl, reply.error.message) : new PgStatementError(reply.error);
       }
       if (outcome === 'timed-out') throw unavailable(this.redactedUrl, `no answer within ${STATEMENT_TIMEOUT_MS / 1000}s`);
     }

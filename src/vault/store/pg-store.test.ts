@@ -104,4 +104,27 @@ describe('vault store on Postgres', () => {
       b.close();
     }
   });
+
+  it('comes back after the database restarts: what was cut off fails as store_unavailable, the next call reconnects', async () => {
+    const store = open();
+    try {
+      store.setSetting('k', 'v1');
+      await harness.restartServer();
+      const attempts: string[] = [];
+      let value: string | null = null;
+      for (let i = 0; i < 3 && value === null; i++) {
+        try {
+          value = store.getSetting('k');
+        } catch (err) {
+          attempts.push((err as { code?: string }).code ?? String(err));
+        }
+      }
+      expect(value).toBe('v1');
+      expect(attempts.every((code) => code === 'store_unavailable'), attempts.join()).toBe(true);
+      store.setSetting('k', 'v2');
+      expect(store.getSetting('k')).toBe('v2');
+    } finally {
+      store.close();
+    }
+  });
 });

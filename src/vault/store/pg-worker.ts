@@ -26,58 +26,83 @@ function toParam(v: unknown): unknown {
   return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
 }
 
-async function main({ url, port, events, state, channel, slots }: BridgeWorkerData): Promise<void> {
+async function main({ url, port, events, state, channel, slots, anyTable }: BridgeWorkerData): Promise<void> {
   const flags = new Int32Array(state);
   const send = (reply: BridgeReply) => {
     port.postMessage(reply);
     Atomics.store(flags, slots.replyReady, 1);
     Atomics.notify(flags, slots.replyReady);
   };
-  const client = new pg.Client({ connectionString: url, types });
-  const listener = new pg.Client({ connectionString: url, types });
-  let broken: string | null = null;
+  let live: Live | null = null;
+  let connectedBefore = false;
+  // A transaction whose connection was lost: every statement fails until the caller's ROLLBACK.
+  let transaction: 'none' | 'open' | 'lost' = 'none';
   const lateErrors: string[] = [];
-  for (const c of [client, listener]) {
-    c.on('error', (err) => {
-      broken = `the database connection failed: ${err.message}`;
+  const connect = async (): Promise<Live> => {
+    const next = await openConnections(url, channel, (table) => {
+      Atomics.add(flags, slots.changes, 1);
+      events.postMessage(table);
     });
-  }
-  listener.on('notification', (n) => {
-    Atomics.add(flags, slots.changes, 1);
-    events.postMessage(n.payload ?? '');
-  });
+    if (connectedBefore) {
+      // Announcements sent while no one listened are lost: every cache and waiter re-reads.
+      Atomics.add(flags, slots.changes, 1);
+      events.postMessage(anyTable);
+    }
+    connectedBefore = true;
+    return next;
+  };
   try {
-    await client.connect();
-    await listener.connect();
-    await listener.query(`LISTEN ${channel}`);
+    live = await connect();
   } catch (err) {
-    send({ id: 0, error: describe(err) });
+    send({ id: 0, error: { ...describe(err), unavailable: true } });
     return;
   }
   send({ id: 0 });
 
   const names = new Map<string, string>();
+  const execute = async (c: pg.Client, req: BridgeRequest): Promise<BridgeReply> => {
+    if (req.script) {
+      await c.query(req.text!);
+      return { id: req.id, rows: [], rowCount: 0 };
+    }
+    let name = names.get(req.text!);
+    if (!name) names.set(req.text!, (name = `s${names.size + 1}`));
+    const result = await c.query({ name, text: req.text!, values: (req.params ?? []).map(toParam) });
+    const rows = result.rows.map((row: Record<string, unknown>) => {
+      for (const key of Object.keys(row)) row[key] = copyBytes(row[key]);
+      return row;
+    });
+    return { id: req.id, rows, rowCount: result.rowCount ?? 0 };
+  };
   const run = async (req: BridgeRequest): Promise<BridgeReply> => {
-    if (broken) return { id: req.id, error: { message: broken } };
     if (req.op === 'close') {
-      await Promise.allSettled([client.end(), listener.end()]);
+      if (live) await endConnections(live);
       return { id: req.id };
     }
+    const ends = /^\s*(COMMIT|ROLLBACK|END)\b/i.test(req.text ?? '');
+    if (live?.lost) {
+      void endConnections(live);
+      live = null;
+      if (transaction === 'open') transaction = 'lost';
+    }
+    if (transaction === 'lost') {
+      if (ends) transaction = 'none';
+      return ends && /^\s*ROLLBACK/i.test(req.text!) ? { id: req.id, rows: [], rowCount: 0 } : { id: req.id, error: { message: LOST_IN_TRANSACTION, unavailable: true } };
+    }
     try {
-      if (req.script) {
-        await client.query(req.text!);
-        return { id: req.id, rows: [], rowCount: 0 };
-      }
-      let name = names.get(req.text!);
-      if (!name) names.set(req.text!, (name = `s${names.size + 1}`));
-      const result = await client.query({ name, text: req.text!, values: (req.params ?? []).map(toParam) });
-      const rows = result.rows.map((row: Record<string, unknown>) => {
-        for (const key of Object.keys(row)) row[key] = copyBytes(row[key]);
-        return row;
-      });
-      return { id: req.id, rows, rowCount: result.rowCount ?? 0 };
+      live ??= await connect();
     } catch (err) {
-      return { id: req.id, error: describe(err) };
+      return { id: req.id, error: { ...describe(err), unavailable: true } };
+    }
+    try {
+      const reply = await execute(live.client, req);
+      if (/^\s*BEGIN\b/i.test(req.text ?? '')) transaction = 'open';
+      else if (ends) transaction = 'none';
+      return reply;
+    } catch (err) {
+      if (!live.lost && !isConnectionLoss(err)) return { id: req.id, error: describe(err) };
+      live.lost = true;
+      return { id: req.id, error: { ...describe(err), unavailable: true } };
     }
   };
   // One statement at a time, in the order sent: a transaction's statements never interleave.
@@ -97,6 +122,44 @@ async function main({ url, port, events, state, channel, slots }: BridgeWorkerDa
       }
     });
   });
+}
+
+const LOST_IN_TRANSACTION = 'the database connection was lost during a transaction, which was rolled back';
+
+interface Live {
+  client: pg.Client;
+  listener: pg.Client;
+  /** Set when either connection failed: the next request opens new ones. */
+  lost: boolean;
+}
+
+/** A connection for statements and one LISTENing on `channel`, calling `announced` with each payload. */
+async function openConnections(url: string, channel: string, announced: (table: string) => void): Promise<Live> {
+  const live: Live = { client: new pg.Client({ connectionString: url, types }), listener: new pg.Client({ connectionString: url, types }), lost: false };
+  for (const c of [live.client, live.listener]) {
+    c.on('error', () => void (live.lost = true));
+    c.on('end', () => void (live.lost = true));
+  }
+  live.listener.on('notification', (n) => announced(n.payload ?? ''));
+  try {
+    await live.client.connect();
+    await live.listener.connect();
+    await live.listener.query(`LISTEN ${channel}`);
+    return live;
+  } catch (err) {
+    void endConnections(live);
+    throw err;
+  }
+}
+
+async function endConnections(live: Live): Promise<void> {
+  await Promise.allSettled([live.client.end(), live.listener.end()]);
+}
+
+/** A failure of the connection rather than of the statement: no SQLSTATE, or class 08 (connection) or 57P (shutdown). */
+function isConnectionLoss(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P');
 }
 
 function describe(err: unknown): NonNullable<BridgeReply['error']> {

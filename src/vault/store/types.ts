@@ -13,6 +13,9 @@ import type {
 import type { Approval, ApprovalGrant, ApprovalStatus, Approver, NewApprover } from '../model/approvals.js';
 import type { PolicyRule } from '../model/policy-rule.js';
 
+/** What `subscribeChanges` reports when any table may have changed. */
+export const ANY_TABLE = '*';
+
 /** What the rest of the vault may ask of the store. Implemented by `openStore()` in store.ts. */
 
 export interface NewSecret {
@@ -182,7 +185,8 @@ export interface VaultStore {
   readonly snapshot: SnapshotStore;
   /**
    * Only where several vault processes share the store (Postgres): calls `listener`, on the event
-   * loop, with the table each committed write changed, whichever process wrote it.
+   * loop, with the table each committed write changed, whichever process wrote it; ANY_TABLE
+   * after the store reconnected, when changes may have gone unheard.
    */
   subscribeChanges?(listener: (table: string) => void): () => void;
   close(): void;
