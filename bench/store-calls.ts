@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redactor } from '../src/common/redact.js';
+import { RateLimiter } from '../src/vault/inject/rate-limiter.js';
 import type { NewAuditEntry } from '../src/vault/model/records.js';
 import { openStore } from '../src/vault/store/store.js';
 import type { VaultStore } from '../src/vault/store/types.js';
@@ -48,6 +49,10 @@ function run(name: string, store: VaultStore): void {
   console.log(time('secrets.reveal (1/s/secret)', ROUNDS, (i) => store.secrets.reveal(secrets[i % 10]!.id)));
   console.log(time('rules.list (per request, cached)', ROUNDS, () => store.rules.list()));
   console.log(time('secrets.markUsed (1/30s/secret)', ROUNDS, (i) => store.secrets.markUsed(secrets[i % 10]!.id)));
+  // A limit that never fills, so every call records a hit: the cost a request under a rate_limit rule pays.
+  const counter = store.rateLimits ?? new RateLimiter();
+  const limit = [{ key: `rule\0${agent.id}`, limit: 1_000_000, windowMs: 60_000 }];
+  console.log(time(`rate limit hit (${store.rateLimits ? 'shared' : 'in memory'})`, ROUNDS, () => counter.tryHitAll(limit, Date.now())));
   console.log(time(`audit.appendMany, per row of ${AUDIT_BATCH}`, 50, () => store.audit.appendMany(batch)).replace(/([\d.]+) µs/g, (_, n: string) => `${(Number(n) / AUDIT_BATCH).toFixed(1).padStart(7)} µs`));
 }
 

@@ -4,11 +4,10 @@ import { Logger, memorySink } from '../../src/common/logger.js';
 import { Redactor } from '../../src/common/redact.js';
 import { createCa } from '../../src/vault/ca/ca.js';
 import { LeafCache } from '../../src/vault/ca/leaf-cache.js';
-import { startGateway, type GatewayOptions, type StartedGateway } from '../../src/vault/gateway/gateway-server.js';
+import { startGateway, type GatewayOptions } from '../../src/vault/gateway/gateway-server.js';
 import { openStore } from '../../src/vault/store/store.js';
-import type { VaultStore } from '../../src/vault/store/types.js';
 import { storeHarness } from '../support/store-backends.js';
-import { startTlsUpstream } from '../support/tls-upstream.js';
+import { startTlsUpstream, type TlsUpstream } from '../support/tls-upstream.js';
 import { viaProxy } from './gateway-harness.js';
 
 const HOST = 'api.github.test';
@@ -31,24 +30,37 @@ async function startReplica(o: { databaseUrl: string; masterKey: Buffer; upstrea
       if (host === HOST) return ['127.0.0.1'];
       throw new Error(`test resolver: unknown name ${host}`);
     },
+    policyRules: () => store.rules.list(),
     tls: (process.env.NANOCLAW_GATEWAY_TLS as GatewayOptions['tls']) ?? 'native',
   });
   return { store, ca, gateway };
 }
 
+type Replica = Awaited<ReturnType<typeof startReplica>>;
+
+/** Runs `fn` with a test upstream and two replicas on the database at `databaseUrl`, closing all after. */
+async function withTwoReplicas(databaseUrl: string, fn: (o: { a: Replica; b: Replica; upstream: TlsUpstream }) => Promise<void>): Promise<void> {
+  const masterKey = randomBytes(32);
+  const upstream = await startTlsUpstream({ hostnames: [HOST] });
+  const replicas: Replica[] = [];
+  try {
+    replicas.push(await startReplica({ databaseUrl, masterKey, upstream }));
+    replicas.push(await startReplica({ databaseUrl, masterKey, upstream }));
+    await fn({ a: replicas[0]!, b: replicas[1]!, upstream });
+  } finally {
+    for (const r of replicas) {
+      await r.gateway.close();
+      r.store.close();
+    }
+    await upstream.close();
+  }
+}
+
 describe('two vault replicas on one Postgres database', () => {
   const harness = storeHarness('postgres');
 
-  it("share agents, secrets and the CA: an agent's requests alternate between them, injected by both, logged in one chain", async () => {
-    const masterKey = randomBytes(32);
-    const upstream = await startTlsUpstream({ hostnames: [HOST] });
-    const replicas: { store: VaultStore; gateway: StartedGateway }[] = [];
-    try {
-      const databaseUrl = harness.location.databaseUrl!;
-      const a = await startReplica({ databaseUrl, masterKey, upstream });
-      replicas.push(a);
-      const b = await startReplica({ databaseUrl, masterKey, upstream });
-      replicas.push(b);
+  it("share agents, secrets and the CA: an agent's requests alternate between them, injected by both, logged in one chain", () =>
+    withTwoReplicas(harness.location.databaseUrl!, async ({ a, b, upstream }) => {
       expect(b.ca).toEqual(a.ca); // agents trust one CA, whichever replica answers
 
       // Made through replica A only; replica B serves them.
@@ -57,23 +69,31 @@ describe('two vault replicas on one Postgres database', () => {
       const { token } = a.store.agents.create({ name: 'main', identifier: 'main', secretMode: 'all' });
 
       for (let i = 0; i < 6; i++) {
-        const { gateway } = replicas[i % 2]!;
+        const { gateway } = [a, b][i % 2]!;
         const res = await viaProxy(gateway.port, { token, connect: `${HOST}:${upstream.port}`, ca: a.ca.certPem, path: `/r${i}` });
         expect(res.status, res.body).toBe(200);
       }
       expect(upstream.requests.map((r) => [r.url, r.headers.authorization])).toEqual(
         Array.from({ length: 6 }, (_, i) => [`/r${i}`, `token ${value}`]),
       );
-      for (const r of replicas) r.gateway.flushAudit();
+      for (const r of [a, b]) r.gateway.flushAudit();
       const log = b.store.audit.list({ limit: 100, offset: 0 });
       expect(log.data.map((e) => e.path).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `/r${i}`));
       expect(b.store.audit.verify()).toMatchObject({ ok: true, checked: 6 });
-    } finally {
-      for (const r of replicas) {
-        await r.gateway.close();
-        r.store.close();
+    }));
+
+  it('hold a rate limit of N per minute together: requests alternating between them, N get through', () =>
+    withTwoReplicas(harness.location.databaseUrl!, async ({ a, b, upstream }) => {
+      a.store.secrets.create({ name: 'github', type: 'api_key', value: `v-${randomBytes(12).toString('hex')}`, hostPattern: HOST });
+      const { token } = a.store.agents.create({ name: 'main', identifier: 'main', secretMode: 'all' });
+      a.store.rules.create({ action: 'rate_limit', hostPattern: HOST, limit: 3, window: 'minute' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await viaProxy([a, b][i % 2]!.gateway.port, { token, connect: `${HOST}:${upstream.port}`, ca: a.ca.certPem, path: `/n${i}` });
+        statuses.push(res.status);
       }
-      await upstream.close();
-    }
-  });
+      // Counted per replica, each would have let 3 through: 6 in all.
+      expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+      expect(upstream.requests).toHaveLength(3);
+    }));
 });

@@ -1,6 +1,7 @@
 import { migrate } from './migrations.js';
 import { CHANGE_CHANNEL, PgBridge } from './pg-bridge.js';
 import { SCHEMA_TABLE, WRITE_LOCK_KEY, toPostgres } from './pg-dialect.js';
+import { RATE_COUNTER_SCHEMA, RATE_HITS_TABLE } from './pg-rate-counter.js';
 import type { SqlDatabase, SqlRow, SqlStatement } from './sql-database.js';
 
 /** The Postgres store's connection, as the repos see it, and the bridge under it. */
@@ -13,8 +14,8 @@ export interface PgDatabase extends SqlDatabase {
   dataVersion(): number | null;
 }
 
-// Tables whose writes need no announcement: the audit log is append-only and read on demand.
-const UNANNOUNCED = ['audit', 'audit_chain', SCHEMA_TABLE];
+// Tables whose writes need no announcement: the audit log is append-only and read on demand, rate hits are counted in the database.
+const UNANNOUNCED = ['audit', 'audit_chain', SCHEMA_TABLE, RATE_HITS_TABLE];
 
 /**
  * Announces every committed write to a shared table on CHANGE_CHANNEL (one NOTIFY per table and
@@ -97,7 +98,7 @@ export function openPgDatabase({ url }: { url: string }): PgDatabase {
     lockedScript(db, `CREATE TABLE IF NOT EXISTS ${SCHEMA_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
       INSERT INTO ${SCHEMA_TABLE} (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`);
     migrate(db);
-    lockedScript(db, CHANGE_TRIGGERS);
+    lockedScript(db, RATE_COUNTER_SCHEMA + CHANGE_TRIGGERS);
   } catch (err) {
     bridge.close();
     throw err;

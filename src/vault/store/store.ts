@@ -11,6 +11,7 @@ import { verifyKeyCheck } from './key-check.js';
 import { migrate } from './migrations.js';
 import { redactUrl } from './pg-bridge.js';
 import { openPgDatabase } from './pg-database.js';
+import { pgRateCounter } from './pg-rate-counter.js';
 import { blob, nowIso, text } from './rows.js';
 import { createRuleRepo } from './rule-repo.js';
 import { createSecretRepo } from './secret-repo.js';
@@ -44,7 +45,7 @@ export function openStore(options: OpenStoreOptions): VaultStore {
     const db = openPgDatabase({ url: options.databaseUrl });
     // Each read is a round trip to Postgres: the gateway's per-connection reads come from memory.
     const store = withReadCache(checked(db, { ...options, path, masterKey }), db.dataVersion);
-    return { ...store, subscribeChanges: (listener) => db.bridge.subscribe(listener) };
+    return { ...store, subscribeChanges: (listener) => db.bridge.subscribe(listener), rateLimits: pgRateCounter(db.bridge) };
   }
   const db = openDatabase(options.path);
   try {

@@ -11,7 +11,7 @@ import type {
   SecretType,
 } from '../model/records.js';
 import type { Approval, ApprovalGrant, ApprovalStatus, Approver, NewApprover } from '../model/approvals.js';
-import type { PolicyRule } from '../model/policy-rule.js';
+import type { PolicyRule, RateCounter } from '../model/policy-rule.js';
 
 /** What `subscribeChanges` reports when any table may have changed. */
 export const ANY_TABLE = '*';
@@ -189,6 +189,8 @@ export interface VaultStore {
    * after the store reconnected, when changes may have gone unheard.
    */
   subscribeChanges?(listener: (table: string) => void): () => void;
+  /** Only on a store shared by several vault processes (Postgres): rate limits counted across all of them. */
+  readonly rateLimits?: RateCounter;
   close(): void;
 }
 
