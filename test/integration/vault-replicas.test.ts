@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Logger, memorySink } from '../../src/common/logger.js';
 import { Redactor } from '../../src/common/redact.js';
 import { createCa } from '../../src/vault/ca/ca.js';
 import { LeafCache } from '../../src/vault/ca/leaf-cache.js';
 import { startGateway, type GatewayOptions } from '../../src/vault/gateway/gateway-server.js';
+import { startVault, type RunningVault, type VaultServerOptions } from '../../src/vault/server.js';
 import { openStore } from '../../src/vault/store/store.js';
 import { storeHarness } from '../support/store-backends.js';
 import { startTlsUpstream, type TlsUpstream } from '../support/tls-upstream.js';
@@ -96,4 +100,40 @@ describe('two vault replicas on one Postgres database', () => {
       expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
       expect(upstream.requests).toHaveLength(3);
     }));
+
+  it('start as vaults (startVault) on one database: one API key, made by whichever started first, works on both; health names the store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ncl-replicas-'));
+    const key = randomBytes(32).toString('hex');
+    const options = (name: string): VaultServerOptions => {
+      const dataDir = join(dir, name);
+      mkdirSync(dataDir, { mode: 0o700 });
+      writeFileSync(join(dataDir, 'master.key'), key, { mode: 0o600 });
+      return {
+        dataDir,
+        databaseUrl: harness.location.databaseUrl!,
+        env: {},
+        logger: new Logger({ level: 'warn', sink: memorySink(), redactor: new Redactor() }),
+        version: '0.0.0-test',
+        api: { host: '127.0.0.1', port: 0 },
+        gateway: { host: '127.0.0.1', port: 0 },
+      };
+    };
+    const vaults: RunningVault[] = [];
+    try {
+      vaults.push(await startVault(options('a')), await startVault(options('b')));
+      const [a, b] = vaults as [RunningVault, RunningVault];
+      expect(a.createdApiKey).toMatch(/^oc_/);
+      expect(b.createdApiKey).toBeNull();
+      for (const v of vaults) {
+        const health = await fetch(`${v.api.url}/api/health`);
+        expect(await health.json()).toMatchObject({ status: 'ok', store: 'postgres' });
+        const listed = await fetch(`${v.api.url}/v1/secrets`, { headers: { authorization: `Bearer ${a.createdApiKey}` } });
+        expect(listed.status).toBe(200);
+      }
+      expect(b.store.getCa()).toEqual(a.store.getCa());
+    } finally {
+      for (const v of vaults) await v.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -67,7 +67,7 @@ function checked(db: SqlDatabase, options: OpenStoreOptions): VaultStore {
   return assemble(db, options);
 }
 
-function assemble(db: SqlDatabase, { path, masterKey, redactor }: OpenStoreOptions): VaultStore {
+function assemble(db: SqlDatabase, { path, databaseUrl, masterKey, redactor }: OpenStoreOptions): VaultStore {
   const sql = statementCache(db);
   const getCa = (): CaMaterial | null => {
     const row = sql('SELECT cert_pem, key_enc FROM ca WHERE id = 1').get();
@@ -86,6 +86,7 @@ function assemble(db: SqlDatabase, { path, masterKey, redactor }: OpenStoreOptio
   const audit = createAuditRepo({ db, chainKey: chainKey(masterKey) });
   const rules = createRuleRepo({ db });
   return {
+    kind: databaseUrl ? 'postgres' : 'sqlite',
     path,
     secrets: createSecretRepo({ db, masterKey, redactor }),
     agents: createAgentRepo({ db }),

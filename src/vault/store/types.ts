@@ -162,6 +162,9 @@ export interface ApproverStore {
 }
 
 export interface VaultStore {
+  /** Where the vault lives: the SQLite file (default) or Postgres (NANOCLAW_DATABASE_URL). */
+  readonly kind: 'sqlite' | 'postgres';
+  /** The SQLite file, or the database URL without its password. */
   readonly path: string;
   readonly secrets: SecretStore;
   readonly agents: AgentStore;
