@@ -12,6 +12,7 @@ export type SqlRow = Record<string, SqlValue>;
 
 export interface SqlRunResult {
   changes: number | bigint;
+  /** SQLite only (0 on Postgres): the repos use RETURNING instead. */
   lastInsertRowid: number | bigint;
 }
 
