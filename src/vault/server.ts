@@ -117,7 +117,13 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
   };
   try {
     const master = await resolveMasterKey({ env: options.env, dataDir: options.dataDir, logger });
-    const store = openStore({ path: join(options.dataDir, 'vault.db'), databaseUrl: options.databaseUrl, masterKey: master.key, redactor: logger.redactor });
+    const store = openStore({
+      path: join(options.dataDir, 'vault.db'),
+      databaseUrl: options.databaseUrl,
+      masterKey: master.key,
+      redactor: logger.redactor,
+      onBackgroundError: (error) => logger.warn('Could not write audit rows', { error }),
+    });
     opened.push(() => store.close());
     let createdApiKey: string | null = null;
     if (options.apiKeySha256) setApiKeyHash(store, options.apiKeySha256);

@@ -80,7 +80,10 @@ describe('two vault replicas on one Postgres database', () => {
       expect(upstream.requests.map((r) => [r.url, r.headers.authorization])).toEqual(
         Array.from({ length: 6 }, (_, i) => [`/r${i}`, `token ${value}`]),
       );
-      for (const r of [a, b]) r.gateway.flushAudit();
+      for (const r of [a, b]) {
+        r.gateway.flushAudit(); // sent without waiting...
+        r.store.getSetting('sync'); // ...and committed once a later statement of the same replica is answered
+      }
       const log = b.store.audit.list({ limit: 100, offset: 0 });
       expect(log.data.map((e) => e.path).sort()).toEqual(Array.from({ length: 6 }, (_, i) => `/r${i}`));
       expect(b.store.audit.verify()).toMatchObject({ ok: true, checked: 6 });

@@ -35,6 +35,24 @@ function isoOrThrow(since: string, field = 'since'): string {
   return nowIso(at);
 }
 
+/**
+ * A new row as it is stored and MACed: its time checked and put in UTC ISO form, its host in
+ * lower case. Rows of a batch mostly share their time (the recorder stamps them to the
+ * millisecond): the last time checked is remembered instead of parsing and formatting it again.
+ */
+export function auditRowChecker(): (entry: NewAuditEntry) => Omit<AuditEntry, 'id'> {
+  let lastTime: { given: string; iso: string } | null = null;
+  return (entry) => {
+    let time = nowIso();
+    if (entry.time) {
+      if (lastTime?.given !== entry.time) lastTime = { given: entry.time, iso: isoOrThrow(entry.time, 'time') };
+      time = lastTime.iso;
+    }
+    const { agentId, agentIdentifier, method, path, secretName, decision, status, bytesIn, bytesOut, durationMs, reason } = entry;
+    return { time, agentId, agentIdentifier, method, host: entry.host.toLowerCase(), path, secretName, decision, status, bytesIn, bytesOut, durationMs, reason };
+  };
+}
+
 const INSERT_HEAD = `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
   bytes_in, bytes_out, duration_ms, reason, prev_hash, hash) VALUES`;
 const ROW_PARAMS = `(${Array(16).fill('?').join(', ')})`;
@@ -50,17 +68,10 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
     return row ? (textOrNull(row, 'hash') ?? GENESIS) : GENESIS;
   };
   let prev = GENESIS;
-  // Rows of a batch mostly share their time (the recorder stamps them to the millisecond):
-  // the last one checked is remembered instead of parsing and formatting it again.
-  let lastTime: { given: string; iso: string } | null = null;
-  const checkedTime = (given: string): string => {
-    if (lastTime?.given !== given) lastTime = { given, iso: isoOrThrow(given, 'time') };
-    return lastTime.iso;
-  };
+  const checked = auditRowChecker();
   /** The row's values in INSERT_COLUMNS order, chained to the row before; moves the chain on. */
   const chained = (entry: NewAuditEntry & { id?: number }): { values: SqlValue[]; time: string; host: string } => {
-    const time = entry.time ? checkedTime(entry.time) : nowIso();
-    const host = entry.host.toLowerCase();
+    const { time, host } = checked(entry);
     const hash = rowHash(chainKey, prev, { ...entry, time, host });
     const values = [
       entry.id ?? null,

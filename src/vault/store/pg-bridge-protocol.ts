@@ -5,12 +5,16 @@ import type { MessagePort } from 'node:worker_threads';
 /** What the main thread asks. `reply: false` is fire-and-forget (its failure is reported with the next reply). */
 export interface BridgeRequest {
   id: number;
-  op: 'query' | 'close';
+  /** `audit`: chain `rows` to the log's last row and append them (pg-audit-append.ts), in one locked transaction. */
+  op: 'query' | 'close' | 'audit';
   text?: string;
   params?: unknown[];
   /** Several statements without parameters (simple protocol): a migration step, a transaction control. */
   script?: boolean;
   reply: boolean;
+  /** For `audit`: the rows, already checked (time in ISO UTC, host lower-case), and the chain's MAC key. */
+  rows?: unknown[];
+  chainKey?: Uint8Array;
 }
 
 export interface BridgeReply {
@@ -35,6 +39,10 @@ export interface BridgeWorkerData {
   channel: string;
   /** Posted on `events` after a reconnection, when announcements may have been missed. */
   anyTable: string;
+  /** The script that opens a write transaction (BEGIN and the advisory write lock). */
+  beginWrite: string;
+  /** URL of audit-chain (.js from dist, .ts from src): the worker MACs the rows it appends. */
+  chainModule: string;
 }
 
 /** Slots of the shared state: the reply-ready flag the main thread waits on, and the change counter. */

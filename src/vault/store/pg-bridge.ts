@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { NanoclawError } from '../../common/errors.js';
+import { BEGIN_WRITE } from './pg-dialect.js';
 import { ANY_TABLE } from './types.js';
 import { SLOTS, type BridgeReply, type BridgeRequest, type BridgeWorkerData } from './pg-bridge-protocol.js';
 
@@ -21,10 +22,10 @@ export class PgStatementError extends Error {
   }
 }
 
-function workerUrl(): URL {
-  // From dist the worker is JavaScript; from src (tests) Node strips the types of the .ts file.
-  const js = new URL('./pg-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(js)) ? js : new URL('./pg-worker.ts', import.meta.url);
+/** A module beside this one: JavaScript from dist; from src (tests) the .ts file, whose types Node strips. */
+function siblingUrl(name: string): URL {
+  const js = new URL(`./${name}.js`, import.meta.url);
+  return existsSync(fileURLToPath(js)) ? js : new URL(`./${name}.ts`, import.meta.url);
 }
 
 /**
@@ -56,9 +57,19 @@ export class PgBridge {
       for (const listener of [...this.listeners]) listener(table);
     });
     this.events.unref();
-    const data: BridgeWorkerData = { url, port: port2, events: events.port2, state, slots: SLOTS, channel: CHANGE_CHANNEL, anyTable: ANY_TABLE };
+    const data: BridgeWorkerData = {
+      url,
+      port: port2,
+      events: events.port2,
+      state,
+      slots: SLOTS,
+      channel: CHANGE_CHANNEL,
+      anyTable: ANY_TABLE,
+      beginWrite: BEGIN_WRITE,
+      chainModule: siblingUrl('audit-chain').href,
+    };
     // execArgv: [] so the parent's flags (`--input-type`, a test runner's loaders) do not reach the worker.
-    this.worker = new Worker(workerUrl(), { workerData: data, transferList: [port2, events.port2], execArgv: [] });
+    this.worker = new Worker(siblingUrl('pg-worker'), { workerData: data, transferList: [port2, events.port2], execArgv: [] });
     this.worker.unref();
     try {
       this.await(0);
@@ -89,6 +100,11 @@ export class PgBridge {
   /** Sends a statement without waiting: it runs before any statement sent after it; a failure is reported later. */
   post(text: string, params: unknown[] = []): void {
     this.send({ op: 'query', text, params: params.map(ownBytes), reply: false });
+  }
+
+  /** Sends audit rows to be chained and appended without waiting (pg-audit-append.ts). */
+  postAudit({ text, rows, chainKey }: { text: string; rows: unknown[]; chainKey: Uint8Array }): void {
+    this.send({ op: 'audit', text, rows, chainKey: new Uint8Array(chainKey), reply: false });
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import { migrate } from './migrations.js';
 import { CHANGE_CHANNEL, PgBridge } from './pg-bridge.js';
-import { SCHEMA_TABLE, WRITE_LOCK_KEY, toPostgres } from './pg-dialect.js';
+import { BEGIN_WRITE, SCHEMA_TABLE, toPostgres } from './pg-dialect.js';
 import { RATE_COUNTER_SCHEMA, RATE_HITS_TABLE } from './pg-rate-counter.js';
 import type { SqlDatabase, SqlRow, SqlStatement } from './sql-database.js';
 
@@ -46,8 +46,6 @@ const CHANGE_TRIGGERS = `
   END $$;
   CREATE OR REPLACE TRIGGER nanoclaw_audit_id BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION nanoclaw_audit_id();
 `;
-
-const BEGIN_WRITE = `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`;
 
 /**
  * Connects to Postgres and brings the schema up to date: the same numbered steps as SQLite

@@ -20,6 +20,9 @@
 /** The key of the advisory lock every write transaction (and so every migration) takes. */
 export const WRITE_LOCK_KEY = 0x6e636c77; // "nclw"
 
+/** What `BEGIN IMMEDIATE` becomes: a transaction that first takes the write lock. */
+export const BEGIN_WRITE = `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`;
+
 /** The table that holds the schema version (SQLite keeps it in the file header). */
 export const SCHEMA_TABLE = 'nanoclaw_schema';
 

@@ -127,4 +127,25 @@ describe('vault store on Postgres', () => {
       store.close();
     }
   });
+
+  it('appends audit batches without waiting, and reports one that failed with the next answer', () => {
+    const failures: string[] = [];
+    const store = openStore({ ...harness.location, masterKey, redactor: new Redactor(), onBackgroundError: (m) => failures.push(m) });
+    const row = { agentId: null, agentIdentifier: null, method: 'GET', host: 'A.test', path: '/', secretName: null, decision: 'tunnelled', status: null, bytesIn: 0, bytesOut: 0, durationMs: 0, reason: null } as const;
+    try {
+      store.audit.appendMany([row, row]);
+      // Sent after the batch, so it sees it: the worker runs everything in the order sent.
+      expect(store.audit.list({ limit: 10, offset: 0 }).data.map((e) => e.host)).toEqual(['a.test', 'a.test']);
+      harness.rawAll('ALTER TABLE audit RENAME TO audit_away');
+      store.audit.appendMany([row]);
+      expect(failures).toEqual([]);
+      store.getSetting('any'); // the next answer carries the failure
+      expect(failures).toEqual([expect.stringContaining('audit')]);
+      harness.rawAll('ALTER TABLE audit_away RENAME TO audit');
+      store.audit.appendMany([row]);
+      expect(store.audit.verify()).toMatchObject({ ok: true, checked: 3 });
+    } finally {
+      store.close();
+    }
+  });
 });

@@ -1,6 +1,8 @@
 import { workerData } from 'node:worker_threads';
 import pg from 'pg';
+import type { ChainKey } from './audit-chain.js';
 import type { BridgeReply, BridgeRequest, BridgeWorkerData } from './pg-bridge-protocol.js';
+import type { PgAuditRow } from './pg-audit-append.js';
 
 /**
  * The Postgres side of the store's synchronous bridge (pg-bridge.ts), run in a worker thread:
@@ -26,7 +28,7 @@ function toParam(v: unknown): unknown {
   return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
 }
 
-async function main({ url, port, events, state, channel, slots, anyTable }: BridgeWorkerData): Promise<void> {
+async function main({ url, port, events, state, channel, slots, anyTable, beginWrite, chainModule }: BridgeWorkerData): Promise<void> {
   const flags = new Int32Array(state);
   const send = (reply: BridgeReply) => {
     port.postMessage(reply);
@@ -60,7 +62,13 @@ async function main({ url, port, events, state, channel, slots, anyTable }: Brid
   send({ id: 0 });
 
   const names = new Map<string, string>();
+  let auditChain: Promise<typeof import('./audit-chain.js')> | null = null;
   const execute = async (c: pg.Client, req: BridgeRequest): Promise<BridgeReply> => {
+    if (req.op === 'audit') {
+      auditChain ??= import(chainModule) as Promise<typeof import('./audit-chain.js')>;
+      await appendAudit(c, { ...req, beginWrite, chain: await auditChain });
+      return { id: req.id, rows: [], rowCount: req.rows?.length ?? 0 };
+    }
     if (req.script) {
       await c.query(req.text!);
       return { id: req.id, rows: [], rowCount: 0 };
@@ -122,6 +130,34 @@ async function main({ url, port, events, state, channel, slots, anyTable }: Brid
       }
     });
   });
+}
+
+/**
+ * Appends audit rows as the audit repo does, off the main thread: under the write lock, each row
+ * is MACed onto the log's last one (audit-chain.ts), and all go in one INSERT, in order.
+ */
+async function appendAudit(
+  c: pg.Client,
+  o: Pick<BridgeRequest, 'text' | 'rows' | 'chainKey'> & { beginWrite: string; chain: typeof import('./audit-chain.js') },
+): Promise<void> {
+  await c.query(o.beginWrite);
+  try {
+    const tail = await c.query('SELECT hash FROM audit ORDER BY id DESC LIMIT 1');
+    let prev = (tail.rows[0] as { hash?: string | null } | undefined)?.hash ?? o.chain.GENESIS;
+    const key = Buffer.from(o.chainKey!) as ChainKey;
+    const columns: unknown[][] = [];
+    for (const row of o.rows as PgAuditRow[]) {
+      const hash = o.chain.rowHash(key, prev, row);
+      const values = [row.time, row.agentId, row.agentIdentifier, row.method, row.host, row.path, row.secretName, row.decision, row.status, row.bytesIn, row.bytesOut, row.durationMs, row.reason, prev, hash];
+      values.forEach((v, i) => (columns[i] ??= []).push(v));
+      prev = hash;
+    }
+    await c.query(o.text!, columns);
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
 }
 
 const LOST_IN_TRANSACTION = 'the database connection was lost during a transaction, which was rolled back';

@@ -10,6 +10,7 @@ import { inTransaction, openDatabase, statementCache } from './db.js';
 import { verifyKeyCheck } from './key-check.js';
 import { migrate } from './migrations.js';
 import { redactUrl } from './pg-bridge.js';
+import { pgAuditAppend } from './pg-audit-append.js';
 import { openPgDatabase } from './pg-database.js';
 import { pgRateCounter } from './pg-rate-counter.js';
 import { blob, nowIso, text } from './rows.js';
@@ -29,6 +30,8 @@ export interface OpenStoreOptions {
   masterKey: Buffer;
   /** Every value the store decrypts is registered here before it is returned. */
   redactor: Redactor;
+  /** Told when a write sent without waiting failed (Postgres: an audit batch); never given a value. */
+  onBackgroundError?: (message: string) => void;
 }
 
 const CA_REF: RecordRef = { id: 'ca', name: 'vault CA private key' };
@@ -45,7 +48,16 @@ export function openStore(options: OpenStoreOptions): VaultStore {
     const db = openPgDatabase({ url: options.databaseUrl });
     // Each read is a round trip to Postgres: the gateway's per-connection reads come from memory.
     const store = withReadCache(checked(db, { ...options, path, masterKey }), db.dataVersion);
-    return { ...store, subscribeChanges: (listener) => db.bridge.subscribe(listener), rateLimits: pgRateCounter(db.bridge) };
+    db.bridge.onLateErrors = (messages) => {
+      for (const message of messages) options.onBackgroundError?.(message);
+    };
+    return {
+      ...store,
+      // Audit batches go without waiting: the gateway's thread does not sit out their round trips.
+      audit: { ...store.audit, appendMany: pgAuditAppend({ bridge: db.bridge, chainKey: chainKey(masterKey) }) },
+      subscribeChanges: (listener) => db.bridge.subscribe(listener),
+      rateLimits: pgRateCounter(db.bridge),
+    };
   }
   const db = openDatabase(options.path);
   try {
