@@ -9,12 +9,14 @@ import { LeafCache } from '../src/vault/ca/leaf-cache.js';
 import { startGateway, type StartedGateway } from '../src/vault/gateway/gateway-server.js';
 import { openStore } from '../src/vault/store/store.js';
 import type { VaultStore } from '../src/vault/store/types.js';
+import { createBenchSchema, type BenchSchema } from './bench-schema.js';
 import { serveParent } from './ipc.js';
 import { collectGarbage, ownFigures } from './own-figures.js';
 
 /**
  * The gateway under test, alone in its process so its CPU and RSS are its own: a real store
- * on a temp SQLite file, a fresh vault CA, one agent granted header secrets for the upstream.
+ * on a temp SQLite file (or in a new Postgres schema), a fresh vault CA, one agent granted header
+ * secrets for the upstream.
  */
 
 export interface GatewayStart {
@@ -26,6 +28,8 @@ export interface GatewayStart {
   value: string;
   /** Who terminates TLS (the `gateway-node-tls` row: Node's own, for comparison). */
   tls: 'native' | 'node';
+  /** The `gateway-postgres` row: the store in a new schema of this database instead of a SQLite file. */
+  databaseUrl?: string;
 }
 
 export interface GatewayReady {
@@ -38,19 +42,22 @@ function main(): void {
   let dir: string | undefined;
   let store: VaultStore | undefined;
   let gateway: StartedGateway | undefined;
+  let schema: BenchSchema | undefined;
   const close = async (): Promise<void> => {
     await gateway?.close();
     store?.close();
+    await schema?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   };
   serveParent(
     {
       async start(payload): Promise<GatewayReady> {
-        const { host, upstreamPort, upstreamCaPem, headerName, value, tls } = payload as GatewayStart;
+        const { host, upstreamPort, upstreamCaPem, headerName, value, tls, databaseUrl } = payload as GatewayStart;
         dir = await mkdtemp(join(tmpdir(), 'nanoclaw-bench-'));
         const redactor = new Redactor();
         const logger = new Logger({ level: 'warn', redactor });
-        store = openStore({ path: join(dir, 'vault.db'), masterKey: randomBytes(32), redactor });
+        schema = databaseUrl ? await createBenchSchema(databaseUrl) : undefined;
+        store = openStore({ path: join(dir, 'vault.db'), databaseUrl: schema?.url, masterKey: randomBytes(32), redactor });
         const ca = createCa({ commonName: 'nanoclaw bench vault CA' });
         store.setCa(ca);
         const injectionConfig = { headerName, valueFormat: '{value}' };

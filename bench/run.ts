@@ -8,7 +8,7 @@ import { startChild } from './ipc.js';
 import { childProbe } from './probe.js';
 import { METRICS } from './metrics.js';
 import { startDirectSubject } from './proxies/direct.js';
-import { startGatewayNodeTlsSubject, startGatewaySubject } from './proxies/gateway.js';
+import { startGatewayNodeTlsSubject, startGatewayPostgresSubject, startGatewaySubject } from './proxies/gateway.js';
 import { startFloor } from './proxies/floor.js';
 import { startMitmproxy } from './proxies/mitmproxy.js';
 import { startSquid, type ComparisonStart } from './proxies/squid.js';
@@ -23,7 +23,8 @@ import type { UpstreamOptions } from './upstream-server.js';
 
 /**
  * `npm run bench`: the gateway against direct connections to the same TLS upstream, in the same
- * run on the same machine, with squid and mitmproxy as comparison rows where installed.
+ * run on the same machine, with squid and mitmproxy as comparison rows where installed, and the
+ * gateway on a Postgres store where BENCH_DATABASE_URL names a database.
  * Knobs (settings.ts): BENCH_SECONDS, BENCH_ROUNDS, BENCH_ONLY=gateway,squid, BENCH_CASES=
  * idle,keepalive,connect,sse,large,launch, BENCH_LARGE_MIB, BENCH_IDLE_CONNECTIONS, BENCH_IDLE_SETTLE_MS,
  * BENCH_CPU_PROF_DIR, BENCH_LAUNCH_SAMPLES (BENCH_CASES=launch alone runs only `ncl launch` against
@@ -36,6 +37,7 @@ const SUBJECTS: [string, Start][] = [
   ['direct', startDirectSubject],
   ['gateway', startGatewaySubject],
   ['gateway-node-tls', startGatewayNodeTlsSubject],
+  ['gateway-postgres', startGatewayPostgresSubject],
   ['squid', startSquid],
   ['mitmproxy', startMitmproxy],
   ['floor', startFloor],

@@ -18,12 +18,19 @@ export function startGatewaySubject(o: GatewaySubjectStart): Promise<Subject> {
   return startGatewayChild(o, 'native', 'gateway');
 }
 
+/** The same gateway with its store on Postgres (BENCH_DATABASE_URL, a database it may add a schema to). */
+export function startGatewayPostgresSubject(o: GatewaySubjectStart): Promise<Subject> {
+  const databaseUrl = process.env.BENCH_DATABASE_URL?.trim();
+  if (!databaseUrl) return Promise.reject(new Error('set BENCH_DATABASE_URL=postgres://… to measure the gateway on a Postgres store'));
+  return startGatewayChild(o, 'native', 'gateway-postgres', databaseUrl);
+}
+
 /** The same gateway with Node's own TLS: what the native transport is measured against. */
 export function startGatewayNodeTlsSubject(o: GatewaySubjectStart): Promise<Subject> {
   return startGatewayChild(o, 'node', 'gateway-node-tls');
 }
 
-async function startGatewayChild(o: GatewaySubjectStart, tls: 'native' | 'node', name: string): Promise<Subject> {
+async function startGatewayChild(o: GatewaySubjectStart, tls: 'native' | 'node', name: string, databaseUrl?: string): Promise<Subject> {
   const script = fileURLToPath(new URL('../gateway-child.js', import.meta.url));
   // The flags the vault runs the gateway with, plus --expose-gc: the idle-memory case collects
   // garbage before each RSS reading.
@@ -37,6 +44,7 @@ async function startGatewayChild(o: GatewaySubjectStart, tls: 'native' | 'node',
       headerName: INJECTED_HEADER,
       value: o.value,
       tls,
+      ...(databaseUrl ? { databaseUrl } : {}),
     } satisfies GatewayStart);
     return {
       name,
