@@ -8,8 +8,9 @@ import type { PgAuditRow } from './pg-audit-append.js';
  * The Postgres side of the store's synchronous bridge (pg-bridge.ts), run in a worker thread:
  * one connection runs the main thread's statements in the order they were sent, and a second one
  * LISTENs for other writers' changes and bumps a shared counter, so the main thread learns of
- * them without a query. Imports nothing of the project at run time (types only): it runs as it
- * is, from src (Node strips the types) or from dist.
+ * them without a query. Imports nothing of the project at run time but audit-chain, by the URL
+ * it is given (to MAC the audit rows it appends): it runs as it is, from src (Node strips the
+ * types) or from dist.
  */
 
 // BIGINT columns are ids, counts and byte sizes, far below 2^53: numbers, as node:sqlite returns them.
