@@ -10,12 +10,14 @@ import { startGateway, type StartedGateway } from '../src/vault/gateway/gateway-
 import { serializeOAuthValue } from '../src/vault/oauth/oauth-value.js';
 import { openStore } from '../src/vault/store/store.js';
 import type { VaultStore } from '../src/vault/store/types.js';
+import { createBenchSchema, type BenchSchema } from './bench-schema.js';
 import { serveParent } from './ipc.js';
 import { collectGarbage, ownFigures } from './own-figures.js';
 
 /**
  * The gateway under test, alone in its process so its CPU and RSS are its own: a real store
- * on a temp SQLite file, a fresh vault CA, one agent granted header secrets for the upstream.
+ * on a temp SQLite file (or in a new Postgres schema), a fresh vault CA, one agent granted header
+ * secrets for the upstream.
  */
 
 export interface GatewayStart {
@@ -29,6 +31,8 @@ export interface GatewayStart {
   tls: 'native' | 'node';
   /** `oauth2` (the `gateway-oauth` row): the value is an OAuth connection's access token, valid for the whole run. */
   secretType?: 'generic' | 'oauth2';
+  /** The `gateway-postgres` row: the store in a new schema of this database instead of a SQLite file. */
+  databaseUrl?: string;
 }
 
 /** The stored value of a secret of `type` whose injected value is `value`. */
@@ -49,19 +53,22 @@ function main(): void {
   let dir: string | undefined;
   let store: VaultStore | undefined;
   let gateway: StartedGateway | undefined;
+  let schema: BenchSchema | undefined;
   const close = async (): Promise<void> => {
     await gateway?.close();
     store?.close();
+    await schema?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   };
   serveParent(
     {
       async start(payload): Promise<GatewayReady> {
-        const { host, upstreamPort, upstreamCaPem, headerName, value, tls, secretType = 'generic' } = payload as GatewayStart;
+        const { host, upstreamPort, upstreamCaPem, headerName, value, tls, secretType = 'generic', databaseUrl } = payload as GatewayStart;
         dir = await mkdtemp(join(tmpdir(), 'nanoclaw-bench-'));
         const redactor = new Redactor();
         const logger = new Logger({ level: 'warn', redactor });
-        store = openStore({ path: join(dir, 'vault.db'), masterKey: randomBytes(32), redactor });
+        schema = databaseUrl ? await createBenchSchema(databaseUrl) : undefined;
+        store = openStore({ path: join(dir, 'vault.db'), databaseUrl: schema?.url, masterKey: randomBytes(32), redactor });
         const ca = createCa({ commonName: 'nanoclaw bench vault CA' });
         store.setCa(ca);
         const injectionConfig = { headerName, valueFormat: '{value}' };

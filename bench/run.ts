@@ -8,7 +8,13 @@ import { startChild } from './ipc.js';
 import { childProbe } from './probe.js';
 import { METRICS } from './metrics.js';
 import { startDirectSubject } from './proxies/direct.js';
-import { startGatewayBaselineSubject, startGatewayNodeTlsSubject, startGatewayOAuthSubject, startGatewaySubject } from './proxies/gateway.js';
+import {
+  startGatewayBaselineSubject,
+  startGatewayNodeTlsSubject,
+  startGatewayOAuthSubject,
+  startGatewayPostgresSubject,
+  startGatewaySubject,
+} from './proxies/gateway.js';
 import { startFloor } from './proxies/floor.js';
 import { startMitmproxy } from './proxies/mitmproxy.js';
 import { startSquid, type ComparisonStart } from './proxies/squid.js';
@@ -24,7 +30,8 @@ import type { UpstreamOptions } from './upstream-server.js';
 /**
  * `npm run bench`: the gateway against direct connections to the same TLS upstream, in the same
  * run on the same machine, with squid and mitmproxy as comparison rows where installed, and the
- * gateway with an `oauth2` secret (`gateway-oauth`) beside it with a static one.
+ * gateway with an `oauth2` secret (`gateway-oauth`) beside it with a static one, and the
+ * gateway on a Postgres store where BENCH_DATABASE_URL names a database.
  * Knobs (settings.ts): BENCH_SECONDS, BENCH_ROUNDS, BENCH_ONLY=gateway,squid, BENCH_CASES=
  * idle,keepalive,connect,sse,large,launch, BENCH_LARGE_MIB, BENCH_IDLE_CONNECTIONS, BENCH_IDLE_SETTLE_MS,
  * BENCH_CPU_PROF_DIR, BENCH_BASELINE=<another built checkout> (its gateway beside this one, as
@@ -40,6 +47,7 @@ const SUBJECTS: [string, Start][] = [
   ['gateway-node-tls', startGatewayNodeTlsSubject],
   ['gateway-oauth', startGatewayOAuthSubject],
   [BASELINE_SUBJECT, startGatewayBaselineSubject],
+  ['gateway-postgres', startGatewayPostgresSubject],
   ['squid', startSquid],
   ['mitmproxy', startMitmproxy],
   ['floor', startFloor],

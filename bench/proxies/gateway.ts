@@ -18,17 +18,24 @@ interface GatewaySubjectStart {
 
 /** Starts nanoclaw's gateway in its own process, holding a secret for the upstream (native TLS). */
 export function startGatewaySubject(o: GatewaySubjectStart): Promise<Subject> {
-  return startGatewayChild(o, 'native', 'gateway');
+  return startGatewayChild(o, { tls: 'native', name: 'gateway' });
+}
+
+/** The same gateway with its store on Postgres (BENCH_DATABASE_URL, a database it may add a schema to). */
+export function startGatewayPostgresSubject(o: GatewaySubjectStart): Promise<Subject> {
+  const databaseUrl = process.env.BENCH_DATABASE_URL?.trim();
+  if (!databaseUrl) return Promise.reject(new Error('set BENCH_DATABASE_URL=postgres://… to measure the gateway on a Postgres store'));
+  return startGatewayChild(o, { tls: 'native', name: 'gateway-postgres', databaseUrl });
 }
 
 /** The same gateway with Node's own TLS: what the native transport is measured against. */
 export function startGatewayNodeTlsSubject(o: GatewaySubjectStart): Promise<Subject> {
-  return startGatewayChild(o, 'node', 'gateway-node-tls');
+  return startGatewayChild(o, { tls: 'node', name: 'gateway-node-tls' });
 }
 
 /** The same gateway (native TLS) whose secret is an `oauth2` connection: what a request costs with one. */
 export function startGatewayOAuthSubject(o: GatewaySubjectStart): Promise<Subject> {
-  return startGatewayChild(o, 'native', 'gateway-oauth', 'oauth2');
+  return startGatewayChild(o, { tls: 'native', name: 'gateway-oauth', secretType: 'oauth2' });
 }
 
 /**
@@ -39,16 +46,22 @@ export async function startGatewayBaselineSubject(o: GatewaySubjectStart & { bas
   if (o.baseline === null) return 'gateway-baseline skipped: BENCH_BASELINE is not set';
   const script = resolve(o.baseline, 'dist/bench/gateway-child.js');
   if (!existsSync(script)) return `gateway-baseline skipped: ${script} does not exist (run npm run build in ${o.baseline})`;
-  return startGatewayChild(o, 'native', BASELINE_SUBJECT, 'generic', script);
+  return startGatewayChild(o, { tls: 'native', name: BASELINE_SUBJECT, script });
 }
 
-async function startGatewayChild(
-  o: GatewaySubjectStart,
-  tls: 'native' | 'node',
-  name: string,
-  secretType: 'generic' | 'oauth2' = 'generic',
-  script = fileURLToPath(new URL('../gateway-child.js', import.meta.url)),
-): Promise<Subject> {
+interface GatewayChildOptions {
+  tls: 'native' | 'node';
+  name: string;
+  secretType?: 'generic' | 'oauth2';
+  /** Postgres instead of a SQLite file (the `gateway-postgres` row). */
+  databaseUrl?: string;
+  /** Another checkout's gateway-child.js (the `gateway-baseline` row); this one's by default. */
+  script?: string;
+}
+
+async function startGatewayChild(o: GatewaySubjectStart, c: GatewayChildOptions): Promise<Subject> {
+  const { tls, name, secretType = 'generic', databaseUrl } = c;
+  const script = c.script ?? fileURLToPath(new URL('../gateway-child.js', import.meta.url));
   // The flags the vault runs the gateway with, plus --expose-gc: the idle-memory case collects
   // garbage before each RSS reading.
   const profile = o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : [];
@@ -62,6 +75,7 @@ async function startGatewayChild(
       value: o.value,
       tls,
       secretType,
+      ...(databaseUrl ? { databaseUrl } : {}),
     } satisfies GatewayStart);
     return {
       name,

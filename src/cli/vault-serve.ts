@@ -12,7 +12,7 @@ import { startVault } from '../vault/server.js';
 import { printLine, type CliContext } from './context.js';
 import { untilStopSignal } from './stop-signal.js';
 import { parseListen } from './listen-address.js';
-import { vaultDataDir } from './vault-store-access.js';
+import { storeDatabaseUrl, vaultDataDir } from './vault-store-access.js';
 import { projectSetting } from './vault-connection.js';
 import { VAULT_API_PORT, VAULT_GATEWAY_PORT } from '../config/ports.js';
 
@@ -60,6 +60,7 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
       hint: 'Set it to a number of days such as 90, or unset it to keep every audit row',
     });
   }
+  const databaseUrl = await storeDatabaseUrl(ctx);
   const tls = SettingsSchema.shape.gatewayTls.safeParse(await projectSetting(ctx, 'NANOCLAW_GATEWAY_TLS'));
   if (!tls.success) {
     throw new NanoclawError('bad_settings', `NANOCLAW_GATEWAY_TLS: ${tls.error.issues[0]?.message ?? 'invalid'}`, {
@@ -78,6 +79,7 @@ export async function serveVault(ctx: CliContext, flags: ServeFlags): Promise<vo
     approvalTtlMs: ttl.data * 1000,
     ...(retention.data !== undefined ? { auditRetentionDays: retention.data } : {}),
     gatewayTls: tls.data,
+    ...(databaseUrl ? { databaseUrl } : {}),
     ...(await telegramOption(ctx)),
     ...(apiKeySha256 ? { apiKeySha256 } : {}),
     ...(publicUrl ? { publicUrl } : {}),

@@ -1,4 +1,6 @@
 import { homedir } from 'node:os';
+import { NanoclawError } from '../common/errors.js';
+import { SettingsSchema } from '../config/settings-schema.js';
 import { join } from 'node:path';
 import { resolvePaths } from '../config/paths.js';
 import { withDataDirLock } from '../vault/store/data-dir-lock.js';
@@ -16,6 +18,17 @@ export async function vaultDataDir(ctx: CliContext, flag?: string): Promise<stri
   return resolvePaths({ cwd: ctx.cwd, env: ctx.env, home: ctx.env.HOME ?? homedir() }).vaultDir;
 }
 
+/** NANOCLAW_DATABASE_URL (env, then .env): the store in Postgres; undefined keeps the SQLite file. */
+export async function storeDatabaseUrl(ctx: CliContext): Promise<string | undefined> {
+  const parsed = SettingsSchema.shape.databaseUrl.safeParse((await projectSetting(ctx, 'NANOCLAW_DATABASE_URL')) || undefined);
+  if (!parsed.success) {
+    throw new NanoclawError('bad_settings', `NANOCLAW_DATABASE_URL: ${parsed.error.issues[0]?.message ?? 'invalid'}`, {
+      hint: 'Set it to postgres://USER:PASSWORD@HOST:5432/DATABASE, or unset it to keep the vault in its data directory',
+    });
+  }
+  return parsed.data;
+}
+
 /**
  * Runs `fn` on the store opened directly (backup, restore, key rotation: the master key, not the
  * API), holding the data directory: refused while a vault (or another such command) runs on it,
@@ -26,7 +39,8 @@ export async function withLocalStore<T>(ctx: CliContext, dataDir: string | undef
   const setting = dataDir ? '--data-dir' : 'NANOCLAW_VAULT_DIR';
   return withDataDirLock({ dataDir: dir, command: `ncl ${process.argv.slice(2).join(' ')}`, setting }, async () => {
     const master = await resolveMasterKey({ env: ctx.env, dataDir: dir, logger: ctx.logger });
-    const store = openStore({ path: join(dir, 'vault.db'), masterKey: master.key, redactor: ctx.logger.redactor });
+    const databaseUrl = await storeDatabaseUrl(ctx);
+    const store = openStore({ path: join(dir, 'vault.db'), databaseUrl, masterKey: master.key, redactor: ctx.logger.redactor });
     try {
       return await fn({ store, masterKey: master.key });
     } finally {

@@ -25,6 +25,7 @@ export const SETTING_VARIABLES = {
   apiAllowFrom: 'NANOCLAW_API_ALLOW_FROM',
   nativeCredentials: 'NANOCLAW_NATIVE_CREDENTIALS',
   vaultDir: 'NANOCLAW_VAULT_DIR',
+  databaseUrl: 'NANOCLAW_DATABASE_URL',
   vaultKeyFile: 'NANOCLAW_VAULT_KEY_FILE',
   extraCaCerts: 'NANOCLAW_EXTRA_CA_CERTS',
   vaultListen: 'NANOCLAW_VAULT_LISTEN',
@@ -148,6 +149,11 @@ export const SettingsSchema = z.object({
   apiAllowFrom: list(/,/),
   nativeCredentials: bool(false),
   vaultDir: z.string().optional(),
+  // The vault store in Postgres instead of the SQLite file in the data directory.
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(?:ql)?:\/\/\S+$/, 'expected a postgres:// URL such as postgres://nanoclaw@db:5432/nanoclaw')
+    .optional(),
   vaultKeyFile: z.string().optional(),
   // Path lists: the platform's separator (`:` or `;`) or commas.
   extraCaCerts: list(new RegExp(`[,${delimiter}]`)),

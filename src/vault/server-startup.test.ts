@@ -49,7 +49,7 @@ describe('vault startup', () => {
   it('health names each part, and answers 503 once the gateway stops serving', async () => {
     const vault = await startVault(options());
     try {
-      expect(await health(vault.api.url)).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok', parts: { api: 'ok', gateway: 'ok', store: 'ok' } }) });
+      expect(await health(vault.api.url)).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok', store: 'sqlite', parts: { api: 'ok', gateway: 'ok', store: 'ok' } }) });
       await vault.gateway!.close();
       expect(await health(vault.api.url)).toEqual({ status: 503, body: expect.objectContaining({ status: 'unavailable', parts: { api: 'ok', gateway: 'stopped', store: 'ok' } }) });
       // In the API's error shape, so a client says why.

@@ -4,7 +4,7 @@ import type { Logger } from '../common/logger.js';
 import type { HealthParts } from './api/health.js';
 import { startApiServer, type StartedApi } from './api/api-server.js';
 import { httpsPostForm } from './oauth/token-endpoint.js';
-import { hasApiKey, rotateApiKey, setApiKeyHash } from './api/api-key.js';
+import { createApiKeyIfAbsent, hasApiKey, rotateApiKey, setApiKeyHash } from './api/api-key.js';
 import { apiBindAddresses } from './api/bind-addresses.js';
 import { apiClientFilter } from './api/client-filter.js';
 import type { Route } from './api/router.js';
@@ -67,6 +67,8 @@ export interface VaultServerOptions {
   apiAllowFrom?: string[];
   /** The API's URL as users reach it, for connect_url links (a container listens on 0.0.0.0); default the API's own URL. */
   publicUrl?: string;
+  /** The store in Postgres (NANOCLAW_DATABASE_URL) instead of `vault.db` in the data directory. */
+  databaseUrl?: string;
   /** How long a request held for approval waits (NANOCLAW_APPROVAL_TTL_SECONDS); default 180 s. */
   approvalTtlMs?: number;
   /** Audit rows older than this many days are pruned (NANOCLAW_AUDIT_RETENTION_DAYS); unset keeps them all. */
@@ -116,17 +118,22 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
   };
   try {
     const master = await resolveMasterKey({ env: options.env, dataDir: options.dataDir, logger });
-    const store = openStore({ path: join(options.dataDir, 'vault.db'), masterKey: master.key, redactor: logger.redactor });
+    const store = openStore({
+      path: join(options.dataDir, 'vault.db'),
+      databaseUrl: options.databaseUrl,
+      masterKey: master.key,
+      redactor: logger.redactor,
+      onBackgroundError: (error) => logger.warn('Could not write audit rows', { error }),
+    });
     opened.push(() => store.close());
     let createdApiKey: string | null = null;
     if (options.apiKeySha256) setApiKeyHash(store, options.apiKeySha256);
-    else if (!hasApiKey(store)) createdApiKey = rotateApiKey(store);
-    let ca = store.getCa();
-    if (!ca) {
-      ca = createCa({ commonName: 'nanoclaw vault CA' });
-      store.setCa(ca);
+    else if (!hasApiKey(store)) createdApiKey = createApiKeyIfAbsent(store);
+    const ca = store.ensureCa(() => {
+      const made = createCa({ commonName: 'nanoclaw vault CA' });
       logger.info('Created the vault CA');
-    }
+      return made;
+    });
     const caPem = ca.certPem;
     // The channel answers button presses through the service, which is built after it.
     let decide: ApprovalService['decide'] | null = null;

@@ -23,6 +23,12 @@ export function rotateApiKey(store: VaultStore): string {
   return key;
 }
 
+/** A new key stored when the vault has none (the first start); null when one is there (made by another replica too). */
+export function createApiKeyIfAbsent(store: VaultStore): string | null {
+  const key = generateApiKey();
+  return store.addSetting(SETTING, hashApiKey(key)) ? key : null;
+}
+
 /** Makes `sha256Hex` (the hash of a key the host made and kept) the one accepted key. */
 export function setApiKeyHash(store: VaultStore, sha256Hex: string): void {
   if (!/^[0-9a-f]{64}$/.test(sha256Hex)) throw new Error('setApiKeyHash: expected 64 lower-case hex characters');

@@ -26,7 +26,8 @@ function storeState(store: VaultStore): HealthParts['store'] {
 export function miscRoutes({ store, version, caPem, gatewayState }: MiscRouteOptions): Route[] {
   const health: Route['handler'] = ({ res }) => {
     const report = healthReport({ api: 'ok', gateway: gatewayState?.() ?? 'off', store: storeState(store) }, version);
-    sendJson(res, report.httpStatus, report.body);
+    // Which store serves: several vault processes may share one Postgres database.
+    sendJson(res, report.httpStatus, { ...report.body, store: store.kind });
   };
   return [
     { method: 'GET', path: '/api/health', public: true, handler: health },

@@ -1,7 +1,7 @@
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { randomId } from '../store/crypto.js';
-import type { VaultStore } from '../store/types.js';
+import { ANY_TABLE, type VaultStore } from '../store/types.js';
 import type { Approval, ApprovalGrant, Approver, Decision, NewAlert } from '../model/approvals.js';
 import { AlertFeed } from './alert-feed.js';
 import { AlertPush } from './alert-push.js';
@@ -44,6 +44,10 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
   const alerts = new AlertFeed(now);
   const push = new AlertPush({ store, channels, logger, now });
   let closed = false;
+  // Another vault process on the same store may decide a request held here.
+  const unsubscribe = store.subscribeChanges?.((table) => {
+    if ((table === 'approvals' || table === ANY_TABLE) && !closed) held.answerSettledElsewhere();
+  });
 
   const channelFor = (approver: Approver) => channels.find((c) => c.kind === approver.channel && c.reachable(approver)) ?? null;
   const unreachable = (id: string) => held.settle(id, { status: 'rejected', reason: REASON_UNREACHABLE, decidedBy: null, unreachable: true });
@@ -210,13 +214,19 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     listGrants: () => store.approvalGrants.listLive(iso()),
     revokeGrant: (id) => store.approvalGrants.delete(id),
     expireLeftovers() {
-      const leftovers = store.approvals.list({ status: 'pending', limit: 100_000 }).filter((a) => !held.has(a.id));
+      // On a store shared with other vault processes, a pending approval held by none of ours may be
+      // another's live hold: only those past their TTL are leftovers (their holder would have ended them).
+      const shared = store.subscribeChanges !== undefined;
+      const leftovers = store.approvals
+        .list({ status: 'pending', limit: 100_000 })
+        .filter((a) => !held.has(a.id) && (!shared || Date.parse(a.expiresAt) <= now()));
       const count = leftovers.filter((a) => held.settle(a.id, { status: 'expired', reason: REASON_RESTARTED, decidedBy: null })).length;
       if (count > 0) logger.info('Expired approvals left pending by a previous run', { count });
       return count;
     },
     close() {
       closed = true;
+      unsubscribe?.();
       for (const id of held.ids()) held.settle(id, { status: 'expired', reason: REASON_RESTARTED, decidedBy: null });
       waiters.release();
       alerts.close();

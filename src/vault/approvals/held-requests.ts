@@ -59,17 +59,34 @@ export class HeldRequests {
     const { unreachable, ...rest } = ending;
     const approval = this.o.store.approvals.settle(id, { ...rest, decidedAt: new Date(this.o.now()).toISOString() });
     if (!approval) return null;
-    const hold = this.held.get(id);
-    if (hold) {
-      this.held.delete(id);
-      clearTimeout(hold.timer);
-      hold.cleanup();
-      hold.resolve(outcomeOf(approval, unreachable === true));
-    }
+    this.answer(approval, unreachable === true);
     this.o.logger.info('Approval settled', { id, status: approval.status, reason: approval.reason, by: approval.decidedBy });
     this.emit({ type: 'settled', approval });
     this.settleCard(approval);
     return approval;
+  }
+
+  /**
+   * Answers the requests held here whose approval another vault process ended (a decision taken
+   * through its API, dashboard or Telegram, on a shared Postgres store); that process updated the card.
+   */
+  answerSettledElsewhere(): void {
+    for (const id of this.ids()) {
+      const approval = this.o.store.approvals.get(id);
+      if (!approval || approval.status === 'pending') continue;
+      this.answer(approval, false);
+      this.o.logger.info('Approval settled by another vault process', { id, status: approval.status, by: approval.decidedBy });
+      this.emit({ type: 'settled', approval });
+    }
+  }
+
+  private answer(approval: Approval, unreachable: boolean): void {
+    const hold = this.held.get(approval.id);
+    if (!hold) return;
+    this.held.delete(approval.id);
+    clearTimeout(hold.timer);
+    hold.cleanup();
+    hold.resolve(outcomeOf(approval, unreachable));
   }
 
   subscribe(listener: (event: ApprovalEvent) => void): () => void {

@@ -99,7 +99,7 @@ export interface ApprovalService extends ApprovalGate {
   dashboardViewerOpened(): () => void;
   listGrants(): ApprovalGrant[];
   revokeGrant(id: string): boolean;
-  /** On start: approvals a previous process left pending become "expired (host restarted)". */
+  /** On start: approvals a previous process left pending become "expired (host restarted)"; on a shared store only those past their TTL. */
   expireLeftovers(): number;
   /** Settles every pending approval as expired and stops timers. */
   close(): void;

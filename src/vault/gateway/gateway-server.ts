@@ -111,6 +111,8 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
     pool: new UpstreamPool({ extraCaPem: options.extraCaPem ?? [], native }),
     policy: new PolicyGate({
       ...(options.policyRules ? { rules: options.policyRules } : {}),
+      // Several vault processes on one Postgres store count each limit together.
+      ...(store.rateLimits ? { limiter: store.rateLimits } : {}),
       approvals: options.approvals !== undefined,
     }),
     usage: new UsageMarker({ store, logger }),

@@ -1,7 +1,7 @@
 import type { Agent, AuditEntry } from '../model/records.js';
 import type { RequestHeaders } from '../inject/method-override.js';
 import { evaluatePolicy } from '../inject/policy.js';
-import type { PolicyRule } from '../model/policy-rule.js';
+import type { PolicyRule, RateCounter } from '../model/policy-rule.js';
 import { RateLimiter } from '../inject/rate-limiter.js';
 import { blockedByPolicy, rateLimited, type GatewayError } from './gateway-errors.js';
 import { GRANT_TTL_MS } from './grant-cache.js';
@@ -36,12 +36,12 @@ export interface PolicyHold {
  */
 export class PolicyGate {
   private readonly rules: () => readonly PolicyRule[];
-  private readonly limiter: RateLimiter;
+  private readonly limiter: RateCounter;
   private readonly approvals: boolean;
   private readonly ttlMs: number;
   private cached: { at: number; rules: readonly PolicyRule[] } | null = null;
 
-  constructor(options: { rules?: () => readonly PolicyRule[]; limiter?: RateLimiter; approvals?: boolean; ttlMs?: number } = {}) {
+  constructor(options: { rules?: () => readonly PolicyRule[]; limiter?: RateCounter; approvals?: boolean; ttlMs?: number } = {}) {
     this.rules = options.rules ?? (() => []);
     this.limiter = options.limiter ?? new RateLimiter();
     this.approvals = options.approvals ?? false;

@@ -1,9 +1,8 @@
-import { RATE_WINDOWS, type PolicyRule } from '../model/policy-rule.js';
+import { RATE_WINDOWS, type PolicyRule, type RateCounter } from '../model/policy-rule.js';
 import { hostMatches } from './host-pattern.js';
 import { requestMethods, type RequestHeaders } from './method-override.js';
 import { anyReadingMatches } from './path-pattern.js';
 import { pathReadings, type PathReadings } from './path-readings.js';
-import type { RateLimiter } from './rate-limiter.js';
 
 /** The pure evaluation of policy rules (block, rate-limit, hold for approval); the rules as data are in model/policy-rule.ts. */
 
@@ -79,23 +78,20 @@ function limiterKey(rule: PolicyRule, agentId: string | null): string {
  * recorded only when the request is allowed or goes to approval, and then for every matching
  * rate rule at once, so a refused request uses up no quota.
  */
-export function evaluatePolicy(req: PolicyRequest, limiter: RateLimiter): PolicyDecision {
+export function evaluatePolicy(req: PolicyRequest, limiter: RateCounter): PolicyDecision {
   const readings = readingsOf(req);
   const applicable = req.rules.filter((rule) => appliesTo(rule, req, readings));
   const block = applicable.find((r) => r.action === 'block');
   if (block) return { decision: 'block', rule: block, explain: `Blocked by policy: ${explainRule(block)}.` };
 
   const limits = applicable.filter((r) => r.action === 'rate_limit' && r.limit && r.window);
-  for (const rule of limits) {
-    const windowMs = RATE_WINDOWS[rule.window ?? 'minute'];
-    const key = limiterKey(rule, req.agentId);
-    if (!limiter.wouldAllow(key, rule.limit ?? 0, windowMs, req.now)) {
-      const retryAfterMs = limiter.retryAfterMs(key, rule.limit ?? 0, windowMs, req.now);
-      const explain = `Rate limited: ${explainRule(rule)}; retry in ${Math.ceil(retryAfterMs / 1000)}s.`;
-      return { decision: 'rate_limited', rule, explain, retryAfterMs };
-    }
+  const hits = limits.map((rule) => ({ key: limiterKey(rule, req.agentId), limit: rule.limit ?? 0, windowMs: RATE_WINDOWS[rule.window ?? 'minute'] }));
+  const full = hits.length > 0 ? limiter.tryHitAll(hits, req.now) : null;
+  if (full) {
+    const rule = limits[full.index]!;
+    const explain = `Rate limited: ${explainRule(rule)}; retry in ${Math.ceil(full.retryAfterMs / 1000)}s.`;
+    return { decision: 'rate_limited', rule, explain, retryAfterMs: full.retryAfterMs };
   }
-  for (const rule of limits) limiter.hit(limiterKey(rule, req.agentId), RATE_WINDOWS[rule.window ?? 'minute'], req.now);
 
   const approval = applicable.find((r) => r.action === 'manual_approval');
   if (approval) return { decision: 'manual_approval', rule: approval, explain: `Needs approval: ${explainRule(approval)}.` };

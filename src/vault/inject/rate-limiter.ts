@@ -5,6 +5,8 @@
  * window edges).
  */
 
+import type { RateCounter, RateLimitHit } from '../model/policy-rule.js';
+
 export type RateLimitMode = 'sliding' | 'fixed';
 
 export interface RateLimiterOptions {
@@ -18,7 +20,7 @@ interface Bucket {
   hits: number[];
 }
 
-export class RateLimiter {
+export class RateLimiter implements RateCounter {
   readonly mode: RateLimitMode;
   private readonly maxKeys: number;
   private readonly buckets = new Map<string, Bucket>();
@@ -60,6 +62,16 @@ export class RateLimiter {
     if (!this.wouldAllow(key, limit, windowMs, now)) return false;
     this.hit(key, windowMs, now);
     return true;
+  }
+
+  tryHitAll(limits: readonly RateLimitHit[], now: number): { index: number; retryAfterMs: number } | null {
+    const index = limits.findIndex((l) => !this.wouldAllow(l.key, l.limit, l.windowMs, now));
+    if (index >= 0) {
+      const full = limits[index]!;
+      return { index, retryAfterMs: this.retryAfterMs(full.key, full.limit, full.windowMs, now) };
+    }
+    for (const l of limits) this.hit(l.key, l.windowMs, now);
+    return null;
   }
 
   /** Milliseconds until one more hit would fit (0 when it fits now). */

@@ -7,6 +7,25 @@ export const POLICY_ACTIONS = ['block', 'rate_limit', 'manual_approval'] as cons
 export const RATE_WINDOWS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 export type RateWindow = keyof typeof RATE_WINDOWS;
 
+/** One rate limit a request counts against: `limit` hits per `windowMs` under `key` (rule and agent). */
+export interface RateLimitHit {
+  key: string;
+  limit: number;
+  windowMs: number;
+}
+
+/**
+ * Where rate-limit hits are counted: in memory (inject/rate-limiter.ts) or, with several vault
+ * processes on one Postgres store, in the database, so a limit holds across all of them.
+ */
+export interface RateCounter {
+  /**
+   * All or nothing: when every limit has room at `now`, records one hit in each and returns null;
+   * else records nothing and names the first limit that is full and when it frees up.
+   */
+  tryHitAll(limits: readonly RateLimitHit[], now: number): { index: number; retryAfterMs: number } | null;
+}
+
 /** A rule's fields as the API takes them (`agentId`/`secretId` may name an agent identifier or a secret name there). */
 export const RuleFieldsSchema = z.strictObject({
   action: z.enum(POLICY_ACTIONS),

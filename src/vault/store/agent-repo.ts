@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqlDatabase } from './sql-database.js';
 import { NanoclawError } from '../../common/errors.js';
 import type { Agent } from '../model/records.js';
 import { randomId, sha256Hex } from './crypto.js';
@@ -19,7 +19,7 @@ function conflict(identifier: string): NanoclawError {
 }
 
 /** Agents, their token hashes and their grants. A token itself is never stored. */
-export function createAgentRepo({ db }: { db: DatabaseSync }): AgentStore {
+export function createAgentRepo({ db }: { db: SqlDatabase }): AgentStore {
   const sql = statementCache(db);
   const get = (id: string): Agent | null => {
     const row = sql(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`).get(id);

@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqlDatabase } from './sql-database.js';
 import type { ApprovalGrant } from '../model/approvals.js';
 import { randomId } from './crypto.js';
 import { statementCache } from './db.js';
@@ -22,7 +22,7 @@ function toGrant(row: Row): ApprovalGrant {
 }
 
 /** Time-boxed "approve for N minutes" grants. Expired rows stay until revoked; queries skip them. */
-export function createApprovalGrantRepo({ db }: { db: DatabaseSync }): ApprovalGrantStore {
+export function createApprovalGrantRepo({ db }: { db: SqlDatabase }): ApprovalGrantStore {
   const sql = statementCache(db);
   return {
     create(input) {

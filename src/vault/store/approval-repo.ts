@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqlDatabase } from './sql-database.js';
 import type { Approval, ApprovalKind, ApprovalStatus } from '../model/approvals.js';
 import { statementCache } from './db.js';
 import { num, numOrNull, text, textOrNull, type Row } from './rows.js';
@@ -36,7 +36,7 @@ function toApproval(row: Row): Approval {
 }
 
 /** Held requests and what became of them. Previews are stored as given: the gateway redacts them first. */
-export function createApprovalRepo({ db }: { db: DatabaseSync }): ApprovalStore {
+export function createApprovalRepo({ db }: { db: SqlDatabase }): ApprovalStore {
   const sql = statementCache(db);
   const get = (id: string): Approval | null => {
     const row = sql(`SELECT ${COLUMNS} FROM approvals WHERE id = ?`).get(id);

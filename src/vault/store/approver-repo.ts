@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqlDatabase } from './sql-database.js';
 import type { Approver, NewApprover } from '../model/approvals.js';
 import { randomId } from './crypto.js';
 import { statementCache } from './db.js';
@@ -20,7 +20,7 @@ export function toApprover(row: Row): Approver {
 }
 
 /** The INSERT shared by create and the snapshot import. */
-export function insertApprover(db: DatabaseSync, a: Approver): void {
+export function insertApprover(db: SqlDatabase, a: Approver): void {
   db.prepare(`INSERT INTO approvers (${APPROVER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
     a.id,
     a.name,
@@ -33,7 +33,7 @@ export function insertApprover(db: DatabaseSync, a: Approver): void {
 }
 
 /** The people (or host clients) who may answer approvals, in the order they were added. */
-export function createApproverRepo({ db }: { db: DatabaseSync }): ApproverStore {
+export function createApproverRepo({ db }: { db: SqlDatabase }): ApproverStore {
   const sql = statementCache(db);
   const get = (id: string): Approver | null => {
     const row = sql(`SELECT ${APPROVER_COLUMNS} FROM approvers WHERE id = ?`).get(id);

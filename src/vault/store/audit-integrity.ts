@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqlDatabase } from './sql-database.js';
 import type { AuditVerifyReport } from '../model/records.js';
 import { verifyChain, type ChainedRow, type ChainKey, type ChainStart } from './audit-chain.js';
 import { COLUMNS, toEntry } from './audit-rows.js';
@@ -9,7 +9,7 @@ import { num, nowIso, numOrNull, text, textOrNull } from './rows.js';
 const VERIFY_PAGE = 1000;
 
 /** Pruning by retention and verifying the audit log's hash chain. */
-export function createAuditIntegrity({ db, chainKey }: { db: DatabaseSync; chainKey: ChainKey }): {
+export function createAuditIntegrity({ db, chainKey }: { db: SqlDatabase; chainKey: ChainKey }): {
   prune(o: { before: string; batch: number }): number;
   verify(): AuditVerifyReport;
 } {

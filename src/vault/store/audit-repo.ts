@@ -1,4 +1,4 @@
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { SqlDatabase, SqlValue } from './sql-database.js';
 import { NanoclawError } from '../../common/errors.js';
 import type { AuditEntry, AuditQuery, NewAuditEntry } from '../model/records.js';
 import { GENESIS, rowHash, type ChainKey } from './audit-chain.js';
@@ -9,10 +9,10 @@ import { num, nowIso, text, textOrNull } from './rows.js';
 import type { AuditPage, AuditStore } from './types.js';
 
 /** The WHERE clause of an audit query; times compare as text because all are stored in UTC ISO form. */
-export function auditFilter(query: Partial<AuditQuery>): { where: string; params: SQLInputValue[] } {
+export function auditFilter(query: Partial<AuditQuery>): { where: string; params: SqlValue[] } {
   const clauses: string[] = [];
-  const params: SQLInputValue[] = [];
-  const add = (clause: string, ...values: SQLInputValue[]) => {
+  const params: SqlValue[] = [];
+  const add = (clause: string, ...values: SqlValue[]) => {
     clauses.push(clause);
     params.push(...values);
   };
@@ -35,8 +35,32 @@ function isoOrThrow(since: string, field = 'since'): string {
   return nowIso(at);
 }
 
+/**
+ * A new row as it is stored and MACed: its time checked and put in UTC ISO form, its host in
+ * lower case. Rows of a batch mostly share their time (the recorder stamps them to the
+ * millisecond): the last time checked is remembered instead of parsing and formatting it again.
+ */
+export function auditRowChecker(): (entry: NewAuditEntry) => Omit<AuditEntry, 'id'> {
+  let lastTime: { given: string; iso: string } | null = null;
+  return (entry) => {
+    let time = nowIso();
+    if (entry.time) {
+      if (lastTime?.given !== entry.time) lastTime = { given: entry.time, iso: isoOrThrow(entry.time, 'time') };
+      time = lastTime.iso;
+    }
+    const { agentId, agentIdentifier, method, path, secretName, decision, status, bytesIn, bytesOut, durationMs, reason } = entry;
+    return { time, agentId, agentIdentifier, method, host: entry.host.toLowerCase(), path, secretName, decision, status, bytesIn, bytesOut, durationMs, reason };
+  };
+}
+
+const INSERT_HEAD = `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
+  bytes_in, bytes_out, duration_ms, reason, prev_hash, hash) VALUES`;
+const ROW_PARAMS = `(${Array(16).fill('?').join(', ')})`;
+/** Rows per INSERT statement, largest first: a batch of up to 512 takes at most 8 + 3 + 3 + 3 statements. */
+const CHUNK_SIZES = [64, 16, 4, 1];
+
 /** The gateway's request log, newest first; each row is chained to the one before (audit-chain.ts) under `chainKey`. */
-export function createAuditRepo({ db, chainKey }: { db: DatabaseSync; chainKey: ChainKey }): AuditStore {
+export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: ChainKey }): AuditStore {
   const sql = statementCache(db);
   // Read inside each write transaction, so a second writer on the file never forks the chain.
   const tailHash = (): string => {
@@ -44,21 +68,12 @@ export function createAuditRepo({ db, chainKey }: { db: DatabaseSync; chainKey: 
     return row ? (textOrNull(row, 'hash') ?? GENESIS) : GENESIS;
   };
   let prev = GENESIS;
-  // Rows of a batch mostly share their time (the recorder stamps them to the millisecond):
-  // the last one checked is remembered instead of parsing and formatting it again.
-  let lastTime: { given: string; iso: string } | null = null;
-  const checkedTime = (given: string): string => {
-    if (lastTime?.given !== given) lastTime = { given, iso: isoOrThrow(given, 'time') };
-    return lastTime.iso;
-  };
-  const insert = (entry: NewAuditEntry & { id?: number }): { id: number; time: string; host: string } => {
-    const time = entry.time ? checkedTime(entry.time) : nowIso();
-    const host = entry.host.toLowerCase();
+  const checked = auditRowChecker();
+  /** The row's values in INSERT_COLUMNS order, chained to the row before; moves the chain on. */
+  const chained = (entry: NewAuditEntry & { id?: number }): { values: SqlValue[]; time: string; host: string } => {
+    const { time, host } = checked(entry);
     const hash = rowHash(chainKey, prev, { ...entry, time, host });
-    const { lastInsertRowid } = sql(
-      `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
-         bytes_in, bytes_out, duration_ms, reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    const values = [
       entry.id ?? null,
       time,
       entry.agentId,
@@ -75,16 +90,33 @@ export function createAuditRepo({ db, chainKey }: { db: DatabaseSync; chainKey: 
       entry.reason,
       prev,
       hash,
-    );
+    ];
     prev = hash;
-    return { id: Number(lastInsertRowid), time, host };
+    return { values, time, host };
+  };
+  const insert = (entry: NewAuditEntry & { id?: number }): { id: number; time: string; host: string } => {
+    const { values, time, host } = chained(entry);
+    // RETURNING rather than lastInsertRowid, which only SQLite has.
+    const inserted = sql(`${INSERT_HEAD} ${ROW_PARAMS} RETURNING id`).get(...values);
+    return { id: num(inserted!, 'id'), time, host };
+  };
+  // A batch goes in a few multi-row statements, not one per row: on Postgres each statement is a
+  // round trip that the gateway's thread waits for. Fixed sizes keep the statement cache small.
+  const insertAll = (entries: Iterable<NewAuditEntry & { id?: number }>): void => {
+    const rows = Array.from(entries, (e) => chained(e).values);
+    let at = 0;
+    for (const size of CHUNK_SIZES) {
+      for (; rows.length - at >= size; at += size) {
+        sql(`${INSERT_HEAD} ${Array(size).fill(ROW_PARAMS).join(', ')}`).run(...rows.slice(at, at + size).flat());
+      }
+    }
   };
   const repo: AuditStore = {
     appendMany(entries: NewAuditEntry[]): void {
       // One commit for the batch: a commit per row costs an fsync each under WAL.
       inTransaction(db, () => {
         prev = tailHash();
-        for (const entry of entries) insert(entry);
+        insertAll(entries);
       });
     },
     append(entry: NewAuditEntry): AuditEntry {
@@ -126,7 +158,7 @@ export function createAuditRepo({ db, chainKey }: { db: DatabaseSync; chainKey: 
         db.exec('DELETE FROM audit');
         sql('UPDATE audit_chain SET legacy_through_id = 0, pruned_through_id = NULL, pruned_through_hash = NULL, pruned_at = NULL').run();
         prev = GENESIS;
-        for (const entry of entries) insert(entry);
+        insertAll(entries);
       });
     },
     ...createAuditIntegrity({ db, chainKey }),

@@ -1,7 +1,8 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import { NanoclawError, errorMessage } from '../../common/errors.js';
+import type { SqlDatabase, SqlStatement } from './sql-database.js';
 
 /** Long enough that a writer waits out any other writer instead of failing with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 30_000;
@@ -9,6 +10,8 @@ export const BUSY_TIMEOUT_MS = 30_000;
 // Extended result codes of node:sqlite errors (err.errcode), see sqlite.org/rescode.html.
 const SQLITE_CONSTRAINT_UNIQUE = 2067;
 const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+// SQLSTATE of a unique (or primary key) violation in Postgres.
+const PG_UNIQUE_VIOLATION = '23505';
 
 /**
  * Opens (creating if needed) the vault database: WAL, a busy timeout, foreign keys on.
@@ -45,7 +48,7 @@ export function openDatabase(path: string): DatabaseSync {
  * under the busy timeout), so a read-then-write never fails midway on a stale snapshot.
  * Nested calls join the outer transaction.
  */
-export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
+export function inTransaction<T>(db: SqlDatabase, fn: () => T): T {
   if (db.isTransaction) return fn();
   db.exec('BEGIN IMMEDIATE');
   try {
@@ -60,15 +63,15 @@ export function inTransaction<T>(db: DatabaseSync, fn: () => T): T {
 
 /** True when `err` is a UNIQUE or PRIMARY KEY violation. */
 export function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { errcode?: unknown } | null)?.errcode;
-  return code === SQLITE_CONSTRAINT_UNIQUE || code === SQLITE_CONSTRAINT_PRIMARYKEY;
+  const { errcode, sqlState } = (err ?? {}) as { errcode?: unknown; sqlState?: unknown };
+  return errcode === SQLITE_CONSTRAINT_UNIQUE || errcode === SQLITE_CONSTRAINT_PRIMARYKEY || sqlState === PG_UNIQUE_VIOLATION;
 }
 
 /** `sql → prepared statement`, prepared once per connection (the repos run the same few queries). */
-export type Prepare = (sql: string) => StatementSync;
+export type Prepare = (sql: string) => SqlStatement;
 
-export function statementCache(db: DatabaseSync): Prepare {
-  const cache = new Map<string, StatementSync>();
+export function statementCache(db: SqlDatabase): Prepare {
+  const cache = new Map<string, SqlStatement>();
   return (sql) => {
     let stmt = cache.get(sql);
     if (!stmt) {

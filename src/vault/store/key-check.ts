@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqlDatabase } from './sql-database.js';
 import { NanoclawError } from '../../common/errors.js';
 import { openRecord, sealRecord, type RecordRef } from './crypto.js';
 import { inTransaction } from './db.js';
@@ -11,7 +11,7 @@ const CONSTANT = 'nanoclaw vault key check v1';
  * Proves the master key is the one the vault was made with: the first open seals a known
  * constant, every later open must open it. A wrong key is refused before any value is read.
  */
-export function verifyKeyCheck(db: DatabaseSync, masterKey: Buffer, path: string): void {
+export function verifyKeyCheck(db: SqlDatabase, masterKey: Buffer, path: string): void {
   inTransaction(db, () => {
     const row = db.prepare('SELECT blob FROM key_check WHERE id = 1').get();
     if (!row) {

@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqlDatabase } from './sql-database.js';
 import { NanoclawError } from '../../common/errors.js';
 import { inTransaction } from './db.js';
 
@@ -202,7 +202,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-function userVersion(db: DatabaseSync): number {
+function userVersion(db: SqlDatabase): number {
   const row = db.prepare('PRAGMA user_version').get() as { user_version: number } | undefined;
   return row?.user_version ?? 0;
 }
@@ -211,7 +211,7 @@ function userVersion(db: DatabaseSync): number {
  * Brings the schema up to the last step, all pending steps in one transaction, so a failed step
  * leaves the file as it was. Two processes opening a new file at once apply each step once.
  */
-export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+export function migrate(db: SqlDatabase, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
   const latest = migrations.at(-1)?.version ?? 0;
   return inTransaction(db, () => {
     const from = userVersion(db);

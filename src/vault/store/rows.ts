@@ -1,8 +1,8 @@
-import type { SQLOutputValue } from 'node:sqlite';
+import type { SqlRow } from './sql-database.js';
 import type { Agent, EgressPolicy, InjectionConfig, Secret, SecretMode, SecretType } from '../model/records.js';
 
-/** A row as node:sqlite returns it. */
-export type Row = Record<string, SQLOutputValue>;
+/** A row as the database returns it. */
+export type Row = SqlRow;
 
 export function text(row: Row, column: string): string {
   const v = row[column];

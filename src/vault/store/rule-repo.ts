@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqlDatabase } from './sql-database.js';
 import { PolicyRuleSchema, type PolicyRule } from '../model/policy-rule.js';
 import { randomId } from './crypto.js';
 import { statementCache } from './db.js';
@@ -25,7 +25,7 @@ export function toRule(row: Row): PolicyRule {
 }
 
 /** The INSERT shared by create and the snapshot import. */
-export function insertRule(db: DatabaseSync, rule: PolicyRule, createdAt = nowIso()): void {
+export function insertRule(db: SqlDatabase, rule: PolicyRule, createdAt = nowIso()): void {
   db.prepare(
     `INSERT INTO policy_rules (${RULE_COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
@@ -47,7 +47,7 @@ export function insertRule(db: DatabaseSync, rule: PolicyRule, createdAt = nowIs
  * is dropped on this connection's writes and whenever SQLite's data_version says another
  * connection (a restore, a second process) committed.
  */
-export function createRuleRepo({ db }: { db: DatabaseSync }): RuleStore & { invalidate(): void } {
+export function createRuleRepo({ db }: { db: SqlDatabase }): RuleStore & { invalidate(): void } {
   const sql = statementCache(db);
   let cached: { rules: PolicyRule[]; dataVersion: number } | null = null;
   const dataVersion = () => Number(sql('PRAGMA data_version').get()!.data_version);

@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqlDatabase } from './sql-database.js';
 import { NanoclawError } from '../../common/errors.js';
 import type { Redactor } from '../../common/redact.js';
 import type { Secret } from '../model/records.js';
@@ -8,7 +8,7 @@ import { SECRET_COLUMNS, blob, nowIso, text, toSecret, type Row } from './rows.j
 import type { NewSecret, SecretPatch, SecretStore } from './types.js';
 
 export interface SecretRepoOptions {
-  db: DatabaseSync;
+  db: SqlDatabase;
   masterKey: Buffer;
   redactor: Redactor;
 }

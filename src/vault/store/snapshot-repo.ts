@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { SqlDatabase } from './sql-database.js';
 import type { Redactor } from '../../common/redact.js';
 import type { AuditStore, CaMaterial, SnapshotStore, VaultSnapshot } from './types.js';
 import { openRecord, sealRecord } from './crypto.js';
@@ -8,7 +8,7 @@ import { AGENT_COLUMNS, SECRET_COLUMNS, blob, egressColumns, text, toAgent, toSe
 import { RULE_COLUMNS, insertRule, toRule } from './rule-repo.js';
 
 export interface SnapshotRepoOptions {
-  db: DatabaseSync;
+  db: SqlDatabase;
   masterKey: Buffer;
   redactor: Redactor;
   audit: AuditStore;

@@ -6,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NanoclawError } from '../../common/errors.js';
 import { Redactor, encodedForms } from '../../common/redact.js';
+import { uniqueValue as unique, writeSealedSamples } from '../../../test/support/sealed-samples.js';
 import { openStore } from './store.js';
 
 let dir: string;
@@ -19,7 +20,6 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const open = (key = masterKey) => openStore({ path, masterKey: key, redactor: new Redactor() });
-const unique = (tag: string) => `${tag}-${randomBytes(16).toString('hex')}`;
 
 function thrown(fn: () => unknown): NanoclawError {
   try {
@@ -41,12 +41,7 @@ function tamper(sql: string, ...params: (string | Uint8Array)[]): void {
 describe('vault store at rest', () => {
   it('never writes a plaintext value (raw, base64, url-encoded) to the database or its WAL', () => {
     const store = open();
-    const values = [unique('value-one'), unique('value-two'), unique('rotated')];
-    const caKey = unique('ca-private-key');
-    const s1 = store.secrets.create({ name: 'First secret name', type: 'api_key', value: values[0]!, hostPattern: 'one.test' });
-    store.secrets.create({ name: 'Second', type: 'api_key', value: values[1]!, hostPattern: 'two.test' });
-    store.secrets.update(s1.id, { name: 'Renamed secret', value: values[2]! });
-    store.setCa({ certPem: 'cert', keyPem: caKey });
+    const { values, caKey } = writeSealedSamples(store);
 
     const wal = readFileSync(`${path}-wal`);
     const main = readFileSync(path);

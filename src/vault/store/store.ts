@@ -1,4 +1,3 @@
-import type { DatabaseSync } from 'node:sqlite';
 import type { Redactor } from '../../common/redact.js';
 import { createAgentRepo } from './agent-repo.js';
 import { createApprovalGrantRepo } from './approval-grant-repo.js';
@@ -7,22 +6,32 @@ import { createApproverRepo } from './approver-repo.js';
 import { chainKey } from './audit-chain.js';
 import { createAuditRepo } from './audit-repo.js';
 import { openRecord, sealRecord, type RecordRef } from './crypto.js';
-import { openDatabase, statementCache } from './db.js';
+import { inTransaction, openDatabase, statementCache } from './db.js';
 import { verifyKeyCheck } from './key-check.js';
 import { migrate } from './migrations.js';
+import { redactUrl } from './pg-bridge.js';
+import { pgAuditAppend } from './pg-audit-append.js';
+import { openPgDatabase } from './pg-database.js';
+import { pgRateCounter } from './pg-rate-counter.js';
 import { blob, nowIso, text } from './rows.js';
 import { createRuleRepo } from './rule-repo.js';
 import { createSecretRepo } from './secret-repo.js';
+import { withReadCache } from './read-cache.js';
 import { createSnapshotRepo } from './snapshot-repo.js';
+import type { SqlDatabase } from './sql-database.js';
 import type { CaMaterial, VaultStore } from './types.js';
 
 export interface OpenStoreOptions {
-  /** The SQLite file; created with its directory when missing. */
+  /** The SQLite file; created with its directory when missing. Unused when `databaseUrl` is given. */
   path: string;
+  /** `postgres://…` (NANOCLAW_DATABASE_URL): the store lives in Postgres instead of the SQLite file. */
+  databaseUrl?: string | undefined;
   /** 32 bytes; see resolveMasterKey(). */
   masterKey: Buffer;
   /** Every value the store decrypts is registered here before it is returned. */
   redactor: Redactor;
+  /** Told when a write sent without waiting failed (Postgres: an audit batch); never given a value. */
+  onBackgroundError?: (message: string) => void;
 }
 
 const CA_REF: RecordRef = { id: 'ca', name: 'vault CA private key' };
@@ -33,18 +42,44 @@ const CA_REF: RecordRef = { id: 'ca', name: 'vault CA private key' };
  */
 export function openStore(options: OpenStoreOptions): VaultStore {
   const masterKey = Buffer.from(options.masterKey);
+  if (options.databaseUrl) {
+    const path = redactUrl(options.databaseUrl);
+    // Migrated by openPgDatabase, under the lock every replica takes.
+    const db = openPgDatabase({ url: options.databaseUrl });
+    // Each read is a round trip to Postgres: the gateway's per-connection reads come from memory.
+    const store = withReadCache(checked(db, { ...options, path, masterKey }), db.dataVersion);
+    db.bridge.onLateErrors = (messages) => {
+      for (const message of messages) options.onBackgroundError?.(message);
+    };
+    return {
+      ...store,
+      // Audit batches go without waiting: the gateway's thread does not sit out their round trips.
+      audit: { ...store.audit, appendMany: pgAuditAppend({ bridge: db.bridge, chainKey: chainKey(masterKey) }) },
+      subscribeChanges: (listener) => db.bridge.subscribe(listener),
+      rateLimits: pgRateCounter(db.bridge),
+    };
+  }
   const db = openDatabase(options.path);
   try {
     migrate(db);
-    verifyKeyCheck(db, masterKey, options.path);
   } catch (err) {
     db.close();
     throw err;
   }
-  return assemble(db, { ...options, masterKey });
+  return checked(db, { ...options, masterKey });
 }
 
-function assemble(db: DatabaseSync, { path, masterKey, redactor }: OpenStoreOptions): VaultStore {
+function checked(db: SqlDatabase, options: OpenStoreOptions): VaultStore {
+  try {
+    verifyKeyCheck(db, options.masterKey, options.path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return assemble(db, options);
+}
+
+function assemble(db: SqlDatabase, { path, databaseUrl, masterKey, redactor }: OpenStoreOptions): VaultStore {
   const sql = statementCache(db);
   const getCa = (): CaMaterial | null => {
     const row = sql('SELECT cert_pem, key_enc FROM ca WHERE id = 1').get();
@@ -63,6 +98,7 @@ function assemble(db: DatabaseSync, { path, masterKey, redactor }: OpenStoreOpti
   const audit = createAuditRepo({ db, chainKey: chainKey(masterKey) });
   const rules = createRuleRepo({ db });
   return {
+    kind: databaseUrl ? 'postgres' : 'sqlite',
     path,
     secrets: createSecretRepo({ db, masterKey, redactor }),
     agents: createAgentRepo({ db }),
@@ -73,9 +109,14 @@ function assemble(db: DatabaseSync, { path, masterKey, redactor }: OpenStoreOpti
     approvers: createApproverRepo({ db }),
     getCa,
     setCa,
+    // Inside one write transaction: a second replica waits on the lock, then finds the first one's CA.
+    ensureCa: (make) => inTransaction(db, () => getCa() ?? (setCa(make()), getCa()!)),
     getSetting(key) {
       const row = sql('SELECT value FROM settings WHERE key = ?').get(key);
       return row ? text(row, 'value') : null;
+    },
+    addSetting(key, value) {
+      return Number(sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(key, value).changes) > 0;
     },
     setSetting(key, value) {
       sql('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);

@@ -11,7 +11,10 @@ import type {
   SecretType,
 } from '../model/records.js';
 import type { Approval, ApprovalGrant, ApprovalStatus, Approver, NewApprover } from '../model/approvals.js';
-import type { PolicyRule } from '../model/policy-rule.js';
+import type { PolicyRule, RateCounter } from '../model/policy-rule.js';
+
+/** What `subscribeChanges` reports when any table may have changed. */
+export const ANY_TABLE = '*';
 
 /** What the rest of the vault may ask of the store. Implemented by `openStore()` in store.ts. */
 
@@ -159,6 +162,9 @@ export interface ApproverStore {
 }
 
 export interface VaultStore {
+  /** Where the vault lives: the SQLite file (default) or Postgres (NANOCLAW_DATABASE_URL). */
+  readonly kind: 'sqlite' | 'postgres';
+  /** The SQLite file, or the database URL without its password. */
   readonly path: string;
   readonly secrets: SecretStore;
   readonly agents: AgentStore;
@@ -171,11 +177,23 @@ export interface VaultStore {
   /** The vault CA; the private key is stored encrypted. */
   getCa(): CaMaterial | null;
   setCa(ca: CaMaterial): void;
+  /** The CA, made with `make` and stored first when there is none: replicas starting at once agree on one. */
+  ensureCa(make: () => CaMaterial): CaMaterial;
   /** Settings rows (non-secret), e.g. the API key hash. */
   getSetting(key: string): string | null;
   setSetting(key: string, value: string): void;
+  /** Sets `key` only when it has no value; true when this call set it. */
+  addSetting(key: string, value: string): boolean;
   /** Whole-vault export and import, for backup and restore. */
   readonly snapshot: SnapshotStore;
+  /**
+   * Only where several vault processes share the store (Postgres): calls `listener`, on the event
+   * loop, with the table each committed write changed, whichever process wrote it; ANY_TABLE
+   * after the store reconnected, when changes may have gone unheard.
+   */
+  subscribeChanges?(listener: (table: string) => void): () => void;
+  /** Only on a store shared by several vault processes (Postgres): rate limits counted across all of them. */
+  readonly rateLimits?: RateCounter;
   close(): void;
 }
 
