@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { proofFile } from '../../src/cli/launch-self-test.js';
+import { PACKAGE_LAYOUT } from '../../src/common/package-layout.js';
 import { resolvePaths } from '../../src/config/paths.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+// The bench runs from dist/bench/launch/: the package root is three levels up.
+const MAIN = join(fileURLToPath(new URL('../../../', import.meta.url)), PACKAGE_LAYOUT.cliEntry);
 
 export interface CommandRun {
   code: number;
