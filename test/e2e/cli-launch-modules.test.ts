@@ -11,9 +11,12 @@ import { CLI } from './cli-run.js';
 // is even asked (issue 17). Module sets, not times: the built CLI prints the URL of each file it
 // loads through a load hook, and what the launch never uses must not be among them. The CLI is a
 // bundle, so a loaded chunk stands for the modules its source map lists.
+// It also reports a read of process.stdin, a stream made on first access that a launch never reads.
 const HOOK = `data:text/javascript,${encodeURIComponent(
   `import { registerHooks } from 'node:module';
-   registerHooks({ load(url, ctx, next) { process.stderr.write('LOADED ' + url + '\\n'); return next(url, ctx); } });`,
+   registerHooks({ load(url, ctx, next) { process.stderr.write('LOADED ' + url + '\\n'); return next(url, ctx); } });
+   const stdin = Object.getOwnPropertyDescriptor(process, 'stdin');
+   Object.defineProperty(process, 'stdin', { ...stdin, get() { process.stderr.write('LOADED process.stdin\\n'); return stdin.get.call(process); } });`,
 )}`;
 
 const dir = mkdtempSync(join(tmpdir(), 'ncl-e2e-modules-'));
@@ -42,7 +45,7 @@ function bundledModules(url: string): string[] {
 }
 
 describe('the modules ncl launch loads', () => {
-  it('leave out dockerode, the approval schemas, node:crypto and node:tls', async () => {
+  it('leave out dockerode, the approval schemas, node:crypto, node:tls and process.stdin', async () => {
     const loaded = await loadedBy(['launch', '--help']);
     expect(loaded.some((u) => u.startsWith(BUNDLE)), 'the CLI runs from its bundle').toBe(true);
     expect(loaded.some((u) => u.endsWith('/dist/src/cli/launch-agent.js'))).toBe(true);
@@ -51,6 +54,7 @@ describe('the modules ncl launch loads', () => {
     expect(loaded.filter((u) => /\/vault\/(api\/approval-schemas|model\/approvals|model\/policy-rule)\.js$/.test(u))).toEqual([]);
     expect(loaded).not.toContain('node:crypto');
     expect(loaded).not.toContain('node:tls');
+    expect(loaded).not.toContain('process.stdin');
   });
 
   it('are seen when the whole command tree loads (the control)', async () => {
