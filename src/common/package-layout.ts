@@ -6,13 +6,13 @@ import { NanoclawError } from './errors.js';
 /**
  * Where the built package keeps what runs, relative to the package root. The CLI is one bundle
  * (scripts/bundle.mjs writes it after tsc): every runner of the CLI (package.json's bin, ./ncl,
- * setup.sh, the e2e tests, the bench) names this one path; package-layout.test.ts checks the
+ * setup.sh, the vault image and its relay, the e2e tests, the bench) names this one path; package-layout.test.ts checks the
  * ones that cannot import it (shell scripts and package.json).
  */
 export const PACKAGE_LAYOUT = {
   /** The CLI's entry; its lazily loaded parts sit beside it in chunks/. */
   cliEntry: 'dist/cli/ncl.js',
-  /** tsc's output of src/main.ts: what the bundler reads, and what the vault image runs. */
+  /** tsc's output of src/main.ts: what the bundler reads. */
   compiledEntry: 'dist/src/main.js',
   /** The gateway's native TLS transport (scripts/build-native.mjs). */
   nativeAddon: 'dist/native/tls_transport.node',

@@ -37,9 +37,9 @@ async function presentPackages(packageRoot: string): Promise<string[]> {
  */
 export async function collectBuildContext(input: { kind: ImageKind; packageRoot: string; claudeCode?: string }): Promise<BuildContext> {
   const { kind, packageRoot } = input;
-  const compiled = join(packageRoot, PACKAGE_LAYOUT.compiledEntry);
-  if (kind === 'vault' && !existsSync(compiled)) {
-    throw new NanoclawError('not_built', `${compiled} is missing: the vault image copies the built app`, {
+  const entry = join(packageRoot, PACKAGE_LAYOUT.cliEntry);
+  if (kind === 'vault' && !existsSync(entry)) {
+    throw new NanoclawError('not_built', `${entry} is missing: the vault image copies the built app`, {
       hint: `Build it first: (cd ${packageRoot} && npm run build)`,
     });
   }
