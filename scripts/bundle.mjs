@@ -6,11 +6,11 @@
 import { rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { rolldown } from 'rolldown';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { PACKAGE_LAYOUT } = await import(join(root, 'dist', 'src', 'common', 'package-layout.js'));
+const { PACKAGE_LAYOUT } = await import(pathToFileURL(join(root, 'dist', 'src', 'common', 'package-layout.js')).href);
 const outDir = join(root, dirname(PACKAGE_LAYOUT.cliEntry));
 
 // Left to node_modules: packages that load compiled code (the keyring's .node files, ssh2's
@@ -25,7 +25,8 @@ const EXTERNAL = [/^dockerode(\/|$)/, /^@napi-rs\/keyring(\/|$)/];
  * a Node too old to have getBuiltinModule (it came in 22.3), to say so. Declarations are
  * rewritten in place with their line breaks kept, so lines (and source maps) stay where they were.
  */
-const KEEP_IMPORTS = [PACKAGE_LAYOUT.compiledEntry, 'dist/src/common/node-version.js'].map((f) => join(root, f));
+const compiled = join(root, PACKAGE_LAYOUT.compiledEntry);
+const KEEP_IMPORTS = [compiled, join(dirname(compiled), 'common', 'node-version.js')];
 
 function builtinsWithoutNamespaces() {
   return {
@@ -60,7 +61,7 @@ function builtinsWithoutNamespaces() {
 
 rmSync(outDir, { recursive: true, force: true });
 const bundle = await rolldown({
-  input: { [basename(PACKAGE_LAYOUT.cliEntry, '.js')]: join(root, PACKAGE_LAYOUT.compiledEntry) },
+  input: { [basename(PACKAGE_LAYOUT.cliEntry, '.js')]: compiled },
   platform: 'node',
   external: EXTERNAL,
   plugins: [builtinsWithoutNamespaces()],
