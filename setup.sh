@@ -85,4 +85,4 @@ check_node
 check_docker
 install_and_build
 step "Setting up nanoclaw"
-exec node "$ROOT/dist/src/main.js" setup "$@"
+exec node "$ROOT/dist/cli/ncl.js" setup "$@"

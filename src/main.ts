@@ -7,12 +7,13 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commandPath, minimumNode, nodeAdvice, nodeVersionSatisfies } from './common/node-version.js';
 
+// Two levels below the package root, bundled (dist/cli/ncl.js) as compiled (dist/src/main.js).
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; engines?: { node?: string }; bugs?: string | { url?: string } };
 const minimum = minimumNode(pkg.engines?.node) ?? '22.13';
 
 if (nodeVersionSatisfies(process.versions.node, minimum)) {
-  // Commands load their modules when they run (cli/program.ts); V8's code cache (in the temp dir)
+  // Commands load their chunks when they run (cli/program.ts); V8's code cache (in the temp dir)
   // spares compiling them again on every later run of `ncl launch`.
   (await import('node:module')).enableCompileCache();
   const { runMain } = await import('./cli/run-main.js');

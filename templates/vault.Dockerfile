@@ -1,5 +1,5 @@
 # The nanoclaw vault: API + gateway + encrypted store in one process.
-# Built by `ncl images build` from a context it assembles (dist/src, package.json, the production
+# Built by `ncl images build` from a context it assembles (dist/cli, package.json, the production
 # node_modules without any compiled file, the native addon's sources, an empty rootfs/data). Nothing
 # compiled on the host goes in: a host's binaries are for the host's platform, not the image's.
 ARG BASE_IMAGE=node:24-bookworm-slim
@@ -19,7 +19,7 @@ FROM ${BASE_IMAGE}
 
 # The app stays root-owned and read-only to the user that runs it.
 COPY package.json /app/package.json
-COPY dist/src /app/dist/src
+COPY dist/cli /app/dist/cli
 COPY --from=native /build/dist/native /app/dist/native
 COPY node_modules /app/node_modules
 # rootfs/data is the data volume's mount point: an empty volume takes its owner and mode
@@ -40,5 +40,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:10254/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # --max-semi-space-size=2: see src/vault/gateway/node-flags.ts (streamed bodies stay small in RSS).
-CMD ["node", "--max-semi-space-size=2", "/app/dist/src/main.js", "vault", "serve", \
+CMD ["node", "--max-semi-space-size=2", "/app/dist/cli/ncl.js", "vault", "serve", \
      "--api-listen", "0.0.0.0:10254", "--gateway-listen", "0.0.0.0:10255"]

@@ -8,7 +8,7 @@ import { buildImage } from '../../src/docker/images.js';
 import { resourceLabels } from '../../src/docker/labels.js';
 import { egressNetworkSpec, outboundNetworkSpec } from '../../src/docker/network-spec.js';
 import { ensureNetwork } from '../../src/docker/networks.js';
-import { buildLaunchRows, LAUNCH_MODES, MODE_LABELS, type LaunchMode, type LaunchRow } from './launch-figures.js';
+import { buildLaunchRows, LAUNCH_MODES, MODE_LABELS, type LaunchMode, type LaunchRow, type LaunchSample } from './launch-figures.js';
 import { LaunchProject, timedRun, type CommandRun } from './launch-project.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -57,8 +57,8 @@ async function requireRunning(docker: Docker, name: string, mode: LaunchMode): P
 }
 
 /**
- * Time from `ncl launch` (a fresh CLI process) to a running agent, against `docker run -d` of
- * the same image: lockdown off, on with the self-test (the network proven, as on every launch
+ * Time from `ncl launch` (a fresh CLI process) to a running agent, and the CPU that process
+ * spent, against `docker run -d` of the same image: lockdown off, on with the self-test (the network proven, as on every launch
  * but the first), on with --skip-self-test, and on with the full self-test (no proof kept).
  * Modes are interleaved sample by sample so a change in load hits them alike.
  */
@@ -80,7 +80,7 @@ export async function runLaunchBench(o: { samples: number; progress: (line: stri
   const project = await LaunchProject.create(images);
   const plainName = `nanoclaw-bench-plain-${project.id}`;
   const agentName = agentContainerName(project.names.folder);
-  const samples = Object.fromEntries(LAUNCH_MODES.map((m) => [m, [] as number[]])) as Record<LaunchMode, number[]>;
+  const samples = Object.fromEntries(LAUNCH_MODES.map((m) => [m, [] as LaunchSample[]])) as Record<LaunchMode, LaunchSample[]>;
   try {
     const labels = resourceLabels({ role: 'network', env: {} });
     await ensureNetwork(docker, outboundNetworkSpec({ name: project.names.outbound, labels }));
@@ -106,7 +106,7 @@ export async function runLaunchBench(o: { samples: number; progress: (line: stri
         o.progress(`launch: ${MODE_LABELS[mode]} (${i === 0 ? 'warm-up' : `${i}/${o.samples}`})…`);
         const r = check(await run[mode](), MODE_LABELS[mode]);
         await requireRunning(docker, name, mode);
-        if (i > 0) samples[mode].push(r.ms);
+        if (i > 0) samples[mode].push({ ms: r.ms, cpuMs: r.cpuMs });
       }
     }
   } catch (err) {

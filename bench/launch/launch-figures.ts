@@ -17,11 +17,25 @@ export const ADDED_MS_GOALS: Partial<Record<LaunchMode, number>> = { 'lockdown-o
 
 export const DEFAULT_LAUNCH_SAMPLES = 5;
 
+/** One timed start: wall time from spawn to exit, and the CPU (user + system) of the process and its children. */
+export interface LaunchSample {
+  ms: number;
+  /** Null when the shell did not report it. */
+  cpuMs: number | null;
+}
+
 export interface LaunchRow {
   mode: LaunchMode;
   label: string;
   samples: number;
   medianMs: number | null;
+  /**
+   * Median CPU time of the starting process (`ncl launch`, or the docker CLI): steadier than wall
+   * time on a shared machine, and what the CLI itself costs (wall time also holds the engine's work).
+   */
+  cpuMedianMs: number | null;
+  /** cpuMedianMs over the CPU median of plain `docker run`. */
+  cpuRatio: number | null;
   /** Median of this mode over the median of plain `docker run`; null when either is missing. */
   ratio: number | null;
   /** Median of this mode minus the median of plain `docker run`. */
@@ -57,28 +71,47 @@ export function ratio(value: number | null, base: number | null): number | null 
   return value / base;
 }
 
-/** One row per mode, in LAUNCH_MODES order, each with its ratio to plain `docker run`. */
-export function buildLaunchRows(samples: Readonly<Record<LaunchMode, readonly number[]>>): LaunchRow[] {
-  const base = median(samples['docker-run']);
+const wall = (samples: readonly LaunchSample[]) => median(samples.map((s) => s.ms));
+/** The CPU median, or null unless every sample has its CPU time. */
+const cpu = (samples: readonly LaunchSample[]) => (samples.every((s) => s.cpuMs !== null) ? median(samples.map((s) => s.cpuMs!)) : null);
+
+/** One row per mode, in LAUNCH_MODES order, each with its ratios (wall and CPU) to plain `docker run`. */
+export function buildLaunchRows(samples: Readonly<Record<LaunchMode, readonly LaunchSample[]>>): LaunchRow[] {
+  const base = wall(samples['docker-run']);
+  const cpuBase = cpu(samples['docker-run']);
   return LAUNCH_MODES.map((mode) => {
-    const m = median(samples[mode]);
+    const m = wall(samples[mode]);
+    const c = cpu(samples[mode]);
     const addedMs = m === null || base === null ? null : m - base;
     const max = ADDED_MS_GOALS[mode];
     const goal = max === undefined ? null : { maxAddedMs: max, met: addedMs === null ? null : addedMs <= max };
-    return { mode, label: MODE_LABELS[mode], samples: samples[mode].length, medianMs: m, ratio: ratio(m, base), addedMs, goal };
+    return {
+      mode,
+      label: MODE_LABELS[mode],
+      samples: samples[mode].length,
+      medianMs: m,
+      ratio: ratio(m, base),
+      addedMs,
+      cpuMedianMs: c,
+      cpuRatio: ratio(c, cpuBase),
+      goal,
+    };
   });
 }
 
-/** The rows as an aligned plain-text table: median ms, ratio and added ms to plain docker run, and the goal. */
+/** The rows as an aligned plain-text table: median ms, ratio and added ms to plain docker run, the same for CPU, and the goal. */
 export function formatLaunchTable(rows: readonly LaunchRow[]): string {
-  const header = ['launch to running agent', 'samples', 'median', 'vs docker run', 'added', 'goal'];
+  const header = ['launch to running agent', 'samples', 'median', 'vs docker run', 'added', 'cpu', 'cpu vs docker run', 'goal'];
+  const times = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)}×`);
   const goal = (g: LaunchRow['goal']) => (g === null ? '' : `≤ +${g.maxAddedMs} ms: ${g.met === null ? '—' : g.met ? 'met' : 'MISSED'}`);
   const lines = rows.map((r) => [
     r.label,
     String(r.samples),
     r.medianMs === null ? '—' : `${r.medianMs.toFixed(0)} ms`,
-    r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`,
+    times(r.ratio),
     r.addedMs === null ? '—' : `${r.addedMs >= 0 ? '+' : ''}${r.addedMs.toFixed(0)} ms`,
+    r.cpuMedianMs === null ? '—' : `${r.cpuMedianMs.toFixed(0)} ms`,
+    times(r.cpuRatio),
     goal(r.goal),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));

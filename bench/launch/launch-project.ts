@@ -7,24 +7,34 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { proofFile } from '../../src/cli/launch-self-test.js';
+import { PACKAGE_LAYOUT } from '../../src/common/package-layout.js';
 import { resolvePaths } from '../../src/config/paths.js';
+import { splitChildCpu, withChildCpu } from './child-cpu.js';
+import type { LaunchSample } from './launch-figures.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+// The bench runs from dist/bench/launch/: the package root is three levels up.
+const MAIN = join(fileURLToPath(new URL('../../../', import.meta.url)), PACKAGE_LAYOUT.cliEntry);
 
-export interface CommandRun {
+export interface CommandRun extends LaunchSample {
   code: number;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
-/** Runs a command to its exit and times it from spawn to exit; never throws on a non-zero exit. */
+/**
+ * Runs a command to its exit, timed from spawn to exit, with the CPU time it and its children
+ * spent (through a shell, child-cpu.ts: every command of the bench alike); never throws on a
+ * non-zero exit.
+ */
 export function timedRun(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandRun> {
+  const [sh, shArgs] = withChildCpu(file, args);
   const started = performance.now();
   return new Promise((resolve) => {
-    execFile(file, args, { ...options, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(sh, shArgs, { ...options, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, rawStderr) => {
+      const ms = performance.now() - started;
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr), ms: performance.now() - started });
+      const { stderr, cpuMs } = splitChildCpu(String(rawStderr));
+      resolve({ code, stdout: String(stdout), stderr, ms, cpuMs });
     });
   });
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { commandPath } from '../common/node-version.js';
-import { findPackageRoot } from '../docker/build-context-files.js';
+import { findPackageRoot } from '../common/package-layout.js';
 
 /**
  * How the user in `cwd` runs the CLI: the checkout's `ncl` launcher when there is one (it finds the

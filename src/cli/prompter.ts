@@ -17,12 +17,15 @@ function notInteractive(question: string): NanoclawError {
   });
 }
 
-/** A prompter on a real terminal; refuses (with the flag to use) when there is none. */
-export function terminalPrompter(input: Readable & { isTTY?: boolean }, output: Writable): Prompter {
-  const interactive = Boolean(input.isTTY);
+/**
+ * A prompter on a real terminal; refuses (with the flag to use) when there is none. `input` is
+ * asked for only when a command prompts: making process.stdin costs a few ms that `ncl launch`
+ * never needs.
+ */
+export function terminalPrompter(input: () => Readable & { isTTY?: boolean }, output: Writable): Prompter {
   const ask = async (question: string, muted: boolean): Promise<string> => {
-    if (!interactive) throw notInteractive(question);
-    const rl = createInterface({ input, output: muted ? mutedCopy(output, question) : output, terminal: true });
+    if (!input().isTTY) throw notInteractive(question);
+    const rl = createInterface({ input: input(), output: muted ? mutedCopy(output, question) : output, terminal: true });
     try {
       return (await rl.question(question)).trim();
     } finally {
@@ -31,7 +34,9 @@ export function terminalPrompter(input: Readable & { isTTY?: boolean }, output: 
     }
   };
   return {
-    interactive,
+    get interactive() {
+      return Boolean(input().isTTY);
+    },
     secret: (q) => ask(q, true),
     text: async (q, d) => (await ask(d ? `${q} [${d}] ` : q, false)) || (d ?? ''),
     confirm: async (q, d) => {

@@ -21,11 +21,14 @@ export async function runMain(options: { version: string; bugsUrl?: string; argv
     {
       cwd: process.cwd(),
       env: process.env,
-      stdin: process.stdin,
+      // process.stdin is made on first access, which costs a launch a few ms it never uses it for.
+      get stdin() {
+        return process.stdin;
+      },
       stdout: process.stdout,
       stderr: process.stderr,
       logger,
-      prompter: terminalPrompter(process.stdin, process.stderr),
+      prompter: terminalPrompter(() => process.stdin, process.stderr),
       version: options.version,
       ...(options.bugsUrl ? { bugsUrl: options.bugsUrl } : {}),
     },

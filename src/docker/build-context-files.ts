@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, posix } from 'node:path';
+import { isAbsolute, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { NanoclawError } from '../common/errors.js';
+import { PACKAGE_LAYOUT } from '../common/package-layout.js';
 import { HOST_BINARY, planBuildContext, type ImageKind } from './build-context.js';
 import { productionPackages, type PackageLock } from './prod-deps.js';
 import { TAR_END, padding, tarHeader, type TarEntry } from './tar-header.js';
@@ -18,23 +18,6 @@ export interface BuildContext {
   files: ContextFile[];
   /** sha256 of every path, mode and byte: equal hashes build equal images. */
   hash: string;
-}
-
-/** The installed nanoclaw package: the nearest ancestor of this module with a package.json named "nanoclaw". */
-export function findPackageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    try {
-      if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'nanoclaw') return dir;
-    } catch {
-      /* no package.json here, or not ours: keep looking */
-    }
-    if (dirname(dir) === dir) {
-      throw new NanoclawError('package_not_found', `Cannot find the nanoclaw package above ${from}`, {
-        hint: 'Run ncl from an installed nanoclaw package (npm install), or reinstall it',
-      });
-    }
-  }
 }
 
 async function presentPackages(packageRoot: string): Promise<string[]> {
@@ -54,8 +37,9 @@ async function presentPackages(packageRoot: string): Promise<string[]> {
  */
 export async function collectBuildContext(input: { kind: ImageKind; packageRoot: string; claudeCode?: string }): Promise<BuildContext> {
   const { kind, packageRoot } = input;
-  if (kind === 'vault' && !existsSync(join(packageRoot, 'dist', 'src', 'main.js'))) {
-    throw new NanoclawError('not_built', `${join(packageRoot, 'dist', 'src', 'main.js')} is missing: the vault image copies the built app`, {
+  const entry = join(packageRoot, PACKAGE_LAYOUT.cliEntry);
+  if (kind === 'vault' && !existsSync(entry)) {
+    throw new NanoclawError('not_built', `${entry} is missing: the vault image copies the built app`, {
       hint: `Build it first: (cd ${packageRoot} && npm run build)`,
     });
   }

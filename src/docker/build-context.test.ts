@@ -8,7 +8,7 @@ describe('planBuildContext', () => {
     expect(plan.copies).toEqual([
       { from: 'templates/vault.Dockerfile', to: 'Dockerfile' },
       { from: 'package.json', to: 'package.json' },
-      { from: 'dist/src', to: 'dist/src' },
+      { from: 'dist/cli', to: 'dist/cli' },
       { from: 'native/tls-transport', to: 'native/tls-transport', skipDirs: ['build'] },
       { from: 'scripts/build-native.mjs', to: 'scripts/build-native.mjs' },
       { from: 'node_modules/a', to: 'node_modules/a', skipNestedModules: true },

@@ -1,3 +1,6 @@
+import { posix } from 'node:path';
+import { PACKAGE_LAYOUT } from '../common/package-layout.js';
+
 /** The images nanoclaw builds. */
 export type ImageKind = 'vault' | 'agent';
 
@@ -36,9 +39,12 @@ export interface PlanBuildContextInput {
   claudeCode?: string;
 }
 
+/** The CLI bundle's folder: the vault image runs the same bundle as the host. */
+const CLI_DIR = posix.dirname(PACKAGE_LAYOUT.cliEntry);
+
 /**
  * What goes into an image's build context, as data. The vault image gets the built app
- * (`dist/src`, `package.json`, production node_modules without compiled files), the native
+ * (the CLI bundle `dist/cli`, `package.json`, production node_modules without compiled files), the native
  * addon's sources and build script (compiled in the image's build stage, for its platform), and
  * an empty `rootfs/data` (0770) that becomes the volume's mount point; the agent image its
  * instructions file and the Claude Code binary (`claude-code/`, empty without one). Pure.
@@ -61,7 +67,7 @@ export function planBuildContext(input: PlanBuildContextInput): BuildContextPlan
     copies: [
       { from: 'templates/vault.Dockerfile', to: 'Dockerfile' },
       { from: 'package.json', to: 'package.json' },
-      { from: 'dist/src', to: 'dist/src' },
+      { from: CLI_DIR, to: CLI_DIR },
       { from: 'native/tls-transport', to: 'native/tls-transport', skipDirs: ['build'] },
       { from: 'scripts/build-native.mjs', to: 'scripts/build-native.mjs' },
       ...[...input.packages].sort().map((p) => ({ from: p, to: p, skipNestedModules: true })),

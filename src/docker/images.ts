@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { NanoclawError, errorMessage } from '../common/errors.js';
+import { findPackageRoot } from '../common/package-layout.js';
 import { type ImageKind } from './build-context.js';
-import { collectBuildContext, contextTarStream, findPackageRoot } from './build-context-files.js';
+import { collectBuildContext, contextTarStream } from './build-context-files.js';
 import { interpretBuildEvent, missingBaseImage, splitJsonLines } from './build-output.js';
 
 export const DEFAULT_BASE_IMAGE = 'node:24-bookworm-slim';

@@ -18,7 +18,7 @@ describe('relayContainerSpec', () => {
   it('runs the vault image in relay mode to exactly the target, listening on 10255, health on loopback', () => {
     expect(create.Image).toBe('nanoclaw-vault:0.1.0');
     expect(create.Cmd).toEqual([
-      'node', '/app/dist/src/main.js', 'vault', 'relay',
+      'node', '/app/dist/cli/ncl.js', 'vault', 'relay',
       '--listen', '0.0.0.0:10255', '--to', 'vault.example.com:10255', '--health-listen', '127.0.0.1:10256',
     ]);
     expect(JSON.stringify((create.Healthcheck as { Test: string[] }).Test)).toContain('http://127.0.0.1:10256/health');

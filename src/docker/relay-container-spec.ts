@@ -2,6 +2,7 @@ import type { HostPort } from '../config/settings-schema.js';
 import { GATEWAY_ALIAS, IMAGE_UID, SPEC_HASH_LABEL } from './vault-container-spec.js';
 import { VAULT_GATEWAY_PORT } from '../config/ports.js';
 import { nodeCrypto } from '../common/node-crypto.js';
+import { PACKAGE_LAYOUT } from '../common/package-layout.js';
 
 /** Where the relay listens in its container (the port agents' proxy URLs name) and its loopback-only health port. */
 export const RELAY_PORT = VAULT_GATEWAY_PORT;
@@ -49,7 +50,7 @@ export function relayContainerSpec(input: RelayContainerInput): RelayContainerSp
     User: `${IMAGE_UID}:${IMAGE_UID}`,
     Cmd: [
       'node',
-      '/app/dist/src/main.js',
+      `/app/${PACKAGE_LAYOUT.cliEntry}`,
       'vault',
       'relay',
       '--listen',

@@ -11,6 +11,7 @@ const DIR = 'src/vault/gateway/native-tls';
 // What the native transport may use of the gateway: message parsing and framing, the types of the
 // exchange it carries, and the tables it hands the addon. Decisions, response plans and audit rows
 // reach it only as the handlers it is given (AgentHandlers), so it cannot take a different path.
+// Outside the gateway it needs only where the package keeps the addon.
 const TRANSPORT_MAY_IMPORT = new Set([
   'src/vault/gateway/agent-exchange.ts',
   'src/vault/gateway/gateway-context.ts',
@@ -21,6 +22,7 @@ const TRANSPORT_MAY_IMPORT = new Set([
   'src/vault/gateway/upstream-socket.ts',
   'src/vault/gateway/wire-tables.ts',
   'src/vault/ca/leaf-cache.ts',
+  'src/common/package-layout.ts',
 ]);
 
 describe('src/vault/gateway/native-tls holds transport only', () => {

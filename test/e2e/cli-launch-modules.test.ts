@@ -1,17 +1,22 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from './cli-run.js';
 
 // `ncl launch` is a person waiting for an agent: every module it loads is CPU before the engine
-// is even asked (issue 17). Module sets, not times: the built CLI prints the URL of each module it
-// loads through a load hook, and what the launch never uses must not be among them.
+// is even asked (issue 17). Module sets, not times: the built CLI prints the URL of each file it
+// loads through a load hook, and what the launch never uses must not be among them. The CLI is a
+// bundle, so a loaded chunk stands for the modules its source map lists.
+// It also reports a read of process.stdin, a stream made on first access that a launch never reads.
 const HOOK = `data:text/javascript,${encodeURIComponent(
   `import { registerHooks } from 'node:module';
-   registerHooks({ load(url, ctx, next) { process.stderr.write('LOADED ' + url + '\\n'); return next(url, ctx); } });`,
+   registerHooks({ load(url, ctx, next) { process.stderr.write('LOADED ' + url + '\\n'); return next(url, ctx); } });
+   const stdin = Object.getOwnPropertyDescriptor(process, 'stdin');
+   Object.defineProperty(process, 'stdin', { ...stdin, get() { process.stderr.write('LOADED process.stdin\\n'); return stdin.get.call(process); } });`,
 )}`;
 
 const dir = mkdtempSync(join(tmpdir(), 'ncl-e2e-modules-'));
@@ -22,18 +27,34 @@ async function loadedBy(args: string[]): Promise<string[]> {
     cwd: dir,
     env: { PATH: process.env.PATH, HOME: join(dir, 'home') },
   });
-  return stderr.split('\n').flatMap((l) => (l.startsWith('LOADED ') ? [l.slice('LOADED '.length)] : []));
+  const files = stderr.split('\n').flatMap((l) => (l.startsWith('LOADED ') ? [l.slice('LOADED '.length)] : []));
+  return files.flatMap((u) => (u.startsWith(BUNDLE) ? [u, ...bundledModules(u)] : [u]));
+}
+
+const BUNDLE = pathToFileURL(dirname(CLI)).href + '/';
+
+/**
+ * The modules bundled into the chunk at `url`, as file URLs of their tsc output (dist/src/…) or
+ * of node_modules. A chunk without a map only re-exports other chunks, which the hook sees load.
+ */
+function bundledModules(url: string): string[] {
+  const mapFile = fileURLToPath(url) + '.map';
+  if (!existsSync(mapFile)) return [];
+  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] };
+  return map.sources.map((s) => new URL(s, url).href);
 }
 
 describe('the modules ncl launch loads', () => {
-  it('leave out dockerode, the approval schemas, node:crypto and node:tls', async () => {
+  it('leave out dockerode, the approval schemas, node:crypto, node:tls and process.stdin', async () => {
     const loaded = await loadedBy(['launch', '--help']);
+    expect(loaded.some((u) => u.startsWith(BUNDLE)), 'the CLI runs from its bundle').toBe(true);
     expect(loaded.some((u) => u.endsWith('/dist/src/cli/launch-agent.js'))).toBe(true);
     expect(loaded.some((u) => u.endsWith('/dist/src/client/vault-client.js'))).toBe(true);
     expect(loaded.filter((u) => u.includes('/node_modules/dockerode/'))).toEqual([]);
     expect(loaded.filter((u) => /\/vault\/(api\/approval-schemas|model\/approvals|model\/policy-rule)\.js$/.test(u))).toEqual([]);
     expect(loaded).not.toContain('node:crypto');
     expect(loaded).not.toContain('node:tls');
+    expect(loaded).not.toContain('process.stdin');
   });
 
   it('are seen when the whole command tree loads (the control)', async () => {

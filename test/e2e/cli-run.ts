@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_LAYOUT } from '../../src/common/package-layout.js';
 
-export const CLI = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
+/** The built CLI, as users run it (the bundle). */
+export const CLI = join(fileURLToPath(new URL('../../', import.meta.url)), PACKAGE_LAYOUT.cliEntry);
 
 export interface CliResult {
   code: number;

@@ -20,7 +20,7 @@ async function cliFlags(): Promise<Set<string>> {
     stdout: out,
     stderr: out,
     logger: new Logger({ level: 'silent', sink: memorySink(), redactor: new Redactor() }),
-    prompter: terminalPrompter(Readable.from([]), out),
+    prompter: terminalPrompter(() => Readable.from([]), out),
     version: '0.0.0-test',
   });
   const cmd = program.commands.find((c) => c.name() === 'init-onecli');

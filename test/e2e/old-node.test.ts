@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minimumNode, nodeVersionSatisfies } from '../../src/common/node-version.js';
+import { PACKAGE_LAYOUT } from '../../src/common/package-layout.js';
 
 // A machine whose own node is older than nanoclaw needs (node 20 here): the built entry point
 // must say what to run instead of crashing on node:sqlite, and the checkout's ./ncl launcher must
@@ -75,9 +76,9 @@ describe.skipIf(OLD_NODE === undefined)(`with only an old node on PATH${OLD_NODE
     expect(nodeVersionSatisfies(r.stdout.trim(), MINIMUM)).toBe(false);
   });
 
-  it('dist/src/main.js on the old node says which Node it needs and to run ./ncl, and exits 1 without a stack trace', async () => {
+  it('the bundled entry on the old node says which Node it needs and to run ./ncl, and exits 1 without a stack trace', async () => {
     const dir = checkout(join(tmp, 'with-node'), true);
-    const r = await run(join(oldBin, 'node'), [join(dir, 'dist/src/main.js'), 'secrets', 'list'], { cwd: dir, path });
+    const r = await run(join(oldBin, 'node'), [join(dir, PACKAGE_LAYOUT.cliEntry), 'secrets', 'list'], { cwd: dir, path });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`nanoclaw needs Node >= ${MINIMUM}`);
@@ -87,11 +88,11 @@ describe.skipIf(OLD_NODE === undefined)(`with only an old node on PATH${OLD_NODE
 
   it('without .node/ it says to run setup.sh, by a path the user can type from where they are', async () => {
     const dir = checkout(join(tmp, 'no-node'), false);
-    const outside = await run(join(oldBin, 'node'), [join(dir, 'dist/src/main.js'), '--help'], { cwd: oldBin, path });
+    const outside = await run(join(oldBin, 'node'), [join(dir, PACKAGE_LAYOUT.cliEntry), '--help'], { cwd: oldBin, path });
     expect(outside.code).toBe(1);
     expect(outside.stderr).toContain(`Run ${join(dir, 'setup.sh')}`);
     expect(outside.stderr).toContain(`then run commands with ${join(dir, 'ncl')}`);
-    const inside = await run(join(oldBin, 'node'), [join(dir, 'dist/src/main.js'), '--help'], { cwd: dir, path });
+    const inside = await run(join(oldBin, 'node'), [join(dir, PACKAGE_LAYOUT.cliEntry), '--help'], { cwd: dir, path });
     expect(inside.stderr).toContain('Run ./setup.sh');
   });
 

@@ -28,7 +28,7 @@ const sh = (image: string, script: string) => runContainer({ docker, image, cmd:
 
 describe('the vault image (built offline on the local base image)', () => {
   it('runs the built app as uid 1000 with only production dependencies, and a 0770 /data for the volume', async () => {
-    const r = await sh(images.vault, 'id -u; stat -c %a:%u /data; node /app/dist/src/main.js --version; ls /app/node_modules');
+    const r = await sh(images.vault, 'id -u; stat -c %a:%u /data; node /app/dist/cli/ncl.js --version; ls /app/node_modules');
     expect(r.exitCode, r.stderr).toBe(0);
     const [uid, data, version, ...modules] = r.stdout.trim().split('\n');
     expect(uid).toBe('1000');

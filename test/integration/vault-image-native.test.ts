@@ -42,7 +42,7 @@ describe('the vault image builds its native addon itself', () => {
   });
 
   it('its gateway reports the native TLS transport', async () => {
-    const serve = 'node /app/dist/src/main.js vault serve --data-dir /tmp/vault --api-listen 127.0.0.1:10254 --gateway-listen 127.0.0.1:10255';
+    const serve = 'node /app/dist/cli/ncl.js vault serve --data-dir /tmp/vault --api-listen 127.0.0.1:10254 --gateway-listen 127.0.0.1:10255';
     const r = await runContainer({ docker, image: images.vault, cmd: ['sh', '-c', `timeout 10 ${serve}; true`] });
     expect(r.stderr).toMatch(/Starting gateway.*tls=native/);
     expect(r.stderr).toMatch(/Started vault/);

@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { NanoclawError } from '../../src/common/errors.js';
+import { PACKAGE_LAYOUT } from '../../src/common/package-layout.js';
 import type { ImageKind } from '../../src/docker/build-context.js';
 import { ensureClaudeCodeBinary } from '../../src/docker/claude-code.js';
 import { buildImage } from '../../src/docker/images.js';
@@ -25,23 +26,24 @@ export interface ProductImages {
   base: string;
 }
 
-/** Source files newer than their compiled twin in dist/: the images would run stale code. */
+/** Source files newer than their compiled twin in dist/ or than the CLI bundle: the images or the CLI would run stale code. */
 function staleSources(): string[] {
   const stale: string[] = [];
+  const mtime = (file: string) => {
+    try {
+      return statSync(file).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  const bundleTime = mtime(join(ROOT, PACKAGE_LAYOUT.cliEntry));
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
         const built = join(ROOT, 'dist', relative(ROOT, path).replace(/\.ts$/, '.js'));
-        const builtTime = (() => {
-          try {
-            return statSync(built).mtimeMs;
-          } catch {
-            return 0;
-          }
-        })();
-        if (statSync(path).mtimeMs > builtTime) stale.push(relative(ROOT, path));
+        if (statSync(path).mtimeMs > Math.min(mtime(built), bundleTime)) stale.push(relative(ROOT, path));
       }
     }
   };

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { findPackageRoot, PACKAGE_LAYOUT } from '../../../common/package-layout.js';
 import { addonTables, type AddonTables } from '../wire-tables.js';
 
 /**
@@ -108,14 +109,15 @@ export interface NativeTlsBinding {
   rotateServerContext(): void;
 }
 
-// From dist/src/vault/gateway/native-tls (the built app) or src/vault/gateway/native-tls (tests run from source).
-const CANDIDATES = ['../../../../native/tls_transport.node', '../../../../dist/native/tls_transport.node'];
-
 /** The addon, configured with the gateway's tables, or why it could not be loaded (not built on this machine, or a broken build). */
 export function loadBinding(): NativeTlsBinding | { error: string } {
-  const paths = CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url)));
-  const path = paths.find((p) => existsSync(p));
-  if (!path) return { error: `${paths[0]} is missing (run: npm run build)` };
+  let path: string;
+  try {
+    path = join(findPackageRoot(), PACKAGE_LAYOUT.nativeAddon);
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+  if (!existsSync(path)) return { error: `${path} is missing (run: npm run build)` };
   try {
     const binding = createRequire(import.meta.url)(path) as NativeTlsBinding;
     binding.configure(addonTables());

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// Bundles the CLI (tsc's dist/src/main.js and what it imports, zod and commander included) into
+// dist/cli/: the entry plus one chunk per lazily loaded command group. A cold `ncl launch` spends
+// most of its CPU resolving and instantiating modules (about 170 of them unbundled, 94 of them
+// zod's); bundled it loads about 20. Runs after tsc (npm run build) and reads the layout from its output.
+import { rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rolldown } from 'rolldown';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { PACKAGE_LAYOUT } = await import(pathToFileURL(join(root, 'dist', 'src', 'common', 'package-layout.js')).href);
+const outDir = join(root, dirname(PACKAGE_LAYOUT.cliEntry));
+
+// Left to node_modules: packages that load compiled code (the keyring's .node files, ssh2's
+// optional crypto addon under dockerode) find it by paths a bundle would break.
+const EXTERNAL = [/^dockerode(\/|$)/, /^@napi-rs\/keyring(\/|$)/];
+
+/**
+ * Node's built-in modules taken with process.getBuiltinModule() instead of `import`. An ESM import
+ * of a built-in makes a namespace of all its exports, which runs every lazy getter on it:
+ * `import process from 'node:process'` (commander has it) makes process.stdin, a stream that
+ * `ncl launch` never reads. The entry and the version check keep their imports: they also run on
+ * a Node too old to have getBuiltinModule (it came in 22.3), to say so. Declarations are
+ * rewritten in place with their line breaks kept, so lines (and source maps) stay where they were.
+ */
+const compiled = join(root, PACKAGE_LAYOUT.compiledEntry);
+const KEEP_IMPORTS = [compiled, join(dirname(compiled), 'common', 'node-version.js')];
+
+function builtinsWithoutNamespaces() {
+  return {
+    name: 'builtins-without-namespaces',
+    transform(code, id) {
+      if (KEEP_IMPORTS.includes(id) || !/\bfrom\s*["']/.test(code)) return null;
+      const edits = [];
+      for (const node of this.parse(code).body) {
+        if (node.type !== 'ImportDeclaration' || !isBuiltin(node.source.value) || node.specifiers.length === 0) continue;
+        const name = node.source.value.startsWith('node:') ? node.source.value : `node:${node.source.value}`;
+        // globalThis: the module may bind a local `process` itself (import process from 'node:process').
+        const module = `globalThis.process.getBuiltinModule(${JSON.stringify(name)})`;
+        const named = [];
+        const whole = [];
+        for (const s of node.specifiers) {
+          if (s.type === 'ImportSpecifier') {
+            const imported = s.imported.type === 'Identifier' ? s.imported.name : JSON.stringify(s.imported.value);
+            named.push(imported === s.local.name ? imported : `${imported}: ${s.local.name}`);
+          } else whole.push(s.local.name);
+        }
+        const decls = [...whole.map((local) => `const ${local} = ${module};`), ...(named.length ? [`const { ${named.join(', ')} } = ${module};`] : [])];
+        const breaks = code.slice(node.start, node.end).split('\n').length - 1;
+        edits.push({ start: node.start, end: node.end, text: decls.join(' ') + '\n'.repeat(breaks) });
+      }
+      if (edits.length === 0) return null;
+      let out = code;
+      for (const e of edits.reverse()) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+      return { code: out, map: null };
+    },
+  };
+}
+
+rmSync(outDir, { recursive: true, force: true });
+const bundle = await rolldown({
+  input: { [basename(PACKAGE_LAYOUT.cliEntry, '.js')]: compiled },
+  platform: 'node',
+  external: EXTERNAL,
+  plugins: [builtinsWithoutNamespaces()],
+  logLevel: 'warn',
+});
+await bundle.write({
+  dir: outDir,
+  format: 'esm',
+  sourcemap: true,
+  entryFileNames: '[name].js',
+  chunkFileNames: 'chunks/[name]-[hash].js',
+});
+await bundle.close();
