@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseKeychainDump } from './keychain-source.js';
+import { parseKeychainDump, passwordOfFindOutput } from './keychain-source.js';
 
 // The shape of `security dump-keychain` on macOS (no -d: attributes only, never data).
 const DUMP = `keychain: "/Users/me/Library/Keychains/login.keychain-db"
@@ -39,5 +39,20 @@ describe('parseKeychainDump', () => {
   it('finds nothing in output that is not a dump', () => {
     expect(parseKeychainDump('')).toEqual([]);
     expect(parseKeychainDump('"svce"<blob>="x"\n')).toEqual([]);
+  });
+});
+
+describe('passwordOfFindOutput', () => {
+  it('reads the password line of find-generic-password -g, quoted or in hex', () => {
+    expect(passwordOfFindOutput('password: "sk_live_abc"\n')).toBe('sk_live_abc');
+    expect(passwordOfFindOutput('password: "say "hi""\n')).toBe('say "hi"');
+    // print_buffer: hex when a byte is a backslash or not printable ASCII, then the escaped text.
+    expect(passwordOfFindOutput('password: 0x70C3A95C78  "p\\303\\251\\134x"\n')).toBe('pé\\x');
+    expect(passwordOfFindOutput('password: 0xC3A9 \n')).toBe('é');
+    expect(passwordOfFindOutput('password: \n')).toBe('');
+  });
+
+  it('is null when there is no password line', () => {
+    expect(passwordOfFindOutput('security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.\n')).toBeNull();
   });
 });

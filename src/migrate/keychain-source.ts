@@ -12,8 +12,11 @@ export interface KeychainItem {
   label: string;
 }
 
-/** A `security` attribute value: `"text"`, or `0xHEX  "escaped"` when the bytes are not plain ASCII. */
-function attributeValue(raw: string): string | null {
+/**
+ * A value as `security` prints one (its print_buffer): `"text"` when every byte is printable
+ * ASCII other than a backslash, else `0xHEX` (then `  "text"` with `\ooo` escapes, when some are).
+ */
+export function printedValue(raw: string): string | null {
   const hex = /^0x([0-9A-Fa-f]+)\b/.exec(raw);
   if (hex) return Buffer.from(hex[1]!, 'hex').toString('utf8').replace(/\0+$/, '');
   const quoted = /^"(.*)"$/.exec(raw);
@@ -40,7 +43,7 @@ export function parseKeychainDump(text: string): KeychainItem[] {
     if (!current) continue;
     if (line.startsWith('class: ')) current.genp = line.trim() === 'class: "genp"';
     const m = /^\s+("?)([\w]+)\1\s?<blob>=(.*)$/.exec(line);
-    const value = m ? attributeValue(m[3]!.trim()) : null;
+    const value = m ? printedValue(m[3]!.trim()) : null;
     if (!m || value === null) continue;
     if (m[2] === KEYCHAIN_ATTRIBUTES.service) current.service = value;
     else if (m[2] === KEYCHAIN_ATTRIBUTES.account) current.account = value;
@@ -61,7 +64,19 @@ async function security(args: string[], env: NodeJS.ProcessEnv) {
   return r;
 }
 
-/** The generic passwords whose attribute matches, each read with `security find-generic-password -w`. */
+/**
+ * The password in `find-generic-password -g`'s stderr: `password: ` and the value as print_buffer
+ * prints it. Not `-w`: that prints a value with any byte outside printable ASCII as bare hex, which
+ * no reader can tell from a value that is hex.
+ */
+export function passwordOfFindOutput(stderr: string): string | null {
+  const line = stderr.split('\n').find((l) => l.startsWith('password: '));
+  if (line === undefined) return null;
+  const raw = line.slice('password: '.length).trim();
+  return raw === '' ? '' : printedValue(raw);
+}
+
+/** The generic passwords whose attribute matches, each read with `security find-generic-password -g`. */
 export async function readKeychain(opts: { attribute: KeychainAttribute; value: string; env: NodeJS.ProcessEnv }): Promise<ImportItem[]> {
   const dump = await security(['dump-keychain'], opts.env);
   if (dump.exitCode !== 0) {
@@ -72,16 +87,17 @@ export async function readKeychain(opts: { attribute: KeychainAttribute; value: 
   const items = parseKeychainDump(String(dump.stdout)).filter((i) => i[opts.attribute] === opts.value);
   const out: ImportItem[] = [];
   for (const item of items) {
-    // Names go on the command line (they are not secret); the password comes back on stdout only.
+    // Names go on the command line (they are not secret); the password comes back on stderr only.
     const pin = [...(item.service ? ['-s', item.service] : []), ...(item.account ? ['-a', item.account] : []), ...(item.label ? ['-l', item.label] : [])];
-    const r = await security(['find-generic-password', ...pin, '-w'], opts.env);
+    const r = await security(['find-generic-password', ...pin, '-g'], opts.env);
     const name = item.label || item.service;
-    if (r.exitCode !== 0) {
+    const value = r.exitCode === 0 ? passwordOfFindOutput(String(r.stderr)) : null;
+    if (value === null) {
       throw new NanoclawError('import_keychain_failed', `security could not read the keychain item ${name} (exit ${r.exitCode})`, {
         hint: 'Allow the access when macOS asks, or unlock the keychain, and run the import again',
       });
     }
-    out.push({ name, aliases: [item.service, item.account].filter(Boolean), value: String(r.stdout).replace(/\n$/, '') });
+    out.push({ name, aliases: [item.service, item.account].filter(Boolean), value });
   }
   return out;
 }

@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Logger, memorySink } from '../../src/common/logger.js';
+import { Redactor } from '../../src/common/redact.js';
+import { resolveMasterKey } from '../../src/vault/store/master-key.js';
+import { openStore } from '../../src/vault/store/store.js';
 import { startSecretService, type StartedSecretService } from '../support/secret-service.js';
 import { installStandInSecurity } from '../support/stand-in-security.js';
 import { runCli, startCli } from './cli-run.js';
@@ -18,7 +22,8 @@ const DOTENV_MISTRAL = `mistral-${randomBytes(10).toString('hex')}`;
 const GOPASS_ANTHROPIC = `sk-ant-${randomBytes(12).toString('hex')}`;
 const GOPASS_DEPLOY = `deploy-${randomBytes(12).toString('hex')}`;
 const KEYCHAIN_STRIPE = `sk_live_${randomBytes(12).toString('hex')}`;
-const KEYCHAIN_OTHER = `other-${randomBytes(12).toString('hex')}`;
+// A backslash, a quote and a non-ASCII letter: security prints such a value as hex.
+const KEYCHAIN_OTHER = `other\\"é-${randomBytes(12).toString('hex')}`;
 const ALL = [OPENAI, GITHUB, ACME, KEYRING_GROQ, DOTENV_MISTRAL, GOPASS_ANTHROPIC, GOPASS_DEPLOY, KEYCHAIN_STRIPE, KEYCHAIN_OTHER];
 
 let dir: string;
@@ -68,6 +73,18 @@ async function gopassStore(): Promise<NodeJS.ProcessEnv> {
   }
   rmSync(join(dir, 'next-value'));
   return { PASSWORD_STORE_DIR: undefined };
+}
+
+/** What the vault holds under each name, read from its store with its own master key. */
+async function storedValues(): Promise<Map<string, string>> {
+  const dataDir = env.NANOCLAW_VAULT_DIR!;
+  const master = await resolveMasterKey({ env, dataDir, logger: new Logger({ level: 'error', sink: memorySink() }) });
+  const store = openStore({ path: join(dataDir, 'vault.db'), masterKey: master.key, redactor: new Redactor() });
+  try {
+    return new Map(store.secrets.list().map((s) => [s.name, store.secrets.reveal(s.id)!]));
+  } finally {
+    store.close();
+  }
 }
 
 let gopassEnv: NodeJS.ProcessEnv;
@@ -154,6 +171,11 @@ describe('ncl secrets import', () => {
     const list = (await ncl(['secrets', 'list'])).json.data;
     expect(list.find((s: { name: string }) => s.name === 'tokens/acme-deploy')).toMatchObject({ hostPattern: 'deploy.acme.example' });
     expect(list.map((s: { name: string }) => s.name)).not.toContain('notes');
+    // The first line of each entry, as gopass show gives it, and nothing of the lines after.
+    const stored = await storedValues();
+    expect(stored.get('tokens/anthropic')).toBe(GOPASS_ANTHROPIC);
+    expect(stored.get('tokens/acme-deploy')).toBe(GOPASS_DEPLOY);
+    expect(stored.get('api/openai')).toBe(OPENAI);
   });
 
   it('imports macOS keychain generic passwords by service through `security`, never putting a value on its command line', async () => {
@@ -164,9 +186,10 @@ describe('ncl secrets import', () => {
     const r = await ncl(['secrets', 'import', 'keychain:account=deploy-bot', '--host-pattern', 'agents=agents.example'], keychainEnv);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.imported).toEqual([expect.objectContaining({ name: 'agents', hostPattern: 'agents.example' })]);
-    const argv = readFileSync(securityArgv, 'utf8');
-    expect(argv).toContain('"find-generic-password","-s","agents","-a","deploy-bot","-w"');
-    for (const value of ALL) expect(argv).not.toContain(value);
+    expect((await storedValues()).get('agents')).toBe(KEYCHAIN_OTHER);
+    const calls = readFileSync(securityArgv, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+    expect(calls).toContainEqual(['find-generic-password', '-s', 'agents', '-a', 'deploy-bot', '-g']);
+    for (const value of ALL) expect(calls.flat().filter((arg) => arg.includes(value))).toEqual([]);
   });
 
   it('says the keychain source needs macOS\'s security where there is none', async () => {

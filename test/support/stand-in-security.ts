@@ -12,10 +12,13 @@ export interface StandInKeychainItem {
 
 /**
  * macOS's `security` for the two subcommands the keychain import uses, for Linux where it cannot
- * exist: `dump-keychain` prints the items' attributes in macOS's format (never data: that is
- * `-d`), and `find-generic-password [-s S] [-a A] [-l L] -w` prints the first matching
- * password, or says it is not found with macOS's message and exit code 44. Each call's arguments
- * are appended to `argv.log`, so a test can check no value was ever on a command line.
+ * exist, printing as keychain_utilities.c and keychain_find.c do: `dump-keychain` prints each
+ * item's attributes (never data: that is `-d`); `find-generic-password [-s S] [-a A] [-l L]`
+ * prints the first match's attributes on stdout, with `-g` then `password: VALUE` on stderr, with
+ * `-w` only the password on stdout; no match: macOS's message on stderr and exit code 44. Every
+ * value goes through print_buffer: `"text"` when each byte is printable ASCII other than `\`,
+ * else `0xHEX` (and two spaces and the `\ooo`-escaped text when some bytes are printable). Each
+ * call's arguments are appended to `argv.log`, so a test can see no value was on a command line.
  */
 const SCRIPT = String.raw`#!/usr/bin/env node
 const { appendFileSync, readFileSync } = require('node:fs');
@@ -24,44 +27,53 @@ const here = __dirname;
 const args = process.argv.slice(2);
 appendFileSync(join(here, 'argv.log'), JSON.stringify(args) + '\n');
 const items = JSON.parse(readFileSync(join(here, 'keychain.json'), 'utf8'));
-const KC = 'keychain: "/Users/test/Library/Keychains/login.keychain-db"';
-// Plain ASCII prints quoted; anything else as hex, then the bytes octal-escaped, as macOS does.
-function blob(v) {
-  if (v === undefined || v === '') return '<NULL>';
-  if (/^[\x20-\x7e]*$/.test(v) && !v.includes('"')) return '"' + v + '"';
-  const bytes = Buffer.from(v, 'utf8');
-  const esc = [...bytes].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : '\\' + b.toString(8).padStart(3, '0'))).join('');
-  return '0x' + bytes.toString('hex').toUpperCase() + '  "' + esc + '"';
+const printable = (b) => b >= 0x20 && b <= 0x7e && b !== 0x5c;
+function printBuffer(value) {
+  const bytes = Buffer.from(value, 'utf8');
+  const hex = bytes.some((b) => !printable(b));
+  const ascii = bytes.some(printable);
+  let out = '';
+  if (hex) out += '0x' + bytes.toString('hex').toUpperCase() + ' ' + (ascii ? ' ' : '');
+  if (ascii) out += '"' + [...bytes].map((b) => (printable(b) ? String.fromCharCode(b) : '\\' + b.toString(8).padStart(3, '0'))).join('') + '"';
+  return out;
 }
-const NOT_FOUND = 'security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.';
+const blob = (v) => (v === undefined || v === '' ? '<NULL>' : printBuffer(v));
+function attributes(it) {
+  const genp = (it.class || 'genp') === 'genp';
+  const out = ['keychain: "/Users/test/Library/Keychains/login.keychain-db"', 'version: 512', 'class: "' + (it.class || 'genp') + '"', 'attributes:'];
+  out.push('    0x00000007 <blob>=' + blob(it.label), '    0x00000008 <blob>=<NULL>', '    "acct"<blob>=' + blob(it.account));
+  out.push('    "cdat"<timedate>=' + printBuffer('20261207045000Z\0'), '    "crtr"<uint32>=<NULL>');
+  if (genp) out.push('    "gena"<blob>=<NULL>', '    "svce"<blob>=' + blob(it.service));
+  else out.push('    "ptcl"<uint32>="htps"', '    "srvr"<blob>=' + blob(it.service));
+  out.push('    "type"<uint32>=<NULL>');
+  return out.join('\n') + '\n';
+}
 const cmd = args[0];
 if (cmd === 'dump-keychain') {
-  if (args.includes('-d')) { process.stderr.write('stand-in: -d would print secrets\n'); process.exit(1); }
-  const out = [];
-  for (const it of items) {
-    out.push(KC, 'version: 512', 'class: "' + (it.class || 'genp') + '"', 'attributes:');
-    out.push('    0x00000007 <blob>=' + blob(it.label), '    0x00000008 <blob>=<NULL>', '    "acct"<blob>=' + blob(it.account));
-    out.push('    "cdat"<timedate>=0x32303236313230373034353030305A00  "20261207045000Z\\000"', '    "crtr"<uint32>=<NULL>');
-    if ((it.class || 'genp') === 'genp') out.push('    "gena"<blob>=<NULL>', '    "svce"<blob>=' + blob(it.service));
-    else out.push('    "srvr"<blob>=' + blob(it.service), '    "ptcl"<uint32>="htps"');
-    out.push('    "type"<uint32>=<NULL>');
-  }
-  process.stdout.write(out.join('\n') + '\n');
+  if (args.length > 1) { process.stderr.write('stand-in: dump-keychain takes no options here\n'); process.exit(2); }
+  process.stdout.write(items.map(attributes).join(''));
   process.exit(0);
 }
 if (cmd === 'find-generic-password') {
   const want = {};
-  let w = false;
+  let mode = '';
   for (let i = 1; i < args.length; i++) {
-    if (args[i] === '-w') w = true;
+    if (args[i] === '-g' || args[i] === '-w') mode = args[i];
     else if (['-s', '-a', '-l'].includes(args[i])) want[args[i]] = args[++i];
-    else { process.stderr.write('security: unknown option ' + args[i] + '\n'); process.exit(2); }
+    else { process.stderr.write('security: illegal option ' + args[i] + '\n'); process.exit(2); }
   }
   const hit = items.find((it) => (it.class || 'genp') === 'genp' && (want['-s'] === undefined || it.service === want['-s']) &&
     (want['-a'] === undefined || it.account === want['-a']) && (want['-l'] === undefined || (it.label || '') === want['-l']));
-  if (!hit) { process.stderr.write(NOT_FOUND + '\n'); process.exit(44); }
-  if (!w) { process.stderr.write('stand-in: only -w is spoken here\n'); process.exit(2); }
-  process.stdout.write(hit.password + '\n');
+  if (!hit) { process.stderr.write('security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.\n'); process.exit(44); }
+  if (mode === '-w') {
+    // keychain_find.c: bare lowercase hex of each (signed) char when any byte is not isprint.
+    const bytes = Buffer.from(hit.password, 'utf8');
+    const hex = bytes.some((b) => b < 0x20 || b > 0x7e);
+    process.stdout.write((hex ? [...bytes].map((b) => (b > 0x7f ? 'ffffff' : '') + b.toString(16).padStart(2, '0')).join('') : hit.password) + '\n');
+    process.exit(0);
+  }
+  process.stdout.write(attributes(hit));
+  if (mode === '-g') process.stderr.write('password: ' + printBuffer(hit.password) + '\n');
   process.exit(0);
 }
 process.stderr.write('stand-in security does not speak ' + cmd + '\n');
