@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../common/errors.js';
 import { parseIdList } from './agents-command.js';
 import { parseListen } from './listen-address.js';
-import { injectionFromFlags } from './secrets-command.js';
+import { OAuthValueSchema } from '../vault/oauth/oauth-value.js';
+import type { CliContext } from './context.js';
+import { injectionFromFlags, secretsCommand } from './secrets-command.js';
 
 describe('CLI flag parsing', () => {
   it('builds injection configs from OneCLI flags and refuses mixes', () => {
@@ -29,5 +31,16 @@ describe('CLI flag parsing', () => {
     expect(parseListen(':8080', '--x')).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(() => parseListen('localhost', '--x')).toThrow(/--x/);
     expect(() => parseListen('h:99999', '--x')).toThrow(UsageError);
+  });
+});
+
+describe('secrets create --help', () => {
+  it('says what value an oauth2 secret takes (every field of its JSON) and that a honeytoken takes none', () => {
+    const create = secretsCommand({} as CliContext).commands.find((c) => c.name() === 'create')!;
+    let help = '';
+    create.configureOutput({ writeOut: (s) => (help += s) }).outputHelp();
+    expect(help).toMatch(/oauth2\s+a JSON document/);
+    for (const field of Object.keys(OAuthValueSchema.shape)) expect(help).toContain(field);
+    expect(help).toMatch(/honeytoken\s+none/);
   });
 });

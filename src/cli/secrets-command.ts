@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../common/errors.js';
 import { SECRET_TYPES, type InjectionConfig } from '../vault/model/records.js';
+import { OAuthValueSchema } from '../vault/oauth/oauth-value.js';
 import { printJson, type CliContext } from './context.js';
 import { readSecretValue } from './secret-value.js';
 import { addSecretsImport } from './secrets-import.js';
@@ -11,6 +12,20 @@ interface InjectionFlags {
   valueFormat?: string;
   paramName?: string;
   paramFormat?: string;
+}
+
+/** What `secrets create --help` says each type's value is. */
+function valueHelp(): string {
+  return [
+    '',
+    'The value (--value-stdin, --value, or the hidden prompt):',
+    '  oauth2      a JSON document with ' + Object.keys(OAuthValueSchema.shape).join(', '),
+    '              (tokens as strings, refreshToken and clientSecret may be null, tokenEndpoint an',
+    '              https:// URL, expiresAt and issuedAt epoch milliseconds, expiresAt may be null);',
+    "              or connect the account on the dashboard's Connect page instead",
+    '  honeytoken  none: the vault makes up the decoy, and it never leaves the vault',
+    '  any other   the credential itself',
+  ].join('\n');
 }
 
 /** Builds `injectionConfig` from OneCLI's flags; header and query-parameter forms are exclusive. */
@@ -58,7 +73,8 @@ export function secretsCommand(ctx: CliContext): Command {
       .description('Store a secret and the hosts it may be injected into')
       .requiredOption('--name <name>', 'a unique name, e.g. "GitHub token"')
       .addOption(new Option('--type <type>', 'how it is injected').choices(SECRET_TYPES).makeOptionMandatory())
-      .requiredOption('--host-pattern <pattern>', 'api.example.com, *.example.com (subdomains) or .example.com (the apex too)'),
+      .requiredOption('--host-pattern <pattern>', 'api.example.com, *.example.com (subdomains) or .example.com (the apex too)')
+      .addHelpText('after', valueHelp),
   ).action(async (o) => {
     // A honeytoken takes no value: the vault makes one up, and it never leaves the vault.
     const value = await readSecretValue(ctx, o, o.type === 'honeytoken');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../common/errors.js';
 import { planImport } from '../migrate/import-plan.js';
-import { parseImportSource, readImportSource } from '../migrate/import-sources.js';
+import { IMPORT_SOURCES, parseImportSource, readImportSource } from '../migrate/import-sources.js';
 import { HostPatternSchema } from '../vault/model/records.js';
 import { printJson, type CliContext } from './context.js';
 import { connectVault } from './vault-connection.js';
@@ -26,8 +26,8 @@ function hostPatterns(given: readonly string[]): Map<string, string> {
 export function addSecretsImport(ctx: CliContext, secrets: Command): void {
   secrets
     .command('import')
-    .description('Import secrets from pass[:prefix], gopass[:prefix], keyring:attribute=value or dotenv:FILE (never prints a value)')
-    .argument('<source>', 'pass[:prefix] | gopass[:prefix] | keyring:attribute=value | dotenv:FILE')
+    .description(`Import secrets from ${IMPORT_SOURCES} (never prints a value)`)
+    .argument('<source>', IMPORT_SOURCES)
     .option('--dry-run', 'list what would be imported and what would not, and change nothing')
     .option('--host-pattern <name=pattern>', 'host pattern for an item that is not a known service (repeatable)', (v, acc: string[]) => [...acc, v], [])
     .action(async (spec: string, o: { dryRun?: boolean; hostPattern: string[] }) => {

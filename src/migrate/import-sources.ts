@@ -4,15 +4,28 @@ import { join, relative, sep } from 'node:path';
 import { execa } from 'execa';
 import { NanoclawError, UsageError } from '../common/errors.js';
 import { readEnvFile } from '../config/env-file-io.js';
+import { gopassStoreDir } from './gopass-store.js';
 import type { ImportItem } from './import-plan.js';
+import { KEYCHAIN_ATTRIBUTES, readKeychain, type KeychainAttribute } from './keychain-source.js';
 
-/** Where `ncl secrets import` reads: a pass or gopass store, Secret Service items, or a .env file. */
+/** Where `ncl secrets import` reads: a pass or gopass store, Secret Service or macOS keychain items, or a .env file. */
 export type ImportSource =
-  | { kind: 'pass' | 'gopass'; dir: string; prefix: string }
+  | { kind: 'pass'; dir: string; prefix: string }
+  | { kind: 'gopass'; prefix: string }
   | { kind: 'keyring'; attribute: string; value: string }
+  | { kind: 'keychain'; attribute: KeychainAttribute; value: string }
   | { kind: 'dotenv'; path: string };
 
-/** Parses `pass[:prefix]`, `gopass[:prefix]`, `keyring:attribute=value` or `dotenv:FILE`. */
+export const IMPORT_SOURCES = 'pass[:prefix], gopass[:prefix], keyring:attribute=value, keychain:service|account|label=value or dotenv:FILE';
+
+/** `attribute=value` of a keyring or keychain source. */
+function attributeSearch(kind: string, arg: string): { attribute: string; value: string } {
+  const eq = arg.indexOf('=');
+  if (eq <= 0) throw new UsageError(`${kind} needs an attribute to search, e.g. ${kind}:service=nanoclaw`);
+  return { attribute: arg.slice(0, eq), value: arg.slice(eq + 1) };
+}
+
+/** Parses one of {@link IMPORT_SOURCES}. */
 export function parseImportSource(spec: string, env: NodeJS.ProcessEnv, cwd: string): ImportSource {
   const colon = spec.indexOf(':');
   const kind = colon < 0 ? spec : spec.slice(0, colon);
@@ -22,18 +35,20 @@ export function parseImportSource(spec: string, env: NodeJS.ProcessEnv, cwd: str
     case 'pass':
       return { kind, dir: env.PASSWORD_STORE_DIR ?? join(home, '.password-store'), prefix: arg };
     case 'gopass':
-      // gopass keeps its root store as a pass store (gpg files) in its own place.
-      return { kind, dir: env.GOPASS_STORE_DIR ?? join(home, '.local/share/gopass/stores/root'), prefix: arg };
-    case 'keyring': {
-      const eq = arg.indexOf('=');
-      if (eq <= 0) throw new UsageError('keyring needs an attribute to search, e.g. keyring:service=nanoclaw');
-      return { kind, attribute: arg.slice(0, eq), value: arg.slice(eq + 1) };
+      // Where its store is, gopass's own settings say: found when the import reads.
+      return { kind, prefix: arg };
+    case 'keyring':
+      return { kind, ...attributeSearch(kind, arg) };
+    case 'keychain': {
+      const { attribute, value } = attributeSearch(kind, arg);
+      if (!Object.hasOwn(KEYCHAIN_ATTRIBUTES, attribute)) throw new UsageError(`keychain searches by service, account or label (got "${attribute}")`);
+      return { kind, attribute: attribute as KeychainAttribute, value };
     }
     case 'dotenv':
       if (!arg) throw new UsageError('dotenv needs a file, e.g. dotenv:.env.old');
       return { kind, path: join(cwd, arg) };
     default:
-      throw new UsageError(`unknown import source "${kind}": use pass[:prefix], gopass[:prefix], keyring:attribute=value or dotenv:FILE`);
+      throw new UsageError(`unknown import source "${kind}": use ${IMPORT_SOURCES}`);
   }
 }
 
@@ -45,7 +60,7 @@ async function storeEntries(dir: string, prefix: string): Promise<string[]> {
     entries = await readdir(root, { withFileTypes: true, recursive: true });
   } catch (err) {
     throw new NanoclawError('import_source_missing', `No password store at ${root}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`, {
-      hint: 'Set PASSWORD_STORE_DIR (pass) or GOPASS_STORE_DIR (gopass) to the store, or name a prefix that exists',
+      hint: 'Set PASSWORD_STORE_DIR to the store (pass and gopass both read it), or name a prefix that exists',
     });
   }
   return entries
@@ -91,11 +106,14 @@ export async function readImportSource(source: ImportSource, env: NodeJS.Process
   switch (source.kind) {
     case 'pass':
     case 'gopass': {
-      const names = await storeEntries(source.dir, source.prefix);
+      const dir = source.kind === 'pass' ? source.dir : await gopassStoreDir(env);
+      const names = await storeEntries(dir, source.prefix);
       const items: ImportItem[] = [];
-      for (const name of names) items.push({ name, value: await decryptEntry(source.dir, name, env) });
+      for (const name of names) items.push({ name, value: await decryptEntry(dir, name, env) });
       return items;
     }
+    case 'keychain':
+      return readKeychain({ attribute: source.attribute, value: source.value, env });
     case 'keyring': {
       const r = await execa('secret-tool', ['search', '--all', source.attribute, source.value], { env, reject: false });
       if (r.exitCode !== 0 && String(r.stderr).trim() !== '') {
