@@ -15,7 +15,9 @@ const outDir = join(root, dirname(PACKAGE_LAYOUT.cliEntry));
 
 // Left to node_modules: packages that load compiled code (the keyring's .node files, ssh2's
 // optional crypto addon under dockerode) find it by paths a bundle would break.
-const EXTERNAL = [/^dockerode(\/|$)/, /^@napi-rs\/keyring(\/|$)/];
+// pg stays there too: only the store's worker thread loads it, and its optional pg-native is
+// not installed.
+const EXTERNAL = [/^dockerode(\/|$)/, /^@napi-rs\/keyring(\/|$)/, /^pg(\/|$)/, /^pg-native$/];
 
 /**
  * Node's built-in modules taken with process.getBuiltinModule() instead of `import`. An ESM import
@@ -61,7 +63,11 @@ function builtinsWithoutNamespaces() {
 
 rmSync(outDir, { recursive: true, force: true });
 const bundle = await rolldown({
-  input: { [basename(PACKAGE_LAYOUT.cliEntry, '.js')]: compiled },
+  // The modules loaded by URL are entries of their own, so each is a file the store can name.
+  input: {
+    [basename(PACKAGE_LAYOUT.cliEntry, '.js')]: compiled,
+    ...Object.fromEntries(Object.entries(PACKAGE_LAYOUT.loadedByUrl).map(([name, file]) => [name, join(root, file)])),
+  },
   platform: 'node',
   external: EXTERNAL,
   plugins: [builtinsWithoutNamespaces()],

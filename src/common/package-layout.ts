@@ -16,6 +16,15 @@ export const PACKAGE_LAYOUT = {
   compiledEntry: 'dist/src/main.js',
   /** The gateway's native TLS transport (scripts/build-native.mjs). */
   nativeAddon: 'dist/native/tls_transport.node',
+  /**
+   * Modules loaded by URL at run time (a worker thread's script, and what it imports by URL), by
+   * name: tsc's output of each, which the bundle also writes as a file of its own beside the
+   * CLI's entry (`dist/cli/<name>.js`), since a bundled chunk has no such file beside it.
+   */
+  loadedByUrl: {
+    'pg-worker': 'dist/src/vault/store/pg-worker.js',
+    'audit-chain': 'dist/src/vault/store/audit-chain.js',
+  },
 } as const;
 
 /**

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { NanoclawError } from '../../common/errors.js';
+import { findPackageRoot, PACKAGE_LAYOUT } from '../../common/package-layout.js';
 import { BEGIN_WRITE } from './pg-dialect.js';
 import { ANY_TABLE } from './types.js';
 import { SLOTS, type BridgeReply, type BridgeRequest, type BridgeWorkerData } from './pg-bridge-protocol.js';
@@ -22,10 +24,24 @@ export class PgStatementError extends Error {
   }
 }
 
-/** A module beside this one: JavaScript from dist; from src (tests) the .ts file, whose types Node strips. */
-function siblingUrl(name: string): URL {
-  const js = new URL(`./${name}.js`, import.meta.url);
-  return existsSync(fileURLToPath(js)) ? js : new URL(`./${name}.ts`, import.meta.url);
+/**
+ * A module the worker thread loads by URL: beside this one (JavaScript from tsc's dist, the .ts
+ * file from src in tests, whose types Node strips), else the file the bundle wrote for it beside
+ * the CLI's entry. Checked before the worker starts: one that cannot load its script would leave
+ * this thread waiting for its first reply until the statement timeout.
+ */
+function loadedByUrl(name: keyof typeof PACKAGE_LAYOUT.loadedByUrl): URL {
+  const candidates = [new URL(`./${name}.js`, import.meta.url), new URL(`./${name}.ts`, import.meta.url)];
+  try {
+    candidates.push(pathToFileURL(join(findPackageRoot(), dirname(PACKAGE_LAYOUT.cliEntry), `${name}.js`)));
+  } catch {
+    /* not inside the package: only the siblings can be it */
+  }
+  const found = candidates.find((u) => existsSync(fileURLToPath(u)));
+  if (found) return found;
+  throw new NanoclawError('store_unavailable', `Cannot start the Postgres store: ${name}.js is missing (looked in ${candidates.map((u) => dirname(fileURLToPath(u))).join(', ')})`, {
+    hint: 'Rebuild nanoclaw (npm run build), or reinstall it',
+  });
 }
 
 /**
@@ -66,10 +82,10 @@ export class PgBridge {
       channel: CHANGE_CHANNEL,
       anyTable: ANY_TABLE,
       beginWrite: BEGIN_WRITE,
-      chainModule: siblingUrl('audit-chain').href,
+      chainModule: loadedByUrl('audit-chain').href,
     };
     // execArgv: [] so the parent's flags (`--input-type`, a test runner's loaders) do not reach the worker.
-    this.worker = new Worker(siblingUrl('pg-worker'), { workerData: data, transferList: [port2, events.port2], execArgv: [] });
+    this.worker = new Worker(loadedByUrl('pg-worker'), { workerData: data, transferList: [port2, events.port2], execArgv: [] });
     this.worker.unref();
     try {
       this.await(0);
