@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { NanoclawError } from '../common/errors.js';
 import { SettingsSchema } from '../config/settings-schema.js';
@@ -34,17 +35,32 @@ export async function storeDatabaseUrl(ctx: CliContext): Promise<string | undefi
  * API), holding the data directory: refused while a vault (or another such command) runs on it,
  * since opening may migrate the schema and these commands change what a running vault holds.
  */
-export async function withLocalStore<T>(ctx: CliContext, dataDir: string | undefined, fn: (open: { store: VaultStore; masterKey: Buffer }) => Promise<T> | T): Promise<T> {
+export async function withLocalStore<T>(
+  ctx: CliContext,
+  dataDir: string | undefined,
+  fn: (open: { store: VaultStore; masterKey: Buffer; dataDir: string }) => Promise<T> | T,
+  { sqlite = false }: { /** The SQLite file even when NANOCLAW_DATABASE_URL is set (the store move reads it). */ sqlite?: boolean } = {},
+): Promise<T> {
   const dir = await vaultDataDir(ctx, dataDir);
   const setting = dataDir ? '--data-dir' : 'NANOCLAW_VAULT_DIR';
   return withDataDirLock({ dataDir: dir, command: `ncl ${process.argv.slice(2).join(' ')}`, setting }, async () => {
     const master = await resolveMasterKey({ env: ctx.env, dataDir: dir, logger: ctx.logger });
-    const databaseUrl = await storeDatabaseUrl(ctx);
+    const databaseUrl = sqlite ? undefined : await storeDatabaseUrl(ctx);
     const store = openStore({ path: join(dir, 'vault.db'), databaseUrl, masterKey: master.key, redactor: ctx.logger.redactor });
     try {
-      return await fn({ store, masterKey: master.key });
+      return await fn({ store, masterKey: master.key, dataDir: dir });
     } finally {
       store.close();
     }
   });
+}
+
+/** Refuses a command that needs a vault when the data directory holds none. */
+export async function requireExistingVault(ctx: CliContext, dataDir?: string): Promise<void> {
+  const dir = await vaultDataDir(ctx, dataDir);
+  if (!existsSync(join(dir, 'vault.db'))) {
+    throw new NanoclawError('no_vault', `There is no vault in ${dir}`, {
+      hint: 'Start one with: ncl vault serve (or pass --data-dir / set NANOCLAW_VAULT_DIR)',
+    });
+  }
 }
