@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { NanoclawError } from '../common/errors.js';
+import { NanoclawError, errorMessage } from '../common/errors.js';
 import { SettingsSchema } from '../config/settings-schema.js';
 import { join } from 'node:path';
 import { resolvePaths } from '../config/paths.js';
@@ -19,15 +20,31 @@ export async function vaultDataDir(ctx: CliContext, flag?: string): Promise<stri
   return resolvePaths({ cwd: ctx.cwd, env: ctx.env, home: ctx.env.HOME ?? homedir() }).vaultDir;
 }
 
-/** NANOCLAW_DATABASE_URL (env, then .env): the store in Postgres; undefined keeps the SQLite file. */
+/**
+ * NANOCLAW_DATABASE_URL (env, then .env), or the file NANOCLAW_DATABASE_URL_FILE names (what
+ * `ncl vault up` mounts into the vault container): the store in Postgres; undefined keeps the SQLite file.
+ */
 export async function storeDatabaseUrl(ctx: CliContext): Promise<string | undefined> {
-  const parsed = SettingsSchema.shape.databaseUrl.safeParse((await projectSetting(ctx, 'NANOCLAW_DATABASE_URL')) || undefined);
+  const file = ctx.env.NANOCLAW_DATABASE_URL_FILE?.trim();
+  const raw = file ? await readUrlFile(file) : await projectSetting(ctx, 'NANOCLAW_DATABASE_URL');
+  if (raw) ctx.logger.redactor.add(raw);
+  const parsed = SettingsSchema.shape.databaseUrl.safeParse(raw || undefined);
   if (!parsed.success) {
     throw new NanoclawError('bad_settings', `NANOCLAW_DATABASE_URL: ${parsed.error.issues[0]?.message ?? 'invalid'}`, {
       hint: 'Set it to postgres://USER:PASSWORD@HOST:5432/DATABASE, or unset it to keep the vault in its data directory',
     });
   }
   return parsed.data;
+}
+
+async function readUrlFile(file: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (err) {
+    throw new NanoclawError('bad_settings', `Cannot read the database URL file ${file} (${errorMessage(err)})`, {
+      hint: 'Run `ncl vault up` again on the host, or unset NANOCLAW_DATABASE_URL_FILE',
+    });
+  }
 }
 
 /**
