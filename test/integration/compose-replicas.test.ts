@@ -69,7 +69,7 @@ describe.skipIf(!COMPOSE)('compose/replicas.yml (the replicas profile)', () => {
     // Distinct where two containers must be: names, published ports, data volumes.
     expect(second.container_name).not.toBe(vault.container_name);
     expect(second.ports).not.toEqual(vault.ports);
-    const dataVolume = (s: Any) => config!.volumes[(s.volumes as Any[]).find((v) => v.target === '/data').source].name;
+    const dataVolume = (s: Any) => config!.volumes[(s.volumes as Any[]).find((v) => v.target === '/data')!.source].name;
     expect(dataVolume(second)).not.toBe(dataVolume(vault));
     expect(stdout).not.toContain(keyHex);
 

@@ -1,0 +1,155 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Docker from 'dockerode';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireDocker } from '../support/docker-engine.js';
+import { freePort } from '../support/free-port.js';
+import { ensurePostgresBaseImage } from '../support/postgres-image.js';
+import { ensureProductImages } from '../support/product-images.js';
+import { runContainer } from '../support/run-container.js';
+import { testRunId } from '../support/test-labels.js';
+
+// One real bring-up of compose/replicas.yml: Postgres built here from Debian's package (offline),
+// two vault replicas on it, both named `gateway` on the lockdown network. About a minute on top of
+// the product images, which the other container tests build anyway.
+const COMPOSE_DIR = fileURLToPath(new URL('../../compose/', import.meta.url));
+const FILES = ['docker-compose.yml', 'replicas.yml'].flatMap((f) => ['-f', join(COMPOSE_DIR, f)]);
+const id = randomBytes(3).toString('hex');
+const project = `ncl-replicas-${id}`;
+const apiKey = `oc_${randomBytes(32).toString('hex')}`;
+let docker: Docker;
+let dir = '';
+let vars: Record<string, string> = {};
+let base = '';
+const ports = { a: 0, b: 0 };
+
+const compose = (args: string[]) =>
+  execa('docker-compose', ['-p', project, ...FILES, '--project-directory', COMPOSE_DIR, '--env-file', join(dir, 'empty.env'), ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}), ...vars },
+    extendEnv: false,
+    reject: false,
+  });
+
+/** A /24 no Docker network on this engine uses yet. */
+async function freeSubnet(): Promise<string> {
+  const used = new Set(
+    (await docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).map((c) => (c as { Subnet?: string }).Subnet?.split('.').slice(0, 3).join('.'))),
+  );
+  for (let third = 0; third < 256; third++) {
+    const prefix = `10.213.${third}`;
+    if (!used.has(prefix)) return prefix;
+  }
+  throw new Error('no free 10.213.x.0/24 subnet');
+}
+
+async function health(port: number): Promise<any> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+    return res.ok ? await res.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null>, ms = 120_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > until) {
+      const logs = await compose(['logs', '--tail', '30']);
+      throw new Error(`timed out waiting for ${what}\n${logs.stdout}\n${logs.stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+beforeAll(async () => {
+  docker = await requireDocker();
+  dir = mkdtempSync(join(tmpdir(), 'ncl-replicas-up-'));
+  writeFileSync(join(dir, 'empty.env'), '');
+  const keyFile = join(dir, 'master.key');
+  writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+  if (process.getuid?.() === 0) chownSync(keyFile, 1000, 1000); // the vault runs as 1000:1000
+  const [images, pgBase] = [await ensureProductImages({ docker }), await ensurePostgresBaseImage({ docker })];
+  base = images.base;
+  const subnet = await freeSubnet();
+  ports.a = await freePort();
+  ports.b = await freePort();
+  vars = {
+    NANOCLAW_VAULT_KEY_FILE: keyFile,
+    NANOCLAW_API_KEY_SHA256: createHash('sha256').update(apiKey).digest('hex'),
+    NANOCLAW_VAULT_USER: process.getuid?.() === 0 ? '1000:1000' : `${process.getuid?.()}:${process.getgid?.()}`,
+    NANOCLAW_VAULT_IMAGE: images.vault,
+    NANOCLAW_POSTGRES_IMAGE: `nanoclaw-test-postgres:${testRunId()}`,
+    NANOCLAW_POSTGRES_BASE_IMAGE: pgBase,
+    ONECLI_GATEWAY_CONTAINER: project,
+    NANOCLAW_OUTBOUND_NETWORK: `${project}-out`,
+    NANOCLAW_EGRESS_NETWORK: `${project}-egress`,
+    NANOCLAW_STORE_NETWORK: `${project}-store`,
+    NANOCLAW_VAULT_VOLUME: `${project}-data`,
+    NANOCLAW_POSTGRES_VOLUME: `${project}-pg`,
+    NANOCLAW_VAULT_PORT: String(ports.a),
+    NANOCLAW_VAULT_2_PORT: String(ports.b),
+    NANOCLAW_OUTBOUND_SUBNET: `${subnet}.0/24`,
+    NANOCLAW_OUTBOUND_GATEWAY: `${subnet}.1`,
+    NANOCLAW_API_ALLOW_FROM: `${subnet}.1`,
+  };
+  const built = await compose(['build', 'postgres']);
+  expect(built.exitCode, built.stderr).toBe(0);
+  const up = await compose(['up', '-d']);
+  expect(up.exitCode, up.stderr).toBe(0);
+}, 900_000);
+
+afterAll(async () => {
+  if (dir) {
+    await compose(['down', '-v', '--timeout', '5']);
+    await docker?.getImage(vars.NANOCLAW_POSTGRES_IMAGE ?? '').remove().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+describe('compose/replicas.yml, brought up', () => {
+  it('runs two vaults on one Postgres: both list both replicas, share the store, and answer agents as gateway', async () => {
+    const fromA = await waitFor('two live replicas', async () => {
+      const h = await health(ports.a);
+      return h?.replicas?.live === 2 ? h : null;
+    });
+    expect(fromA).toMatchObject({ status: 'ok', store: 'postgres', storeLocation: { kind: 'postgres', host: 'postgres', port: 5432, database: 'nanoclaw' } });
+    const fromB = await waitFor('vault-2 healthy', () => health(ports.b));
+    expect(new Set(fromB.replicas.list.map((r: { id: string }) => r.id))).toEqual(new Set(fromA.replicas.list.map((r: { id: string }) => r.id)));
+
+    // One store behind both APIs: a secret made through one is listed by the other.
+    const auth = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+    const made = await fetch(`http://127.0.0.1:${ports.a}/v1/secrets`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name: 'shared', type: 'api_key', value: randomBytes(16).toString('hex'), hostPattern: 'api.example.test' }),
+    });
+    expect(made.status, await made.clone().text()).toBe(201);
+    const listed = (await (await fetch(`http://127.0.0.1:${ports.b}/v1/secrets`, { headers: auth })).json()) as { data: { name: string }[] };
+    expect(listed.data.map((s) => s.name)).toContain('shared');
+
+    // The engine's DNS gives the lockdown network both vaults under the one name.
+    const egressIps = await Promise.all(
+      [project, `${project}-2`].map(async (name) => (await docker.getContainer(name).inspect()).NetworkSettings.Networks[vars.NANOCLAW_EGRESS_NETWORK!]!.IPAddress),
+    );
+    const lookup = await runContainer({ docker, image: base, cmd: ['nslookup', 'gateway'], network: vars.NANOCLAW_EGRESS_NETWORK! });
+    // busybox: the server first ("Address: 127.0.0.11:53"), then one "Address: <ip>" line per answer.
+    const answered = [...String(lookup.stdout).matchAll(/^Address:\s*(\S+)\s*$/gm)].map((m) => m[1]!).filter((a) => !a.startsWith('127.0.0.11'));
+    expect(new Set(answered)).toEqual(new Set(egressIps));
+
+    // One stops; the other keeps serving and no longer lists it.
+    const stopped = await compose(['stop', 'vault']);
+    expect(stopped.exitCode, stopped.stderr).toBe(0);
+    const alone = await waitFor('vault-2 alone', async () => {
+      const h = await health(ports.b);
+      return h?.replicas?.live === 1 ? h : null;
+    });
+    expect(alone.replicas.list).toEqual([expect.objectContaining({ self: true })]);
+  });
+});
