@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDocker } from '../support/docker-engine.js';
 import { freePort } from '../support/free-port.js';
 import { ensurePostgresBaseImage } from '../support/postgres-image.js';
+import { runCli } from './cli-run.js';
 import { ensureProductImages } from '../support/product-images.js';
 import { runContainer } from '../support/run-container.js';
 import { testRunId } from '../support/test-labels.js';
@@ -151,5 +152,47 @@ describe('compose/replicas.yml, brought up', () => {
       return h?.replicas?.live === 1 ? h : null;
     });
     expect(alone.replicas.list).toEqual([expect.objectContaining({ self: true })]);
+  });
+
+  it('ncl vault up --database-url joins a vault container to that database, the URL and its password only in a mounted file', async () => {
+    // Reachable from the container's outbound network by its container name, as a database elsewhere would be by its host name.
+    await docker.getNetwork(vars.NANOCLAW_OUTBOUND_NETWORK!).connect({ Container: `${project}-postgres` });
+    const password = `pw-${randomBytes(6).toString('hex')}`; // trust auth ignores it; it must show nowhere
+    const url = `postgres://nanoclaw:${password}@${project}-postgres:5432/nanoclaw`;
+    const port = await freePort();
+    const upEnv = {
+      PATH: process.env.PATH,
+      HOME: join(dir, 'home'),
+      ONECLI_API_KEY: apiKey, // the shared store's key: a new one would replace it for every replica
+      NANOCLAW_VAULT_KEY_FILE: vars.NANOCLAW_VAULT_KEY_FILE,
+      ONECLI_GATEWAY_CONTAINER: `${project}-up`,
+      NANOCLAW_OUTBOUND_NETWORK: vars.NANOCLAW_OUTBOUND_NETWORK,
+      NANOCLAW_EGRESS_NETWORK: vars.NANOCLAW_EGRESS_NETWORK,
+      NANOCLAW_VAULT_VOLUME: `${project}-up-data`,
+      NANOCLAW_VAULT_PORT: String(port),
+      NANOCLAW_VAULT_IMAGE: vars.NANOCLAW_VAULT_IMAGE,
+    };
+    const cwd = join(dir, 'project');
+    mkdirSync(cwd);
+    try {
+      const up = await runCli(['vault', 'up', '--no-build', '--json', '--database-url', url], { cwd, env: upEnv });
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.json.database).toBe(`postgres://nanoclaw:***@${project}-postgres:5432/nanoclaw`);
+      expect(up.stdout + up.stderr).not.toContain(password);
+      const info = await docker.getContainer(`${project}-up`).inspect();
+      expect(info.Config.Env).toContain('NANOCLAW_DATABASE_URL_FILE=/run/nanoclaw/database.url');
+      expect(JSON.stringify(info.Config)).not.toContain(password);
+      // It serves the shared store: it and vault-2 are the live replicas, and the secret made earlier is there.
+      const h = await waitFor('the new container beside vault-2', async () => {
+        const body = await health(port);
+        return body?.replicas?.live === 2 ? body : null;
+      });
+      expect(h).toMatchObject({ store: 'postgres', storeLocation: { host: `${project}-postgres`, database: 'nanoclaw' } });
+      expect(JSON.stringify(h)).not.toContain(password);
+      const listed = (await (await fetch(`http://127.0.0.1:${port}/v1/secrets`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as { data: { name: string }[] };
+      expect(listed.data.map((s) => s.name)).toContain('shared');
+    } finally {
+      await runCli(['vault', 'down', '--purge', '--json'], { cwd, env: upEnv });
+    }
   });
 });
