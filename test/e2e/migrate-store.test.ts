@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvFile } from '../../src/config/env-file.js';
 import { Redactor } from '../../src/common/redact.js';
@@ -10,7 +12,7 @@ import { openStore } from '../../src/vault/store/store.js';
 import { freePort } from '../support/free-port.js';
 import { startPostgres, type StartedPostgres } from '../support/postgres-server.js';
 import { uniqueValue } from '../support/sealed-samples.js';
-import { runCli } from './cli-run.js';
+import { CLI, runCli } from './cli-run.js';
 
 // `ncl vault migrate-store`, the built CLI against a real Postgres (Debian's, in a temp dir).
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -175,5 +177,39 @@ describe('ncl vault migrate-store', () => {
     expect(help.stdout).toMatch(/--to <url>[\s\S]*NANOCLAW_DATABASE_URL/);
     // Nothing above touched the SQLite vault's backups beyond the runs that got that far.
     expect(readdirSync(join(dir, 'vault')).filter((f) => f.endsWith('.backup.json')).length).toBeGreaterThan(0);
+  });
+
+  it('leaves the database empty when killed in the middle of the copy, and a second run copies everything once', async () => {
+    // A bigger vault of its own, so the copy's transaction lasts long enough to be caught inside.
+    const dataDir = join(dir, 'big');
+    mkdirSync(dataDir, { mode: 0o700 });
+    writeFileSync(join(dataDir, 'master.key'), masterKey.toString('hex'), { mode: 0o600 });
+    const big = openStore({ path: join(dataDir, 'vault.db'), masterKey, redactor: new Redactor() });
+    for (let i = 0; i < 400; i++) big.secrets.create({ name: `s${i}`, type: 'api_key', value: uniqueValue('v'), hostPattern: `h${i}.test` });
+    big.close();
+    const url = await target();
+    const watcher = new pg.Client({ connectionString: url });
+    await watcher.connect();
+    const child = spawn(process.execPath, [CLI, 'vault', 'migrate-store', '--to', url, '--data-dir', dataDir, '--json'], { cwd: dir, env, stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      // Inside the copy's transaction: it has written (an xid) and its last statement put a secret in.
+      for (;;) {
+        const { rows } = await watcher.query(
+          `SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_xid IS NOT NULL AND query LIKE 'INSERT INTO secrets%'`,
+        );
+        if (rows.length > 0) break;
+        if (child.exitCode !== null) throw new Error('the copy finished before it was seen in progress');
+      }
+      child.kill('SIGKILL');
+      await exited;
+    } finally {
+      await watcher.end();
+    }
+    expect(rowCount(url, 'secrets')).toBe(0);
+    const r = await ncl(['--to', url, '--data-dir', dataDir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ resumed: false, counts: { secrets: 400 } });
+    expect(rowCount(url, 'secrets')).toBe(400);
   });
 });
