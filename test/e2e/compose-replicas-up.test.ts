@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,31 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null>, ms = 120
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** The environment of `ncl vault up` for a container `name` on this stack's networks, its own volume and port. */
+function upEnv(name: string, port: number, keyFile: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: join(dir, `home-${name}`),
+    NANOCLAW_VAULT_KEY_FILE: keyFile,
+    ONECLI_GATEWAY_CONTAINER: `${project}-${name}`,
+    NANOCLAW_OUTBOUND_NETWORK: vars.NANOCLAW_OUTBOUND_NETWORK,
+    NANOCLAW_EGRESS_NETWORK: vars.NANOCLAW_EGRESS_NETWORK,
+    NANOCLAW_VAULT_VOLUME: `${project}-${name}-data`,
+    NANOCLAW_VAULT_PORT: String(port),
+    NANOCLAW_VAULT_IMAGE: vars.NANOCLAW_VAULT_IMAGE,
+  };
+}
+
+/** The stack's Postgres, reachable by its container name from the outbound network (as a database elsewhere would be by its host name). */
+async function postgresOnOutbound(): Promise<string> {
+  const name = `${project}-postgres`;
+  const info = await docker.getContainer(name).inspect();
+  if (!info.NetworkSettings.Networks[vars.NANOCLAW_OUTBOUND_NETWORK!]) {
+    await docker.getNetwork(vars.NANOCLAW_OUTBOUND_NETWORK!).connect({ Container: name });
+  }
+  return name;
 }
 
 beforeAll(async () => {
@@ -155,27 +180,16 @@ describe('compose/replicas.yml, brought up', () => {
   });
 
   it('ncl vault up --database-url joins a vault container to that database, the URL and its password only in a mounted file', async () => {
-    // Reachable from the container's outbound network by its container name, as a database elsewhere would be by its host name.
-    await docker.getNetwork(vars.NANOCLAW_OUTBOUND_NETWORK!).connect({ Container: `${project}-postgres` });
+    await postgresOnOutbound();
     const password = `pw-${randomBytes(6).toString('hex')}`; // trust auth ignores it; it must show nowhere
     const url = `postgres://nanoclaw:${password}@${project}-postgres:5432/nanoclaw`;
     const port = await freePort();
-    const upEnv = {
-      PATH: process.env.PATH,
-      HOME: join(dir, 'home'),
-      ONECLI_API_KEY: apiKey, // the shared store's key: a new one would replace it for every replica
-      NANOCLAW_VAULT_KEY_FILE: vars.NANOCLAW_VAULT_KEY_FILE,
-      ONECLI_GATEWAY_CONTAINER: `${project}-up`,
-      NANOCLAW_OUTBOUND_NETWORK: vars.NANOCLAW_OUTBOUND_NETWORK,
-      NANOCLAW_EGRESS_NETWORK: vars.NANOCLAW_EGRESS_NETWORK,
-      NANOCLAW_VAULT_VOLUME: `${project}-up-data`,
-      NANOCLAW_VAULT_PORT: String(port),
-      NANOCLAW_VAULT_IMAGE: vars.NANOCLAW_VAULT_IMAGE,
-    };
+    // The shared store's API key: a new one would replace it for every replica.
+    const env = { ...upEnv('up', port, vars.NANOCLAW_VAULT_KEY_FILE!), ONECLI_API_KEY: apiKey };
     const cwd = join(dir, 'project');
     mkdirSync(cwd);
     try {
-      const up = await runCli(['vault', 'up', '--no-build', '--json', '--database-url', url], { cwd, env: upEnv });
+      const up = await runCli(['vault', 'up', '--no-build', '--json', '--database-url', url], { cwd, env });
       expect(up.code, up.stderr).toBe(0);
       expect(up.json.database).toBe(`postgres://nanoclaw:***@${project}-postgres:5432/nanoclaw`);
       expect(up.stdout + up.stderr).not.toContain(password);
@@ -192,7 +206,61 @@ describe('compose/replicas.yml, brought up', () => {
       const listed = (await (await fetch(`http://127.0.0.1:${port}/v1/secrets`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as { data: { name: string }[] };
       expect(listed.data.map((s) => s.name)).toContain('shared');
     } finally {
-      await runCli(['vault', 'down', '--purge', '--json'], { cwd, env: upEnv });
+      await runCli(['vault', 'down', '--purge', '--json'], { cwd, env });
+    }
+  });
+
+  it('moves a vault from its Docker volume to Postgres: vault down, migrate-store in the vault image against the volume, vault up --database-url', async () => {
+    const pgHost = await postgresOnOutbound();
+    const created = await docker.getContainer(pgHost).exec({ Cmd: ['sh', '-c', 'BIN=$(ls -d /usr/lib/postgresql/*/bin | tail -n 1); "$BIN/createdb" -h 127.0.0.1 -U nanoclaw moved'], AttachStdout: true, AttachStderr: true });
+    await new Promise<void>((resolve, reject) => created.start({}, (err, stream) => (err ? reject(err) : stream!.on('end', () => resolve()).resume())));
+    expect((await created.inspect()).ExitCode).toBe(0);
+    const url = `postgres://nanoclaw@${pgHost}:5432/moved`;
+    const keyFile = join(dir, 'moved.key');
+    writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+    if (process.getuid?.() === 0) chownSync(keyFile, 1000, 1000);
+    const port = await freePort();
+    const env = upEnv('moved', port, keyFile);
+    const cwd = join(dir, 'moved-project');
+    mkdirSync(cwd);
+    try {
+      // A vault on SQLite in its volume, holding one secret.
+      const up = await runCli(['vault', 'up', '--no-build', '--json'], { cwd, env });
+      expect(up.code, up.stderr).toBe(0);
+      const key = /^ONECLI_API_KEY=(\S+)$/m.exec(readFileSync(join(cwd, '.env'), 'utf8'))![1]!;
+      const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      const made = await fetch(`http://127.0.0.1:${port}/v1/secrets`, {
+        method: 'POST', headers: auth, body: JSON.stringify({ name: 'moved', type: 'api_key', value: randomBytes(16).toString('hex'), hostPattern: 'api.example.test' }),
+      });
+      expect(made.status).toBe(201);
+      expect((await runCli(['vault', 'down', '--json'], { cwd, env })).code).toBe(0);
+
+      // The move, run by the vault image on the stopped vault's volume (README: "the vault in its container").
+      const moved = await runContainer({
+        docker,
+        image: vars.NANOCLAW_VAULT_IMAGE!,
+        user: '1000:1000',
+        network: vars.NANOCLAW_OUTBOUND_NETWORK!,
+        binds: [`${env.NANOCLAW_VAULT_VOLUME}:/data`, `${keyFile}:/run/nanoclaw/master.key:ro`],
+        env: { NANOCLAW_VAULT_KEY_FILE: '/run/nanoclaw/master.key', HOME: '/tmp' },
+        cmd: ['node', '/app/dist/src/main.js', 'vault', 'migrate-store', '--to', url, '--data-dir', '/data', '--json'],
+        timeoutMs: 120_000,
+      });
+      expect(moved.exitCode, String(moved.stderr)).toBe(0);
+      expect(JSON.parse(String(moved.stdout))).toMatchObject({ verified: true, counts: { secrets: 1 } });
+
+      const onPg = await runCli(['vault', 'up', '--no-build', '--json', '--database-url', url], { cwd, env });
+      expect(onPg.code, onPg.stderr).toBe(0);
+      expect(await health(port)).toMatchObject({ store: 'postgres', storeLocation: { database: 'moved' } });
+      const listed = (await (await fetch(`http://127.0.0.1:${port}/v1/secrets`, { headers: auth })).json()) as { data: { name: string }[] };
+      expect(listed.data.map((s) => s.name)).toEqual(['moved']);
+      // Down takes the mounted copy of the URL (it may hold a password) with the container.
+      const urlFiles = () => readdirSync(env.HOME!, { recursive: true }).filter((f) => String(f).endsWith('.database-url'));
+      expect(urlFiles()).toHaveLength(1);
+      expect((await runCli(['vault', 'down', '--json'], { cwd, env })).code).toBe(0);
+      expect(urlFiles()).toEqual([]);
+    } finally {
+      await runCli(['vault', 'down', '--purge', '--json'], { cwd, env });
     }
   });
 });
