@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -11,9 +10,10 @@ import { rotateApiKey } from '../vault/api/api-key.js';
 import { exportBackup, restoreBackup, type BackupKey } from '../vault/store/backup.js';
 import { printJson, type CliContext } from './context.js';
 import { addVaultContainerCommands } from './vault-container-commands.js';
+import { addVaultMigrateStoreCommand } from './vault-migrate-store.js';
 import { addVaultRelayCommand } from './vault-relay-command.js';
 import { serveVault } from './vault-serve.js';
-import { vaultDataDir, withLocalStore } from './vault-store-access.js';
+import { requireExistingVault, withLocalStore } from './vault-store-access.js';
 
 interface KeyFlags {
   passphraseStdin?: boolean;
@@ -42,18 +42,9 @@ async function backupKey(ctx: CliContext, flags: KeyFlags, confirm: boolean): Pr
   return { passphrase };
 }
 
-async function requireExistingVault(ctx: CliContext, dataDir?: string): Promise<void> {
-  const dir = await vaultDataDir(ctx, dataDir);
-  if (!existsSync(join(dir, 'vault.db'))) {
-    throw new NanoclawError('no_vault', `There is no vault in ${dir}`, {
-      hint: 'Start one with: ncl vault serve (or pass --data-dir / set NANOCLAW_VAULT_DIR)',
-    });
-  }
-}
-
 const dataDirOption = ['--data-dir <dir>', 'vault data directory (default: NANOCLAW_VAULT_DIR or ~/.local/share/nanoclaw/vault)'] as const;
 
-/** `ncl vault serve|up|down|status|relay|backup|restore|rotate-api-key`. */
+/** `ncl vault serve|up|down|status|relay|migrate-store|backup|restore|rotate-api-key`. */
 export function vaultCommand(ctx: CliContext): Command {
   const cmd = new Command('vault').description('Run and look after the vault');
   cmd
@@ -66,6 +57,7 @@ export function vaultCommand(ctx: CliContext): Command {
     .action((o) => serveVault(ctx, o));
   addVaultContainerCommands(cmd, ctx);
   addVaultRelayCommand(cmd, ctx);
+  addVaultMigrateStoreCommand(cmd, ctx);
   cmd
     .command('backup')
     .argument('<file>', 'where to write the encrypted backup')

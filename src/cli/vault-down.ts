@@ -33,6 +33,7 @@ export async function vaultDown(ctx: CliContext, options: { purge: boolean }): P
   // Without a container the mounted copy of the key serves no one.
   await removeKeyMount(runtimeDir, `${name}.key`);
   await removeKeyMount(runtimeDir, `${name}.telegram`);
+  await removeKeyMount(runtimeDir, `${name}.database-url`);
   if (!options.purge) return { container: name, removed, relayRemoved, purged: null };
   const volume = await removeManagedVolume(docker, settings.vaultVolume);
   const networks: string[] = [];

@@ -17,6 +17,7 @@ import { containerUser, vaultContainerSpec } from '../docker/vault-container-spe
 import { waitForVaultHealth } from '../docker/vault-health.js';
 import { generateApiKey, hashApiKey } from '../vault/api/api-key.js';
 import { DEFAULT_APPROVAL_TTL_MS } from '../vault/model/approvals.js';
+import { redactUrl } from '../vault/store/pg-bridge.js';
 import type { CliContext } from './context.js';
 import { buildImages, projectImageRefs } from './images-command.js';
 import { dockerVaultKeyPaths, resolveDockerVaultKey } from './vault-docker-key.js';
@@ -29,6 +30,8 @@ export interface VaultUpFlags {
   /** Where the native addon is compiled in a build (an image with a C++ toolchain). */
   buildImage?: string;
   rotateApiKey?: boolean;
+  /** The store in Postgres (--database-url); default NANOCLAW_DATABASE_URL, else the SQLite file on the volume. */
+  databaseUrl?: string;
   /** Replace the container even when it matches (setup's --reinstall). */
   recreate?: boolean;
   timeoutMs?: number;
@@ -44,6 +47,8 @@ export interface VaultUpResult {
   image: string;
   networks: { outbound: string; egress: string };
   volume: string;
+  /** The Postgres store, without its password; null: the SQLite file on the volume. */
+  database: string | null;
   /** True when a new API key was made and written to .env. */
   apiKeyCreated: boolean;
   envFile: string;
@@ -119,6 +124,8 @@ export async function vaultUp(ctx: CliContext, flags: VaultUpFlags): Promise<Vau
   const keyFile = await writeKeyMount({ dir: runtimeDir, fileName: `${n.container}.key`, key: master, chownTo: user.chownKeyTo });
   master.fill(0);
   const telegram = await telegramMount(settings, { dir: runtimeDir, fileName: `${n.container}.telegram`, chownTo: user.chownKeyTo });
+  const databaseUrl = flags.databaseUrl ?? settings.databaseUrl;
+  const database = await databaseMount(databaseUrl, { dir: runtimeDir, fileName: `${n.container}.database-url`, chownTo: user.chownKeyTo });
 
   const { key, created } = await apiKey(ctx, flags.rotateApiKey === true);
   const spec = vaultContainerSpec({
@@ -140,11 +147,12 @@ export async function vaultUp(ctx: CliContext, flags: VaultUpFlags): Promise<Vau
     ...(settings.auditRetentionDays !== undefined ? { auditRetentionDays: settings.auditRetentionDays } : {}),
     ...(settings.gatewayTls !== 'auto' ? { gatewayTls: settings.gatewayTls } : {}),
     ...(telegram.mount ? { telegram: telegram.mount } : {}),
+    ...(database.path ? { databaseUrlFile: database.path } : {}),
   });
   // A relay (remote vault under lockdown) would answer as `gateway` beside the local vault.
   const relay = relayContainerName(n.container);
   if (await removeRelay(docker, relay)) flags.progress(`Removed the lockdown relay ${relay}: the local vault is the agents' gateway now`);
-  const forceReplace = keyFile.changed || telegram.changed || flags.recreate === true;
+  const forceReplace = keyFile.changed || telegram.changed || database.changed || flags.recreate === true;
   const result = await ensureVaultContainer({ docker, spec, imageId: image.id, apiPort: n.port, forceReplace });
   flags.progress(`Vault container ${n.container}: ${result.action} (${result.id.slice(0, 12)})`);
 
@@ -169,6 +177,7 @@ export async function vaultUp(ctx: CliContext, flags: VaultUpFlags): Promise<Vau
     image: image.ref,
     networks: { outbound: n.outbound, egress: n.egress },
     volume: n.volume,
+    database: databaseUrl ? redactUrl(databaseUrl) : null,
     apiKeyCreated: created,
     envFile,
   };
@@ -187,4 +196,16 @@ async function telegramMount(
   const written = await writeSecretMount({ ...file, content: token });
   const apiBase = settings.telegramApiBase;
   return { mount: { tokenFile: written.path, ...(apiBase ? { apiBase } : {}) }, changed: written.changed };
+}
+
+/** The database URL as a 0600 file for the vault container (it may carry a password); removed when unset. */
+async function databaseMount(
+  url: string | undefined,
+  file: { dir: string; fileName: string; chownTo: { uid: number; gid: number } | null },
+): Promise<{ path: string | null; changed: boolean }> {
+  if (!url) {
+    await removeKeyMount(file.dir, file.fileName);
+    return { path: null, changed: false };
+  }
+  return writeSecretMount({ ...file, content: url });
 }

@@ -104,4 +104,16 @@ describe('containerUser', () => {
     expect(withCards.specHash).not.toBe(vaultContainerSpec(input).specHash);
     expect((vaultContainerSpec(input).create.Env as string[]).some((e) => e.startsWith('NANOCLAW_TELEGRAM') || e.startsWith('NANOCLAW_APPROVAL'))).toBe(false);
   });
+
+  it('gives the Postgres URL (which may hold a password) as a read-only file, never in the environment', () => {
+    const onPg = vaultContainerSpec({ ...input, databaseUrlFile: '/run/user/0/nanoclaw/onecli.database-url' });
+    const env = onPg.create.Env as string[];
+    expect(env).toContain('NANOCLAW_DATABASE_URL_FILE=/run/nanoclaw/database.url');
+    expect(env.some((e) => e.startsWith('NANOCLAW_DATABASE_URL='))).toBe(false);
+    expect((onPg.create.HostConfig as Record<string, any>).Mounts).toContainEqual({
+      Type: 'bind', Source: '/run/user/0/nanoclaw/onecli.database-url', Target: '/run/nanoclaw/database.url', ReadOnly: true,
+    });
+    expect(onPg.specHash).not.toBe(vaultContainerSpec(input).specHash);
+    expect((vaultContainerSpec(input).create.Env as string[]).some((e) => e.startsWith('NANOCLAW_DATABASE'))).toBe(false);
+  });
 });

@@ -6,6 +6,7 @@ export const GATEWAY_ALIAS = 'gateway';
 export const KEY_MOUNT_PATH = '/run/nanoclaw/master.key';
 export const CA_MOUNT_DIR = '/run/nanoclaw/ca';
 export const TELEGRAM_TOKEN_MOUNT_PATH = '/run/nanoclaw/telegram.token';
+export const DATABASE_URL_MOUNT_PATH = '/run/nanoclaw/database.url';
 /** Label holding the hash of the spec a container was created from: a different hash means "replace it". */
 export const SPEC_HASH_LABEL = 'nanoclaw.spec';
 /** The image's user and group; the vault's files on the volume belong to them. */
@@ -43,6 +44,8 @@ export interface VaultContainerInput {
   gatewayTls?: 'native' | 'node';
   /** Approval cards on Telegram: the host path of the 0600 bot token file (mounted read-only) and the API base. */
   telegram?: { tokenFile: string; apiBase?: string };
+  /** The store in Postgres: the host path of the 0600 file holding NANOCLAW_DATABASE_URL (it may carry a password). */
+  databaseUrlFile?: string;
   memoryBytes?: number;
   pidsLimit?: number;
 }
@@ -83,7 +86,7 @@ export function caMountPath(index: number, hostPath: string): string {
 /**
  * The vault container, hardened: no capabilities, no-new-privileges, read-only root with a
  * small /tmp, non-root, pids/memory limits, API published on 127.0.0.1 only (and open to no
- * container), gateway not published, the key (and a Telegram bot token) as read-only files (never env vars). Pure.
+ * container), gateway not published, the key (and a Telegram bot token, a database URL) as read-only files (never env vars). Pure.
  */
 export function vaultContainerSpec(input: VaultContainerInput): VaultContainerSpec {
   if (input.apiAllowFrom.length === 0) throw new Error('vaultContainerSpec: apiAllowFrom is empty; the host could not reach the API');
@@ -102,12 +105,14 @@ export function vaultContainerSpec(input: VaultContainerInput): VaultContainerSp
     ...(input.gatewayTls ? [`NANOCLAW_GATEWAY_TLS=${input.gatewayTls}`] : []),
     ...(input.telegram ? [`NANOCLAW_TELEGRAM_TOKEN_FILE=${TELEGRAM_TOKEN_MOUNT_PATH}`] : []),
     ...(input.telegram?.apiBase ? [`NANOCLAW_TELEGRAM_API_BASE=${input.telegram.apiBase}`] : []),
+    ...(input.databaseUrlFile ? [`NANOCLAW_DATABASE_URL_FILE=${DATABASE_URL_MOUNT_PATH}`] : []),
   ];
   const mounts = [
     { Type: 'volume', Source: input.volume, Target: '/data', ReadOnly: false },
     { Type: 'bind', Source: input.keyFile, Target: KEY_MOUNT_PATH, ReadOnly: true },
     ...input.extraCaFiles.map((f, i) => ({ Type: 'bind', Source: f, Target: caPaths[i], ReadOnly: true })),
     ...(input.telegram ? [{ Type: 'bind', Source: input.telegram.tokenFile, Target: TELEGRAM_TOKEN_MOUNT_PATH, ReadOnly: true }] : []),
+    ...(input.databaseUrlFile ? [{ Type: 'bind', Source: input.databaseUrlFile, Target: DATABASE_URL_MOUNT_PATH, ReadOnly: true }] : []),
   ];
   const memory = input.memoryBytes ?? 512 * 1024 * 1024;
   const api = `${VAULT_API_PORT}/tcp`;

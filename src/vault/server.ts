@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from '../common/logger.js';
 import type { HealthParts } from './api/health.js';
+import { startReplicaRegistry } from './api/replica-registry.js';
 import { startApiServer, type StartedApi } from './api/api-server.js';
 import { httpsPostForm } from './oauth/token-endpoint.js';
 import { createApiKeyIfAbsent, hasApiKey, rotateApiKey, setApiKeyHash } from './api/api-key.js';
@@ -126,6 +127,8 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       onBackgroundError: (error) => logger.warn('Could not write audit rows', { error }),
     });
     opened.push(() => store.close());
+    const replicas = startReplicaRegistry({ databaseUrl: options.databaseUrl, version: options.version, logger: logger.child({ part: 'replicas' }) });
+    opened.push(() => replicas.close());
     let createdApiKey: string | null = null;
     if (options.apiKeySha256) setApiKeyHash(store, options.apiKeySha256);
     else if (!hasApiKey(store)) createdApiKey = createApiKeyIfAbsent(store);
@@ -170,6 +173,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       version: options.version,
       caPem: () => caPem,
       gatewayState: () => gatewayState,
+      replicas: () => replicas.live(),
       ...(options.containerGatewayUrl ? { containerGatewayUrl: options.containerGatewayUrl } : {}),
       host: options.api.host,
       port: options.api.port,

@@ -38,6 +38,20 @@ async function packageClosure(roots: string[]): Promise<string[]> {
   return [...seen];
 }
 
+/** The files and symlinks the installed Debian packages `pkgs` put on this host (documentation left out), as rootfs entries. */
+export async function packageFiles(pkgs: string[]): Promise<RootfsEntry[]> {
+  const out: RootfsEntry[] = [];
+  for (const pkg of pkgs) {
+    const { stdout } = await run('dpkg-query', ['-L', pkg], { maxBuffer: 64 * 1024 * 1024 });
+    for (const path of stdout.split('\n').filter((p) => p.startsWith('/'))) {
+      const st = await lstat(path).catch(() => null);
+      if (st?.isSymbolicLink()) out.push({ kind: 'symlink', path: canonicalImagePath(path), target: await readlink(path) });
+      else if (st?.isFile() && !SKIPPED.test(path)) out.push({ kind: 'file', path: canonicalImagePath(path), source: path });
+    }
+  }
+  return out;
+}
+
 /** One entry per file or symlink under `hostPath` (recursively), placed at `imagePath`. */
 async function treeEntries(hostPath: string, imagePath: string, out: RootfsEntry[]): Promise<void> {
   const st = await lstat(hostPath).catch(() => null);
@@ -72,33 +86,28 @@ export async function ensureToolchainImage(options: { docker?: Docker } = {}): P
   const entries = planRootfs(await collectBaseImageInputs());
   const seen = new Set(entries.map((e) => e.path));
   const extra: RootfsEntry[] = [];
-  for (const pkg of await packageClosure(TOOLCHAIN_PACKAGES)) {
-    const { stdout } = await run('dpkg-query', ['-L', pkg], { maxBuffer: 64 * 1024 * 1024 });
-    for (const path of stdout.split('\n').filter((p) => p.startsWith('/'))) {
-      const st = await lstat(path).catch(() => null);
-      if (st?.isSymbolicLink()) extra.push({ kind: 'symlink', path: canonicalImagePath(path), target: await readlink(path) });
-      else if (st?.isFile() && !SKIPPED.test(path)) extra.push({ kind: 'file', path: canonicalImagePath(path), source: path });
-    }
-  }
+  extra.push(...(await packageFiles(await packageClosure(TOOLCHAIN_PACKAGES))));
   await treeEntries(headers, '/usr/local/include/node', extra);
   await treeEntries(npm, '/usr/local/lib/node_modules/npm', extra);
   for (const e of extra) if (!seen.has(e.path)) (seen.add(e.path), entries.push(e));
+  return importOnce({ docker, entries, repo: TOOLCHAIN_IMAGE_REPO });
+}
+
+/**
+ * `repo:<hash of entries and their host files>`, imported from `entries` unless an image of that
+ * tag exists (under a file lock, so parallel test files import it once). Kept between runs.
+ */
+export async function importOnce({ docker, entries, repo }: { docker: Docker; entries: RootfsEntry[]; repo: string }): Promise<string> {
   const hash = hashRootfs(entries, (source) => {
     const s = statSync(source);
     return `${s.size}:${Math.trunc(s.mtimeMs)}`;
   });
-  const ref = `${TOOLCHAIN_IMAGE_REPO}:${hash}`;
+  const ref = `${repo}:${hash}`;
   const exists = () => docker.getImage(ref).inspect().then(() => true, () => false);
   if (await exists()) return ref;
-  await withFileLock(join(tmpdir(), `${TOOLCHAIN_IMAGE_REPO}-${hash}.lock`), async () => {
+  await withFileLock(join(tmpdir(), `${repo}-${hash}.lock`), async () => {
     if (await exists()) return;
-    await importRootfs({
-      docker,
-      entries,
-      repo: TOOLCHAIN_IMAGE_REPO,
-      tag: hash,
-      changes: ['ENV PATH=/usr/local/bin:/usr/bin:/bin', `LABEL ${BASE_LABEL}=1`, 'CMD ["/bin/sh"]'],
-    });
+    await importRootfs({ docker, entries, repo, tag: hash, changes: ['ENV PATH=/usr/local/bin:/usr/bin:/bin', `LABEL ${BASE_LABEL}=1`, 'CMD ["/bin/sh"]'] });
   });
   return ref;
 }

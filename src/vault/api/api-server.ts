@@ -13,6 +13,7 @@ import { approverRoutes } from './routes-approvers.js';
 import { containerConfigRoutes } from './routes-container-config.js';
 import type { HealthParts } from './health.js';
 import { miscRoutes } from './routes-misc.js';
+import type { Replica } from './schemas.js';
 import { ruleRoutes } from './routes-rules.js';
 import { secretRoutes } from './routes-secrets.js';
 import { Router, type Route } from './router.js';
@@ -26,6 +27,8 @@ export interface ApiServerOptions {
   caPem: () => string | null;
   /** Whether the gateway serves, for /api/health; absent: this API runs without one. */
   gatewayState?: () => HealthParts['gateway'];
+  /** The live vault processes on this store, for /api/health. */
+  replicas?: () => Replica[] | null;
   host?: string;
   port?: number;
   /** How agent containers reach the gateway (default http://gateway:10255): goes into their proxy URL. */

@@ -2,6 +2,8 @@ import { AuditQuerySchema } from '../model/records.js';
 import type { VaultStore } from '../store/types.js';
 import { healthReport, type HealthParts } from './health.js';
 import { sendJson, sendText } from './http-io.js';
+import type { Replica } from './schemas.js';
+import { storeLocation } from './store-location.js';
 import type { Route } from './router.js';
 import { parseOr400 } from './validate.js';
 
@@ -11,6 +13,8 @@ export interface MiscRouteOptions {
   caPem: () => string | null;
   /** Whether the gateway serves; absent: this API runs without one. */
   gatewayState?: () => HealthParts['gateway'];
+  /** The live vault processes on this store (replica-registry.ts); absent: this one alone. */
+  replicas?: () => Replica[] | null;
 }
 
 function storeState(store: VaultStore): HealthParts['store'] {
@@ -23,11 +27,13 @@ function storeState(store: VaultStore): HealthParts['store'] {
 }
 
 /** Health (public), the gateway CA certificate, and the audit log. */
-export function miscRoutes({ store, version, caPem, gatewayState }: MiscRouteOptions): Route[] {
+export function miscRoutes({ store, version, caPem, gatewayState, replicas }: MiscRouteOptions): Route[] {
+  const location = storeLocation(store);
   const health: Route['handler'] = ({ res }) => {
     const report = healthReport({ api: 'ok', gateway: gatewayState?.() ?? 'off', store: storeState(store) }, version);
     // Which store serves: several vault processes may share one Postgres database.
-    sendJson(res, report.httpStatus, { ...report.body, store: store.kind });
+    const list = replicas ? replicas() : null;
+    sendJson(res, report.httpStatus, { ...report.body, store: store.kind, storeLocation: location, replicas: list && { live: list.length, list } });
   };
   return [
     { method: 'GET', path: '/api/health', public: true, handler: health },

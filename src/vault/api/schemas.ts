@@ -101,10 +101,34 @@ export const AuditPageSchema = z.object({
   limit: z.number().int(),
   offset: z.number().int(),
 });
+/** Where the vault's store lives, as health shows it: never a password. */
+export const StoreLocationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sqlite'), path: z.string() }),
+  z.object({ kind: z.literal('postgres'), host: z.string(), port: z.number().int(), database: z.string(), schema: z.string().optional() }),
+]);
+export type StoreLocation = z.infer<typeof StoreLocationSchema>;
+
+/** A vault process serving from the same store, seen by its heartbeat. */
+export const ReplicaSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
+  version: z.string(),
+  startedAt: z.string(),
+  lastSeenSecondsAgo: z.number(),
+  /** The process that answered this health check. */
+  self: z.boolean(),
+});
+export type Replica = z.infer<typeof ReplicaSchema>;
+
 export const HealthSchema = z.object({
   status: z.literal('ok'),
   service: z.string(),
   version: z.string(),
+  store: z.enum(['sqlite', 'postgres']).optional(),
+  storeLocation: StoreLocationSchema.optional(),
+  /** The live vault processes on this store; null when the store could not be asked. */
+  replicas: z.object({ live: z.number().int(), list: z.array(ReplicaSchema) }).nullable().optional(),
 });
 export const DeletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
 

@@ -14,8 +14,11 @@ export interface PgDatabase extends SqlDatabase {
   dataVersion(): number | null;
 }
 
+/** Each vault process's heartbeat (vault/api/replica-registry.ts): Postgres-only, not a numbered migration. */
+export const REPLICAS_TABLE = 'nanoclaw_replicas';
+
 // Tables whose writes need no announcement: the audit log is append-only and read on demand, rate hits are counted in the database.
-const UNANNOUNCED = ['audit', 'audit_chain', SCHEMA_TABLE, RATE_HITS_TABLE];
+const UNANNOUNCED = ['audit', 'audit_chain', SCHEMA_TABLE, RATE_HITS_TABLE, REPLICAS_TABLE];
 
 /**
  * Announces every committed write to a shared table on CHANGE_CHANNEL (one NOTIFY per table and
