@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_LAYOUT } from '../../src/common/package-layout.js';
 import { requireDocker } from '../support/docker-engine.js';
 import { freePort } from '../support/free-port.js';
 import { ensurePostgresBaseImage } from '../support/postgres-image.js';
@@ -243,7 +244,7 @@ describe('compose/replicas.yml, brought up', () => {
         network: vars.NANOCLAW_OUTBOUND_NETWORK!,
         binds: [`${env.NANOCLAW_VAULT_VOLUME}:/data`, `${keyFile}:/run/nanoclaw/master.key:ro`],
         env: { NANOCLAW_VAULT_KEY_FILE: '/run/nanoclaw/master.key', HOME: '/tmp' },
-        cmd: ['node', '/app/dist/src/main.js', 'vault', 'migrate-store', '--to', url, '--data-dir', '/data', '--json'],
+        cmd: ['node', `/app/${PACKAGE_LAYOUT.cliEntry}`, 'vault', 'migrate-store', '--to', url, '--data-dir', '/data', '--json'],
         timeoutMs: 120_000,
       });
       expect(moved.exitCode, String(moved.stderr)).toBe(0);
