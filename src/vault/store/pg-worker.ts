@@ -146,14 +146,14 @@ async function appendAudit(
     const tail = await c.query('SELECT hash FROM audit ORDER BY id DESC LIMIT 1');
     let prev = (tail.rows[0] as { hash?: string | null } | undefined)?.hash ?? o.chain.GENESIS;
     const key = Buffer.from(o.chainKey!) as ChainKey;
-    const columns: unknown[][] = [];
+    const rows: unknown[][] = [];
     for (const row of o.rows as PgAuditRow[]) {
       const hash = o.chain.rowHash(key, prev, row);
-      const values = [row.time, row.agentId, row.agentIdentifier, row.method, row.host, row.path, row.secretName, row.decision, row.status, row.bytesIn, row.bytesOut, row.durationMs, row.reason, prev, hash];
-      values.forEach((v, i) => (columns[i] ??= []).push(v));
+      rows.push([row.time, row.agentId, row.agentIdentifier, row.method, row.host, row.path, row.secretName, row.decision, row.status, row.bytesIn, row.bytesOut, row.durationMs, row.reason, prev, hash]);
       prev = hash;
     }
-    await c.query(o.text!, columns);
+    // One JSON parameter, in pg-audit-append.ts's column order.
+    await c.query(o.text!, [JSON.stringify(rows)]);
     await c.query('COMMIT');
   } catch (err) {
     await c.query('ROLLBACK').catch(() => {});

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STORE_BACKENDS, storeHarness } from '../../../test/support/store-backends.js';
+import { seededRandom } from '../../../test/support/seeded-random.js';
 import { REDACTED, Redactor } from '../../common/redact.js';
 import type { NewAuditEntry } from '../model/records.js';
 import type { VaultStore } from './types.js';
@@ -191,6 +192,28 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
       expect(rows.map((r) => r.path)).toEqual(['/first', ...Array.from({ length: 150 }, (_, i) => `/${i}`), '/last']);
       expect(rows.map((r) => r.id)).toEqual([...rows.map((r) => r.id)].sort((a, b) => a - b));
       expect(store.audit.verify()).toMatchObject({ ok: true, checked: 152 });
+    });
+    it('keeps generated field values exactly, through a batch: quotes, backslashes, non-ASCII, nulls, fractions', () => {
+      const r = seededRandom(1919);
+      const alphabet = ['a', 'Z', '"', "'", '\\', '/', '?', '&', ' ', '\t', 'é', 'ÿ', '漢', '😀', '{', '}', '[', ']', ',', ':', 'null', '0'];
+      const text = () => Array.from({ length: Math.floor(r() * 12) }, () => alphabet[Math.floor(r() * alphabet.length)]).join('');
+      const rows = Array.from({ length: 120 }, (_, i) =>
+        entry({
+          path: `/${i}/${text()}`,
+          host: `h${i}.example`,
+          secretName: r() < 0.3 ? null : text(),
+          agentId: r() < 0.3 ? null : `agt_${text()}`,
+          status: r() < 0.2 ? null : 100 + Math.floor(r() * 500),
+          bytesIn: Math.floor(r() * 2 ** 40),
+          bytesOut: Math.floor(r() * 2 ** 20),
+          durationMs: Math.round(r() * 1e6) / 100,
+          reason: r() < 0.5 ? null : text(),
+        }),
+      );
+      store.audit.appendMany(rows);
+      const got = store.audit.list({ limit: 200, offset: 0 }).data.reverse();
+      expect(got.map(({ id: _id, time: _time, ...rest }) => rest)).toEqual(rows);
+      expect(store.audit.verify()).toMatchObject({ ok: true, checked: 120 });
     });
   });
 
