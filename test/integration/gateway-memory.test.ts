@@ -9,21 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_NODE_FLAGS } from '../../src/vault/gateway/node-flags.js';
 import type { UpstreamHandler } from '../support/tls-upstream.js';
+import { TS_HOOK } from '../support/ts-hook.js';
 import { connectTunnel, startHarness, type Harness } from './gateway-harness.js';
 
 const VALUE = 'ghp_MEMORYtestValue0123456789abcdef';
 const MiB = 1024 * 1024;
 const TOTAL_MIB = 256;
-
-// Node strips the types of our .ts sources; this maps their `./x.js` imports to `./x.ts`.
-const TS_HOOK = `data:text/javascript,${encodeURIComponent(`
-import { registerHooks } from 'node:module';
-registerHooks({ resolve(s, c, next) {
-  try { return next(s, c); } catch (e) {
-    if (/^(\\.|\\/|file:)/.test(s) && s.endsWith('.js')) return next(s.slice(0, -3) + '.ts', c);
-    throw e;
-  }
-} });`)}`;
 
 const chunk = Buffer.alloc(64 * 1024, 'abcdefghijklmnopqrstuvwxyz0123456789\n');
 

@@ -5,42 +5,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Logger, memorySink } from '../../src/common/logger.js';
 import { Redactor } from '../../src/common/redact.js';
-import { createCa } from '../../src/vault/ca/ca.js';
-import { LeafCache } from '../../src/vault/ca/leaf-cache.js';
-import { startGateway, type GatewayOptions } from '../../src/vault/gateway/gateway-server.js';
 import { startVault, type RunningVault, type VaultServerOptions } from '../../src/vault/server.js';
-import { openStore } from '../../src/vault/store/store.js';
 import { storeHarness } from '../support/store-backends.js';
 import { startTlsUpstream, type TlsUpstream } from '../support/tls-upstream.js';
 import { viaProxy } from './gateway-harness.js';
+import { REPLICA_HOST, startReplica, type Replica } from './pg-replica.js';
 
-const HOST = 'api.github.test';
-
-/** One replica: its own store connection (a bridge and its worker) and gateway, on the shared database. */
-async function startReplica(o: { databaseUrl: string; masterKey: Buffer; upstream: { caPem: string; port: number } }) {
-  const redactor = new Redactor();
-  const store = openStore({ path: o.databaseUrl, databaseUrl: o.databaseUrl, masterKey: o.masterKey, redactor });
-  // Each replica would make a CA of its own if it found none: the store keeps the first.
-  const ca = store.ensureCa(() => createCa({ commonName: `replica CA ${randomBytes(4).toString('hex')}` }));
-  const gateway = await startGateway({
-    store,
-    leafCache: new LeafCache({ ca }),
-    logger: new Logger({ level: 'warn', redactor, sink: memorySink() }),
-    host: '127.0.0.1',
-    port: 0,
-    extraCaPem: [o.upstream.caPem],
-    allowPrivate: [`127.0.0.1:${o.upstream.port}`],
-    resolve: async (host) => {
-      if (host === HOST) return ['127.0.0.1'];
-      throw new Error(`test resolver: unknown name ${host}`);
-    },
-    policyRules: () => store.rules.list(),
-    tls: (process.env.NANOCLAW_GATEWAY_TLS as GatewayOptions['tls']) ?? 'native',
-  });
-  return { store, ca, gateway };
-}
-
-type Replica = Awaited<ReturnType<typeof startReplica>>;
+const HOST = REPLICA_HOST;
 
 /** Runs `fn` with a test upstream and two replicas on the database at `databaseUrl`, closing all after. */
 async function withTwoReplicas(databaseUrl: string, fn: (o: { a: Replica; b: Replica; upstream: TlsUpstream }) => Promise<void>): Promise<void> {
@@ -52,10 +23,7 @@ async function withTwoReplicas(databaseUrl: string, fn: (o: { a: Replica; b: Rep
     replicas.push(await startReplica({ databaseUrl, masterKey, upstream }));
     await fn({ a: replicas[0]!, b: replicas[1]!, upstream });
   } finally {
-    for (const r of replicas) {
-      await r.gateway.close();
-      r.store.close();
-    }
+    for (const r of replicas) await r.close();
     await upstream.close();
   }
 }
