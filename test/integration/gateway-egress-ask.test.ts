@@ -10,7 +10,7 @@ import type { ApprovalService } from '../../src/vault/approvals/types.js';
 import type { Approval } from '../../src/vault/model/approvals.js';
 import { pick, seededRandom } from '../support/seeded-random.js';
 import { agentConnection, laneHandler } from './fast-lane-harness.js';
-import { connectTunnel, proxyAuth, startHarness, waitForAudit, type Harness } from './gateway-harness.js';
+import { GATEWAY_SUITES, connectTunnel, proxyAuth, startHarness, waitForAudit, type Harness } from './gateway-harness.js';
 
 /**
  * Egress mode `ask` through the real store, approval service, API and gateway (real TLS
@@ -60,10 +60,7 @@ async function start(fastLane: boolean): Promise<Suite> {
   return { h, api, apiKey, service, quick, use: (s) => (current = s), token, agentId: agent.id, plainPort, plain };
 }
 
-describe.each([
-  ['the native fast lane', true],
-  ['the JavaScript path', false],
-])('egress mode ask on %s', (_name, fastLane) => {
+describe.each(GATEWAY_SUITES)('egress mode ask on $name', ({ fastLane }) => {
   const s = {} as Suite;
   beforeAll(async () => Object.assign(s, await start(fastLane)));
   afterAll(async () => {

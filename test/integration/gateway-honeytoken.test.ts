@@ -9,7 +9,7 @@ import type { ApprovalChannel, ApprovalService } from '../../src/vault/approvals
 import type { Alert } from '../../src/vault/model/approvals.js';
 import { mostly, pick, seededRandom } from '../support/seeded-random.js';
 import { agentConnection, laneHandler } from './fast-lane-harness.js';
-import { startHarness, waitForAudit, type Harness } from './gateway-harness.js';
+import { GATEWAY_SUITES, startHarness, waitForAudit, type Harness } from './gateway-harness.js';
 
 /**
  * A honeytoken through the real store, API and gateway, on the native fast lane and the
@@ -92,10 +92,7 @@ async function start(fastLane: boolean): Promise<Suite> {
   return { h, api, apiKey, service, token, decoyValue: h.store.secrets.reveal(decoy.id)!, telegram, dashboard };
 }
 
-describe.each([
-  ['the native fast lane', true],
-  ['the JavaScript path', false],
-])('a honeytoken on %s', (_name, fastLane) => {
+describe.each(GATEWAY_SUITES)('a honeytoken on $name', ({ fastLane }) => {
   const s = {} as Suite;
   beforeAll(async () => Object.assign(s, await start(fastLane)));
   afterAll(async () => {
