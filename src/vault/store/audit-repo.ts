@@ -42,14 +42,14 @@ function isoOrThrow(since: string, field = 'since'): string {
  */
 export function auditRowChecker(): (entry: NewAuditEntry) => Omit<AuditEntry, 'id'> {
   let lastTime: { given: string; iso: string } | null = null;
+  const timeOf = (given: string | undefined): string => {
+    if (!given) return nowIso();
+    if (lastTime?.given !== given) lastTime = { given, iso: isoOrThrow(given, 'time') };
+    return lastTime.iso;
+  };
   return (entry) => {
-    let time = nowIso();
-    if (entry.time) {
-      if (lastTime?.given !== entry.time) lastTime = { given: entry.time, iso: isoOrThrow(entry.time, 'time') };
-      time = lastTime.iso;
-    }
     const { agentId, agentIdentifier, method, path, secretName, decision, status, bytesIn, bytesOut, durationMs, reason } = entry;
-    return { time, agentId, agentIdentifier, method, host: entry.host.toLowerCase(), path, secretName, decision, status, bytesIn, bytesOut, durationMs, reason };
+    return { time: timeOf(entry.time), agentId, agentIdentifier, method, host: entry.host.toLowerCase(), path, secretName, decision, status, bytesIn, bytesOut, durationMs, reason };
   };
 }
 
@@ -58,6 +58,8 @@ const INSERT_HEAD = `INSERT INTO audit (id, time, agent_id, agent_identifier, me
 const ROW_PARAMS = `(${Array(16).fill('?').join(', ')})`;
 /** Rows per INSERT statement, largest first: a batch of up to 512 takes at most 8 + 3 + 3 + 3 statements. */
 const CHUNK_SIZES = [64, 16, 4, 1];
+/** Each chunk size's statement, built once (the statement cache is keyed by its text). */
+const INSERTS = new Map(CHUNK_SIZES.map((size) => [size, `${INSERT_HEAD} ${Array(size).fill(ROW_PARAMS).join(', ')}`]));
 
 /** The gateway's request log, newest first; each row is chained to the one before (audit-chain.ts) under `chainKey`. */
 export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: ChainKey }): AuditStore {
@@ -69,45 +71,52 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
   };
   let prev = GENESIS;
   const checked = auditRowChecker();
-  /** The row's values in INSERT_COLUMNS order, chained to the row before; moves the chain on. */
-  const chained = (entry: NewAuditEntry & { id?: number }): { values: SqlValue[]; time: string; host: string } => {
-    const { time, host } = checked(entry);
-    const hash = rowHash(chainKey, prev, { ...entry, time, host });
-    const values = [
+  /**
+   * Appends the row's values to `params` in INSERT order, chained to the row before, and moves
+   * the chain on. Into the caller's array: a batch's rows are bound as one statement's parameters.
+   */
+  const chainInto = (params: SqlValue[], entry: NewAuditEntry & { id?: number }): Omit<AuditEntry, 'id'> => {
+    const row = checked(entry);
+    const hash = rowHash(chainKey, prev, row);
+    params.push(
       entry.id ?? null,
-      time,
-      entry.agentId,
-      entry.agentIdentifier,
-      entry.method,
-      host,
-      entry.path,
-      entry.secretName,
-      entry.decision,
-      entry.status,
-      entry.bytesIn,
-      entry.bytesOut,
-      entry.durationMs,
-      entry.reason,
+      row.time,
+      row.agentId,
+      row.agentIdentifier,
+      row.method,
+      row.host,
+      row.path,
+      row.secretName,
+      row.decision,
+      row.status,
+      row.bytesIn,
+      row.bytesOut,
+      row.durationMs,
+      row.reason,
       prev,
       hash,
-    ];
+    );
     prev = hash;
-    return { values, time, host };
+    return row;
   };
-  const insert = (entry: NewAuditEntry & { id?: number }): { id: number; time: string; host: string } => {
-    const { values, time, host } = chained(entry);
+  const insert = (entry: NewAuditEntry & { id?: number }): AuditEntry => {
+    const params: SqlValue[] = [];
+    const row = chainInto(params, entry);
     // RETURNING rather than lastInsertRowid, which only SQLite has.
-    const inserted = sql(`${INSERT_HEAD} ${ROW_PARAMS} RETURNING id`).get(...values);
-    return { id: num(inserted!, 'id'), time, host };
+    const inserted = sql(`${INSERT_HEAD} ${ROW_PARAMS} RETURNING id`).get(...params);
+    return { id: num(inserted!, 'id'), ...row };
   };
   // A batch goes in a few multi-row statements, not one per row: on Postgres each statement is a
-  // round trip that the gateway's thread waits for. Fixed sizes keep the statement cache small.
-  const insertAll = (entries: Iterable<NewAuditEntry & { id?: number }>): void => {
-    const rows = Array.from(entries, (e) => chained(e).values);
+  // round trip that the gateway's thread waits for.
+  const insertAll = (entries: readonly (NewAuditEntry & { id?: number })[]): void => {
     let at = 0;
     for (const size of CHUNK_SIZES) {
-      for (; rows.length - at >= size; at += size) {
-        sql(`${INSERT_HEAD} ${Array(size).fill(ROW_PARAMS).join(', ')}`).run(...rows.slice(at, at + size).flat());
+      if (entries.length - at < size) continue;
+      const statement = sql(INSERTS.get(size)!);
+      for (; entries.length - at >= size; at += size) {
+        const params: SqlValue[] = [];
+        for (let k = at; k < at + size; k++) chainInto(params, entries[k]!);
+        statement.run(...params);
       }
     }
   };
@@ -120,26 +129,10 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
       });
     },
     append(entry: NewAuditEntry): AuditEntry {
-      const { id, time, host } = inTransaction(db, () => {
+      return inTransaction(db, () => {
         prev = tailHash();
         return insert(entry);
       });
-      return {
-        id,
-        time,
-        agentId: entry.agentId,
-        agentIdentifier: entry.agentIdentifier,
-        method: entry.method,
-        host,
-        path: entry.path,
-        secretName: entry.secretName,
-        decision: entry.decision,
-        status: entry.status,
-        bytesIn: entry.bytesIn,
-        bytesOut: entry.bytesOut,
-        durationMs: entry.durationMs,
-        reason: entry.reason,
-      };
     },
     list(query: AuditQuery): AuditPage {
       const limit = query.limit ?? 100;
