@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pick, seededRandom } from '../../../test/support/seeded-random.js';
 import { Redactor } from '../../common/redact.js';
 import type { NewAuditEntry } from '../model/records.js';
-import { chainKey, macHex } from './audit-chain.js';
+import { chainKey, macHex, rowHash } from './audit-chain.js';
 import { openDatabase } from './db.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { openStore } from './store.js';
@@ -66,6 +66,42 @@ describe('the audit hash chain', () => {
       // Another master key gives another MAC.
       expect(macHex(chainKey(randomBytes(32)), message)).not.toBe(macHex(chainKey(master), message));
     }
+  });
+
+  it('stores SHA-256 over the derived key in hex and the message, cut to 128 bits, for generated rows', () => {
+    const r = seededRandom(1417);
+    const text = (n: number) => String.fromCodePoint(...Array.from({ length: n }, () => 32 + Math.floor(r() * 0x2ff)));
+    for (let i = 0; i < 200; i++) {
+      const master = randomBytes(32);
+      const derived = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'nanoclaw audit chain v1', 32));
+      const row = { ...entry(i), time: entry(i).time!, path: `/${text(Math.floor(r() * 80))}`, reason: r() < 0.5 ? null : text(8) };
+      const prev = r() < 0.1 ? '' : randomBytes(16).toString('hex');
+      const fields = [row.time, row.agentId, row.agentIdentifier, row.method, row.host, row.path, row.secretName, row.decision, row.status, row.bytesIn, row.bytesOut, row.durationMs, row.reason];
+      const expected = createHash('sha256').update(derived.toString('hex')).update(`${prev}\n${JSON.stringify(fields)}`).digest('hex').slice(0, 32);
+      expect(rowHash(chainKey(master), prev, row)).toBe(expected);
+      expect(rowHash(chainKey(randomBytes(32)), prev, row)).not.toBe(expected);
+    }
+  });
+
+  it('verifies a log whose rows carry each MAC written so far (SHA3 whole, SHA3 cut, SHA-256 cut), and finds a changed row of each', () => {
+    store.audit.appendMany([entry(1), entry(2), entry(3), entry(4), entry(5), entry(6)]);
+    // Rows 1-2 as first written (SHA3-256 whole), 3-4 as next (its first 32 digits), 5-6 as now.
+    const ck = chainKey(key);
+    let prev = '';
+    for (const e of store.audit.list({ limit: 10, offset: 0 }).data.reverse()) {
+      const fields = [e.time, e.agentId, e.agentIdentifier, e.method, e.host, e.path, e.secretName, e.decision, e.status, e.bytesIn, e.bytesOut, e.durationMs, e.reason];
+      const sha3 = macHex(ck, `${prev}\n${JSON.stringify(fields)}`);
+      const hash = e.id <= 2 ? sha3 : e.id <= 4 ? sha3.slice(0, 32) : rowHash(ck, prev, e);
+      tamper('UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?', prev, hash, e.id);
+      prev = hash;
+    }
+    expect(store.audit.verify()).toMatchObject({ ok: true, checked: 6 });
+    for (const id of [2, 3, 6]) {
+      tamper('UPDATE audit SET bytes_out = bytes_out + 1 WHERE id = ?', id);
+      expect(store.audit.verify().firstBad).toMatchObject({ id, problem: 'changed' });
+      tamper('UPDATE audit SET bytes_out = bytes_out - 1 WHERE id = ?', id);
+    }
+    expect(store.audit.verify()).toMatchObject({ ok: true, checked: 6 });
   });
 
   it('stores the first 128 bits of each MAC; a log from before with all 256 bits still verifies, and a hash of another length is changed', () => {

@@ -1,4 +1,4 @@
-import { hash, hkdfSync } from 'node:crypto';
+import { createHash, hash, hkdfSync } from 'node:crypto';
 import type { AuditEntry, AuditVerifyReport } from '../model/records.js';
 
 /**
@@ -16,22 +16,12 @@ export function chainKey(masterKey: Buffer): ChainKey {
   return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'nanoclaw audit chain v1', 32)) as ChainKey;
 }
 
-/** Where a message is laid out after the key for hashing: reused, so a row's MAC allocates no buffer. */
-let scratch = Buffer.allocUnsafe(1024);
-
 /**
- * The MAC of a message: SHA3-256 over the key and the message. SHA-3 has no length extension, so
- * the key as a prefix is a sound MAC (the construction of KMAC); the audit writer MACs every row
- * on the gateway's thread, and this is one hash call where HMAC-SHA256 is two (and `createHmac`
- * an object per row, several times the cost).
+ * The MAC rows written before `storedMac` carry: SHA3-256 over the key and the message. SHA-3 has
+ * no length extension, so the key as a prefix is a sound MAC (the construction of KMAC).
  */
 export function macHex(key: ChainKey, message: string): string {
-  // UTF-8 takes at most three bytes per UTF-16 unit.
-  const room = key.length + message.length * 3;
-  if (scratch.length < room) scratch = Buffer.allocUnsafe(room);
-  key.copy(scratch, 0);
-  const n = scratch.write(message, key.length, 'utf8');
-  return hash('sha3-256', scratch.subarray(0, key.length + n), 'hex');
+  return createHash('sha3-256').update(key).update(message).digest('hex');
 }
 
 /** The hash before the first row of a chain (and after a restore re-chained the log). */
@@ -48,8 +38,8 @@ const FULL_HEX = 64;
 /** The fields a row's MAC covers: everything but its id, in a fixed order. */
 type Chained = Omit<AuditEntry, 'id'>;
 
-/** The whole MAC of one row chained to the row before it (hex). Pure. */
-function rowMac(key: ChainKey, prevHash: string, e: Chained): string {
+/** The text a row's MAC covers: the hash of the row before it, then its fields. Pure. */
+function rowMessage(prevHash: string, e: Chained): string {
   const fields = [
     e.time,
     e.agentId,
@@ -65,18 +55,43 @@ function rowMac(key: ChainKey, prevHash: string, e: Chained): string {
     e.durationMs,
     e.reason,
   ];
-  return macHex(key, `${prevHash}\n${JSON.stringify(fields)}`);
+  return `${prevHash}\n${JSON.stringify(fields)}`;
 }
 
-/** The hash a new row stores: its MAC, cut to STORED_HEX digits. Pure. */
+const keyTexts = new WeakMap<ChainKey, string>();
+
+/**
+ * The MAC a new row stores: SHA-256 over the key (as 64 hex digits, one whole block) and the
+ * message, cut to its first 128 bits. A key-prefix SHA-256 is open to length extension only to
+ * whoever holds its whole output, which is the hash state; with half of it withheld, extending
+ * a row's MAC takes guessing the other 128 bits (the argument for SHA-512/256's cut). It costs
+ * half of SHA3-256 on the gateway's thread, which MACs every row, and hashing the text as it is
+ * spares writing it out first.
+ */
+function storedMac(key: ChainKey, message: string): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    text = key.toString('hex');
+    keyTexts.set(key, text);
+  }
+  return hash('sha256', text + message, 'hex').slice(0, STORED_HEX);
+}
+
+/** The hash a new row stores, chained to the row before it. Pure. */
 export function rowHash(key: ChainKey, prevHash: string, e: Chained): string {
-  return rowMac(key, prevHash, e).slice(0, STORED_HEX);
+  return storedMac(key, rowMessage(prevHash, e));
 }
 
-/** Whether `stored` is this row's MAC: cut to 32 digits, or whole (64) in rows from before the cut. */
+/**
+ * Whether `stored` is this row's MAC: as new rows store it, or as rows written before stored it
+ * (the whole SHA3-256 MAC, then its first 32 digits). A row is checked against every form of its
+ * length, which leaves a forger 2^127 tries where one form gave 2^128.
+ */
 function hashMatches(key: ChainKey, prevHash: string, e: Chained, stored: string): boolean {
   if (stored.length !== STORED_HEX && stored.length !== FULL_HEX) return false;
-  return rowMac(key, prevHash, e).startsWith(stored);
+  const message = rowMessage(prevHash, e);
+  if (stored.length === STORED_HEX && storedMac(key, message) === stored) return true;
+  return macHex(key, message).startsWith(stored);
 }
 
 /** A stored row with its chain columns. */
