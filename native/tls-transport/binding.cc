@@ -279,7 +279,7 @@ napi_value RotateServerContextJs(napi_env env, napi_callback_info info) {
 
 napi_value TrimMemoryJs(napi_env env, napi_callback_info info) {
   ARGS(0);
-  (void)t;
+  for (auto& [id, c] : t->connections) LaneTrim(c);
 #if defined(__GLIBC__)
   return Bool(env, malloc_trim(0) == 1);
 #else

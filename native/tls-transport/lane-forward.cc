@@ -74,27 +74,39 @@ void ForEachPacked(const char* packed, size_t len, Each each) {
 
 // The lane keeps a request's forms for the next one on the connection: a decision for the same
 // secret (most of them) carries the same bytes, which are then neither parsed nor copied again.
-// Forms that change are wiped before the new ones go in; Lane's destructor wipes the last ones.
-void SetForms(Lane* l, const char* packed, size_t len) {
-  size_t count = 0;
-  bool same = true;
-  ForEachPacked(packed, len, [&](const char* form, size_t n, bool search) {
-    same = same && count < l->forms.size() && l->formSearch[count] == search && l->forms[count].size() == n &&
-           memcmp(l->forms[count].data(), form, n) == 0;
-    count++;
-  });
-  if (same && count == l->forms.size()) return;
-  for (std::string& f : l->forms) Wipe(&f);
-  // Cleared, then reserved: a vector that grows copies short (inline) strings and frees the old
-  // ones unwiped.
-  std::vector<std::string>().swap(l->forms);
-  l->formSearch.clear();
-  l->forms.reserve(count);
-  l->formSearch.reserve(count);
-  ForEachPacked(packed, len, [&](const char* form, size_t n, bool search) {
-    l->forms.emplace_back(form, n);
-    l->formSearch.push_back(search);
-  });
+// Another connection's set with the same bytes is shared rather than copied (Transport::formSets).
+void SetForms(Transport* t, Lane* l, const char* packed, size_t len) {
+  auto same = [&](const FormSet& f) { return f.packed.size() == len && memcmp(f.packed.data(), packed, len) == 0; };
+  if (l->forms && same(*l->forms)) return;
+  // Let go first: a set only this lane held is wiped now, not after the search.
+  l->forms.reset();
+  std::shared_ptr<FormSet> found;
+  std::vector<std::weak_ptr<FormSet>>& sets = t->formSets;
+  for (size_t i = 0; i < sets.size();) {
+    std::shared_ptr<FormSet> set = sets[i].lock();
+    if (!set) {
+      sets[i] = sets.back();
+      sets.pop_back();
+      continue;
+    }
+    if (!found && same(*set)) found = std::move(set);
+    i++;
+  }
+  if (!found) {
+    found = std::make_shared<FormSet>();
+    // Sized before filling: a string or vector that grows frees its old buffer unwiped.
+    found->packed.assign(packed, len);
+    size_t count = 0;
+    ForEachPacked(packed, len, [&](const char*, size_t, bool) { count++; });
+    found->forms.reserve(count);
+    found->search.reserve(count);
+    ForEachPacked(packed, len, [&](const char* form, size_t n, bool search) {
+      found->forms.emplace_back(form, n);
+      found->search.push_back(search);
+    });
+    sets.push_back(found);
+  }
+  l->forms = std::move(found);
 }
 
 bool AllDigits(const char* s, size_t len) {
@@ -171,7 +183,7 @@ bool ProcessHeld(Connection* c) {
     head.append("\r\n", 2);
   }
   head.append("\r\n", 2);
-  SetForms(l, d.forms, d.formsLen);
+  SetForms(t, l, d.forms, d.formsLen);
   l->headRequest = EqualsNoCase(buf + h.method.off, h.method.len, "head");
   l->bytesIn = static_cast<double>(body);
   l->busy = true;

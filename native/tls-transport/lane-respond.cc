@@ -66,10 +66,12 @@ void ReplaceAll(std::string* s, const std::string& form, bool* changed) {
 // A head value with every form replaced, as redactText() does: the whole list only when one of
 // the forms searched first is there (every form contains one).
 void Redact(Lane* l, std::string* value) {
+  if (!l->forms) return;
+  const FormSet& set = *l->forms;
   bool any = false;
-  for (size_t i = 0; i < l->forms.size() && !any; i++) any = l->formSearch[i] && value->find(l->forms[i]) != std::string::npos;
+  for (size_t i = 0; i < set.forms.size() && !any; i++) any = set.search[i] && value->find(set.forms[i]) != std::string::npos;
   if (!any) return;
-  for (const std::string& form : l->forms) ReplaceAll(value, form, &l->echoed);
+  for (const std::string& form : set.forms) ReplaceAll(value, form, &l->echoed);
 }
 
 }  // namespace
@@ -134,7 +136,7 @@ bool PlanResponse(Lane* l, const char* buf) {
       i = j + 1;
     }
   }
-  bool injected = !l->forms.empty();
+  bool injected = l->forms && !l->forms->forms.empty();
   bool bodyAllowed = !l->headRequest && h.status != 204 && h.status != 304;
   // Every body of an injected request is scanned, whatever its type (response-plan.ts); one in a
   // coding goes to the JavaScript path, which decodes it or refuses it.
@@ -183,8 +185,8 @@ bool PlanResponse(Lane* l, const char* buf) {
     out.append("transfer-encoding: chunked\r\n");
   }
   out.append("\r\n", 2);
-  // The forms stay the lane's (for the connection's next request); the scanner only reads them.
-  if (scan) l->scanner.reset(new lane::EchoScanner(&l->forms, &l->formSearch));
+  // The lane holds the forms (for the connection's next request too); the scanner only reads them.
+  if (scan) l->scanner.reset(new lane::EchoScanner(&l->forms->forms, &l->forms->search));
   l->remaining = h.framing == lane::Framing::kLength ? h.length : 0;
   l->reusable = h.reusable;
   return true;

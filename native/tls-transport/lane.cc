@@ -259,6 +259,17 @@ void LaneAgentDrained(Connection* c) {
   if (Connection* up = OwnUpstream(c)) SetPaused(up, false);
 }
 
+void LaneTrim(Connection* c) {
+  Lane* l = c->lane;
+  if (!l || l->busy) return;
+  // Kept between exchanges so keep-alive requests reuse them; an idle connection need not.
+  for (std::string* s : {&l->sentHead, &l->received, &l->out, &l->payload, &l->scanned}) {
+    Wipe(s);
+    std::string().swap(*s);
+  }
+  if (l->held.empty()) std::string().swap(l->held);
+}
+
 void LaneAgentGone(Connection* c) {
   Lane* l = c->lane;
   if (!l) return;

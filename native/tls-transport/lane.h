@@ -16,11 +16,20 @@
 
 namespace nanoclaw {
 
-struct Lane {
-  // The forms the lane kept for the connection's next request (SetForms) go when it does.
-  ~Lane() {
+// The wire forms of one injected value, as a decision packs them (lane-forward.cc SetForms):
+// shared by every lane whose decision carried the same bytes, so an idle connection keeps a
+// pointer, not a copy. Wiped when the last lane lets go.
+struct FormSet {
+  std::string packed;
+  std::vector<std::string> forms;
+  std::vector<bool> search;  // per form: searched first (it contains no other form)
+  ~FormSet() {
+    lane::Wipe(&packed);
     for (std::string& f : forms) lane::Wipe(&f);
   }
+};
+
+struct Lane {
   bool armed = false;  // JavaScript is between requests: the lane takes the next one
   bool busy = false;   // an exchange is in flight
   std::string acceptedHost;
@@ -34,8 +43,7 @@ struct Lane {
   bool headRequest = false;
   std::string sentHead;  // as sent upstream, value included: a takeover may send it again
   double bytesIn = 0;    // request body bytes
-  std::vector<std::string> forms;  // the value's wire forms: this request's, kept for the next one
-  std::vector<bool> formSearch;    // per form: searched first (it contains no other form)
+  std::shared_ptr<const FormSet> forms;  // this request's, kept for the next one (most use the same)
   std::string received;  // upstream bytes until the response head is understood
   bool headForwarded = false;
   lane::ResponseHead response;
@@ -67,5 +75,8 @@ void LaneAgentDrained(Connection* c);
 // Destroy() of either side.
 void LaneAgentGone(Connection* c);
 void LaneUpstreamGone(Connection* up);
+// The transport trims its memory (connections stopped coming and going): a lane between
+// exchanges gives back the buffers it keeps for its next request, wiped.
+void LaneTrim(Connection* c);
 
 }  // namespace nanoclaw

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,6 +42,7 @@ constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kDeliverChunk = 16 * 1024;
 
 struct Transport;
+struct FormSet;
 struct Lane;
 
 struct Connection {
@@ -119,6 +121,9 @@ struct Transport {
   unsigned char readBuffer[kReadChunk];
   // The fast lane's tables, as `configure` gave them (lane-tables.h).
   lane::Tables laneTables;
+  // Every injected value's forms some lane holds (lane.h FormSet): one copy however many
+  // connections use the value, gone (wiped) with the last of them.
+  std::vector<std::weak_ptr<FormSet>> formSets;
 };
 
 constexpr size_t kMaxSessions = 256;

@@ -3,12 +3,14 @@ import { pick, seededRandom } from '../support/seeded-random.js';
 import type { UpstreamHandler } from '../support/tls-upstream.js';
 import { agentConnection, type Seen } from './fast-lane-harness.js';
 import { startHarness, type Harness } from './gateway-harness.js';
+import { loadBinding } from '../../src/vault/gateway/native-tls/binding.js';
 
 /**
  * The lane keeps a request's echo forms for the next request on the connection (SetForms in
  * native/tls-transport/lane-forward.cc). Requests for two secrets and for none, in a generated
  * order on one kept-alive connection, must each be scanned for their own value's forms only, on
- * the lane exactly as on the JavaScript path.
+ * the lane exactly as on the JavaScript path. Connections using the same value share one copy of
+ * its forms (Transport::formSets), which must outlive every connection that holds it.
  */
 
 const A = `lane-a-${'x'.repeat(24)}`;
@@ -63,5 +65,33 @@ describe.skipIf(process.env.NANOCLAW_GATEWAY_TLS === 'node')('the fast lane’s 
     // The lane served most injected ones (one after a request it handed to JavaScript may need a
     // pooled connection first).
     expect(suites[0]!.h.gateway.laneCounts().forwarded).toBeGreaterThanOrEqual(paths.filter((p) => !p.startsWith('/none')).length / 2);
+  });
+
+  it('scans each response for its own value when connections that share a value’s forms come and go, and after idle lanes gave back their buffers', async () => {
+    const random = seededRandom(1414);
+    const binding = loadBinding();
+    if ('error' in binding) throw new Error(binding.error);
+    for (const [k, { h, token }] of suites.entries()) {
+      const target = `api.github.test:${h.upstream.port}`;
+      const open: { agent: Awaited<ReturnType<typeof agentConnection>>; prefix: string }[] = [];
+      for (let step = 0; step < 40; step++) {
+        // Keep three to five connections open; now and then one leaves, and a new one comes.
+        if (open.length < 3 || (open.length < 5 && random() < 0.3)) {
+          open.push({ agent: await agentConnection(h, token, target, h.vaultCaPem), prefix: pick(random, ['/a/', '/b/']) });
+        }
+        const at = Math.floor(random() * open.length);
+        const conn = open[at]!;
+        // Mostly the connection's usual secret; sometimes the other one, or none.
+        const prefix = random() < 0.8 ? conn.prefix : pick(random, ['/a/', '/b/', '/none/']);
+        conn.agent.send(`GET ${prefix}${step} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+        const { body } = await conn.agent.read('GET');
+        const expected = prefix === '/a/' ? redacted(A) : prefix === '/b/' ? redacted(B) : BODY;
+        expect(body, `suite ${k}, step ${step}, ${prefix}`).toBe(expected);
+        if (random() < 0.15) open.splice(at, 1)[0]!.agent.close();
+        // What the transport does once connections stop coming and going (LaneTrim).
+        if (random() < 0.2) binding.trimMemory();
+      }
+      for (const { agent } of open) agent.close();
+    }
   });
 });
