@@ -14,6 +14,9 @@ export function cutMarker(moreBytes: number): string {
  * (UTF-16 units, as Telegram and JavaScript count).
  */
 export function cutText(text: string, max: number, unit: 'bytes' | 'units' = 'bytes'): string {
+  // A UTF-16 unit is at most three UTF-8 bytes: most texts fit without being measured (the
+  // gateway cuts every audited path).
+  if (text.length * 3 <= max) return text;
   const size = (t: string): number => (unit === 'bytes' ? Buffer.byteLength(t) : t.length);
   if (size(text) <= max) return text;
   const total = Buffer.byteLength(text);

@@ -64,7 +64,12 @@ export function startRecord(
  * cost half as much again as at 100 ms. A crash loses the rows of one window either way.
  */
 export const AUDIT_FLUSH_MS = 100;
-const MAX_BATCH = 512;
+/**
+ * A batch this large goes at once. Busy, the gateway writes every few tens of milliseconds:
+ * rows queued longer outlive a young-generation collection or two, and are copied and promoted
+ * to the old generation only to die there.
+ */
+const MAX_BATCH = 256;
 
 type BatchingAudit = VaultStore['audit'] & { appendMany?: (entries: NewAuditEntry[]) => void };
 

@@ -55,8 +55,9 @@ export function auditRowChecker(): (entry: NewAuditEntry) => Omit<AuditEntry, 'i
 
 const INSERT_HEAD = `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
   bytes_in, bytes_out, duration_ms, reason, prev_hash, hash) VALUES`;
-const ROW_PARAMS = `(${Array(16).fill('?').join(', ')})`;
-/** Rows per INSERT statement, largest first: a batch of up to 512 takes at most 8 + 3 + 3 + 3 statements. */
+const COLUMN_COUNT = 16;
+const ROW_PARAMS = `(${Array(COLUMN_COUNT).fill('?').join(', ')})`;
+/** Rows per INSERT statement, largest first: a batch of up to 256 takes at most 4 + 3 + 3 + 3 statements. */
 const CHUNK_SIZES = [64, 16, 4, 1];
 /** Each chunk size's statement, built once (the statement cache is keyed by its text). */
 const INSERTS = new Map(CHUNK_SIZES.map((size) => [size, `${INSERT_HEAD} ${Array(size).fill(ROW_PARAMS).join(', ')}`]));
@@ -72,36 +73,35 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
   let prev = GENESIS;
   const checked = auditRowChecker();
   /**
-   * Appends the row's values to `params` in INSERT order, chained to the row before, and moves
-   * the chain on. Into the caller's array: a batch's rows are bound as one statement's parameters.
+   * Puts the row's values in `params` from `at` on, in INSERT order, chained to the row before,
+   * and moves the chain on. Into the caller's array, sized for the statement before it is filled
+   * (one growing by push copies itself over and over): a batch's rows are one statement's parameters.
    */
-  const chainInto = (params: SqlValue[], entry: NewAuditEntry & { id?: number }): Omit<AuditEntry, 'id'> => {
+  const chainInto = (params: SqlValue[], at: number, entry: NewAuditEntry & { id?: number }): Omit<AuditEntry, 'id'> => {
     const row = checked(entry);
     const hash = rowHash(chainKey, prev, row);
-    params.push(
-      entry.id ?? null,
-      row.time,
-      row.agentId,
-      row.agentIdentifier,
-      row.method,
-      row.host,
-      row.path,
-      row.secretName,
-      row.decision,
-      row.status,
-      row.bytesIn,
-      row.bytesOut,
-      row.durationMs,
-      row.reason,
-      prev,
-      hash,
-    );
+    params[at] = entry.id ?? null;
+    params[at + 1] = row.time;
+    params[at + 2] = row.agentId;
+    params[at + 3] = row.agentIdentifier;
+    params[at + 4] = row.method;
+    params[at + 5] = row.host;
+    params[at + 6] = row.path;
+    params[at + 7] = row.secretName;
+    params[at + 8] = row.decision;
+    params[at + 9] = row.status;
+    params[at + 10] = row.bytesIn;
+    params[at + 11] = row.bytesOut;
+    params[at + 12] = row.durationMs;
+    params[at + 13] = row.reason;
+    params[at + 14] = prev;
+    params[at + 15] = hash;
     prev = hash;
     return row;
   };
   const insert = (entry: NewAuditEntry & { id?: number }): AuditEntry => {
-    const params: SqlValue[] = [];
-    const row = chainInto(params, entry);
+    const params = new Array<SqlValue>(COLUMN_COUNT);
+    const row = chainInto(params, 0, entry);
     // RETURNING rather than lastInsertRowid, which only SQLite has.
     const inserted = sql(`${INSERT_HEAD} ${ROW_PARAMS} RETURNING id`).get(...params);
     return { id: num(inserted!, 'id'), ...row };
@@ -114,8 +114,8 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
       if (entries.length - at < size) continue;
       const statement = sql(INSERTS.get(size)!);
       for (; entries.length - at >= size; at += size) {
-        const params: SqlValue[] = [];
-        for (let k = at; k < at + size; k++) chainInto(params, entries[k]!);
+        const params = new Array<SqlValue>(size * COLUMN_COUNT);
+        for (let k = 0; k < size; k++) chainInto(params, k * COLUMN_COUNT, entries[at + k]!);
         statement.run(...params);
       }
     }
