@@ -38,23 +38,13 @@ const FULL_HEX = 64;
 /** The fields a row's MAC covers: everything but its id, in a fixed order. */
 type Chained = Omit<AuditEntry, 'id'>;
 
+/** A row's fields in the order its MAC covers them, which is also the audit table's column order after `id`. Pure. */
+export function chainedFields(e: Chained): (string | number | null)[] {
+  return [e.time, e.agentId, e.agentIdentifier, e.method, e.host, e.path, e.secretName, e.decision, e.status, e.bytesIn, e.bytesOut, e.durationMs, e.reason];
+}
+
 /** The text a row's MAC covers: the hash of the row before it, then its fields. Pure. */
-function rowMessage(prevHash: string, e: Chained): string {
-  const fields = [
-    e.time,
-    e.agentId,
-    e.agentIdentifier,
-    e.method,
-    e.host,
-    e.path,
-    e.secretName,
-    e.decision,
-    e.status,
-    e.bytesIn,
-    e.bytesOut,
-    e.durationMs,
-    e.reason,
-  ];
+function rowMessage(prevHash: string, fields: readonly (string | number | null)[]): string {
   return `${prevHash}\n${JSON.stringify(fields)}`;
 }
 
@@ -77,9 +67,14 @@ function storedMac(key: ChainKey, message: string): string {
   return hash('sha256', text + message, 'hex').slice(0, STORED_HEX);
 }
 
+/** The hash a new row stores, chained to the row before it; `fields` as `chainedFields` gives them. Pure. */
+export function fieldsHash(key: ChainKey, prevHash: string, fields: readonly (string | number | null)[]): string {
+  return storedMac(key, rowMessage(prevHash, fields));
+}
+
 /** The hash a new row stores, chained to the row before it. Pure. */
 export function rowHash(key: ChainKey, prevHash: string, e: Chained): string {
-  return storedMac(key, rowMessage(prevHash, e));
+  return fieldsHash(key, prevHash, chainedFields(e));
 }
 
 /**
@@ -89,7 +84,7 @@ export function rowHash(key: ChainKey, prevHash: string, e: Chained): string {
  */
 function hashMatches(key: ChainKey, prevHash: string, e: Chained, stored: string): boolean {
   if (stored.length !== STORED_HEX && stored.length !== FULL_HEX) return false;
-  const message = rowMessage(prevHash, e);
+  const message = rowMessage(prevHash, chainedFields(e));
   if (stored.length === STORED_HEX && storedMac(key, message) === stored) return true;
   return macHex(key, message).startsWith(stored);
 }

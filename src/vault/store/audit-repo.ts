@@ -1,7 +1,7 @@
 import type { SqlDatabase, SqlValue } from './sql-database.js';
 import { NanoclawError } from '../../common/errors.js';
 import type { AuditEntry, AuditQuery, NewAuditEntry } from '../model/records.js';
-import { GENESIS, rowHash, type ChainKey } from './audit-chain.js';
+import { chainedFields, fieldsHash, GENESIS, type ChainKey } from './audit-chain.js';
 import { createAuditIntegrity } from './audit-integrity.js';
 import { COLUMNS, toEntry } from './audit-rows.js';
 import { inTransaction, statementCache } from './db.js';
@@ -73,29 +73,19 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
   let prev = GENESIS;
   const checked = auditRowChecker();
   /**
-   * Puts the row's values in `params` from `at` on, in INSERT order, chained to the row before,
-   * and moves the chain on. Into the caller's array, sized for the statement before it is filled
-   * (one growing by push copies itself over and over): a batch's rows are one statement's parameters.
+   * Puts the row's values in `params` from `at` on, in INSERT order (id, the chained fields, the
+   * hashes), chained to the row before, and moves the chain on. Into the caller's array, sized for
+   * the statement before it is filled (one growing by push copies itself over and over): a
+   * batch's rows are one statement's parameters.
    */
   const chainInto = (params: SqlValue[], at: number, entry: NewAuditEntry & { id?: number }): Omit<AuditEntry, 'id'> => {
     const row = checked(entry);
-    const hash = rowHash(chainKey, prev, row);
+    const fields = chainedFields(row);
+    const hash = fieldsHash(chainKey, prev, fields);
     params[at] = entry.id ?? null;
-    params[at + 1] = row.time;
-    params[at + 2] = row.agentId;
-    params[at + 3] = row.agentIdentifier;
-    params[at + 4] = row.method;
-    params[at + 5] = row.host;
-    params[at + 6] = row.path;
-    params[at + 7] = row.secretName;
-    params[at + 8] = row.decision;
-    params[at + 9] = row.status;
-    params[at + 10] = row.bytesIn;
-    params[at + 11] = row.bytesOut;
-    params[at + 12] = row.durationMs;
-    params[at + 13] = row.reason;
-    params[at + 14] = prev;
-    params[at + 15] = hash;
+    for (let i = 0; i < fields.length; i++) params[at + 1 + i] = fields[i]!;
+    params[at + 1 + fields.length] = prev;
+    params[at + 2 + fields.length] = hash;
     prev = hash;
     return row;
   };
