@@ -32,14 +32,22 @@ export async function engineStartedAt(connection: DockerConnection): Promise<str
   }
 }
 
-/** Inspects the network, the gateway container and the engine at once; fails closed when either is missing. */
-export async function readLockdownState(engine: EngineApi, input: { network: string; gatewayContainer: string; connection: DockerConnection }): Promise<LockdownState> {
+/**
+ * Inspects the network, the gateway container and the engine at once; fails closed when either is
+ * missing. `gatewayContainer` may be a promise (a relay being started): the rest is asked meanwhile.
+ */
+export async function readLockdownState(
+  engine: EngineApi,
+  input: { network: string; gatewayContainer: string | PromiseLike<string>; connection: DockerConnection },
+): Promise<LockdownState> {
   const missing = (what: string) => (): never => {
     throw new NanoclawError('lockdown_network_missing', `Cannot prove the lockdown: ${what} does not exist`, { hint: 'Create the networks and the vault: ncl vault up' });
   };
   const [network, gateway, version, startedAt] = await Promise.all([
     engine.json<ProofKeyInput['network']>('GET', `/networks/${encodeURIComponent(input.network)}`).catch(missing(`the network ${input.network}`)),
-    engine.json<GatewayInfo>('GET', `/containers/${encodeURIComponent(input.gatewayContainer)}/json`).catch(missing(`the container ${input.gatewayContainer}`)),
+    Promise.resolve(input.gatewayContainer).then((name) =>
+      engine.json<GatewayInfo>('GET', `/containers/${encodeURIComponent(name)}/json`).catch(missing(`the container ${name}`)),
+    ),
     engine.json<{ Version: string; ApiVersion: string; KernelVersion?: string }>('GET', '/version'),
     engineStartedAt(input.connection),
   ]);
