@@ -45,13 +45,14 @@ function bundledModules(url: string): string[] {
 }
 
 describe('the modules ncl launch loads', () => {
-  it('leave out dockerode, the approval schemas, node:crypto, node:tls and process.stdin', async () => {
+  it('leave out dockerode, the schemas of the model and API but the agent\'s, node:crypto, node:tls and process.stdin', async () => {
     const loaded = await loadedBy(['launch', '--help']);
     expect(loaded.some((u) => u.startsWith(BUNDLE)), 'the CLI runs from its bundle').toBe(true);
     expect(loaded.some((u) => u.endsWith('/dist/src/cli/launch-agent.js'))).toBe(true);
     expect(loaded.some((u) => u.endsWith('/dist/src/client/vault-client.js'))).toBe(true);
     expect(loaded.filter((u) => u.includes('/node_modules/dockerode/'))).toEqual([]);
-    expect(loaded.filter((u) => /\/vault\/(api\/approval-schemas|model\/approvals|model\/policy-rule)\.js$/.test(u))).toEqual([]);
+    expect(loaded.filter((u) => /\/vault\/(api\/approval-schemas|api\/schemas|model\/records|model\/approvals|model\/policy-rule)\.js$/.test(u))).toEqual([]);
+    expect(loaded.some((u) => u.endsWith('/dist/src/vault/api/agent-schemas.js'))).toBe(true);
     expect(loaded).not.toContain('node:crypto');
     expect(loaded).not.toContain('node:tls');
     expect(loaded).not.toContain('process.stdin');
@@ -62,6 +63,7 @@ describe('the modules ncl launch loads', () => {
     // The control: the whole tree does load what the launch leaves out, so the hook sees them.
     expect(all.some((u) => u.includes('/node_modules/dockerode/'))).toBe(true);
     expect(all.some((u) => u.endsWith('/dist/src/vault/api/approval-schemas.js'))).toBe(true);
+    expect(all.some((u) => u.endsWith('/dist/src/vault/api/schemas.js'))).toBe(true);
     expect(all).toContain('node:crypto');
     expect(all).toContain('node:tls');
   });
