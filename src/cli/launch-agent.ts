@@ -7,7 +7,7 @@ import { createAgent, findAgentContainers, imageCommand, openGate, releaseAgent,
 import { agentContainerName, buildAgentSpec, type VaultContainerConfig } from '../docker/agent-spec.js';
 import { dockerConnectionOptions } from '../docker/docker-connection.js';
 import { EngineApi } from '../docker/engine-api.js';
-import { readLockdownState, type LockdownState } from '../docker/lockdown-state.js';
+import { inspectLockdownNetwork, readLockdownState } from '../docker/lockdown-state.js';
 import { defaultStubTemplatesDir, writeStubs, type StubReport } from '../docker/stubs.js';
 import type { CliContext } from './context.js';
 import { proxyEnvForHop } from './gateway-hop.js';
@@ -140,12 +140,14 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   const gated = lockdown && !options.skipSelfTest;
   const gateWork = gated ? imageCommand(engine, image) : Promise.resolve(null);
   gateWork.catch(() => undefined);
-  // What the proof is keyed on, read while the vault answers rather than after the start: the
-  // agent then joins the network by the id read here, so what is judged is what it is on.
-  const stateWork: Promise<LockdownState | null> = gated
-    ? readLockdownState(engine, { network, gatewayContainer: hopWork.then((hop) => lockdownGatewayContainer(settings, hop)), connection })
-    : Promise.resolve(null);
-  stateWork.catch(() => undefined);
+  // What the proof is keyed on, read while the vault answers and the engine starts the agent rather
+  // than after: the agent joins the network by the id inspected here, so what is judged is what it is on.
+  const networkWork = gated ? inspectLockdownNetwork(engine, network) : null;
+  const stateWork = networkWork
+    ? readLockdownState(engine, { network: networkWork, gatewayContainer: hopWork.then((hop) => lockdownGatewayContainer(settings, hop)), connection })
+    : null;
+  networkWork?.catch(() => undefined);
+  stateWork?.catch(() => undefined);
   const [fetched, old] = await Promise.all([vaultWork, findAgentContainers(engine, { name, folder })]);
   // The old container goes once the vault said yes: it must not be running while we write into its home.
   await Promise.all(old.map((id) => removeAgent(engine, id)));
@@ -153,7 +155,7 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   const vault = fetched && hop ? { ...fetched, env: proxyEnvForHop(fetched.env, hop) } : null;
   if (vault) ctx.logger.redactor.add(new URL(vault.env.HTTPS_PROXY ?? 'http://x').password);
   const gateImage = vault ? await gateWork : null;
-  const state = gateImage ? await stateWork : null;
+  const judged = gateImage ? await networkWork : null;
 
   const owner = agentUser();
   const { homeDir, caFiles, stubs } = await prepareHome(ctx, { inputs, folder, owner, vault });
@@ -166,7 +168,7 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
     lockdown,
     egressNetwork: settings.egressNetwork,
     outboundNetwork: settings.outboundNetwork,
-    ...(state ? { networkId: state.network.Id } : {}),
+    ...(judged ? { networkId: judged.Id } : {}),
     // Without lockdown the spec points the proxy at this host: the local vault's name, or a remote gateway.
     gatewayContainer: hop?.host ?? settings.gatewayContainer,
     defaultImage: inputs.agentImage,
@@ -181,7 +183,7 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   const id = await createAgent(engine, spec, { gateImage });
   try {
     let selfTest: LaunchResult['selfTest'] = lockdown ? 'skipped' : 'not_applicable';
-    if (gateImage && vault && state) {
+    if (gateImage && vault && stateWork) {
       const gate = await openGate(engine, id);
       try {
         const started = startAgent(engine, id);
@@ -193,7 +195,7 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
           runtimeDir: inputs.paths.runtimeDir,
         };
         // Worked out while the engine starts the container (the key's hash loads node:crypto).
-        const expected = await lockdownExpectation({ ...check, state });
+        const expected = await lockdownExpectation({ ...check, state: await stateWork });
         await started;
         selfTest = await checkLockdown(ctx, { ...check, folder, containerId: id, facts: gate.facts, user, expected });
       } finally {

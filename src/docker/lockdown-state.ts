@@ -32,28 +32,36 @@ export async function engineStartedAt(connection: DockerConnection): Promise<str
   }
 }
 
+type Network = ProofKeyInput['network'];
+
+const missing = (what: string) => (): never => {
+  throw new NanoclawError('lockdown_network_missing', `Cannot prove the lockdown: ${what} does not exist`, { hint: 'Create the networks and the vault: ncl vault up' });
+};
+
+/** The lockdown network of exactly this name (the engine matches id prefixes too); fails closed when it is missing. */
+export async function inspectLockdownNetwork(engine: EngineApi, name: string): Promise<Network> {
+  const network = await engine.json<Network>('GET', `/networks/${encodeURIComponent(name)}`).catch(missing(`the network ${name}`));
+  return network.Name === name ? network : missing(`the network ${name}`)();
+}
+
 /**
- * Inspects the network, the gateway container and the engine at once; fails closed when either is
- * missing. `gatewayContainer` may be a promise (a relay being started): the rest is asked meanwhile.
+ * The proof key's inputs: the network as inspected (inspectLockdownNetwork, which the agent joins
+ * by its id), the gateway container and the engine, asked at once. `gatewayContainer` may be a
+ * promise (a relay being started): the rest is asked meanwhile. Fails closed when one is missing.
  */
 export async function readLockdownState(
   engine: EngineApi,
-  input: { network: string; gatewayContainer: string | PromiseLike<string>; connection: DockerConnection },
+  input: { network: PromiseLike<Network>; gatewayContainer: string | PromiseLike<string>; connection: DockerConnection },
 ): Promise<LockdownState> {
-  const missing = (what: string) => (): never => {
-    throw new NanoclawError('lockdown_network_missing', `Cannot prove the lockdown: ${what} does not exist`, { hint: 'Create the networks and the vault: ncl vault up' });
-  };
   const [network, gateway, version, startedAt] = await Promise.all([
-    engine.json<ProofKeyInput['network']>('GET', `/networks/${encodeURIComponent(input.network)}`).catch(missing(`the network ${input.network}`)),
+    input.network,
     Promise.resolve(input.gatewayContainer).then((name) =>
       engine.json<GatewayInfo>('GET', `/containers/${encodeURIComponent(name)}/json`).catch(missing(`the container ${name}`)),
     ),
     engine.json<{ Version: string; ApiVersion: string; KernelVersion?: string }>('GET', '/version'),
     engineStartedAt(input.connection),
   ]);
-  // The engine matches id prefixes too: only the network of exactly this name counts.
-  if (network.Name !== input.network) missing(`the network ${input.network}`)();
-  const endpoint = gateway.NetworkSettings.Networks[input.network];
+  const endpoint = gateway.NetworkSettings.Networks[network.Name];
   return {
     network,
     gateway: { Id: gateway.Id, StartedAt: gateway.State.StartedAt, address: [endpoint?.IPAddress, endpoint?.GlobalIPv6Address].filter(Boolean).join(' ') },
