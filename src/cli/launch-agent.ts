@@ -5,15 +5,15 @@ import { writeFileAtomic } from '../common/atomic-write.js';
 import { NanoclawError, errorMessage } from '../common/errors.js';
 import { createAgent, findAgentContainers, imageCommand, openGate, releaseAgent, removeAgent, startAgent } from '../docker/agent-launch.js';
 import { agentContainerName, buildAgentSpec, type VaultContainerConfig } from '../docker/agent-spec.js';
-import { dockerConnectionOptions } from '../docker/docker-connection.js';
+import { dockerConnectionOptions, type DockerConnection } from '../docker/docker-connection.js';
 import { EngineApi } from '../docker/engine-api.js';
-import { inspectLockdownNetwork, readLockdownState } from '../docker/lockdown-state.js';
+import { inspectLockdownNetwork, readLockdownState, type LockdownNetwork } from '../docker/lockdown-state.js';
 import { defaultStubTemplatesDir, writeStubs, type StubReport } from '../docker/stubs.js';
 import type { CliContext } from './context.js';
 import { proxyEnvForHop } from './gateway-hop.js';
 import { lockdownGatewayContainer, prepareGatewayHop } from './launch-gateway.js';
 import { agentUser, bundleIsCurrent, combinedBundle, gatherLaunchInputs, type LaunchInputs } from './launch-inputs.js';
-import { checkLockdown, lockdownExpectation, type SelfTestOutcome } from './launch-self-test.js';
+import { checkLockdown, lockdownExpectation, type LockdownExpectationInput, type SelfTestOutcome } from './launch-self-test.js';
 import { refuseAnthropicOverride } from './native-conflict.js';
 import { vaultClientFor } from './vault-connection.js';
 import { VAULT_API_PORT, VAULT_GATEWAY_PORT } from '../config/ports.js';
@@ -111,6 +111,42 @@ async function prepareHome(ctx: CliContext, o: { inputs: LaunchInputs; folder: s
 }
 
 /**
+ * Starts a gated agent and releases it once its network is proven (launch-self-test.ts). The proof
+ * key is worked out while the engine starts the container: the engine's /version is its slowest
+ * answer, and the key's hash loads node:crypto.
+ */
+async function startBehindGate(
+  ctx: CliContext,
+  o: {
+    engine: EngineApi;
+    connection: DockerConnection;
+    id: string;
+    /** The lockdown network as inspected before the create (the agent joined it by this id). */
+    judged: LockdownNetwork;
+    gatewayContainer: string;
+    check: Omit<LockdownExpectationInput, 'state'>;
+    folder: string;
+    user: string;
+  },
+): Promise<SelfTestOutcome> {
+  const { engine, id } = o;
+  const gate = await openGate(engine, id);
+  let outcome: SelfTestOutcome;
+  try {
+    const started = startAgent(engine, id);
+    started.catch(() => undefined);
+    const state = await readLockdownState(engine, { network: o.judged, gatewayContainer: o.gatewayContainer, connection: o.connection });
+    const expected = await lockdownExpectation({ ...o.check, state });
+    await started;
+    outcome = await checkLockdown(ctx, { ...o.check, folder: o.folder, containerId: id, facts: gate.facts, user: o.user, expected });
+  } finally {
+    gate.close();
+  }
+  await releaseAgent(engine, id);
+  return outcome;
+}
+
+/**
  * `ncl launch`: at once the vault (agent, container config), the gateway hop, the old container and
  * the image; then home, stubs and CA files; create; under lockdown the gate holds the agent until its
  * network is proven (launch-self-test.ts); start or release.
@@ -140,14 +176,10 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   const gated = lockdown && !options.skipSelfTest;
   const gateWork = gated ? imageCommand(engine, image) : Promise.resolve(null);
   gateWork.catch(() => undefined);
-  // What the proof is keyed on, read while the vault answers and the engine starts the agent rather
-  // than after: the agent joins the network by the id inspected here, so what is judged is what it is on.
+  // The lockdown network, inspected while the vault answers: the agent joins it by this id, so the
+  // network judged is the one it is on. The rest of the proof key is read while the engine starts it.
   const networkWork = gated ? inspectLockdownNetwork(engine, network) : null;
-  const stateWork = networkWork
-    ? readLockdownState(engine, { network: networkWork, gatewayContainer: hopWork.then((hop) => lockdownGatewayContainer(settings, hop)), connection })
-    : null;
   networkWork?.catch(() => undefined);
-  stateWork?.catch(() => undefined);
   const [fetched, old] = await Promise.all([vaultWork, findAgentContainers(engine, { name, folder })]);
   // The old container goes once the vault said yes: it must not be running while we write into its home.
   await Promise.all(old.map((id) => removeAgent(engine, id)));
@@ -183,25 +215,15 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   const id = await createAgent(engine, spec, { gateImage });
   try {
     let selfTest: LaunchResult['selfTest'] = lockdown ? 'skipped' : 'not_applicable';
-    if (gateImage && vault && stateWork) {
-      const gate = await openGate(engine, id);
-      try {
-        const started = startAgent(engine, id);
-        started.catch(() => undefined);
-        const check = {
-          network,
-          gateway: { host: 'gateway', port: Number(new URL(vault.env.HTTPS_PROXY ?? '').port || VAULT_GATEWAY_PORT) },
-          apiPort: VAULT_API_PORT,
-          runtimeDir: inputs.paths.runtimeDir,
-        };
-        // Worked out while the engine starts the container (the key's hash loads node:crypto).
-        const expected = await lockdownExpectation({ ...check, state: await stateWork });
-        await started;
-        selfTest = await checkLockdown(ctx, { ...check, folder, containerId: id, facts: gate.facts, user, expected });
-      } finally {
-        gate.close();
-      }
-      await releaseAgent(engine, id);
+    if (gateImage && vault && hop && judged) {
+      const check = {
+        network,
+        gateway: { host: 'gateway', port: Number(new URL(vault.env.HTTPS_PROXY ?? '').port || VAULT_GATEWAY_PORT) },
+        apiPort: VAULT_API_PORT,
+        runtimeDir: inputs.paths.runtimeDir,
+      };
+      const gatewayContainer = lockdownGatewayContainer(settings, hop);
+      selfTest = await startBehindGate(ctx, { engine, connection, id, judged, gatewayContainer, check, folder, user });
     } else {
       await startAgent(engine, id);
     }

@@ -32,32 +32,27 @@ export async function engineStartedAt(connection: DockerConnection): Promise<str
   }
 }
 
-type Network = ProofKeyInput['network'];
+export type LockdownNetwork = ProofKeyInput['network'];
 
 const missing = (what: string) => (): never => {
   throw new NanoclawError('lockdown_network_missing', `Cannot prove the lockdown: ${what} does not exist`, { hint: 'Create the networks and the vault: ncl vault up' });
 };
 
 /** The lockdown network of exactly this name (the engine matches id prefixes too); fails closed when it is missing. */
-export async function inspectLockdownNetwork(engine: EngineApi, name: string): Promise<Network> {
-  const network = await engine.json<Network>('GET', `/networks/${encodeURIComponent(name)}`).catch(missing(`the network ${name}`));
+export async function inspectLockdownNetwork(engine: EngineApi, name: string): Promise<LockdownNetwork> {
+  const network = await engine.json<LockdownNetwork>('GET', `/networks/${encodeURIComponent(name)}`).catch(missing(`the network ${name}`));
   return network.Name === name ? network : missing(`the network ${name}`)();
 }
 
 /**
  * The proof key's inputs: the network as inspected (inspectLockdownNetwork, which the agent joins
- * by its id), the gateway container and the engine, asked at once. `gatewayContainer` may be a
- * promise (a relay being started): the rest is asked meanwhile. Fails closed when one is missing.
+ * by its id), and the gateway container and the engine, asked at once. Fails closed when the
+ * gateway container is missing.
  */
-export async function readLockdownState(
-  engine: EngineApi,
-  input: { network: PromiseLike<Network>; gatewayContainer: string | PromiseLike<string>; connection: DockerConnection },
-): Promise<LockdownState> {
-  const [network, gateway, version, startedAt] = await Promise.all([
-    input.network,
-    Promise.resolve(input.gatewayContainer).then((name) =>
-      engine.json<GatewayInfo>('GET', `/containers/${encodeURIComponent(name)}/json`).catch(missing(`the container ${name}`)),
-    ),
+export async function readLockdownState(engine: EngineApi, input: { network: LockdownNetwork; gatewayContainer: string; connection: DockerConnection }): Promise<LockdownState> {
+  const { network, gatewayContainer: name } = input;
+  const [gateway, version, startedAt] = await Promise.all([
+    engine.json<GatewayInfo>('GET', `/containers/${encodeURIComponent(name)}/json`).catch(missing(`the container ${name}`)),
     engine.json<{ Version: string; ApiVersion: string; KernelVersion?: string }>('GET', '/version'),
     engineStartedAt(input.connection),
   ]);
