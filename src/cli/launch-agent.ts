@@ -11,7 +11,7 @@ import { inspectLockdownNetwork, readLockdownState, type LockdownNetwork } from 
 import { defaultStubTemplatesDir, writeStubs, type StubReport } from '../docker/stubs.js';
 import type { CliContext } from './context.js';
 import { proxyEnvForHop } from './gateway-hop.js';
-import { lockdownGatewayContainer, prepareGatewayHop } from './launch-gateway.js';
+import { lockdownGatewayContainer, plannedGatewayHop, prepareGatewayHop } from './launch-gateway.js';
 import { agentUser, bundleIsCurrent, combinedBundle, gatherLaunchInputs, type LaunchInputs } from './launch-inputs.js';
 import { checkLockdown, lockdownExpectation, type LockdownExpectationInput, type SelfTestOutcome } from './launch-self-test.js';
 import { refuseAnthropicOverride } from './native-conflict.js';
@@ -147,9 +147,9 @@ async function startBehindGate(
 }
 
 /**
- * `ncl launch`: at once the vault (agent, container config), the gateway hop, the old container and
- * the image; then home, stubs and CA files; create; under lockdown the gate holds the agent until its
- * network is proven (launch-self-test.ts); start or release.
+ * `ncl launch`: at once the vault (agent, container config), the gateway hop, the old container and,
+ * under lockdown, the image and the network; then home, stubs and CA files; create; under lockdown
+ * the gate holds the agent until its network is proven (startBehindGate); start or release.
  */
 export async function launchAgent(ctx: CliContext, options: LaunchOptions): Promise<LaunchResult> {
   const { folder } = options;
@@ -178,7 +178,9 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   gateWork.catch(() => undefined);
   // The lockdown network, inspected while the vault answers: the agent joins it by this id, so the
   // network judged is the one it is on. The rest of the proof key is read while the engine starts it.
-  const networkWork = gated ? inspectLockdownNetwork(engine, network) : null;
+  // A relay for a remote vault is started with the networks it joins, so its network is inspected after.
+  const networkReady = gated && plannedGatewayHop(settings).kind === 'relay' ? hopWork : Promise.resolve();
+  const networkWork = gated ? networkReady.then(() => inspectLockdownNetwork(engine, network)) : null;
   networkWork?.catch(() => undefined);
   const [fetched, old] = await Promise.all([vaultWork, findAgentContainers(engine, { name, folder })]);
   // The old container goes once the vault said yes: it must not be running while we write into its home.
