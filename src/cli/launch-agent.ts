@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { VaultClient } from '../client/vault-client.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import { NanoclawError, errorMessage } from '../common/errors.js';
-import { createAgent, findAgentContainers, imageCommand, openGate, releaseAgent, removeAgent, startAgent } from '../docker/agent-launch.js';
+import { createAgent, findAgentContainers, imageCommand, openGate, removeAgent, startAgent } from '../docker/agent-launch.js';
 import { agentContainerName, buildAgentSpec, type VaultContainerConfig } from '../docker/agent-spec.js';
 import { dockerConnectionOptions, type DockerConnection } from '../docker/docker-connection.js';
 import { EngineApi } from '../docker/engine-api.js';
@@ -111,7 +111,8 @@ async function prepareHome(ctx: CliContext, o: { inputs: LaunchInputs; folder: s
 }
 
 /**
- * Starts a gated agent and releases it once its network is proven (launch-self-test.ts). The proof
+ * Starts a gated agent and releases it once its network is proven (launch-self-test.ts); a gate
+ * closed unreleased (the check threw) exits without running the command. The proof
  * key is worked out while the engine starts the container: the engine's /version is its slowest
  * answer, and the key's hash loads node:crypto.
  */
@@ -139,10 +140,10 @@ async function startBehindGate(
     const expected = await lockdownExpectation({ ...o.check, state });
     await started;
     outcome = await checkLockdown(ctx, { ...o.check, folder: o.folder, containerId: id, facts: gate.facts, user: o.user, expected });
+    await gate.release();
   } finally {
     gate.close();
   }
-  await releaseAgent(engine, id);
   return outcome;
 }
 
