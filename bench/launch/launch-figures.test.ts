@@ -21,6 +21,7 @@ describe('launch bench figures', () => {
   it('builds one row per mode with its ratio to plain docker run', () => {
     const rows = buildLaunchRows({
       'docker-run': at(200, 100, 300),
+      'docker-run-network': at(260),
       'lockdown-off': at(400, 500, 600),
       'lockdown-self-test': at(2000, 1000),
       'lockdown-skip-self-test': [],
@@ -28,6 +29,7 @@ describe('launch bench figures', () => {
     });
     expect(rows.map((r) => [r.mode, r.samples, r.medianMs, r.ratio, r.addedMs, r.cpuMedianMs, r.cpuRatio])).toEqual([
       ['docker-run', 3, 200, 1, 0, 20, 1],
+      ['docker-run-network', 1, 260, 1.3, 60, 26, 1.3],
       ['lockdown-off', 3, 500, 2.5, 300, 50, 2.5],
       ['lockdown-self-test', 2, 1500, 7.5, 1300, 150, 7.5],
       ['lockdown-skip-self-test', 0, null, null, null, null, null],
@@ -38,12 +40,14 @@ describe('launch bench figures', () => {
   it('leaves the CPU median out when a sample has no CPU time, and the CPU ratio when docker run has none', () => {
     const rows = buildLaunchRows({
       'docker-run': [{ ms: 200, cpuMs: null }],
+      'docker-run-network': [],
       'lockdown-off': [{ ms: 300, cpuMs: 120 }],
       'lockdown-self-test': [{ ms: 300, cpuMs: 120 }, { ms: 310, cpuMs: null }],
       'lockdown-skip-self-test': [],
       'lockdown-full-proof': [],
     });
     expect(rows.map((r) => [r.cpuMedianMs, r.cpuRatio])).toEqual([
+      [null, null],
       [null, null],
       [120, null],
       [null, null],
@@ -55,6 +59,7 @@ describe('launch bench figures', () => {
   it('judges the added time against the goals of lockdown off (+100 ms) and on with the self-test (+150 ms)', () => {
     const rows = buildLaunchRows({
       'docker-run': at(200),
+      'docker-run-network': [],
       'lockdown-off': at(300),
       'lockdown-self-test': at(351),
       'lockdown-skip-self-test': [],
@@ -68,15 +73,16 @@ describe('launch bench figures', () => {
 
   it('prints medians and ratios, a dash for a mode without samples', () => {
     const table = formatLaunchTable(
-      buildLaunchRows({ 'docker-run': at(200), 'lockdown-off': at(280), 'lockdown-self-test': at(1500), 'lockdown-skip-self-test': [], 'lockdown-full-proof': [] }),
+      buildLaunchRows({ 'docker-run': at(200), 'docker-run-network': [], 'lockdown-off': at(280), 'lockdown-self-test': at(1500), 'lockdown-skip-self-test': [], 'lockdown-full-proof': [] }),
     );
     const lines = table.split('\n');
-    expect(lines).toHaveLength(7);
+    expect(lines).toHaveLength(8);
     expect(lines[0]).toMatch(/added\s+cpu\s+cpu vs docker run\s+goal$/);
     expect(lines[2]).toMatch(/^plain docker run -d\s+1\s+200 ms\s+1\.00×\s+\+0 ms\s+20 ms\s+1\.00×$/);
-    expect(lines[3]).toMatch(/lockdown off\s+1\s+280 ms\s+1\.40×\s+\+80 ms\s+28 ms\s+1\.40×\s+≤ \+100 ms: met$/);
-    expect(lines[4]).toMatch(/self-test\s+1\s+1500 ms\s+7\.50×\s+\+1300 ms\s+150 ms\s+7\.50×\s+≤ \+150 ms: MISSED$/);
-    expect(lines[5]).toMatch(/--skip-self-test\s+0\s+—\s+—\s+—\s+—\s+—$/);
+    expect(lines[3]).toMatch(/outbound network\s+0\s+—/);
+    expect(lines[4]).toMatch(/lockdown off\s+1\s+280 ms\s+1\.40×\s+\+80 ms\s+28 ms\s+1\.40×\s+≤ \+100 ms: met$/);
+    expect(lines[5]).toMatch(/self-test\s+1\s+1500 ms\s+7\.50×\s+\+1300 ms\s+150 ms\s+7\.50×\s+≤ \+150 ms: MISSED$/);
+    expect(lines[6]).toMatch(/--skip-self-test\s+0\s+—\s+—\s+—\s+—\s+—$/);
   });
 
   it('reads BENCH_LAUNCH_SAMPLES with a default and rejects nonsense', () => {

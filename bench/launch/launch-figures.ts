@@ -1,11 +1,14 @@
 import { NanoclawError } from '../../src/common/errors.js';
 
 /** The ways of starting the same agent image that the launch bench compares. */
-export const LAUNCH_MODES = ['docker-run', 'lockdown-off', 'lockdown-self-test', 'lockdown-skip-self-test', 'lockdown-full-proof'] as const;
+export const LAUNCH_MODES = ['docker-run', 'docker-run-network', 'lockdown-off', 'lockdown-self-test', 'lockdown-skip-self-test', 'lockdown-full-proof'] as const;
 export type LaunchMode = (typeof LAUNCH_MODES)[number];
 
 export const MODE_LABELS: Record<LaunchMode, string> = {
   'docker-run': 'plain docker run -d',
+  // What the agent's network itself costs at start (Docker's embedded DNS is set up on every
+  // user-defined network, never on the default bridge): the share of the launch's added time that is not ncl's.
+  'docker-run-network': 'plain docker run -d, agents\' outbound network',
   'lockdown-off': 'ncl launch, lockdown off',
   'lockdown-self-test': 'ncl launch, lockdown on, self-test',
   'lockdown-skip-self-test': 'ncl launch, lockdown on, --skip-self-test',

@@ -3,18 +3,19 @@ import { join } from 'node:path';
 import type { VaultClient } from '../client/vault-client.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import { NanoclawError, errorMessage } from '../common/errors.js';
-import { createAgent, findAgentContainers, imageCommand, openGate, releaseAgent, removeAgent, startAgent } from '../docker/agent-launch.js';
+import { createAgent, findAgentContainers, imageCommand, openGate, removeAgent, startAgent } from '../docker/agent-launch.js';
 import { agentContainerName, buildAgentSpec, type VaultContainerConfig } from '../docker/agent-spec.js';
-import { dockerConnectionOptions } from '../docker/docker-connection.js';
+import { dockerConnectionOptions, type DockerConnection } from '../docker/docker-connection.js';
 import { EngineApi } from '../docker/engine-api.js';
+import { inspectLockdownNetwork, readLockdownState, type LockdownNetwork } from '../docker/lockdown-state.js';
 import { defaultStubTemplatesDir, writeStubs, type StubReport } from '../docker/stubs.js';
 import type { CliContext } from './context.js';
 import { proxyEnvForHop } from './gateway-hop.js';
-import { lockdownGatewayContainer, prepareGatewayHop } from './launch-gateway.js';
+import { lockdownGatewayContainer, plannedGatewayHop, prepareGatewayHop } from './launch-gateway.js';
 import { agentUser, bundleIsCurrent, combinedBundle, gatherLaunchInputs, type LaunchInputs } from './launch-inputs.js';
-import { checkLockdown, type SelfTestOutcome } from './launch-self-test.js';
+import { checkLockdown, lockdownExpectation, type LockdownExpectationInput, type SelfTestOutcome } from './launch-self-test.js';
 import { refuseAnthropicOverride } from './native-conflict.js';
-import { connectVault } from './vault-connection.js';
+import { vaultClientFor } from './vault-connection.js';
 import { VAULT_API_PORT, VAULT_GATEWAY_PORT } from '../config/ports.js';
 
 export interface LaunchOptions {
@@ -58,7 +59,7 @@ async function fetchContainerConfig(client: VaultClient, inputs: LaunchInputs, f
 
 /** The vault's container config, or (native mode only, without lockdown) null to run without the gateway. */
 async function vaultConfig(ctx: CliContext, inputs: LaunchInputs, folder: string): Promise<VaultContainerConfig | null> {
-  const client = await connectVault(ctx);
+  const client = vaultClientFor(ctx, inputs.settings);
   try {
     return await fetchContainerConfig(client, inputs, folder);
   } catch (err) {
@@ -88,10 +89,68 @@ async function writeCaFiles(files: { vaultCa: string; bundle: string }, vaultCa:
   ]);
 }
 
+/** The group's home with its stubs, and the CA files of the vault (none without a vault). */
+async function prepareHome(ctx: CliContext, o: { inputs: LaunchInputs; folder: string; owner: { uid: number; gid: number }; vault: VaultContainerConfig | null }) {
+  const { inputs, folder, owner, vault } = o;
+  const homeDir = join(inputs.paths.groupsDir, folder, 'home');
+  await mkdir(homeDir, { recursive: true, mode: 0o700 });
+  if (process.getuid?.() === 0) await chown(homeDir, owner.uid, owner.gid);
+  const stubNames = [...inputs.config.stubs, ...(vault?.stubs ?? [])];
+  const stubs = await writeStubs({ names: [...new Set(stubNames)], homeDir, templatesDir: defaultStubTemplatesDir(), owner });
+  for (const kept of stubs.kept) ctx.logger.warn('Left a credentials file untouched: it holds real values, not the placeholder', { file: join(homeDir, kept) });
+  for (const skipped of stubs.skipped) ctx.logger.warn('Did not write a stub through a link or over a non-file', { file: join(homeDir, skipped) });
+
+  const caDir = join(inputs.paths.runtimeDir, 'agents', folder);
+  const caFiles = { vaultCa: join(caDir, 'vault-ca.pem'), bundle: join(caDir, 'ca-bundle.pem') };
+  if (vault) {
+    await mkdir(caDir, { recursive: true, mode: 0o755 });
+    await chmod(caDir, 0o755);
+    await writeCaFiles(caFiles, vault.caCertificate);
+  }
+  return { homeDir, caFiles, stubs };
+}
+
 /**
- * `ncl launch`: at once the vault (agent, container config), the gateway hop, the old container and
- * the image; then home, stubs and CA files; create; under lockdown the gate holds the agent until its
- * network is proven (launch-self-test.ts); start or release.
+ * Starts a gated agent and releases it once its network is proven (launch-self-test.ts); a gate
+ * closed unreleased (the check threw) exits without running the command. The proof
+ * key is worked out while the engine starts the container: the engine's /version is its slowest
+ * answer, and the key's hash loads node:crypto.
+ */
+async function startBehindGate(
+  ctx: CliContext,
+  o: {
+    engine: EngineApi;
+    connection: DockerConnection;
+    id: string;
+    /** The lockdown network as inspected before the create (the agent joined it by this id). */
+    judged: LockdownNetwork;
+    gatewayContainer: string;
+    check: Omit<LockdownExpectationInput, 'state'>;
+    folder: string;
+    user: string;
+  },
+): Promise<SelfTestOutcome> {
+  const { engine, id } = o;
+  const gate = await openGate(engine, id);
+  let outcome: SelfTestOutcome;
+  try {
+    const started = startAgent(engine, id);
+    started.catch(() => undefined);
+    const state = await readLockdownState(engine, { network: o.judged, gatewayContainer: o.gatewayContainer, connection: o.connection });
+    const expected = await lockdownExpectation({ ...o.check, state });
+    await started;
+    outcome = await checkLockdown(ctx, { ...o.check, folder: o.folder, containerId: id, facts: gate.facts, user: o.user, expected });
+    await gate.release();
+  } finally {
+    gate.close();
+  }
+  return outcome;
+}
+
+/**
+ * `ncl launch`: at once the vault (agent, container config), the gateway hop, the old container and,
+ * under lockdown, the image and the network; then home, stubs and CA files; create; under lockdown
+ * the gate holds the agent until its network is proven (startBehindGate); start or release.
  */
 export async function launchAgent(ctx: CliContext, options: LaunchOptions): Promise<LaunchResult> {
   const { folder } = options;
@@ -109,36 +168,32 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   const name = agentContainerName(folder);
   const image = inputs.config.image ?? inputs.agentImage;
 
+  // The vault's answer is the longest wait of the launch: asked first, the engine meanwhile.
+  const vaultWork = vaultConfig(ctx, inputs, folder);
+  vaultWork.catch(() => undefined);
   // Fails closed: no relay, or a local vault that is down or not attached, means no agent.
   const hopWork = prepareGatewayHop(ctx, engine, settings);
   hopWork.catch(() => undefined); // judged below, unless the vault is down in native mode
-  const gateWork = lockdown && !options.skipSelfTest ? imageCommand(engine, image) : Promise.resolve(null);
+  const gated = lockdown && !options.skipSelfTest;
+  const gateWork = gated ? imageCommand(engine, image) : Promise.resolve(null);
   gateWork.catch(() => undefined);
-  const [fetched, old] = await Promise.all([vaultConfig(ctx, inputs, folder), findAgentContainers(engine, { name, folder })]);
+  // The lockdown network, inspected while the vault answers: the agent joins it by this id, so the
+  // network judged is the one it is on. The rest of the proof key is read while the engine starts it.
+  // A relay for a remote vault is started with the networks it joins, so its network is inspected after.
+  const networkReady = gated && plannedGatewayHop(settings).kind === 'relay' ? hopWork : Promise.resolve();
+  const networkWork = gated ? networkReady.then(() => inspectLockdownNetwork(engine, network)) : null;
+  networkWork?.catch(() => undefined);
+  const [fetched, old] = await Promise.all([vaultWork, findAgentContainers(engine, { name, folder })]);
   // The old container goes once the vault said yes: it must not be running while we write into its home.
   await Promise.all(old.map((id) => removeAgent(engine, id)));
   const hop = fetched ? await hopWork : null;
   const vault = fetched && hop ? { ...fetched, env: proxyEnvForHop(fetched.env, hop) } : null;
   if (vault) ctx.logger.redactor.add(new URL(vault.env.HTTPS_PROXY ?? 'http://x').password);
   const gateImage = vault ? await gateWork : null;
+  const judged = gateImage ? await networkWork : null;
 
   const owner = agentUser();
-  const homeDir = join(inputs.paths.groupsDir, folder, 'home');
-  await mkdir(homeDir, { recursive: true, mode: 0o700 });
-  if (process.getuid?.() === 0) await chown(homeDir, owner.uid, owner.gid);
-  const stubNames = [...inputs.config.stubs, ...(vault?.stubs ?? [])];
-  const stubs = await writeStubs({ names: [...new Set(stubNames)], homeDir, templatesDir: defaultStubTemplatesDir(), owner });
-  for (const kept of stubs.kept) ctx.logger.warn('Left a credentials file untouched: it holds real values, not the placeholder', { file: join(homeDir, kept) });
-  for (const skipped of stubs.skipped) ctx.logger.warn('Did not write a stub through a link or over a non-file', { file: join(homeDir, skipped) });
-
-  const caDir = join(inputs.paths.runtimeDir, 'agents', folder);
-  const caFiles = { vaultCa: join(caDir, 'vault-ca.pem'), bundle: join(caDir, 'ca-bundle.pem') };
-  if (vault) {
-    await mkdir(caDir, { recursive: true, mode: 0o755 });
-    await chmod(caDir, 0o755);
-    await writeCaFiles(caFiles, vault.caCertificate);
-  }
-
+  const { homeDir, caFiles, stubs } = await prepareHome(ctx, { inputs, folder, owner, vault });
   const user = `${owner.uid}:${owner.gid}`;
   const spec = buildAgentSpec({
     folder,
@@ -148,6 +203,7 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
     lockdown,
     egressNetwork: settings.egressNetwork,
     outboundNetwork: settings.outboundNetwork,
+    ...(judged ? { networkId: judged.Id } : {}),
     // Without lockdown the spec points the proxy at this host: the local vault's name, or a remote gateway.
     gatewayContainer: hop?.host ?? settings.gatewayContainer,
     defaultImage: inputs.agentImage,
@@ -162,27 +218,15 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   const id = await createAgent(engine, spec, { gateImage });
   try {
     let selfTest: LaunchResult['selfTest'] = lockdown ? 'skipped' : 'not_applicable';
-    if (gateImage && vault && hop) {
-      const gate = await openGate(engine, id);
-      try {
-        await startAgent(engine, id);
-        selfTest = await checkLockdown(ctx, {
-          engine,
-          connection,
-          folder,
-          containerId: id,
-          facts: gate.facts,
-          user,
-          network,
-          gatewayContainer: lockdownGatewayContainer(settings, hop),
-          gateway: { host: 'gateway', port: Number(new URL(vault.env.HTTPS_PROXY ?? '').port || VAULT_GATEWAY_PORT) },
-          apiPort: VAULT_API_PORT,
-          runtimeDir: inputs.paths.runtimeDir,
-        });
-      } finally {
-        gate.close();
-      }
-      await releaseAgent(engine, id);
+    if (gateImage && vault && hop && judged) {
+      const check = {
+        network,
+        gateway: { host: 'gateway', port: Number(new URL(vault.env.HTTPS_PROXY ?? '').port || VAULT_GATEWAY_PORT) },
+        apiPort: VAULT_API_PORT,
+        runtimeDir: inputs.paths.runtimeDir,
+      };
+      const gatewayContainer = lockdownGatewayContainer(settings, hop);
+      selfTest = await startBehindGate(ctx, { engine, connection, id, judged, gatewayContainer, check, folder, user });
     } else {
       await startAgent(engine, id);
     }

@@ -37,6 +37,11 @@ export async function ensureProjectRelay(ctx: CliContext, docker: Docker, settin
   return { ...relay, target: shown };
 }
 
+/** The hop these settings call for (gateway-hop.ts), before anything is made ready. Pure. */
+export function plannedGatewayHop(settings: Settings): GatewayHop {
+  return pickGatewayHop({ lockdown: settings.egressLockdown, remote: remoteGatewayAddress(settings), gatewayContainer: settings.gatewayContainer });
+}
+
 /**
  * Makes the agent's way to its gateway ready and says what it is: the relay (remote vault under
  * lockdown, started here), the local vault container (must run and be attached: fail closed),
@@ -44,7 +49,7 @@ export async function ensureProjectRelay(ctx: CliContext, docker: Docker, settin
  */
 export async function prepareGatewayHop(ctx: CliContext, engine: EngineApi, settings: Settings): Promise<GatewayHop> {
   const lockdown = settings.egressLockdown;
-  const hop = pickGatewayHop({ lockdown, remote: remoteGatewayAddress(settings), gatewayContainer: settings.gatewayContainer });
+  const hop = plannedGatewayHop(settings);
   if (hop.kind === 'relay') {
     // The relay is managed through dockerode, loaded only on this path (engine-api.ts says why).
     const { connectDocker } = await import('../docker/docker-client.js');

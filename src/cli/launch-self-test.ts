@@ -2,10 +2,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import { NanoclawError } from '../common/errors.js';
-import type { EngineApi } from '../docker/engine-api.js';
-import type { DockerConnection } from '../docker/docker-connection.js';
-import { judgeProof, proofKey, ProofRecordSchema, type ProofRecord } from '../docker/lockdown-proof.js';
-import { readLockdownState } from '../docker/lockdown-state.js';
+import { judgeProof, proofKey, ProofRecordSchema, type ProofKey, type ProofRecord } from '../docker/lockdown-proof.js';
+import type { LockdownState } from '../docker/lockdown-state.js';
 import { canonicalFacts, type RawFacts } from '../docker/network-facts.js';
 import { DEFAULT_PROBE_PORTS, PROBE_SCRIPT } from '../docker/self-test-probe.js';
 import type { CliContext } from './context.js';
@@ -14,20 +12,29 @@ import { PARSE_ONCE } from '../common/parse-once.js';
 
 export type SelfTestOutcome = { passed: true; tried: number; proof: 'full' | 'cached'; provenAt: string };
 
-export interface LockdownCheckInput {
-  engine: EngineApi;
-  connection: DockerConnection;
+export interface LockdownExpectationInput {
+  network: string;
+  /** The network (which the container joins by its id), the container answering as `gateway` on it, the engine (lockdown-state.ts). */
+  state: LockdownState;
+  gateway: { host: string; port: number };
+  apiPort: number;
+  runtimeDir: string;
+}
+
+/** What the agent's facts are judged against: the key of this launch and the proof kept, if any. */
+export interface LockdownExpectation {
+  key: ProofKey;
+  record: ProofRecord | null;
+}
+
+export interface LockdownCheckInput extends Omit<LockdownExpectationInput, 'state'> {
   folder: string;
   /** The held agent container and the facts its gate printed. */
   containerId: string;
   facts: Promise<RawFacts>;
   user: string;
-  network: string;
-  /** The container answering as `gateway` on the network (the vault, or the relay). */
-  gatewayContainer: string;
-  gateway: { host: string; port: number };
-  apiPort: number;
-  runtimeDir: string;
+  /** From lockdownExpectation, worked out while the container was made and started. */
+  expected: LockdownExpectation;
 }
 
 /** Where the proof of one lockdown network is kept (the project's runtime dir: private, not in the project). */
@@ -46,20 +53,22 @@ async function loadProof(file: string): Promise<ProofRecord | null> {
   }
 }
 
+/** The proof key of this launch (hashing the probe loads node:crypto) and the kept proof: both known before the agent starts. */
+export async function lockdownExpectation(input: LockdownExpectationInput): Promise<LockdownExpectation> {
+  const probe = { gatewayPort: input.gateway.port, apiPort: input.apiPort, ports: DEFAULT_PROBE_PORTS, script: PROBE_SCRIPT };
+  const key = proofKey({ ...input.state, hostAddresses: hostAddresses(), probe });
+  return { key, record: await loadProof(proofFile(input.runtimeDir, input.network)) };
+}
+
 /**
  * Proves the agent's network closed but for the gateway, or throws `lockdown_self_test_failed`.
  * A proof of the same key and facts within the hour (lockdown-proof.ts) stands; otherwise the full
  * self-test runs from inside the held container and, passed, becomes the new proof.
  */
 export async function checkLockdown(ctx: CliContext, input: LockdownCheckInput): Promise<SelfTestOutcome> {
-  const probe = { gatewayPort: input.gateway.port, apiPort: input.apiPort, ports: DEFAULT_PROBE_PORTS, script: PROBE_SCRIPT };
+  const { key, record } = input.expected;
   const file = proofFile(input.runtimeDir, input.network);
-  const [state, raw, record] = await Promise.all([
-    readLockdownState(input.engine, { network: input.network, gatewayContainer: input.gatewayContainer, connection: input.connection }),
-    input.facts,
-    loadProof(file),
-  ]);
-  const key = proofKey({ ...state, hostAddresses: hostAddresses(), probe });
+  const raw = await input.facts;
   const facts = canonicalFacts(raw);
   const status = judgeProof({ record, key, facts, now: Date.now() });
   if (status.valid && record) {

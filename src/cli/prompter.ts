@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { Writable, type Readable } from 'node:stream';
 import { NanoclawError } from '../common/errors.js';
 
@@ -25,7 +24,8 @@ function notInteractive(question: string): NanoclawError {
 export function terminalPrompter(input: () => Readable & { isTTY?: boolean }, output: Writable): Prompter {
   const ask = async (question: string, muted: boolean): Promise<string> => {
     if (!input().isTTY) throw notInteractive(question);
-    const rl = createInterface({ input: input(), output: muted ? mutedCopy(output, question) : output, terminal: true });
+    // Loaded on the first question: every command builds the prompter, few ask anything.
+    const rl = process.getBuiltinModule('node:readline/promises').createInterface({ input: input(), output: muted ? mutedCopy(output, question) : output, terminal: true });
     try {
       return (await rl.question(question)).trim();
     } finally {

@@ -4,25 +4,10 @@ import { PARSE_ONCE } from '../common/parse-once.js';
 import { mergeGrants } from './grant-merge.js';
 import { httpSend, type HttpAnswer } from './http-send.js';
 import type { ApprovalStatus, CreateApproverBody, CreateRuleBody, Decision } from '../vault/api/approval-schemas.js';
-import {
-  AgentListSchema,
-  AgentSchema,
-  AgentSecretIdsSchema,
-  AgentWithTokenSchema,
-  ApiErrorSchema,
-  AuditPageSchema,
-  ContainerConfigSchema,
-  DeletedSchema,
-  HealthSchema,
-  SecretListSchema,
-  SecretModeResponseSchema,
-  SecretSchema,
-  type CreateAgentBody,
-  type CreateSecretBody,
-  type UpdateAgentBody,
-  type UpdateSecretBody,
-} from '../vault/api/schemas.js';
-import { AuditVerifyReportSchema, type AuditQuery, type SecretMode } from '../vault/model/records.js';
+import { AgentWithTokenSchema, ApiErrorSchema, ContainerConfigSchema } from '../vault/api/agent-schemas.js';
+import type { CreateAgentBody, CreateSecretBody, UpdateAgentBody, UpdateSecretBody } from '../vault/api/schemas.js';
+import { AgentSchema, type SecretMode } from '../vault/model/agent-record.js';
+import type { AuditQuery } from '../vault/model/records.js';
 
 export interface VaultClientOptions {
   /** ONECLI_URL, e.g. http://127.0.0.1:10254 */
@@ -49,15 +34,19 @@ export interface PendingApprovalsQuery {
   clientName?: string;
 }
 
-type ApprovalSchemas = typeof import('../vault/api/approval-schemas.js');
-
 /**
- * A schema of approvals, rules or approvers, loaded when a command first asks for one: `ncl launch`
- * talks to the vault too, and must not pay for building schemas it never parses.
+ * A schema of a module loaded when a command first parses one of its answers: `ncl launch` talks
+ * to the vault too, and builds only the agent's schemas (agent-record.ts, agent-schemas.ts), not
+ * those of secrets, audit, approvals, rules and approvers it never parses.
  */
-function approvalSchema<T extends z.ZodType>(pick: (m: ApprovalSchemas) => T): () => Promise<T> {
-  return async () => pick(await import('../vault/api/approval-schemas.js'));
-}
+const later =
+  <M>(load: () => Promise<M>) =>
+  <T extends z.ZodType>(pick: (m: M) => T): (() => Promise<T>) =>
+  async () =>
+    pick(await load());
+const apiSchema = later(() => import('../vault/api/schemas.js'));
+const modelSchema = later(() => import('../vault/model/records.js'));
+const approvalSchema = later(() => import('../vault/api/approval-schemas.js'));
 
 /** The typed client of the vault API: the only way modules outside the vault talk to it. */
 export class VaultClient {
@@ -72,25 +61,25 @@ export class VaultClient {
   }
 
   health() {
-    return this.call('GET', '/api/health', HealthSchema);
+    return this.call('GET', '/api/health', apiSchema((m) => m.HealthSchema));
   }
   listSecrets() {
-    return this.call('GET', '/v1/secrets', SecretListSchema);
+    return this.call('GET', '/v1/secrets', apiSchema((m) => m.SecretListSchema));
   }
   getSecret(id: string) {
-    return this.call('GET', `/v1/secrets/${enc(id)}`, SecretSchema);
+    return this.call('GET', `/v1/secrets/${enc(id)}`, apiSchema((m) => m.SecretSchema));
   }
   createSecret(body: CreateSecretBody) {
-    return this.call('POST', '/v1/secrets', SecretSchema, body);
+    return this.call('POST', '/v1/secrets', apiSchema((m) => m.SecretSchema), body);
   }
   updateSecret(id: string, body: UpdateSecretBody) {
-    return this.call('PATCH', `/v1/secrets/${enc(id)}`, SecretSchema, body);
+    return this.call('PATCH', `/v1/secrets/${enc(id)}`, apiSchema((m) => m.SecretSchema), body);
   }
   deleteSecret(id: string) {
-    return this.call('DELETE', `/v1/secrets/${enc(id)}`, DeletedSchema);
+    return this.call('DELETE', `/v1/secrets/${enc(id)}`, apiSchema((m) => m.DeletedSchema));
   }
   listAgents() {
-    return this.call('GET', '/v1/agents', AgentListSchema);
+    return this.call('GET', '/v1/agents', apiSchema((m) => m.AgentListSchema));
   }
   getAgent(id: string) {
     return this.call('GET', `/v1/agents/${enc(id)}`, AgentSchema);
@@ -99,7 +88,7 @@ export class VaultClient {
     return this.call('POST', '/v1/agents', AgentWithTokenSchema, body);
   }
   deleteAgent(id: string) {
-    return this.call('DELETE', `/v1/agents/${enc(id)}`, DeletedSchema);
+    return this.call('DELETE', `/v1/agents/${enc(id)}`, apiSchema((m) => m.DeletedSchema));
   }
   updateAgent(id: string, body: UpdateAgentBody) {
     return this.call('PATCH', `/v1/agents/${enc(id)}`, AgentSchema, body);
@@ -112,10 +101,10 @@ export class VaultClient {
     return this.call('POST', `/v1/agents/${enc(id)}/regenerate-token`, AgentWithTokenSchema);
   }
   getAgentSecrets(id: string) {
-    return this.call('GET', `/v1/agents/${enc(id)}/secrets`, AgentSecretIdsSchema);
+    return this.call('GET', `/v1/agents/${enc(id)}/secrets`, apiSchema((m) => m.AgentSecretIdsSchema));
   }
   setAgentSecrets(id: string, secretIds: string[]) {
-    return this.call('PUT', `/v1/agents/${enc(id)}/secrets`, AgentSecretIdsSchema, { secretIds });
+    return this.call('PUT', `/v1/agents/${enc(id)}/secrets`, apiSchema((m) => m.AgentSecretIdsSchema), { secretIds });
   }
   /**
    * Adds grants, keeping every one the agent has (the read-merge-write NanoClaw does by hand).
@@ -128,7 +117,7 @@ export class VaultClient {
     return { before, after, added: merged.ids.filter((s) => !before.includes(s)) };
   }
   setSecretMode(id: string, mode: SecretMode) {
-    return this.call('PUT', `/v1/agents/${enc(id)}/secret-mode`, SecretModeResponseSchema, { mode });
+    return this.call('PUT', `/v1/agents/${enc(id)}/secret-mode`, apiSchema((m) => m.SecretModeResponseSchema), { mode });
   }
   listAudit(query: Partial<AuditQuery> = {}) {
     const qs = new URLSearchParams(
@@ -136,10 +125,10 @@ export class VaultClient {
         .filter(([, v]) => v !== undefined)
         .map(([k, v]): [string, string] => [k, String(v)]),
     ).toString();
-    return this.call('GET', `/v1/audit${qs ? `?${qs}` : ''}`, AuditPageSchema);
+    return this.call('GET', `/v1/audit${qs ? `?${qs}` : ''}`, apiSchema((m) => m.AuditPageSchema));
   }
   verifyAudit() {
-    return this.call('GET', '/v1/audit/verify', AuditVerifyReportSchema);
+    return this.call('GET', '/v1/audit/verify', modelSchema((m) => m.AuditVerifyReportSchema));
   }
   listApprovals(query: { status?: ApprovalStatus; limit?: number } = {}) {
     const qs = new URLSearchParams();
@@ -173,7 +162,7 @@ export class VaultClient {
     return this.call('GET', '/api/approvals/grants', approvalSchema((m) => m.ApprovalGrantListSchema));
   }
   revokeApprovalGrant(id: string) {
-    return this.call('DELETE', `/api/approvals/grants/${enc(id)}`, DeletedSchema);
+    return this.call('DELETE', `/api/approvals/grants/${enc(id)}`, apiSchema((m) => m.DeletedSchema));
   }
   listRules() {
     return this.call('GET', '/api/rules', approvalSchema((m) => m.RuleListSchema));
@@ -182,7 +171,7 @@ export class VaultClient {
     return this.call('POST', '/api/rules', approvalSchema((m) => m.PolicyRuleSchema), body);
   }
   deleteRule(id: string) {
-    return this.call('DELETE', `/api/rules/${enc(id)}`, DeletedSchema);
+    return this.call('DELETE', `/api/rules/${enc(id)}`, apiSchema((m) => m.DeletedSchema));
   }
   listApprovers() {
     return this.call('GET', '/api/approvers', approvalSchema((m) => m.ApproverListSchema));
@@ -191,7 +180,7 @@ export class VaultClient {
     return this.call('POST', '/api/approvers', approvalSchema((m) => m.ApproverSchema), body);
   }
   deleteApprover(id: string) {
-    return this.call('DELETE', `/api/approvers/${enc(id)}`, DeletedSchema);
+    return this.call('DELETE', `/api/approvers/${enc(id)}`, apiSchema((m) => m.DeletedSchema));
   }
   async gatewayCa(): Promise<string> {
     const res = await this.send('GET', '/v1/gateway/ca');

@@ -3,7 +3,7 @@ import { NanoclawError, errorMessage } from '../common/errors.js';
 import { EngineError, type EngineApi } from './engine-api.js';
 import { isManaged, LABEL, labelFilters } from './labels.js';
 import { FACTS_END, parseFactsReport, type RawFacts } from './network-facts.js';
-import { GATE_SIGNAL, gatedSpec, type ImageCommand } from './start-gate.js';
+import { GATE_RELEASE, gatedSpec, type ImageCommand } from './start-gate.js';
 
 /** The agent container steps of `ncl launch`, on the engine API (engine-api.ts says why not dockerode). */
 
@@ -57,11 +57,6 @@ export async function startAgent(engine: EngineApi, id: string): Promise<void> {
   await engine.json('POST', `${path(id)}/start`);
 }
 
-/** Lets a gated agent run its command. */
-export async function releaseAgent(engine: EngineApi, id: string): Promise<void> {
-  await engine.json('POST', `${path(id)}/kill`, { query: { signal: GATE_SIGNAL } });
-}
-
 /** Removes a container and returns once it is gone (also when another process was already removing it). */
 export async function removeAgent(engine: EngineApi, id: string): Promise<void> {
   await engine.json('DELETE', path(id), { query: { force: true } }).catch(async (err: unknown) => {
@@ -73,18 +68,38 @@ export async function removeAgent(engine: EngineApi, id: string): Promise<void> 
 export interface OpenGate {
   /** The network facts the gate prints once the container starts. */
   facts: Promise<RawFacts>;
+  /** Lets the agent run its command: the release line, then the end of its stdin; resolves once written to the engine. */
+  release(): Promise<void>;
+  /** Ends the attach; a gate not released then exits without running the command. */
   close(): void;
 }
 
 /**
- * Attaches to a created, gated agent's stderr before it starts (as `docker run` does), so the
- * facts its gate prints are read as they come; the agent then waits for releaseAgent.
+ * Attaches to a created, gated agent before it starts (as `docker run -i` does): to its stderr, so
+ * the facts its gate prints are read as they come, and to its stdin, where `release` writes. Two
+ * attaches: the one written to never carries output, so closing it can never reset the connection
+ * over unread bytes before the engine has read the release.
  */
 export async function openGate(engine: EngineApi, id: string, timeoutMs = 30_000): Promise<OpenGate> {
-  const socket = await engine.hijack(`${path(id)}/attach`, { query: { stream: true, stderr: true, stdout: false } });
-  const facts = readGateReport(socket, timeoutMs);
+  const attach = (query: Record<string, boolean>) => engine.hijack(`${path(id)}/attach`, { query: { stream: true, ...query } });
+  const [output, input] = await Promise.allSettled([attach({ stderr: true, stdout: false }), attach({ stdin: true, stdout: false, stderr: false })]);
+  if (output.status === 'rejected' || input.status === 'rejected') {
+    for (const r of [output, input]) if (r.status === 'fulfilled') r.value.destroy();
+    throw output.status === 'rejected' ? output.reason : (input as PromiseRejectedResult).reason;
+  }
+  const facts = readGateReport(output.value, timeoutMs);
   facts.catch(() => undefined); // a failed start wins; the report then settles unobserved
-  return { facts, close: () => socket.destroy() };
+  const stdin = input.value;
+  const release = () =>
+    new Promise<void>((resolve, reject) => {
+      stdin.once('error', reject);
+      stdin.end(`${GATE_RELEASE}\n`, resolve);
+    });
+  const close = () => {
+    stdin.destroy();
+    output.value.destroy();
+  };
+  return { facts, release, close };
 }
 
 /** Demultiplexes the attach stream (8-byte frame headers) until the facts report is complete. */

@@ -60,6 +60,13 @@ describe('buildAgentSpec', () => {
     expect(spec.Labels).toMatchObject({ 'nanoclaw.managed': '1', 'nanoclaw.role': 'agent', 'nanoclaw.group': 'main', 'nanoclaw.lockdown': '1' });
   });
 
+  it('joins the network by its id when given one (the network the launcher judged), with the same proxy', () => {
+    const spec = buildAgentSpec(input({ networkId: 'f00dfeed' }));
+    expect(spec.HostConfig?.NetworkMode).toBe('f00dfeed');
+    expect(Object.keys(spec.NetworkingConfig?.EndpointsConfig ?? {})).toEqual(['f00dfeed']);
+    expect(envOf(spec).HTTPS_PROXY).toBe(PROXY);
+  });
+
   it('without lockdown: the outbound bridge, proxy naming the vault container there, same token', () => {
     const spec = buildAgentSpec(input({ lockdown: false }));
     expect(spec.HostConfig?.NetworkMode).toBe('nanoclaw-outbound');

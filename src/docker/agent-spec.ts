@@ -40,6 +40,11 @@ export interface AgentSpecInput {
   lockdown: boolean;
   egressNetwork: string;
   outboundNetwork: string;
+  /**
+   * The id of the agent's network when the launcher judged that network (lockdown): joined by id,
+   * so the container is on the network that was inspected, not a namesake made since.
+   */
+  networkId?: string;
   /** The vault container's name: the proxy host on the outbound network. */
   gatewayContainer: string;
   /** The default agent image; `config.image` wins. */
@@ -134,7 +139,7 @@ export function buildAgentSpec(input: AgentSpecInput): ContainerCreateOptions {
     throw new NanoclawError('root_agent_refused', 'Refusing to run an agent as root', { hint: 'Run ncl launch as a non-root user, or let it pick uid 1000' });
   }
 
-  const network = input.lockdown ? input.egressNetwork : input.outboundNetwork;
+  const network = input.networkId ?? (input.lockdown ? input.egressNetwork : input.outboundNetwork);
   const command = input.command?.length ? [...input.command] : config.command;
   const labels: Record<string, string> = {
     ...resourceLabels({ role: 'agent', install: input.install, group: input.folder, env: input.env }),

@@ -83,7 +83,10 @@ export class EngineApi {
       throw dockerUnavailable(c, new Error(`${c.protocol}:// engines are reached through dockerode only; use a unix socket or tcp://`));
     }
     const target: RequestOptions = c.socketPath ? { socketPath: c.socketPath } : { host: c.host, port: Number(c.port) };
-    return nodeHttp().request({ ...target, method, path: `${path}${search}`, headers: { Host: 'docker', ...headers } });
+    // servername '': http.Agent would otherwise test whether the Host is an IP address for a TLS
+    // name this plain connection never uses, and compiling Node's IPv6 pattern costs a launch ~3 ms of CPU.
+    const options: RequestOptions & { servername: string } = { ...target, servername: '', method, path: `${path}${search}`, headers: { Host: 'docker', ...headers } };
+    return nodeHttp().request(options);
   }
 
   private transportError(err: unknown): Error {

@@ -1,4 +1,4 @@
-import { BlockList, isIPv6 } from 'node:net';
+import { BlockList } from 'node:net';
 import { z } from 'zod';
 import { factDifferences } from './network-facts.js';
 import { nodeCrypto } from '../common/node-crypto.js';
@@ -46,10 +46,14 @@ export function hostAddressesOn(network: ProofKeyInput['network'], addresses: re
   const subnets = new BlockList();
   for (const c of network.IPAM?.Config ?? []) {
     const [base, prefix] = (c.Subnet ?? '').split('/');
-    if (base && prefix) subnets.addSubnet(base, Number(prefix), isIPv6(base) ? 'ipv6' : 'ipv4');
+    if (base && prefix) subnets.addSubnet(base, Number(prefix), family(base));
   }
-  return addresses.filter((a) => subnets.check(a, isIPv6(a) ? 'ipv6' : 'ipv4'));
+  return addresses.filter((a) => subnets.check(a, family(a)));
 }
+
+// Only IPv6 addresses hold a colon; BlockList checks the address itself. (node:net's isIPv6 compiles
+// a pattern that costs a launch ~5 ms of CPU.)
+const family = (address: string) => (address.includes(':') ? 'ipv6' : 'ipv4');
 
 /** The key as named fields, so a changed one can be named in the log. */
 export function proofKey(input: ProofKeyInput): ProofKey {

@@ -32,20 +32,31 @@ export async function engineStartedAt(connection: DockerConnection): Promise<str
   }
 }
 
-/** Inspects the network, the gateway container and the engine at once; fails closed when either is missing. */
-export async function readLockdownState(engine: EngineApi, input: { network: string; gatewayContainer: string; connection: DockerConnection }): Promise<LockdownState> {
-  const missing = (what: string) => (): never => {
-    throw new NanoclawError('lockdown_network_missing', `Cannot prove the lockdown: ${what} does not exist`, { hint: 'Create the networks and the vault: ncl vault up' });
-  };
-  const [network, gateway, version, startedAt] = await Promise.all([
-    engine.json<ProofKeyInput['network']>('GET', `/networks/${encodeURIComponent(input.network)}`).catch(missing(`the network ${input.network}`)),
-    engine.json<GatewayInfo>('GET', `/containers/${encodeURIComponent(input.gatewayContainer)}/json`).catch(missing(`the container ${input.gatewayContainer}`)),
+export type LockdownNetwork = ProofKeyInput['network'];
+
+const missing = (what: string) => (): never => {
+  throw new NanoclawError('lockdown_network_missing', `Cannot prove the lockdown: ${what} does not exist`, { hint: 'Create the networks and the vault: ncl vault up' });
+};
+
+/** The lockdown network of exactly this name (the engine matches id prefixes too); fails closed when it is missing. */
+export async function inspectLockdownNetwork(engine: EngineApi, name: string): Promise<LockdownNetwork> {
+  const network = await engine.json<LockdownNetwork>('GET', `/networks/${encodeURIComponent(name)}`).catch(missing(`the network ${name}`));
+  return network.Name === name ? network : missing(`the network ${name}`)();
+}
+
+/**
+ * The proof key's inputs: the network as inspected (inspectLockdownNetwork, which the agent joins
+ * by its id), and the gateway container and the engine, asked at once. Fails closed when the
+ * gateway container is missing.
+ */
+export async function readLockdownState(engine: EngineApi, input: { network: LockdownNetwork; gatewayContainer: string; connection: DockerConnection }): Promise<LockdownState> {
+  const { network, gatewayContainer: name } = input;
+  const [gateway, version, startedAt] = await Promise.all([
+    engine.json<GatewayInfo>('GET', `/containers/${encodeURIComponent(name)}/json`).catch(missing(`the container ${name}`)),
     engine.json<{ Version: string; ApiVersion: string; KernelVersion?: string }>('GET', '/version'),
     engineStartedAt(input.connection),
   ]);
-  // The engine matches id prefixes too: only the network of exactly this name counts.
-  if (network.Name !== input.network) missing(`the network ${input.network}`)();
-  const endpoint = gateway.NetworkSettings.Networks[input.network];
+  const endpoint = gateway.NetworkSettings.Networks[network.Name];
   return {
     network,
     gateway: { Id: gateway.Id, StartedAt: gateway.State.StartedAt, address: [endpoint?.IPAddress, endpoint?.GlobalIPv6Address].filter(Boolean).join(' ') },

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GATE_SCRIPT, gatedSpec } from './start-gate.js';
+import { spawnSync } from 'node:child_process';
+import { FACTS_BEGIN, FACTS_END } from './network-facts.js';
+import { GATE_RELEASE, GATE_SCRIPT, gatedSpec } from './start-gate.js';
 
 const base = { name: 'a', Image: 'img:1', Labels: { 'nanoclaw.role': 'agent' } };
 
@@ -21,8 +23,31 @@ describe('gatedSpec', () => {
   it('fails when there is nothing to run', () => {
     expect(() => gatedSpec(base, {})).toThrow(/no command/);
   });
-  it('the gate execs the real command only after the signal', () => {
-    expect(GATE_SCRIPT).toMatch(/^trap "go=1" USR1;/);
-    expect(GATE_SCRIPT).toMatch(/exec "\$@"$/);
+  it('keeps stdin open for the launcher’s one attach', () => {
+    expect(gatedSpec(base, { Cmd: ['node'] })).toMatchObject({ OpenStdin: true, StdinOnce: true });
+  });
+});
+
+/** The gate run by this machine's /bin/sh with `input` on its stdin, the command printing where its own stdin leads. */
+function runGate(input: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('/bin/sh', ['-c', GATE_SCRIPT, 'nanoclaw-gate', '/bin/sh', '-c', 'echo ran; readlink /proc/self/fd/0'], { input, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the start gate (run by /bin/sh)', () => {
+  it('prints the network facts, then runs the command only after the release line, with stdin on /dev/null', () => {
+    const r = runGate(`${GATE_RELEASE}\n`);
+    expect(r.stderr).toContain(FACTS_BEGIN);
+    expect(r.stderr).toContain(`\n${FACTS_END}\n`);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('ran\n/dev/null\n');
+  });
+
+  it('never runs the command when its stdin ends without the release, or brings anything else', () => {
+    for (const input of ['', 'go\n', `${GATE_RELEASE}x\n`, `x${GATE_RELEASE}\n`, `\n${GATE_RELEASE}\n`]) {
+      const r = runGate(input);
+      expect(r.status, JSON.stringify(input)).toBe(1);
+      expect(r.stdout).toBe('');
+    }
   });
 });

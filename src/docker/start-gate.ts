@@ -4,20 +4,20 @@ import { FACT_SOURCES, FACTS_BEGIN, FACTS_END } from './network-facts.js';
 
 /**
  * The start gate holds a just-started agent container before its real command runs: it first
- * prints the container's network facts (network-facts.ts) on stderr, then waits until SIGUSR1
- * releases it into `exec "$@"`. Shell builtins only (plus `sleep`), so any image with /bin/sh
- * works. PID 1 gets signals only for which it installed a handler: the trap is that handler, set
- * before the facts are printed, and the launcher signals only after reading them. `wait` returns
- * as soon as the trapped signal arrives, so the release takes no polling interval.
+ * prints the container's network facts (network-facts.ts) on stderr, then reads one line from its
+ * stdin, which the launcher holds through its attach stream (agent-launch.ts `openGate`). The line
+ * GATE_RELEASE releases it into `exec "$@"`, with stdin on /dev/null as a container without the
+ * gate has; anything else, or the end of the stream (the launcher refused, died or detached: the
+ * container keeps stdin open for that one attach only), exits 1 and the command never runs. A
+ * write to a stream already open costs the release no round trip to the engine, as a signal did.
+ * Shell builtins only, so any image with /bin/sh works.
  */
 const FACTS_SCRIPT =
   `{ echo ${FACTS_BEGIN}; for f in ${FACT_SOURCES.slice(0, 3).join(' ')}; do echo "@$f"; ` +
   '[ -r "$f" ] && while IFS= read -r l || [ -n "$l" ]; do printf "%s\\n" "$l"; done < "$f"; done; ' +
   `echo @/sys/class/net; for i in /sys/class/net/*; do echo "\${i##*/}"; done; echo ${FACTS_END}; } >&2`;
-export const GATE_SCRIPT =
-  `trap "go=1" USR1; ${FACTS_SCRIPT}; ` +
-  'while [ -z "$go" ]; do sleep 1 & s=$!; wait $s; kill $s 2>/dev/null; wait $s 2>/dev/null; done; exec "$@"';
-export const GATE_SIGNAL = 'SIGUSR1';
+export const GATE_RELEASE = 'nanoclaw-release';
+export const GATE_SCRIPT = `${FACTS_SCRIPT}; if IFS= read -r line && [ "$line" = ${GATE_RELEASE} ]; then exec "$@" </dev/null; fi; exit 1`;
 export const LABEL_GATED = 'nanoclaw.gated';
 
 export interface ImageCommand {
@@ -42,6 +42,9 @@ export function gatedSpec(spec: ContainerCreateOptions, image: ImageCommand): Co
     ...spec,
     Entrypoint: ['/bin/sh', '-c', GATE_SCRIPT, 'nanoclaw-gate', ...entrypoint],
     Cmd: cmd,
+    // The gate's stdin is the launcher's attach stream, closed when that one attach ends.
+    OpenStdin: true,
+    StdinOnce: true,
     Labels: { ...spec.Labels, [LABEL_GATED]: '1' },
   };
 }

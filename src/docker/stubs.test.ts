@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,20 @@ describe('writeStubs', () => {
     expect(await readFile(join(home, '.gmail-mcp', 'credentials.json'), 'utf8')).toBe(real);
     expect((await stat(join(home, '.gmail-mcp', 'credentials.json'))).mode & 0o777).toBe(0o644);
     expect(await readFile(join(home, '.gmail-mcp', 'gcp-oauth.keys.json'), 'utf8')).not.toContain('stale');
+  });
+
+  it('leaves a stub already in place as it is, and writes it again when its mode changed', async () => {
+    const file = join(home, '.gmail-mcp', 'credentials.json');
+    await writeStubs({ names: ['gmail'], homeDir: home });
+    const first = await stat(file);
+    const again = await writeStubs({ names: ['gmail'], homeDir: home });
+    expect(again.written).toContain('.gmail-mcp/credentials.json');
+    expect((await stat(file)).ino).toBe(first.ino);
+    await chmod(file, 0o644);
+    await writeStubs({ names: ['gmail'], homeDir: home });
+    const rewritten = await stat(file);
+    expect(rewritten.ino).not.toBe(first.ino);
+    expect(rewritten.mode & 0o777).toBe(0o600);
   });
 
   it('never writes through a symlink the agent planted in its home', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, type Stats } from 'node:fs';
 import { chown, lstat, mkdir, readFile, readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,9 @@ async function safeParents(home: string, rel: string, owner: WriteStubsOptions['
   return true;
 }
 
+const inPlace = (file: Stats, owner: WriteStubsOptions['owner']) =>
+  (file.mode & 0o7777) === 0o600 && (!owner || (file.uid === owner.uid && file.gid === owner.gid));
+
 /**
  * Writes the named stub templates into the home dir with mode 600. A file that exists without
  * the placeholder is never overwritten; nothing is written through a symlink.
@@ -88,12 +91,17 @@ export async function writeStubs(options: WriteStubsOptions): Promise<StubReport
         report.skipped.push(rel);
         continue;
       }
-      if (existing && !(await readFile(dest, 'utf8')).includes(PLACEHOLDER)) {
+      const current = existing ? await readFile(dest) : null;
+      if (current && !current.includes(PLACEHOLDER)) {
         report.kept.push(rel);
         continue;
       }
-      await writeFileAtomic(dest, await readFile(join(templates, name, rel)), { mode: 0o600 });
-      if (options.owner) await chown(dest, options.owner.uid, options.owner.gid);
+      const template = await readFile(join(templates, name, rel));
+      // A stub already in place (bytes, mode and owner) is left as it is: relaunches write nothing.
+      if (!(existing && current?.equals(template) && inPlace(existing, options.owner))) {
+        await writeFileAtomic(dest, template, { mode: 0o600 });
+        if (options.owner) await chown(dest, options.owner.uid, options.owner.gid);
+      }
       report.written.push(rel);
     }
   }

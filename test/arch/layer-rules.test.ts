@@ -23,6 +23,7 @@ describe('layer rules', () => {
     expect(rule('src/main.ts', './cli/index.js')).toBeUndefined();
     expect(rule('src/client/api.ts', '../vault/api/schemas.js')).toBeUndefined();
     expect(rule('src/client/api.ts', '../vault/api/approval-schemas.js')).toBeUndefined();
+    expect(rule('src/client/api.ts', '../vault/api/agent-schemas.js')).toBeUndefined();
     expect(rule('src/client/api.ts', '../vault/model/records.js')).toBeUndefined();
     expect(rule('src/docker/containers.ts', 'dockerode')).toBeUndefined();
     expect(rule('src/vault/store/db.ts', 'node:sqlite')).toBeUndefined();

@@ -33,8 +33,9 @@ export const VAULT_PARTS = {
 type VaultPart = keyof typeof VAULT_PARTS;
 
 // The one window the client has into the vault: the data model and the API's zod schemas (those of
-// approvals, rules and approvers in a file of their own, which the client loads only when it needs them).
-const API_SCHEMAS = ['src/vault/api/schemas.ts', 'src/vault/api/approval-schemas.ts'];
+// approvals, rules and approvers in a file of their own, and those an agent's launch reads in another,
+// so that the client loads each set only when it needs it).
+const API_SCHEMAS = ['src/vault/api/schemas.ts', 'src/vault/api/approval-schemas.ts', 'src/vault/api/agent-schemas.ts'];
 const CLIENT_MAY_IMPORT = (target: string): boolean => target.startsWith('src/vault/model/') || API_SCHEMAS.includes(target);
 // Siblings in the same layer that may use each other; vault, client and docker may not.
 const SIBLINGS_ALLOWED = new Set<ModuleName>(['migrate', 'setup']);

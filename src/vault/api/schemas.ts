@@ -91,8 +91,6 @@ export const ListSchema = <T extends z.ZodType>(item: T) => z.object({ data: z.a
 
 export const SecretListSchema = ListSchema(SecretSchema);
 export const AgentListSchema = ListSchema(AgentSchema);
-/** Create and regenerate are the only responses that carry the agent's token. */
-export const AgentWithTokenSchema = AgentSchema.extend({ token: z.string() });
 export const AgentSecretIdsSchema = z.object({ data: z.array(z.string()) });
 export const SecretModeResponseSchema = z.object({ id: z.string(), secretMode: SecretModeSchema });
 export const AuditPageSchema = z.object({
@@ -132,30 +130,15 @@ export const HealthSchema = z.object({
 });
 export const DeletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
 
-/** Where the launcher mounts the vault CA inside agent containers (NODE_EXTRA_CA_CERTS points here). */
-export const CA_CONTAINER_PATH = '/etc/nanoclaw/vault-ca.pem';
-/** How containers on the lockdown network reach the gateway (the vault's alias there). */
-export const DEFAULT_CONTAINER_GATEWAY_URL = 'http://gateway:10255';
-
-/** `GET /v1/container-config?agent=…`: env (proxy with a fresh agent token, CA, placeholders), the CA, stub names. */
-export const ContainerConfigSchema = z.object({
-  env: stringMap(),
-  caCertificate: z.string().includes('BEGIN CERTIFICATE'),
-  caCertificateContainerPath: z.string().default(CA_CONTAINER_PATH),
-  stubs: z.array(z.string()).default([]),
-  gatewayHost: z.string().optional(),
-});
-export type ContainerConfig = z.output<typeof ContainerConfigSchema>;
-
-/** Every API error body: `{error, code, message}`; `error` repeats the code for OneCLI clients. */
-export const ApiErrorSchema = z.object({
-  error: z.string(),
-  code: z.string(),
-  message: z.string(),
-  field: z.string().optional(),
-  hint: z.string().optional(),
-});
-export type ApiError = z.infer<typeof ApiErrorSchema>;
-
 export { AgentSchema, SecretSchema };
+export {
+  AgentWithTokenSchema,
+  ApiErrorSchema,
+  CA_CONTAINER_PATH,
+  ContainerConfigSchema,
+  DEFAULT_CONTAINER_GATEWAY_URL,
+  type ApiError,
+  type ContainerConfig,
+} from './agent-schemas.js';
+
 
