@@ -7,8 +7,26 @@
  */
 export type PoolKey = string & { readonly poolKey: unique symbol };
 
+// Built once per pair and handed out again: the same string object each request, so the pool's
+// lookups by it hash nothing new. Bounded: cleared when it holds more pairs than a vault has grants.
+const built = new Map<string, Map<string, PoolKey>>();
+const MAX_PAIRS = 4_096;
+let pairs = 0;
+
 export function poolKey(o: { agentId: string; secretId: string | null }): PoolKey {
-  // Ids are `prefix_hex` (store/crypto.ts randomId): no line break, so no two pairs give the same
-  // text. Not JSON: this runs once per request, and JSON.stringify cost ten times as much.
-  return `${o.agentId}\n${o.secretId ?? ''}` as PoolKey;
+  const secret = o.secretId ?? '';
+  let bySecret = built.get(o.agentId);
+  let key = bySecret?.get(secret);
+  if (key !== undefined) return key;
+  if (pairs >= MAX_PAIRS) {
+    built.clear();
+    pairs = 0;
+    bySecret = undefined;
+  }
+  if (!bySecret) built.set(o.agentId, (bySecret = new Map()));
+  // Ids are `prefix_hex` (store/crypto.ts randomId): no line break, so no two pairs give the same text.
+  key = `${o.agentId}\n${secret}` as PoolKey;
+  bySecret.set(secret, key);
+  pairs++;
+  return key;
 }
