@@ -143,7 +143,9 @@ async function appendAudit(
 ): Promise<void> {
   await c.query(o.beginWrite);
   try {
-    const tail = await c.query('SELECT hash FROM audit ORDER BY id DESC LIMIT 1');
+    // Read after the lock is held (a statement of its own, so a snapshot of its own), so another
+    // replica's batch committed meanwhile is seen and the chain does not fork. Named, as the INSERT.
+    const tail = await c.query({ name: 'audit_tail', text: 'SELECT hash FROM audit ORDER BY id DESC LIMIT 1' });
     let prev = (tail.rows[0] as { hash?: string | null } | undefined)?.hash ?? o.chain.GENESIS;
     const key = Buffer.from(o.chainKey!) as ChainKey;
     const rows: unknown[][] = [];
@@ -152,8 +154,9 @@ async function appendAudit(
       rows.push([row.time, row.agentId, row.agentIdentifier, row.method, row.host, row.path, row.secretName, row.decision, row.status, row.bytesIn, row.bytesOut, row.durationMs, row.reason, prev, hash]);
       prev = hash;
     }
-    // One JSON parameter, in pg-audit-append.ts's column order.
-    await c.query(o.text!, [JSON.stringify(rows)]);
+    // One JSON parameter, in pg-audit-append.ts's column order. Named, so the server parses and
+    // plans it once per connection rather than once per batch.
+    await c.query({ name: 'audit_append', text: o.text!, values: [JSON.stringify(rows)] });
     await c.query('COMMIT');
   } catch (err) {
     await c.query('ROLLBACK').catch(() => {});

@@ -215,6 +215,19 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
       expect(got.map(({ id: _id, time: _time, ...rest }) => rest)).toEqual(rows);
       expect(store.audit.verify()).toMatchObject({ ok: true, checked: 120 });
     });
+    it('gives rows appended after a restore ids past the restored ones, and never an id taken before', () => {
+      const restored = (id: number) => ({ id, time: '2020-01-01T00:00:00.000Z', ...entry({ path: `/restored/${id}` }) });
+      const ids = () => store.audit.list({ limit: 100, offset: 0 }).data.map((e) => e.id);
+      store.audit.replaceAll([restored(1000), restored(1001)]);
+      store.audit.append(entry({ path: '/one' }));
+      store.audit.appendMany([entry({ path: '/batch' }), entry({ path: '/batch' })]);
+      expect(ids()).toEqual([1004, 1003, 1002, 1001, 1000]);
+      // Restored below the ids given out: the next row still takes a new one.
+      store.audit.replaceAll([restored(1), restored(2)]);
+      store.audit.appendMany([entry({ path: '/after' })]);
+      expect(ids()).toEqual([1005, 2, 1]);
+      expect(store.audit.verify()).toMatchObject({ ok: true, checked: 3 });
+    });
   });
 
   describe('CA and settings', () => {
