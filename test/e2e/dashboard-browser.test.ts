@@ -4,6 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memorySink } from '../../src/common/logger.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/vault/api/dashboard/page-response.js';
+import { GRANT_TTL_MS } from '../../src/vault/gateway/grant-cache.js';
 import type { RunningVault } from '../../src/vault/server.js';
 import { viaProxy } from '../integration/gateway-harness.js';
 import { startTempVault } from '../support/temp-vault.js';
@@ -141,7 +142,14 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     const payer = store.agents.getByIdentifier('payer')!;
     const decoy = store.secrets.create({ name: 'Decoy <b>', type: 'honeytoken', value: randomBytes(16).toString('hex'), hostPattern: 'localhost', pathPattern: '/decoy/*' });
     store.agents.setSecretIds(payer.id, [...(store.agents.getSecretIds(payer.id) ?? []), decoy.id]);
-    const refused = await viaProxy(vault.gateway!.port, { token: agentToken, connect: `localhost:${upstream.port}`, ca: store.getCa()!.certPem, path: '/decoy/keys?x=1' });
+    // A new grant applies once the gateway's grant cache renews (GRANT_TTL_MS): the test before
+    // this one may have filled it for this agent and host moments ago.
+    const useDecoy = () => viaProxy(vault.gateway!.port, { token: agentToken, connect: `localhost:${upstream.port}`, ca: store.getCa()!.certPem, path: '/decoy/keys?x=1' });
+    let refused = await useDecoy();
+    for (let tries = 0; refused.status !== 403 && tries < 40; tries++) {
+      await new Promise((r) => setTimeout(r, GRANT_TTL_MS / 10));
+      refused = await useDecoy();
+    }
     expect(refused.status).toBe(403);
     const alert = page.locator('#alert-live p.alert').first();
     await alert.waitFor({ timeout: 15_000 });
