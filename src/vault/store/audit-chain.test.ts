@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pick, seededRandom } from '../../../test/support/seeded-random.js';
 import { Redactor } from '../../common/redact.js';
 import type { NewAuditEntry } from '../model/records.js';
-import { chainKey, macHex, rowHash } from './audit-chain.js';
+import { chainedFields, chainKey, macHex, rowHash } from './audit-chain.js';
+import { CHAINED_COLUMNS, toEntry } from './audit-rows.js';
 import { openDatabase } from './db.js';
 import { MIGRATIONS, migrate } from './migrations.js';
 import { openStore } from './store.js';
@@ -65,6 +66,16 @@ describe('the audit hash chain', () => {
       expect(macHex(chainKey(master), message)).toBe(createHash('sha3-256').update(derived).update(message).digest('hex'));
       // Another master key gives another MAC.
       expect(macHex(chainKey(randomBytes(32)), message)).not.toBe(macHex(chainKey(master), message));
+    }
+  });
+
+  it('lists the chained fields in the order of the columns every INSERT names', () => {
+    const r = seededRandom(1419);
+    for (let i = 0; i < 50; i++) {
+      const e = { ...entry(Math.floor(r() * 1000)), time: new Date(Math.floor(r() * 2e12)).toISOString(), status: r() < 0.2 ? null : 200 + i, reason: r() < 0.5 ? null : `r${i}` };
+      const fields = chainedFields(e);
+      const row = Object.fromEntries([['id', i], ...CHAINED_COLUMNS.map(([name], k) => [name, fields[k]])]);
+      expect(toEntry(row)).toEqual({ id: i, ...e });
     }
   });
 

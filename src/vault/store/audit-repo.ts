@@ -3,7 +3,7 @@ import { NanoclawError } from '../../common/errors.js';
 import type { AuditEntry, AuditQuery, NewAuditEntry } from '../model/records.js';
 import { chainedFields, fieldsHash, GENESIS, type ChainKey } from './audit-chain.js';
 import { createAuditIntegrity } from './audit-integrity.js';
-import { COLUMNS, toEntry } from './audit-rows.js';
+import { CHAINED_COLUMNS, COLUMNS, toEntry } from './audit-rows.js';
 import { inTransaction, statementCache } from './db.js';
 import { num, nowIso, text, textOrNull } from './rows.js';
 import type { AuditPage, AuditStore } from './types.js';
@@ -53,9 +53,9 @@ export function auditRowChecker(): (entry: NewAuditEntry) => Omit<AuditEntry, 'i
   };
 }
 
-const INSERT_HEAD = `INSERT INTO audit (id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status,
-  bytes_in, bytes_out, duration_ms, reason, prev_hash, hash) VALUES`;
-const COLUMN_COUNT = 16;
+const INSERT_HEAD = `INSERT INTO audit (${COLUMNS}, prev_hash, hash) VALUES`;
+/** id, the chained fields, prev_hash and hash. */
+const COLUMN_COUNT = CHAINED_COLUMNS.length + 3;
 const ROW_PARAMS = `(${Array(COLUMN_COUNT).fill('?').join(', ')})`;
 /** Rows per INSERT statement, largest first: a batch of up to 256 takes at most 4 + 3 + 3 + 3 statements. */
 const CHUNK_SIZES = [64, 16, 4, 1];

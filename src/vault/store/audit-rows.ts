@@ -1,8 +1,27 @@
 import type { AuditEntry } from '../model/records.js';
 import { num, numOrNull, text, textOrNull, type Row } from './rows.js';
 
-export const COLUMNS =
-  'id, time, agent_id, agent_identifier, method, host, path, secret_name, decision, status, bytes_in, bytes_out, duration_ms, reason';
+/**
+ * The columns of a row's chained fields, in the order its MAC covers them (`chainedFields` in
+ * audit-chain.ts), with their Postgres types: every statement that writes a row lists them from here.
+ */
+export const CHAINED_COLUMNS = [
+  ['time', 'text'],
+  ['agent_id', 'text'],
+  ['agent_identifier', 'text'],
+  ['method', 'text'],
+  ['host', 'text'],
+  ['path', 'text'],
+  ['secret_name', 'text'],
+  ['decision', 'text'],
+  ['status', 'bigint'],
+  ['bytes_in', 'bigint'],
+  ['bytes_out', 'bigint'],
+  ['duration_ms', 'float8'],
+  ['reason', 'text'],
+] as const;
+
+export const COLUMNS = ['id', ...CHAINED_COLUMNS.map(([name]) => name)].join(', ');
 
 /** A row as the API returns it (the chain columns stay in the store). */
 export function toEntry(row: Row): AuditEntry {

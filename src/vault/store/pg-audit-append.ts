@@ -1,28 +1,13 @@
 import type { AuditEntry, NewAuditEntry } from '../model/records.js';
 import type { ChainKey } from './audit-chain.js';
 import { auditRowChecker } from './audit-repo.js';
+import { CHAINED_COLUMNS } from './audit-rows.js';
 import type { PgBridge } from './pg-bridge.js';
 
 /** A row as the worker MACs and stores it (audit-chain.ts's fields). */
 export type PgAuditRow = Omit<AuditEntry, 'id'>;
 
-const COLUMNS = [
-  ['time', 'text'],
-  ['agent_id', 'text'],
-  ['agent_identifier', 'text'],
-  ['method', 'text'],
-  ['host', 'text'],
-  ['path', 'text'],
-  ['secret_name', 'text'],
-  ['decision', 'text'],
-  ['status', 'bigint'],
-  ['bytes_in', 'bigint'],
-  ['bytes_out', 'bigint'],
-  ['duration_ms', 'float8'],
-  ['reason', 'text'],
-  ['prev_hash', 'text'],
-  ['hash', 'text'],
-] as const;
+const COLUMNS = [...CHAINED_COLUMNS, ['prev_hash', 'text'], ['hash', 'text']] as const;
 
 /**
  * The whole batch in one statement: one JSON parameter, an array of rows, each an array of the

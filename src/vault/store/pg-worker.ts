@@ -150,8 +150,9 @@ async function appendAudit(
     const key = Buffer.from(o.chainKey!) as ChainKey;
     const rows: unknown[][] = [];
     for (const row of o.rows as PgAuditRow[]) {
-      const hash = o.chain.rowHash(key, prev, row);
-      rows.push([row.time, row.agentId, row.agentIdentifier, row.method, row.host, row.path, row.secretName, row.decision, row.status, row.bytesIn, row.bytesOut, row.durationMs, row.reason, prev, hash]);
+      const fields = o.chain.chainedFields(row);
+      const hash = o.chain.fieldsHash(key, prev, fields);
+      rows.push([...fields, prev, hash]);
       prev = hash;
     }
     // One JSON parameter, in pg-audit-append.ts's column order. Named, so the server parses and
