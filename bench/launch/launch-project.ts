@@ -109,9 +109,11 @@ export class LaunchProject {
     return timedRun(process.execPath, [MAIN, ...args], { cwd: this.dir, env: { ...this.env, ...env } });
   }
 
-  /** Removes the given containers, the vault, its volume and networks, and the project and HOME directories. */
+  /** Removes the given containers, the agent's network holders, the vault, its volume and networks, and the project and HOME directories. */
   async dispose(docker: Docker, containers: readonly string[]): Promise<void> {
     for (const c of containers) await docker.getContainer(c).remove({ force: true }).catch(() => undefined);
+    // The agent's network holders too: a network cannot be removed while they are on it.
+    await this.ncl(['stop', this.names.folder]).catch(() => undefined);
     await this.ncl(['vault', 'down', '--purge']).catch(() => undefined);
     await docker.getContainer(this.names.vault).remove({ force: true }).catch(() => undefined);
     for (const n of [this.names.egress, this.names.outbound]) await docker.getNetwork(n).remove().catch(() => undefined);

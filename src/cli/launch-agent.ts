@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { VaultClient } from '../client/vault-client.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import { NanoclawError, errorMessage } from '../common/errors.js';
-import { createAgent, findAgentContainers, imageCommand, openGate, removeAgent, startAgent } from '../docker/agent-launch.js';
+import { createAgent, ensureNetworkHolder, findAgentContainers, imageCommand, inspectHolder, openGate, removeContainer, startContainer } from '../docker/agent-launch.js';
 import { agentContainerName, buildAgentSpec, type VaultContainerConfig } from '../docker/agent-spec.js';
 import { dockerConnectionOptions, type DockerConnection } from '../docker/docker-connection.js';
 import { EngineApi } from '../docker/engine-api.js';
@@ -134,7 +134,7 @@ async function startBehindGate(
   const gate = await openGate(engine, id);
   let outcome: SelfTestOutcome;
   try {
-    const started = startAgent(engine, id);
+    const started = startContainer(engine, id);
     started.catch(() => undefined);
     const state = await readLockdownState(engine, { network: o.judged, gatewayContainer: o.gatewayContainer, connection: o.connection });
     const expected = await lockdownExpectation({ ...o.check, state });
@@ -183,9 +183,12 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   const networkReady = gated && plannedGatewayHop(settings).kind === 'relay' ? hopWork : Promise.resolve();
   const networkWork = gated ? networkReady.then(() => inspectLockdownNetwork(engine, network)) : null;
   networkWork?.catch(() => undefined);
+  // The holder of the agent's network, as it is: reused when judged right (network-holder.ts).
+  const holderWork = inspectHolder(engine, { folder, network: { name: network } });
+  holderWork.catch(() => undefined);
   const [fetched, old] = await Promise.all([vaultWork, findAgentContainers(engine, { name, folder })]);
   // The old container goes once the vault said yes: it must not be running while we write into its home.
-  await Promise.all(old.map((id) => removeAgent(engine, id)));
+  await Promise.all(old.map((id) => removeContainer(engine, id)));
   const hop = fetched ? await hopWork : null;
   const vault = fetched && hop ? { ...fetched, env: proxyEnvForHop(fetched.env, hop) } : null;
   if (vault) ctx.logger.redactor.add(new URL(vault.env.HTTPS_PROXY ?? 'http://x').password);
@@ -193,7 +196,12 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
   const judged = gateImage ? await networkWork : null;
 
   const owner = agentUser();
-  const { homeDir, caFiles, stubs } = await prepareHome(ctx, { inputs, folder, owner, vault });
+  const holderInput = { folder, image, network: { name: network, ...(judged ? { id: judged.Id } : {}) }, env: ctx.env };
+  const [{ homeDir, caFiles, stubs }, holder] = await Promise.all([
+    prepareHome(ctx, { inputs, folder, owner, vault }),
+    holderWork.then((found) => ensureNetworkHolder(engine, holderInput, found)),
+  ]);
+  if (holder.replaced) ctx.logger.info('Replaced the agent’s network holder', { group: folder, why: holder.replaced });
   const user = `${owner.uid}:${owner.gid}`;
   const spec = buildAgentSpec({
     folder,
@@ -201,9 +209,7 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
     mounts: inputs.mounts,
     vault,
     lockdown,
-    egressNetwork: settings.egressNetwork,
-    outboundNetwork: settings.outboundNetwork,
-    ...(judged ? { networkId: judged.Id } : {}),
+    networkHolder: holder.id,
     // Without lockdown the spec points the proxy at this host: the local vault's name, or a remote gateway.
     gatewayContainer: hop?.host ?? settings.gatewayContainer,
     defaultImage: inputs.agentImage,
@@ -228,11 +234,13 @@ export async function launchAgent(ctx: CliContext, options: LaunchOptions): Prom
       const gatewayContainer = lockdownGatewayContainer(settings, hop);
       selfTest = await startBehindGate(ctx, { engine, connection, id, judged, gatewayContainer, check, folder, user });
     } else {
-      await startAgent(engine, id);
+      await startContainer(engine, id);
     }
     return { group: folder, agent: inputs.config.agentGroupId, container: name, id, image: spec.Image ?? image, network, lockdown, native: !!inputs.native, selfTest, stubs };
   } catch (err) {
-    await removeAgent(engine, id).catch(() => undefined);
+    await removeContainer(engine, id).catch(() => undefined);
+    // A namespace proven open is not kept for the next launch to join.
+    if ((err as NanoclawError).code === 'lockdown_self_test_failed') await removeContainer(engine, holder.id).catch(() => undefined);
     throw err;
   }
 }

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../common/atomic-write.js';
 import { NanoclawError } from '../common/errors.js';
 import { judgeProof, proofKey, ProofRecordSchema, type ProofKey, type ProofRecord } from '../docker/lockdown-proof.js';
 import type { LockdownState } from '../docker/lockdown-state.js';
+import { LABEL_HOLDER_NETWORK } from '../docker/network-holder.js';
 import { canonicalFacts, type RawFacts } from '../docker/network-facts.js';
 import { DEFAULT_PROBE_PORTS, PROBE_SCRIPT } from '../docker/self-test-probe.js';
 import type { CliContext } from './context.js';
@@ -93,7 +94,7 @@ export async function checkLockdown(ctx: CliContext, input: LockdownCheckInput):
     await rm(file, { force: true });
     const problems = [...report.escapes, ...(report.gatewayProblem ? [report.gatewayProblem] : [])];
     throw new NanoclawError('lockdown_self_test_failed', `Lockdown self-test failed for ${input.folder}; the container was removed. Open: ${problems.join('; ')}`, {
-      hint: `Recreate the lockdown network (ncl vault down && docker network rm ${input.network} && ncl vault up), then launch again`,
+      hint: `Recreate the lockdown network: ncl vault down, then remove the agents' network holders on it (docker rm -f $(docker ps -aq --filter label=${LABEL_HOLDER_NETWORK}=${input.network})), docker network rm ${input.network}, ncl vault up; then launch again`,
       details: { escapes: report.escapes },
     });
   }

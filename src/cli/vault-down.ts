@@ -2,6 +2,7 @@ import { loadProjectSettings } from '../config/settings.js';
 import { connectDocker } from '../docker/docker-client.js';
 import { removeKeyMount } from '../docker/key-mount.js';
 import { removeManagedNetwork } from '../docker/networks.js';
+import { removeIdleHolders } from '../docker/agent-container.js';
 import { removeRelay } from '../docker/relay-container.js';
 import { relayContainerName } from '../docker/relay-container-spec.js';
 import { removeManagedVolume, removeVaultContainer, vaultContainerState, type VaultContainerState } from '../docker/vault-container.js';
@@ -38,6 +39,7 @@ export async function vaultDown(ctx: CliContext, options: { purge: boolean }): P
   const volume = await removeManagedVolume(docker, settings.vaultVolume);
   const networks: string[] = [];
   for (const net of [settings.egressNetwork, settings.outboundNetwork]) {
+    await removeIdleHolders(docker, net);
     if (await removeManagedNetwork(docker, net)) networks.push(net);
   }
   return { container: name, removed, relayRemoved, purged: { volume, networks } };

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { NanoclawError } from '../common/errors.js';
 import { LABEL_COMMAND, LABEL_LOCKDOWN, LABEL_NATIVE, LABEL_PROJECT } from './agent-spec.js';
 import { LABEL, labelFilters } from './labels.js';
+import { LABEL_HOLDER_NETWORK } from './network-holder.js';
 
 export interface AgentRef {
   folder: string;
@@ -55,14 +56,30 @@ export async function listAgentContainers(docker: Docker, ref: { install?: strin
   return found.map(summary).sort((a, b) => a.group.localeCompare(b.group));
 }
 
-/** Stops and removes the group's container; false when it had none. */
+/** Stops and removes the group's container, then the holders of its network (network-holder.ts); false when it had no container. */
 export async function stopAgentContainer(docker: Docker, ref: AgentRef): Promise<boolean> {
   const found = await listAgentContainers(docker, ref);
   for (const c of found) {
     await docker.getContainer(c.id).stop({ t: 10 }).catch(() => undefined);
     await docker.getContainer(c.id).remove({ force: true }).catch(() => undefined);
   }
+  const holders = await docker.listContainers({ all: true, filters: labelFilters({ role: 'netns', install: ref.install, group: ref.folder }) });
+  await Promise.all(holders.map((h) => docker.getContainer(h.Id).remove({ force: true }).catch(() => undefined)));
   return found.length > 0;
+}
+
+/**
+ * Removes the network holders on `network` (network-holder.ts) that no agent container joins: with
+ * the network going, they would only keep it from being removed. One an agent still uses stays,
+ * and so does the network (the caller's removal says which containers to stop).
+ */
+export async function removeIdleHolders(docker: Docker, network: string): Promise<number> {
+  const holders = await docker.listContainers({ all: true, filters: { label: [`${LABEL.managed}=1`, `${LABEL.role}=netns`, `${LABEL_HOLDER_NETWORK}=${network}`] } });
+  const agents = await docker.listContainers({ all: true, filters: labelFilters({ role: 'agent' }) });
+  const joined = new Set(agents.map((a) => a.HostConfig?.NetworkMode?.replace(/^container:/, '')));
+  const idle = holders.filter((h) => !joined.has(h.Id));
+  await Promise.all(idle.map((h) => docker.getContainer(h.Id).remove({ force: true }).catch(() => undefined)));
+  return idle.length;
 }
 
 /** Writes the group's container logs to `out`/`err`; with `follow`, until the container stops. */

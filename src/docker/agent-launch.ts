@@ -3,6 +3,7 @@ import { NanoclawError, errorMessage } from '../common/errors.js';
 import { EngineError, type EngineApi } from './engine-api.js';
 import { isManaged, LABEL, labelFilters } from './labels.js';
 import { FACTS_END, parseFactsReport, type RawFacts } from './network-facts.js';
+import { holderName, holderSpec, judgeHolder, type HolderInfo, type HolderInput } from './network-holder.js';
 import { GATE_RELEASE, gatedSpec, type ImageCommand } from './start-gate.js';
 
 /** The agent container steps of `ncl launch`, on the engine API (engine-api.ts says why not dockerode). */
@@ -42,23 +43,61 @@ export async function imageCommand(engine: EngineApi, image: string): Promise<Im
   return info.Config ?? {};
 }
 
-/** Creates the agent container; with `gateImage`, wrapped in the start gate. Returns its id. */
-export async function createAgent(engine: EngineApi, spec: ContainerCreateOptions, options: { gateImage: ImageCommand | null }): Promise<string> {
-  const { name, ...body } = options.gateImage ? gatedSpec(spec, options.gateImage) : spec;
+/** Creates a container from its create options (the name among them); returns its id. */
+async function createContainer(engine: EngineApi, spec: ContainerCreateOptions, what: string): Promise<string> {
+  const { name, ...body } = spec;
   const created = await engine.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body }).catch((err: unknown) => {
-    throw new NanoclawError('agent_create_failed', `Cannot create the agent container ${name}: ${errorMessage(err)}`, {
+    throw new NanoclawError('agent_create_failed', `Cannot create ${what} ${name}: ${errorMessage(err)}`, {
       hint: /No such image/i.test(errorMessage(err)) ? 'Build the agent image with: ncl images build' : 'Check the engine with: docker info',
     });
   });
   return created.Id;
 }
 
-export async function startAgent(engine: EngineApi, id: string): Promise<void> {
+/** Creates the agent container; with `gateImage`, wrapped in the start gate. Returns its id. */
+export function createAgent(engine: EngineApi, spec: ContainerCreateOptions, options: { gateImage: ImageCommand | null }): Promise<string> {
+  return createContainer(engine, options.gateImage ? gatedSpec(spec, options.gateImage) : spec, 'the agent container');
+}
+
+/** The group's holder on a network as the engine has it, or null (network-holder.ts). */
+export function inspectHolder(engine: EngineApi, ref: Pick<HolderInput, 'folder' | 'network' | 'install'>): Promise<HolderInfo | null> {
+  return engine.json<HolderInfo>('GET', `${path(holderName(ref.folder, ref.network.name, ref.install))}/json`).catch(notFound);
+}
+
+export interface HeldNetwork {
+  id: string;
+  /** Why the holder in place was not reused (it was removed), or null when none was there or it was. */
+  replaced: string | null;
+}
+
+/**
+ * The id of the container holding the agent's network: the one `found` (inspected while the vault
+ * answered) when judgeHolder accepts it, else a new one, made and started; one it rejected goes first.
+ */
+export async function ensureNetworkHolder(engine: EngineApi, input: HolderInput, found: HolderInfo | null): Promise<HeldNetwork> {
+  const replaced = found ? judgeHolder(found, input) : null;
+  if (found && replaced === null) return { id: found.Id, replaced };
+  if (found) await removeContainer(engine, found.Id);
+  const made = await createContainer(engine, holderSpec(input), 'the agent’s network holder').catch(async (err: unknown) => {
+    // Another launch of the group made it first: the one it made is judged as any other.
+    const raced = await inspectHolder(engine, input).catch(() => null);
+    if (raced && judgeHolder(raced, input) === null) return { raced: raced.Id };
+    throw err;
+  });
+  if (typeof made !== 'string') return { id: made.raced, replaced };
+  await startContainer(engine, made).catch(async (err: unknown) => {
+    await removeContainer(engine, made).catch(() => undefined);
+    throw err;
+  });
+  return { id: made, replaced };
+}
+
+export async function startContainer(engine: EngineApi, id: string): Promise<void> {
   await engine.json('POST', `${path(id)}/start`);
 }
 
 /** Removes a container and returns once it is gone (also when another process was already removing it). */
-export async function removeAgent(engine: EngineApi, id: string): Promise<void> {
+export async function removeContainer(engine: EngineApi, id: string): Promise<void> {
   await engine.json('DELETE', path(id), { query: { force: true } }).catch(async (err: unknown) => {
     if (!(err instanceof EngineError && err.statusCode === 409)) return notFound(err);
     await engine.json('POST', `${path(id)}/wait`, { query: { condition: 'removed' } }).catch(notFound);

@@ -27,8 +27,7 @@ function input(overrides: Partial<AgentSpecInput> = {}): AgentSpecInput {
       stubs: [],
     },
     lockdown: true,
-    egressNetwork: 'nanoclaw-egress',
-    outboundNetwork: 'nanoclaw-outbound',
+    networkHolder: 'f00dfeed',
     gatewayContainer: 'onecli',
     defaultImage: 'nanoclaw-agent:0.1.0',
     user: '1000:1000',
@@ -43,10 +42,11 @@ const envOf = (spec: ReturnType<typeof buildAgentSpec>) =>
   Object.fromEntries((spec.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 
 describe('buildAgentSpec', () => {
-  it('under lockdown: only the egress network, proxy via gateway:10255, every CA variable, NO_PROXY local only', () => {
+  it('under lockdown: the namespace of its network holder, proxy via gateway:10255, every CA variable, NO_PROXY local only', () => {
     const spec = buildAgentSpec(input());
-    expect(spec.HostConfig?.NetworkMode).toBe('nanoclaw-egress');
-    expect(Object.keys(spec.NetworkingConfig?.EndpointsConfig ?? {})).toEqual(['nanoclaw-egress']);
+    expect(spec.HostConfig?.NetworkMode).toBe('container:f00dfeed');
+    // Joining a namespace, it has no network endpoint of its own (Docker refuses both).
+    expect(spec.NetworkingConfig).toBeUndefined();
     const env = envOf(spec);
     for (const v of ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy']) expect(env[v]).toBe(PROXY);
     for (const v of ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO', 'DENO_CERT']) expect(env[v]).toBe('/etc/nanoclaw/ca-bundle.pem');
@@ -60,16 +60,9 @@ describe('buildAgentSpec', () => {
     expect(spec.Labels).toMatchObject({ 'nanoclaw.managed': '1', 'nanoclaw.role': 'agent', 'nanoclaw.group': 'main', 'nanoclaw.lockdown': '1' });
   });
 
-  it('joins the network by its id when given one (the network the launcher judged), with the same proxy', () => {
-    const spec = buildAgentSpec(input({ networkId: 'f00dfeed' }));
-    expect(spec.HostConfig?.NetworkMode).toBe('f00dfeed');
-    expect(Object.keys(spec.NetworkingConfig?.EndpointsConfig ?? {})).toEqual(['f00dfeed']);
-    expect(envOf(spec).HTTPS_PROXY).toBe(PROXY);
-  });
-
-  it('without lockdown: the outbound bridge, proxy naming the vault container there, same token', () => {
-    const spec = buildAgentSpec(input({ lockdown: false }));
-    expect(spec.HostConfig?.NetworkMode).toBe('nanoclaw-outbound');
+  it('without lockdown: the proxy names the vault container (on the outbound network its holder is on), same token', () => {
+    const spec = buildAgentSpec(input({ lockdown: false, networkHolder: 'beef' }));
+    expect(spec.HostConfig?.NetworkMode).toBe('container:beef');
     const env = envOf(spec);
     expect(env.HTTPS_PROXY).toBe(`http://x:${TOKEN}@onecli:10255`);
     expect(env.http_proxy).toBe(`http://x:${TOKEN}@onecli:10255`);
@@ -130,7 +123,7 @@ describe('buildAgentSpec', () => {
     expect(env.ANTHROPIC_BASE_URL).toBe('https://llm.example');
     expect(env).not.toHaveProperty('ANTHROPIC_API_KEY');
     expect(env.HTTPS_PROXY).toBe(PROXY); // the vault stays the only hop under lockdown
-    expect(spec.HostConfig?.NetworkMode).toBe('nanoclaw-egress');
+    expect(spec.HostConfig?.NetworkMode).toBe('container:f00dfeed');
     expect(spec.Labels?.['nanoclaw.native']).toBe('1');
   });
 

@@ -38,13 +38,11 @@ export interface AgentSpecInput {
   /** null only in native mode with no vault: then no gateway is applied at all. */
   vault: VaultContainerConfig | null;
   lockdown: boolean;
-  egressNetwork: string;
-  outboundNetwork: string;
   /**
-   * The id of the agent's network when the launcher judged that network (lockdown): joined by id,
-   * so the container is on the network that was inspected, not a namesake made since.
+   * The id of the container holding the agent's network namespace (network-holder.ts): the agent
+   * joins it, on the network the launcher judged for it (the lockdown network, by its id).
    */
-  networkId?: string;
+  networkHolder: string;
   /** The vault container's name: the proxy host on the outbound network. */
   gatewayContainer: string;
   /** The default agent image; `config.image` wins. */
@@ -139,7 +137,6 @@ export function buildAgentSpec(input: AgentSpecInput): ContainerCreateOptions {
     throw new NanoclawError('root_agent_refused', 'Refusing to run an agent as root', { hint: 'Run ncl launch as a non-root user, or let it pick uid 1000' });
   }
 
-  const network = input.networkId ?? (input.lockdown ? input.egressNetwork : input.outboundNetwork);
   const command = input.command?.length ? [...input.command] : config.command;
   const labels: Record<string, string> = {
     ...resourceLabels({ role: 'agent', install: input.install, group: input.folder, env: input.env }),
@@ -159,7 +156,7 @@ export function buildAgentSpec(input: AgentSpecInput): ContainerCreateOptions {
     Labels: labels,
     HostConfig: {
       Binds: binds,
-      NetworkMode: network,
+      NetworkMode: `container:${input.networkHolder}`,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       Privileged: false,
@@ -168,6 +165,5 @@ export function buildAgentSpec(input: AgentSpecInput): ContainerCreateOptions {
       MemorySwap: config.resources.memory,
       NanoCpus: Math.round(config.resources.cpus * 1e9),
     },
-    NetworkingConfig: { EndpointsConfig: { [network]: {} } },
   };
 }

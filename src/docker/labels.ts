@@ -8,7 +8,8 @@ export const LABEL = {
   testRun: 'nanoclaw.test.run',
 } as const;
 
-export type ResourceRole = 'vault' | 'relay' | 'agent' | 'network' | 'volume' | 'image' | 'selftest';
+/** `netns`: the container that holds an agent's network namespace (network-holder.ts). */
+export type ResourceRole = 'vault' | 'relay' | 'agent' | 'netns' | 'network' | 'volume' | 'image' | 'selftest';
 
 export const DEFAULT_INSTALL = 'default';
 const TEST_RUN_ENV = 'NANOCLAW_TEST_RUN_ID';

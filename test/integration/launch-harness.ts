@@ -128,7 +128,9 @@ export class LaunchHarness implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    const agents = await this.docker.listContainers({ all: true, filters: { label: [`nanoclaw.test.run=${testRunId()}`, 'nanoclaw.role=agent'] } });
+    // Agents and the holders of their networks (which keep the networks from being removed).
+    const ours = await this.docker.listContainers({ all: true, filters: { label: [`nanoclaw.test.run=${testRunId()}`] } });
+    const agents = ours.filter((c) => ['agent', 'netns'].includes(c.Labels['nanoclaw.role'] ?? ''));
     await Promise.all(agents.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
     await this.upstream?.close();
     await this.ncl(['vault', 'down', '--purge']).catch(() => undefined);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpAgent, secretForms } from './agent-dump.js';
+import { agentNetworks } from '../support/agent-networks.js';
 import { LaunchHarness } from './launch-harness.js';
 
 // THE INVARIANT (DESIGN.md): an agent launched behind the vault can dump its whole environment
@@ -51,7 +52,7 @@ describe('ncl launch under lockdown (real engine)', () => {
     expect(info.State.Running).toBe(true);
     expect(info.HostConfig.CapDrop).toEqual(['ALL']);
     expect(info.HostConfig.SecurityOpt).toEqual(['no-new-privileges']);
-    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([h.names.egress]);
+    expect(await agentNetworks(h.docker, launched.id)).toEqual([h.names.egress]);
     expect(info.Config.User).toBe('1000:1000');
     expect(JSON.stringify(info.HostConfig.Binds)).not.toContain('docker.sock');
   });
@@ -97,7 +98,7 @@ describe('ncl launch under lockdown (real engine)', () => {
     expect(other?.headers['x-other']).toBeUndefined();
   });
 
-  it('ncl ps lists it, ncl logs shows its output, ncl stop removes it', async () => {
+  it('ncl ps lists it, ncl logs shows its output, ncl stop removes it and the holder of its network', async () => {
     const ps = await h.ncl(['ps', '--json']);
     expect(ps.json.data.find((a: any) => a.group === FOLDER)).toMatchObject({ state: 'running', lockdown: true });
     const table = await h.ncl(['ps']);
@@ -105,9 +106,26 @@ describe('ncl launch under lockdown (real engine)', () => {
     const logs = await h.ncl(['logs', FOLDER]);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toBe('agent ready\n');
+    const holders = () => h.docker.listContainers({ all: true, filters: { label: ['nanoclaw.role=netns', `nanoclaw.group=${FOLDER}`] } });
+    expect(await holders()).toHaveLength(1);
     const stop = await h.ncl(['stop', FOLDER]);
     expect(stop.json).toEqual({ group: FOLDER, stopped: true });
     expect(await h.docker.getContainer(h.containerName(FOLDER)).inspect().catch(() => null)).toBeNull();
+    // The holder of its network goes with it: nothing of the group is left running.
+    expect(await holders()).toEqual([]);
     expect((await h.ncl(['stop', FOLDER])).json.stopped).toBe(false);
+  });
+
+  it('ncl vault down --purge removes the network holders no agent joins, so the networks can go', async () => {
+    const r = await h.ncl(['launch', FOLDER, '--', ...KEEP_ALIVE]);
+    expect(r.code, r.stderr).toBe(0);
+    // The agent is gone without ncl stop (it exited, or someone removed it): its holder stays.
+    await h.docker.getContainer(r.json.id).remove({ force: true });
+    const holder = (await h.docker.listContainers({ all: true, filters: { label: [`nanoclaw.network=${h.names.egress}`] } }))[0];
+    expect(holder).toBeDefined();
+    // (The harness's upstream stays on the outbound network, so only the egress network can go here.)
+    await h.ncl(['vault', 'down', '--purge', '--json']);
+    expect(await h.docker.getContainer(holder!.Id).inspect().catch(() => null)).toBeNull();
+    expect(await h.docker.getNetwork(h.names.egress).inspect().catch(() => null)).toBeNull();
   });
 });

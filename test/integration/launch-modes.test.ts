@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testLabels } from '../support/test-labels.js';
+import { agentNetworks } from '../support/agent-networks.js';
 import { LaunchHarness } from './launch-harness.js';
 
 // Launch modes against one vault: lockdown off, two groups with different grants, stubs,
@@ -26,7 +27,7 @@ async function envOf(folder: string): Promise<Record<string, string>> {
   return Object.fromEntries(info.Config.Env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 }
 async function networksOf(folder: string): Promise<string[]> {
-  return Object.keys((await h.docker.getContainer(h.containerName(folder)).inspect()).NetworkSettings.Networks);
+  return agentNetworks(h.docker, h.containerName(folder));
 }
 async function curl(folder: string, url: string, extra = ''): Promise<string> {
   return (await h.exec(folder, ['sh', '-c', `curl -sS --max-time 20 ${extra} ${url}`])).stdout;

@@ -15,6 +15,7 @@ import { freePort } from '../support/free-port.js';
 import { runCliInProcess } from '../support/in-process-cli.js';
 import { makeTempProject, type TempProject } from '../support/temp-project.js';
 import { testResourceName } from '../support/test-labels.js';
+import { agentNetworks } from '../support/agent-networks.js';
 import { LaunchHarness } from './launch-harness.js';
 
 // A remote vault under lockdown: the "remote" is a second vault (the harness's, with the TLS
@@ -112,8 +113,8 @@ describe('ncl launch with a remote vault under lockdown (real engine)', () => {
     expect(relay.Config.Labels['nanoclaw.role']).toBe('relay');
     expect(relay.Config.Cmd).toContain('remote-vault.test:10255');
     expect(relay.NetworkSettings.Networks[names.egress]?.Aliases).toContain('gateway');
+    expect(await agentNetworks(docker, agentContainerName(FOLDER))).toEqual([names.egress]);
     const agent = await docker.getContainer(agentContainerName(FOLDER)).inspect();
-    expect(Object.keys(agent.NetworkSettings.Networks)).toEqual([names.egress]);
     expect(agent.Config.Env).toContainEqual(expect.stringMatching(/^HTTPS_PROXY=http:\/\/x:aoc_[0-9a-f]{64}@gateway:10255$/));
   });
 
