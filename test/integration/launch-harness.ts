@@ -16,6 +16,7 @@ import { ensureProductImages } from '../support/product-images.js';
 import { makeTempProject, type TempProject } from '../support/temp-project.js';
 import { testResourceName, testRunId } from '../support/test-labels.js';
 import { runTlsUpstreamContainer, type TlsUpstreamContainer } from '../support/tls-upstream-container.js';
+import { removeAgentsAndHolders } from '../support/agent-networks.js';
 
 export type { CliRun };
 
@@ -128,10 +129,7 @@ export class LaunchHarness implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    // Agents and the holders of their networks (which keep the networks from being removed).
-    const ours = await this.docker.listContainers({ all: true, filters: { label: [`nanoclaw.test.run=${testRunId()}`] } });
-    const agents = ours.filter((c) => ['agent', 'netns'].includes(c.Labels['nanoclaw.role'] ?? ''));
-    await Promise.all(agents.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await removeAgentsAndHolders(this.docker, `nanoclaw.test.run=${testRunId()}`);
     await this.upstream?.close();
     await this.ncl(['vault', 'down', '--purge']).catch(() => undefined);
     for (const n of [this.names.egress, this.names.outbound]) await this.docker.getNetwork(n).remove().catch(() => undefined);

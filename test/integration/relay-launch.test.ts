@@ -15,7 +15,7 @@ import { freePort } from '../support/free-port.js';
 import { runCliInProcess } from '../support/in-process-cli.js';
 import { makeTempProject, type TempProject } from '../support/temp-project.js';
 import { testResourceName } from '../support/test-labels.js';
-import { agentNetworks } from '../support/agent-networks.js';
+import { agentNetworks, removeAgentsAndHolders } from '../support/agent-networks.js';
 import { LaunchHarness } from './launch-harness.js';
 
 // A remote vault under lockdown: the "remote" is a second vault (the harness's, with the TLS
@@ -83,7 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const docker = remote?.docker;
   if (docker) {
-    await docker.getContainer(agentContainerName(FOLDER)).remove({ force: true }).catch(() => undefined);
+    await removeAgentsAndHolders(docker, `nanoclaw.group=${FOLDER}`);
     await removeRelay(docker, relayName).catch(() => undefined);
     await docker.getContainer(names.vault).remove({ force: true }).catch(() => undefined);
     await docker.getVolume(names.volume).remove().catch(() => undefined);

@@ -14,3 +14,10 @@ export async function agentNetworks(docker: Docker, agent: string): Promise<stri
   if (holder.Config.Labels?.['nanoclaw.role'] !== 'netns') throw new Error(`agent ${agent} joins ${holder.Name}, which is not a network holder`);
   return Object.keys(holder.NetworkSettings.Networks ?? {});
 }
+
+/** Removes the agent containers and network holders carrying `label` (a network cannot be removed while a holder is on it). */
+export async function removeAgentsAndHolders(docker: Docker, label: string): Promise<void> {
+  const labelled = await docker.listContainers({ all: true, filters: { label: [label] } });
+  const ours = labelled.filter((c) => ['agent', 'netns'].includes(c.Labels['nanoclaw.role'] ?? ''));
+  await Promise.all(ours.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+}
