@@ -28,6 +28,9 @@ describe('holderSpec', () => {
     expect(Object.keys(spec.NetworkingConfig?.EndpointsConfig ?? {})).toEqual(['e'.repeat(64)]);
     expect(spec.User).toBe('65534:65534');
     expect(spec.Entrypoint?.[0]).toBe('/bin/sh');
+    // It waits on a stdin the engine holds open, with shell builtins only.
+    expect(spec).toMatchObject({ OpenStdin: true, StdinOnce: false });
+    expect(spec.Entrypoint?.[2]).not.toMatch(/sleep/);
     expect(spec.Labels).toMatchObject({ 'nanoclaw.managed': '1', 'nanoclaw.role': 'netns', 'nanoclaw.group': 'main', [LABEL_HOLDER_NETWORK]: 'nanoclaw-egress' });
   });
 

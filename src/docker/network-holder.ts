@@ -5,7 +5,7 @@ import { isManaged, LABEL, resourceLabels } from './labels.js';
 
 /**
  * An agent's network namespace is held by a container of its own, one per group and network, that
- * only sleeps; the agent joins it (`NetworkMode: container:<id>`). Starting a container on a
+ * only waits; the agent joins it (`NetworkMode: container:<id>`). Starting a container on a
  * user-defined network is mostly network setup (veth pair, iptables, Docker's embedded DNS with
  * its re-exec into the namespace): on Docker 20.10 here, ~260 ms against ~80 ms for one that joins
  * a namespace already set up. The holder pays that once; every later launch of the group reuses it
@@ -17,8 +17,10 @@ import { isManaged, LABEL, resourceLabels } from './labels.js';
 /** The label naming the network a holder was created on (its name; the id is read from the engine). */
 export const LABEL_HOLDER_NETWORK = 'nanoclaw.network';
 
-// Sleeps in the background so the shell can act on `docker stop` (SIGTERM) at once.
-const HOLD_SCRIPT = "trap 'exit 0' TERM INT; while :; do sleep 86400 & wait $!; done";
+// Blocks in the shell's own `read` on a stdin the engine keeps open (OpenStdin, no writer): no
+// binary needed (a missing `sleep` would make a loop spin), no CPU, and `docker stop` ends it at
+// once. Should stdin ever end, the holder exits and the next launch makes a new one.
+const HOLD_SCRIPT = "trap 'exit 0' TERM INT; while read -r _; do :; done";
 // Nobody, no capabilities, read-only: the holder runs nothing an agent could use.
 const HOLDER_USER = '65534:65534';
 const HOLDER_MEMORY = 16 * 1024 * 1024;
@@ -27,7 +29,7 @@ const HOLDER_PIDS = 8;
 export interface HolderInput {
   folder: string;
   install?: string;
-  /** The image it runs (the agent's: already present, with /bin/sh and sleep, as the start gate needs). */
+  /** The image it runs (the agent's: already present, with the /bin/sh the start gate needs too). */
   image: string;
   /** The network's name, and the id when the launcher judged that network (lockdown): joined by id. */
   network: { name: string; id?: string };
@@ -48,6 +50,8 @@ export function holderSpec(input: HolderInput): ContainerCreateOptions {
     Image: input.image,
     Entrypoint: ['/bin/sh', '-c', HOLD_SCRIPT],
     Cmd: [],
+    OpenStdin: true,
+    StdinOnce: false,
     User: HOLDER_USER,
     Labels: {
       ...resourceLabels({ role: 'netns', install: input.install, group: input.folder, env: input.env }),
