@@ -149,7 +149,7 @@ function readGateReport(socket: NodeJS.ReadableStream, timeoutMs: number): Promi
     const fail = (why: string) => {
       clearTimeout(timer);
       reject(new NanoclawError('self_test_failed', `The agent container’s start gate ${why}: ${text.trim().slice(0, 300) || 'no output'}`, {
-        hint: 'The agent image needs /bin/sh and sleep; or launch with --skip-self-test (not recommended)',
+        hint: 'The agent image needs /bin/sh (the gate uses its builtins only); or launch with --skip-self-test (not recommended)',
       }));
     };
     const timer = setTimeout(() => fail(`did not report its network within ${timeoutMs} ms`), timeoutMs);
