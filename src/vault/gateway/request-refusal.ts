@@ -2,6 +2,7 @@ import { normalizeHost, parseHostPort } from '../inject/host-pattern.js';
 import { badRequest, misdirected } from './gateway-errors.js';
 import type { MitmConnection } from './gateway-context.js';
 import type { Refusal } from './decide-request.js';
+import { PairCache } from './pair-cache.js';
 import { framingProblem } from './request-checks.js';
 
 /**
@@ -70,5 +71,18 @@ function hostRefusal(conn: MitmConnection, hostHeader: string | undefined, url: 
 export function laneHost(conn: MitmConnection): string | null {
   if (conn.acceptedHost !== null) return conn.acceptedHost;
   if (conn.host.includes(':')) return null;
-  return conn.port === 443 ? conn.host : `${conn.host}:${conn.port}`;
+  return conn.port === 443 ? conn.host : hostWithPort(conn.host, conn.port);
+}
+
+// `host:port`, one string for every connection to it: what `refusal` remembers as accepted is
+// then a pointer on an idle connection, not a copy of its own.
+const spelled = new PairCache<number, string, string>({ max: 4_096 });
+
+function hostWithPort(host: string, port: number): string {
+  let text = spelled.get(port, host);
+  if (text === undefined) {
+    text = `${host}:${port}`;
+    spelled.set(port, host, text);
+  }
+  return text;
 }

@@ -94,15 +94,20 @@ describe('UpstreamClient', () => {
     expect(connections - before).toBeLessThanOrEqual(1);
   });
 
-  it('never reuses a connection across owners (agent, secret), also after a warm-up', async () => {
+  // A frozen target is one UpstreamPool.dialTarget shares between connections: its keys are kept, not rebuilt.
+  it.each([
+    ['a target of its own', () => ({ ...target })],
+    ['a shared, frozen target', () => Object.freeze({ ...target })],
+  ])('never reuses a connection across owners (agent, secret), also after a warm-up, with %s', async (_, make) => {
+    const to = make();
     const owners = [OWNER, poolKey({ agentId: 'agent-2', secretId: 'secret-1' }), poolKey({ agentId: 'agent-1', secretId: null }),
       poolKey({ agentId: 'agent-1', secretId: 'secret-2' })];
-    client.warmUp(target, owners[1]!);
+    client.warmUp(to, owners[1]!);
     serverSockets = [];
     const sentBy: PoolKey[] = [];
     for (let i = 0; i < 16; i++) {
       const owner = owners[(i * 7) % owners.length]!;
-      await send({ path: `/o/${i}`, owner });
+      await send({ path: `/o/${i}`, owner, to });
       sentBy.push(owner);
     }
     const ownerOf = new Map<number, PoolKey>();

@@ -35,6 +35,9 @@ export interface UpstreamRequest extends UpstreamTarget {
   headers: OutgoingHttpHeaders | string[];
 }
 
+/** Hosts (and destinations) whose work is kept; past that many the cache starts again. */
+const MAX_NAMES = 4_096;
+
 /** Node's agents, with the owner in the name they pool sockets by. */
 class OwnedHttpAgent extends http.Agent {
   override getName(options?: http.ClientRequestArgs & { owner?: PoolKey }): string {
@@ -58,6 +61,7 @@ export class UpstreamPool {
   private readonly client: UpstreamClient;
   private readonly httpAgent: http.Agent;
   private readonly servernames = new Map<string, string>();
+  private readonly targets = new Map<string, DialTarget>();
   private readonly native: { transport: NativeTls; context: number } | null;
 
   constructor(options: UpstreamPoolOptions = {}) {
@@ -106,9 +110,19 @@ export class UpstreamPool {
     return this.client.adoptCall(conn, o);
   }
 
-  /** Where the own client dials for `t`. */
+  /**
+   * Where the own client dials for `t`: one frozen object per destination, shared by every
+   * connection to it, so an idle connection holds no copy and the client keeps its pool keys by it.
+   */
   dialTarget(t: UpstreamTarget): DialTarget {
-    return { address: t.address, family: t.family, port: t.port, servername: this.servername(t.hostname) };
+    const id = `${t.address}|${t.family}|${t.port}|${t.hostname}`;
+    let target = this.targets.get(id);
+    if (target === undefined) {
+      target = Object.freeze({ address: t.address, family: t.family, port: t.port, servername: this.servername(t.hostname) });
+      if (this.targets.size >= MAX_NAMES) this.targets.clear();
+      this.targets.set(id, target);
+    }
+    return target;
   }
 
   /** SNI cannot carry an IP literal: for IP destinations the certificate is checked against the IP itself. */
@@ -117,7 +131,7 @@ export class UpstreamPool {
     if (name === undefined) {
       // isIP runs two large regular expressions: once per host, not once per request.
       name = isIP(hostname) ? '' : hostname;
-      if (this.servernames.size >= 4_096) this.servernames.clear();
+      if (this.servernames.size >= MAX_NAMES) this.servernames.clear();
       this.servernames.set(hostname, name);
     }
     return name;
