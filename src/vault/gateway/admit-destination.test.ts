@@ -32,8 +32,8 @@ function fakeContext(o: { rules?: PolicyRule[]; addresses?: string[]; asker?: ty
     grants: { select: () => paySecret, reveal: () => null },
     connectUrlBase: 'http://vault.test:10254',
     policy: {
-      check: (c) => (steps.push(`policy ${c.method} ${c.path}`), gate.check(c)),
-      checkOrHold: (c) => (steps.push(`policy ${c.method} ${c.path} (holdable)`), gate.checkOrHold(c)),
+      check: (c, secretId) => (steps.push(`policy ${c.method} ${c.path}`), gate.check(c, secretId)),
+      checkOrHold: (c, secretId) => (steps.push(`policy ${c.method} ${c.path} (holdable)`), gate.checkOrHold(c, secretId)),
     },
     guard,
     logger: { warn: () => undefined },
