@@ -51,7 +51,7 @@ function connect(host: string, over: Partial<AdmissionRequest> = {}): AdmissionR
     target: { host, port: 443 },
     policy: { method: 'CONNECT', path: '/' },
     rec: startRecord({ agent: null, method: 'CONNECT', host, path: '' }),
-    signal: new AbortController().signal,
+    signal: () => new AbortController().signal,
     ...over,
   };
 }

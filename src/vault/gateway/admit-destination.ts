@@ -36,8 +36,11 @@ export interface AdmissionRequest {
   hold?: (h: { agent: Agent; host: string; hold: PolicyHold }) => Promise<boolean>;
   /** The audit row; its agent is set once identified. */
   rec: RequestRecord;
-  /** Aborts when the agent goes away (a new host's approval is then cancelled, unless others wait on it). */
-  signal: AbortSignal;
+  /**
+   * A signal that aborts when the agent goes away (a new host's approval is then cancelled, unless
+   * others wait on it); asked for only when admission waits on a person.
+   */
+  signal: () => AbortSignal;
 }
 
 export type Admission =
@@ -109,7 +112,7 @@ export async function admitDestination(ctx: AdmissionContext, a: AdmissionReques
 async function askNewHost(ctx: AdmissionContext, a: AdmissionRequest, d: { agent: Agent; host: string; port: number }): Promise<Refusal | null> {
   const plain = a.via === 'http';
   const method = plain ? a.policy.method : 'CONNECT';
-  const outcome = await ctx.newHosts.ask({ ...d, method, ...(plain ? { path: pathForAudit(a.policy.path) } : {}) }, a.signal);
+  const outcome = await ctx.newHosts.ask({ ...d, method, ...(plain ? { path: pathForAudit(a.policy.path) } : {}) }, a.signal());
   if (outcome.decision === 'approved') return null;
   const what = `${method} ${d.host}:${d.port} (a host agent ${d.agent.identifier} has not used)`;
   return { error: approvalDenied(outcome, what), reason: `new_host_${outcome.decision}:${outcome.approvalId}`, decision: 'denied' };

@@ -30,9 +30,13 @@ export function refusal(conn: MitmConnection, req: RequestFacts): Refusal | null
   return sniRefusal(conn) ?? framingRefusal(req) ?? hostRefusal(conn, req.headers.host, req.url);
 }
 
-/** `refusal` for a request the fast lane recognised, whose framing the addon has checked. */
-export function laneRefusal(conn: MitmConnection, hostHeader: string, url: string): Refusal | null {
-  return sniRefusal(conn) ?? hostRefusal(conn, hostHeader, url);
+/**
+ * `refusal` for a request the fast lane recognised: the addon has checked its framing, and took it
+ * only with a Host byte-equal to `laneHost(conn)`, a spelling `hostRefusal` accepts (one it
+ * accepted, or the CONNECT target as parsed), so only the target is left to check.
+ */
+export function laneRefusal(conn: MitmConnection, url: string): Refusal | null {
+  return sniRefusal(conn) ?? targetRefusal(url);
 }
 
 function sniRefusal(conn: MitmConnection): Refusal | null {
@@ -57,10 +61,12 @@ function hostRefusal(conn: MitmConnection, hostHeader: string | undefined, url: 
     }
     conn.acceptedHost = hostHeader ?? null;
   }
-  if (!url?.startsWith('/')) {
-    return { error: badRequest('request target must be a path (origin-form)'), reason: 'bad_target', decision: 'denied' };
-  }
-  return null;
+  return targetRefusal(url);
+}
+
+function targetRefusal(url: string | undefined): Refusal | null {
+  if (url?.startsWith('/')) return null;
+  return { error: badRequest('request target must be a path (origin-form)'), reason: 'bad_target', decision: 'denied' };
 }
 
 /**

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { flattenHeaders } from './message-head.js';
 import type { NativeTls } from './native-tls/native-tls.js';
+import { PairCache } from './pair-cache.js';
 import type { PoolKey } from './pool-key.js';
 import { UpstreamClient, type CallOptions, type DialTarget, type PooledConnection, type UpstreamCall } from './upstream-client.js';
 
@@ -37,6 +38,7 @@ export interface UpstreamRequest extends UpstreamTarget {
 
 /** Hosts (and destinations) whose work is kept; past that many the cache starts again. */
 const MAX_NAMES = 4_096;
+const MAX_ADDRESSES = 16;
 
 /** Node's agents, with the owner in the name they pool sockets by. */
 class OwnedHttpAgent extends http.Agent {
@@ -61,7 +63,8 @@ export class UpstreamPool {
   private readonly client: UpstreamClient;
   private readonly httpAgent: http.Agent;
   private readonly servernames = new Map<string, string>();
-  private readonly targets = new Map<string, DialTarget>();
+  // By name and port, then address: found without building a key per call.
+  private readonly targets = new PairCache<string, number, DialTarget[]>({ max: MAX_NAMES });
   private readonly native: { transport: NativeTls; context: number } | null;
 
   constructor(options: UpstreamPoolOptions = {}) {
@@ -115,13 +118,12 @@ export class UpstreamPool {
    * connection to it, so an idle connection holds no copy and the client keeps its pool keys by it.
    */
   dialTarget(t: UpstreamTarget): DialTarget {
-    const id = `${t.address}|${t.family}|${t.port}|${t.hostname}`;
-    let target = this.targets.get(id);
-    if (target === undefined) {
-      target = Object.freeze({ address: t.address, family: t.family, port: t.port, servername: this.servername(t.hostname) });
-      if (this.targets.size >= MAX_NAMES) this.targets.clear();
-      this.targets.set(id, target);
-    }
+    let known = this.targets.get(t.hostname, t.port);
+    for (const target of known ?? []) if (target.address === t.address && target.family === t.family) return target;
+    const target = Object.freeze({ address: t.address, family: t.family, port: t.port, servername: this.servername(t.hostname) });
+    // A name has a few addresses; one whose list grows past that starts it again.
+    if (!known || known.length >= MAX_ADDRESSES) this.targets.set(t.hostname, t.port, (known = []));
+    known.push(target);
     return target;
   }
 
