@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, issueLeaf } from '../ca/ca.js';
 import { poolKey, type PoolKey } from './pool-key.js';
 import { keepAliveTimeoutMs } from './upstream-call.js';
-import { UpstreamClient, requestHead, type BodyFraming, type DialTarget } from './upstream-client.js';
+import { sharedTarget, UpstreamClient, requestHead, type BodyFraming, type DialTarget } from './upstream-client.js';
 
 // A real TLS upstream with its own CA, and the client dialling it by address with the name checked.
 const HOST = 'upstream.client.test';
@@ -94,10 +94,10 @@ describe('UpstreamClient', () => {
     expect(connections - before).toBeLessThanOrEqual(1);
   });
 
-  // A frozen target is one UpstreamPool.dialTarget shares between connections: its keys are kept, not rebuilt.
+  // A shared target is one UpstreamPool.dialTarget hands every connection to a destination: its keys are kept, not rebuilt.
   it.each([
     ['a target of its own', () => ({ ...target })],
-    ['a shared, frozen target', () => Object.freeze({ ...target })],
+    ['a shared target', () => sharedTarget(target)],
   ])('never reuses a connection across owners (agent, secret), also after a warm-up, with %s', async (_, make) => {
     const to = make();
     const owners = [OWNER, poolKey({ agentId: 'agent-2', secretId: 'secret-1' }), poolKey({ agentId: 'agent-1', secretId: null }),

@@ -6,7 +6,7 @@ import { flattenHeaders } from './message-head.js';
 import type { NativeTls } from './native-tls/native-tls.js';
 import { PairCache } from './pair-cache.js';
 import type { PoolKey } from './pool-key.js';
-import { UpstreamClient, type CallOptions, type DialTarget, type PooledConnection, type UpstreamCall } from './upstream-client.js';
+import { sharedTarget, UpstreamClient, type CallOptions, type DialTarget, type PooledConnection, type UpstreamCall } from './upstream-client.js';
 
 export interface UpstreamTarget {
   /** The one address the egress guard checked: nothing else is ever dialled. */
@@ -120,7 +120,7 @@ export class UpstreamPool {
   dialTarget(t: UpstreamTarget): DialTarget {
     let known = this.targets.get(t.hostname, t.port);
     for (const target of known ?? []) if (target.address === t.address && target.family === t.family) return target;
-    const target = Object.freeze({ address: t.address, family: t.family, port: t.port, servername: this.servername(t.hostname) });
+    const target = sharedTarget({ address: t.address, family: t.family, port: t.port, servername: this.servername(t.hostname) });
     // A name has a few addresses; one whose list grows past that starts it again.
     if (!known || known.length >= MAX_ADDRESSES) this.targets.set(t.hostname, t.port, (known = []));
     known.push(target);
