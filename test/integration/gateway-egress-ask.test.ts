@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Logger, memorySink } from '../../src/common/logger.js';
 import { Redactor } from '../../src/common/redact.js';
@@ -172,6 +172,21 @@ describe.each(GATEWAY_SUITES)('egress mode ask on $name', ({ fastLane }) => {
     } finally {
       viewer();
     }
+  });
+
+  it('cancels the approval once the connection of the only CONNECT waiting on it closes', async () => {
+    const target = `gone.test:${s.h.upstream.port}`;
+    const heldBefore = held();
+    const socket = net.connect(s.h.gateway.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\nProxy-Authorization: ${proxyAuth(s.token)}\r\n\r\n`);
+    await waitUntil(() => held() - heldBefore === 1);
+    const pending = s.service.list({ status: 'pending' }).find((a) => a.host === 'gone.test');
+    expect(pending).toBeDefined();
+    // A reset closes the gateway's side too (after a FIN alone it stays open, half-closed).
+    socket.resetAndDestroy();
+    await waitUntil(() => s.service.list({ status: 'cancelled' }).some((a) => a.id === pending!.id));
+    expect(s.service.list({ status: 'pending' }).filter((a) => a.host === 'gone.test')).toEqual([]);
   });
 
   it('refuses clearly when nobody answers in time', async () => {

@@ -32,8 +32,8 @@ function fakeContext(o: { rules?: PolicyRule[]; addresses?: string[]; asker?: ty
     grants: { select: () => paySecret, reveal: () => null },
     connectUrlBase: 'http://vault.test:10254',
     policy: {
-      check: (c) => (steps.push(`policy ${c.method} ${c.path}`), gate.check(c)),
-      checkOrHold: (c) => (steps.push(`policy ${c.method} ${c.path} (holdable)`), gate.checkOrHold(c)),
+      check: (c, secretId) => (steps.push(`policy ${c.method} ${c.path}`), gate.check(c, secretId)),
+      checkOrHold: (c, secretId) => (steps.push(`policy ${c.method} ${c.path} (holdable)`), gate.checkOrHold(c, secretId)),
     },
     guard,
     logger: { warn: () => undefined },
@@ -51,7 +51,7 @@ function connect(host: string, over: Partial<AdmissionRequest> = {}): AdmissionR
     target: { host, port: 443 },
     policy: { method: 'CONNECT', path: '/' },
     rec: startRecord({ agent: null, method: 'CONNECT', host, path: '' }),
-    signal: new AbortController().signal,
+    signal: () => new AbortController().signal,
     ...over,
   };
 }
@@ -60,6 +60,28 @@ const plain = (host: string, over: Partial<AdmissionRequest> = {}): AdmissionReq
   connect(host, { via: 'http', target: { host, port: 80 }, policy: { method: 'POST', path: '/x' }, ...over });
 
 describe('admitDestination: identity → allowlist → policy → egress guard', () => {
+  it('gives every admission of an unchanged agent one frozen record, and a changed record from the next admission on', async () => {
+    const asker = testAgent({ id: 'agt_shared', egressPolicy: 'allowlist', allowHosts: ['allowed.test'] });
+    const { ctx } = fakeContext({ asker });
+    const first = connect('allowed.test');
+    await admitDestination(ctx, first);
+    const kept = first.rec.agent!;
+    expect(kept).toEqual(asker);
+    expect(Object.isFrozen(kept) && Object.isFrozen(kept.allowHosts)).toBe(true);
+    const again = connect('allowed.test');
+    await admitDestination(ctx, again);
+    expect(again.rec.agent).toBe(kept);
+    // Each field changed in turn (the allowlist by one host, in place or added) is seen at once.
+    const changes: Partial<typeof asker>[] = [{ allowHosts: ['other.test'] }, { allowHosts: ['allowed.test', 'other.test'] }, { name: 'renamed' }, { egressPolicy: 'ask' }];
+    for (const change of changes) {
+      const changed = { ...asker, ...change };
+      const after = connect('allowed.test');
+      await admitDestination(fakeContext({ asker: changed }).ctx, after);
+      expect(after.rec.agent).toEqual(changed);
+      expect(after.rec.agent).not.toBe(kept);
+    }
+  });
+
   it('checks identity before anything else, even before a target it could not parse', async () => {
     const { ctx, steps } = fakeContext();
     const bad = { error: badRequest('not host:port'), reason: 'bad_target', decision: 'denied' as const };
@@ -81,7 +103,7 @@ describe('admitDestination: identity → allowlist → policy → egress guard',
       const a = await admitDestination(ctx, r);
       expect(a).toMatchObject({ kind: 'refuse', refusal: { reason: 'not_in_allowlist', decision: 'blocked' } });
       expect(steps).toEqual(['identity', 'allowlist']);
-      expect(r.rec.agent).toBe(agent);
+      expect(r.rec.agent).toEqual(agent);
     },
   );
 

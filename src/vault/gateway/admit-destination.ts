@@ -36,8 +36,11 @@ export interface AdmissionRequest {
   hold?: (h: { agent: Agent; host: string; hold: PolicyHold }) => Promise<boolean>;
   /** The audit row; its agent is set once identified. */
   rec: RequestRecord;
-  /** Aborts when the agent goes away (a new host's approval is then cancelled, unless others wait on it). */
-  signal: AbortSignal;
+  /**
+   * A signal that aborts when the agent goes away (a new host's approval is then cancelled, unless
+   * others wait on it); asked for only when admission waits on a person.
+   */
+  signal: () => AbortSignal;
 }
 
 export type Admission =
@@ -51,11 +54,41 @@ function identify(ctx: AdmissionContext, header: string | string[] | undefined):
   const token = tokenFromProxyAuthorization(header);
   if (!token) return null;
   try {
-    return ctx.store.agents.findByToken(token);
+    const agent = ctx.store.agents.findByToken(token);
+    return agent && shared(agent);
   } catch (err) {
     ctx.logger.warn('Agent lookup failed', { error: errorMessage(err) });
     return null;
   }
+}
+
+/**
+ * The agent as its connections keep it: one frozen object per agent while the store's record is
+ * unchanged, so an idle connection holds no copy of its own (about 300 bytes each). The record is
+ * read on every admission all the same: a change applies to the next one.
+ */
+const lastSeen = new Map<string, Agent>();
+
+function shared(agent: Agent): Agent {
+  const last = lastSeen.get(agent.id);
+  if (last !== undefined && sameRecord(last, agent)) return last;
+  if (lastSeen.size >= 4_096) lastSeen.clear();
+  const kept = Object.freeze({ ...agent, allowHosts: Object.freeze([...agent.allowHosts]) as string[] });
+  lastSeen.set(agent.id, kept);
+  return kept;
+}
+
+/** The same own fields, each equal (`===`, or arrays of equal items), whatever fields a record has. */
+function sameRecord(a: object, b: object): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => {
+    const x: unknown = (a as Record<string, unknown>)[k];
+    const y: unknown = (b as Record<string, unknown>)[k];
+    if (!Object.hasOwn(b, k)) return false;
+    if (x === y) return true;
+    return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => v === y[i]);
+  });
 }
 
 /**
@@ -109,7 +142,7 @@ export async function admitDestination(ctx: AdmissionContext, a: AdmissionReques
 async function askNewHost(ctx: AdmissionContext, a: AdmissionRequest, d: { agent: Agent; host: string; port: number }): Promise<Refusal | null> {
   const plain = a.via === 'http';
   const method = plain ? a.policy.method : 'CONNECT';
-  const outcome = await ctx.newHosts.ask({ ...d, method, ...(plain ? { path: pathForAudit(a.policy.path) } : {}) }, a.signal);
+  const outcome = await ctx.newHosts.ask({ ...d, method, ...(plain ? { path: pathForAudit(a.policy.path) } : {}) }, a.signal());
   if (outcome.decision === 'approved') return null;
   const what = `${method} ${d.host}:${d.port} (a host agent ${d.agent.identifier} has not used)`;
   return { error: approvalDenied(outcome, what), reason: `new_host_${outcome.decision}:${outcome.approvalId}`, decision: 'denied' };

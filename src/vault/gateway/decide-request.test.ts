@@ -11,7 +11,7 @@ const secret = testSecret;
 
 /** Grants holding one secret (or none) with a value that can change, counting what is looked up. */
 function fakeContext(o: { secret?: Secret | null; value?: string; reading?: Reading; rules?: PolicyRule[]; approvals?: boolean } = {}) {
-  const calls = { select: 0, reveal: 0, checks: [] as PolicyCheck[] };
+  const calls = { select: 0, reveal: 0, checks: [] as (PolicyCheck & { secretId: string | null })[] };
   let revealed: Reading | null = o.reading ?? (o.value === undefined ? null : { value: o.value });
   const gate = new PolicyGate({ rules: () => o.rules ?? [], approvals: o.approvals ?? true });
   const ctx: DecisionContext = {
@@ -20,8 +20,8 @@ function fakeContext(o: { secret?: Secret | null; value?: string; reading?: Read
       reveal: () => (calls.reveal++, revealed),
     },
     policy: {
-      check: (c) => (calls.checks.push(c), gate.check(c)),
-      checkOrHold: (c) => (calls.checks.push(c), gate.checkOrHold(c)),
+      check: (c, secretId) => (calls.checks.push({ ...c, secretId }), gate.check(c, secretId)),
+      checkOrHold: (c, secretId) => (calls.checks.push({ ...c, secretId }), gate.checkOrHold(c, secretId)),
     },
     connectUrlBase: 'http://vault.test:10254',
   };

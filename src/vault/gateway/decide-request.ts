@@ -60,13 +60,10 @@ export interface DecisionContext {
   approvals?: Pick<ApprovalGate, 'alert'>;
 }
 
-export interface RequestQuestion {
-  agent: Agent;
-  host: string;
-  method: string;
+/** A request as the decision reads it; the policy reads it as it is (a `PolicyCheck`). */
+export interface RequestQuestion extends PolicyCheck {
   /** The request target as sent (origin-form path and query). */
   path: string;
-  headers?: PolicyCheck['headers'];
   /** False where a value is never injected (plain HTTP, a tunnel): no secret is looked up. */
   inject: boolean;
   /** False where a request cannot be held (upgrades, tunnels): a manual-approval rule refuses it. */
@@ -74,6 +71,8 @@ export interface RequestQuestion {
 }
 
 const FORWARD_PLAIN: FinalDecision = Object.freeze({ kind: 'forward', injection: null });
+const WAIT = Object.freeze({ wait: true });
+const NO_WAIT = Object.freeze({ wait: false });
 // Per revealed value and host (the form can differ by host: git on github.com takes Basic only).
 const cached = new WeakMap<Revealed, { secret: Secret; byHost: Map<string, FinalDecision> }>();
 
@@ -85,18 +84,11 @@ export function decideRequest(ctx: DecisionContext, q: RequestQuestion): Request
 export function decideRequest(ctx: DecisionContext, q: RequestQuestion): RequestDecision {
   const secret = q.inject ? ctx.grants.select(q.agent.id, q.host, q.path) : null;
   if (secret?.type === 'honeytoken') return decoyUsed(ctx, q, secret);
-  const check: PolicyCheck = {
-    agent: q.agent,
-    host: q.host,
-    method: q.method,
-    path: q.path,
-    secretId: secret?.id ?? null,
-    headers: q.headers,
-  };
-  const verdict = q.holdable ? ctx.policy.checkOrHold(check) : ctx.policy.check(check);
+  const secretId = secret?.id ?? null;
+  const verdict = q.holdable ? ctx.policy.checkOrHold(q, secretId) : ctx.policy.check(q, secretId);
   if (verdict && 'hold' in verdict) return { kind: 'hold', secret, hold: verdict };
   if (verdict) return { kind: 'refuse', secret, refusal: verdict };
-  return forwardWith(ctx, secret, q.host, { wait: q.holdable });
+  return forwardWith(ctx, secret, q.host, q.holdable ? WAIT : NO_WAIT);
 }
 
 /**

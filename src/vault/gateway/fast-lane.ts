@@ -5,7 +5,7 @@ import type { GatewayContext, MitmConnection } from './gateway-context.js';
 import { INJECTED_REQUEST } from './injected-request.js';
 import { messageHead } from './message-head.js';
 import { poolKey, type PoolKey } from './pool-key.js';
-import { laneHost, laneRefusal } from './request-refusal.js';
+import { laneRefusal } from './request-refusal.js';
 import { upstreamTarget } from './upstream-target.js';
 import { carryOnUpstreamExchange } from './upstream-exchange.js';
 import type { PooledConnection } from './upstream-client.js';
@@ -90,9 +90,7 @@ export function decideLane(
   method: string,
   target: string,
 ): { decision: LaneDecision; exchange: LaneExchange } | { decided: RequestDecision } | null {
-  // The addon took this request only with a Host byte-equal to laneHost(conn).
-  const host = laneHost(conn);
-  if (host === null || laneRefusal(conn, host, target) !== null) return null;
+  if (laneRefusal(conn, target) !== null) return null;
   const decided = decideRequest(ctx, { agent: conn.agent, host: conn.host, method, path: target, inject: true, holdable: true });
   const injection = decided.kind === 'forward' ? decided.injection : null;
   const decision = injection ? planFor(injection) : null;

@@ -51,3 +51,26 @@ describe('GrantCache.select', () => {
     expect(grants.select(agent.id, 'api.two.test', '/v2/x')?.name).toBe('any');
   });
 });
+
+describe('GrantCache.reveal', () => {
+  it('reads a value again once its secret changed, within the TTL, and keeps each agent and host apart', async () => {
+    const s1 = secret('rot-1', 'api.three.test');
+    const s2 = secret('rot-2', 'api.four.test');
+    const { agent: a } = store.agents.create({ name: 'c', identifier: 'c', secretMode: 'all' });
+    const { agent: b } = store.agents.create({ name: 'd', identifier: 'd', secretMode: 'selective' });
+    store.agents.setSecretIds(b.id, [s2.id]);
+    const grants = new GrantCache({ store, ttlMs: 60_000 });
+    const first = grants.reveal(grants.select(a.id, 'api.three.test', '/')!);
+    expect(first).toEqual({ value: 'v-rot-1' });
+    expect(grants.reveal(s1)).toBe(first);
+    expect(grants.reveal(s2)).toEqual({ value: 'v-rot-2' });
+    expect(grants.select(b.id, 'api.three.test', '/')).toBeNull();
+    expect(grants.select(b.id, 'api.four.test', '/')?.id).toBe(s2.id);
+    expect(grants.select(a.id, 'api.four.test', '/')?.id).toBe(s2.id);
+    // updatedAt is to the millisecond: the change must come after it.
+    await new Promise((r) => setTimeout(r, 5));
+    const changed = store.secrets.update(s1.id, { value: 'v-rot-1b' })!;
+    expect(changed.updatedAt).not.toBe(s1.updatedAt);
+    expect(grants.reveal(changed)).toEqual({ value: 'v-rot-1b' });
+  });
+});

@@ -3,6 +3,7 @@ import { selectSecret } from '../inject/select-secret.js';
 import type { Secret } from '../model/records.js';
 import type { OAuthReading, OAuthRefresher } from '../oauth/oauth-refresher.js';
 import type { VaultStore } from '../store/types.js';
+import { PairCache } from './pair-cache.js';
 
 /** How long what was read from the store (grants, decrypted values) is reused. */
 export const GRANT_TTL_MS = 1_000;
@@ -44,8 +45,10 @@ export class GrantCache {
   private readonly store: VaultStore;
   private readonly oauth: OAuthRefresher | null;
   private readonly ttlMs: number;
-  private readonly grants = new Map<string, Timed<HostGrants>>();
-  private readonly values = new Map<string, Timed<Revealed | null>>();
+  // By agent, then host; and by secret id, with the `updatedAt` the value was read at. Looked
+  // up by the ids and names a request already holds: no key is built per request.
+  private readonly grants = new PairCache<string, string, Timed<HostGrants>>({ max: MAX_ENTRIES });
+  private readonly values = new Map<string, Timed<Revealed | null> & { updatedAt: string }>();
 
   constructor(options: { store: VaultStore; oauth?: OAuthRefresher; ttlMs?: number }) {
     this.store = options.store;
@@ -65,14 +68,13 @@ export class GrantCache {
   }
 
   private hostGrants(agentId: string, host: string): HostGrants {
-    const key = `${agentId}\0${host}`;
     const now = performance.now();
-    const hit = this.grants.get(key);
+    const hit = this.grants.get(agentId, host);
     if (hit && now - hit.at < this.ttlMs) return hit.item;
     const secrets = this.store.agents.grantedSecrets(agentId).filter((s) => hostMatches(s.hostPattern, host));
     const anyPath = secrets.every(anyPathPattern) ? selectSecret(secrets, { host, path: '/' }) : undefined;
     const item = { secrets, anyPath };
-    this.put(this.grants, key, { at: now, item });
+    this.grants.set(agentId, host, { at: now, item });
     return item;
   }
 
@@ -87,24 +89,19 @@ export class GrantCache {
       if (!this.oauth) throw new Error('an oauth2 secret needs the gateway\'s OAuth refresher');
       return this.oauth.read(secret, o);
     }
-    const key = `${secret.id}\0${secret.updatedAt}`;
     const now = performance.now();
-    const hit = this.values.get(key);
-    if (hit && now - hit.at < this.ttlMs) return hit.item;
+    const hit = this.values.get(secret.id);
+    if (hit && hit.updatedAt === secret.updatedAt && now - hit.at < this.ttlMs) return hit.item;
     const value = this.store.secrets.reveal(secret.id);
     // The same value keeps its object across refreshes, and with it the decisions cached for it (decide-request.ts).
     const item = value === null ? null : hit?.item?.value === value ? hit.item : { value };
-    this.put(this.values, key, { at: now, item });
+    if (this.values.size >= MAX_ENTRIES && !hit) this.values.clear();
+    this.values.set(secret.id, { at: now, item, updatedAt: secret.updatedAt });
     return item;
   }
 
   /** The upstream answered `status` to a request that carried `value` of `secret`: after a 401 an `oauth2` token is renewed before its next use. */
   answered(secret: Secret, value: string, status: number): void {
     if (secret.type === 'oauth2') this.oauth?.answered(secret.id, value, status);
-  }
-
-  private put<T>(map: Map<string, Timed<T>>, key: string, entry: Timed<T>): void {
-    if (map.size >= MAX_ENTRIES && !map.has(key)) map.clear();
-    map.set(key, entry);
   }
 }

@@ -57,7 +57,7 @@ export async function forwardPlainHttp(ctx: GatewayContext, req: IncomingMessage
   const admission = await admitDestination(ctx, {
     proxyAuthorization: req.headers['proxy-authorization'],
     via: 'http',
-    signal: left.signal,
+    signal: () => left.signal,
     target: plainTarget(req, target),
     policy: { method, path, headers: req.headers },
     hold: ({ agent, host, hold }) => holdForApproval(ctx, { req, res, rec, agent, secret: null, host, hold }),

@@ -6,6 +6,7 @@ import { RateLimiter } from '../inject/rate-limiter.js';
 import { blockedByPolicy, rateLimited, type GatewayError } from './gateway-errors.js';
 import { GRANT_TTL_MS } from './grant-cache.js';
 
+/** What the rules read of a request besides its secret (a `RequestQuestion` is one, passed as it is). */
 export interface PolicyCheck {
   agent: Agent;
   host: string;
@@ -13,8 +14,6 @@ export interface PolicyCheck {
   path: string;
   /** The request headers, so a method-override header counts as the method; absent where there are none to read. */
   headers?: RequestHeaders;
-  /** The secret that would be injected, if any. */
-  secretId: string | null;
 }
 
 export interface PolicyRefusal {
@@ -54,24 +53,27 @@ export class PolicyGate {
     return this.cached.rules;
   }
 
-  /** Null when the request may go on; else what to answer (a request needing approval is denied). Never throws. */
-  check(c: PolicyCheck): PolicyRefusal | null {
-    const v = this.evaluate(c);
+  /**
+   * Null when the request may go on; else what to answer (a request needing approval is denied).
+   * `secretId`: the secret that would be injected, if any. Never throws.
+   */
+  check(c: PolicyCheck, secretId: string | null): PolicyRefusal | null {
+    const v = this.evaluate(c, secretId);
     return v && 'hold' in v ? this.cannotHold(v, 'unsupported') : v;
   }
 
   /** Like `check`, but a request needing approval comes back as a hold when the gateway has approvals. */
-  checkOrHold(c: PolicyCheck): PolicyRefusal | PolicyHold | null {
-    const v = this.evaluate(c);
+  checkOrHold(c: PolicyCheck, secretId: string | null): PolicyRefusal | PolicyHold | null {
+    const v = this.evaluate(c, secretId);
     return v && 'hold' in v && !this.approvals ? this.cannotHold(v, 'unavailable') : v;
   }
 
-  private evaluate(c: PolicyCheck): PolicyRefusal | PolicyHold | null {
+  private evaluate(c: PolicyCheck, secretId: string | null): PolicyRefusal | PolicyHold | null {
     const now = Date.now();
     const rules = this.currentRules(now);
     if (rules.length === 0) return null;
     const d = evaluatePolicy(
-      { rules, agentId: c.agent.id, method: c.method, host: c.host, path: c.path, headers: c.headers, secretId: c.secretId, now },
+      { rules, agentId: c.agent.id, method: c.method, host: c.host, path: c.path, headers: c.headers, secretId, now },
       this.limiter,
     );
     const rule = d.rule ? `:${d.rule.id}` : '';

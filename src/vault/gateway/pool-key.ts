@@ -1,3 +1,5 @@
+import { PairCache } from './pair-cache.js';
+
 /**
  * Whose requests a pooled upstream connection may carry: one agent's, injected with one secret
  * (or with none). The upstream pool keeps connections apart by this key besides the destination,
@@ -8,25 +10,16 @@
 export type PoolKey = string & { readonly poolKey: unique symbol };
 
 // Built once per pair and handed out again: the same string object each request, so the pool's
-// lookups by it hash nothing new. Bounded: cleared when it holds more pairs than a vault has grants.
-const built = new Map<string, Map<string, PoolKey>>();
-const MAX_PAIRS = 4_096;
-let pairs = 0;
+// lookups by it hash nothing new. Bounded: it starts again when it holds more pairs than a vault has grants.
+const built = new PairCache<string, string, PoolKey>({ max: 4_096 });
 
 export function poolKey(o: { agentId: string; secretId: string | null }): PoolKey {
   const secret = o.secretId ?? '';
-  let bySecret = built.get(o.agentId);
-  let key = bySecret?.get(secret);
-  if (key !== undefined) return key;
-  if (pairs >= MAX_PAIRS) {
-    built.clear();
-    pairs = 0;
-    bySecret = undefined;
+  let key = built.get(o.agentId, secret);
+  if (key === undefined) {
+    // Ids are `prefix_hex` (store/crypto.ts randomId): no line break, so no two pairs give the same text.
+    key = `${o.agentId}\n${secret}` as PoolKey;
+    built.set(o.agentId, secret, key);
   }
-  if (!bySecret) built.set(o.agentId, (bySecret = new Map()));
-  // Ids are `prefix_hex` (store/crypto.ts randomId): no line break, so no two pairs give the same text.
-  key = `${o.agentId}\n${secret}` as PoolKey;
-  bySecret.set(secret, key);
-  pairs++;
   return key;
 }

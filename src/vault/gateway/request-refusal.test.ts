@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { pick, seededRandom } from '../../../test/support/seeded-random.js';
+import { parseHostPort } from '../inject/host-pattern.js';
 import type { Agent } from '../model/records.js';
 import type { MitmConnection } from './gateway-context.js';
 import { laneHost, laneRefusal, noteServername, refusal, type RequestFacts } from './request-refusal.js';
@@ -48,6 +50,28 @@ describe('refusal: the request-level checks of every TLS-terminated path', () =>
     expect(c.sniMismatch).toBeNull();
     noteServername(c, 'evil.test');
     expect(refusal(c, request('api.pay.test', { rawHeaders: ['Host', 'a', 'Host', 'b'] }))).toMatchObject({ reason: 'sni_mismatch', error: { status: 421 } });
-    expect(laneRefusal(c, 'api.pay.test', '/')).toMatchObject({ reason: 'sni_mismatch' });
+    expect(laneRefusal(c, '/')).toMatchObject({ reason: 'sni_mismatch' });
+  });
+
+  it('gives the lane only a Host spelling the full check accepts, for generated hosts and ports, so the lane checks the target alone', () => {
+    const r = seededRandom(1511);
+    const label = () => Array.from({ length: 1 + Math.floor(r() * 10) }, () => pick(r, [...'abcdefghijklmnopqrstuvwxyz0123456789-'])).join('').replace(/^-|-$/g, 'x');
+    let checked = 0;
+    for (let i = 0; i < 300; i++) {
+      // As the CONNECT handler parses its target (a name in any case, a number as an address).
+      const authority = `${Array.from({ length: 1 + Math.floor(r() * 4) }, label).join('.')}${r() < 0.2 ? '.' : ''}:${r() < 0.3 ? 443 : 1 + Math.floor(r() * 65_535)}`;
+      const parsed = parseHostPort(r() < 0.3 ? authority.toUpperCase() : authority, 443);
+      if (!parsed) continue;
+      const { host, port } = parsed;
+      const c = conn(host, port);
+      const spelled = laneHost(c);
+      expect(refusal(c, request(spelled!)), `${host}:${port}`).toBeNull();
+      // Asked again (the spelling refusal remembered, or the same one built again), it is the same.
+      expect(laneHost(c)).toBe(spelled);
+      expect(laneRefusal(c, '/v1/x')).toBeNull();
+      expect(laneRefusal(c, pick(r, ['*', 'https://evil.test/', '', 'x/y']))).toMatchObject({ reason: 'bad_target' });
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(250);
   });
 });

@@ -2,6 +2,7 @@ import { normalizeHost, parseHostPort } from '../inject/host-pattern.js';
 import { badRequest, misdirected } from './gateway-errors.js';
 import type { MitmConnection } from './gateway-context.js';
 import type { Refusal } from './decide-request.js';
+import { PairCache } from './pair-cache.js';
 import { framingProblem } from './request-checks.js';
 
 /**
@@ -29,9 +30,13 @@ export function refusal(conn: MitmConnection, req: RequestFacts): Refusal | null
   return sniRefusal(conn) ?? framingRefusal(req) ?? hostRefusal(conn, req.headers.host, req.url);
 }
 
-/** `refusal` for a request the fast lane recognised, whose framing the addon has checked. */
-export function laneRefusal(conn: MitmConnection, hostHeader: string, url: string): Refusal | null {
-  return sniRefusal(conn) ?? hostRefusal(conn, hostHeader, url);
+/**
+ * `refusal` for a request the fast lane recognised: the addon has checked its framing, and took it
+ * only with a Host byte-equal to `laneHost(conn)`, a spelling `hostRefusal` accepts (one it
+ * accepted, or the CONNECT target as parsed), so only the target is left to check.
+ */
+export function laneRefusal(conn: MitmConnection, url: string): Refusal | null {
+  return sniRefusal(conn) ?? targetRefusal(url);
 }
 
 function sniRefusal(conn: MitmConnection): Refusal | null {
@@ -56,10 +61,12 @@ function hostRefusal(conn: MitmConnection, hostHeader: string | undefined, url: 
     }
     conn.acceptedHost = hostHeader ?? null;
   }
-  if (!url?.startsWith('/')) {
-    return { error: badRequest('request target must be a path (origin-form)'), reason: 'bad_target', decision: 'denied' };
-  }
-  return null;
+  return targetRefusal(url);
+}
+
+function targetRefusal(url: string | undefined): Refusal | null {
+  if (url?.startsWith('/')) return null;
+  return { error: badRequest('request target must be a path (origin-form)'), reason: 'bad_target', decision: 'denied' };
 }
 
 /**
@@ -70,5 +77,18 @@ function hostRefusal(conn: MitmConnection, hostHeader: string | undefined, url: 
 export function laneHost(conn: MitmConnection): string | null {
   if (conn.acceptedHost !== null) return conn.acceptedHost;
   if (conn.host.includes(':')) return null;
-  return conn.port === 443 ? conn.host : `${conn.host}:${conn.port}`;
+  return conn.port === 443 ? conn.host : hostWithPort(conn.host, conn.port);
+}
+
+// `host:port`, one string for every connection to it: what `refusal` remembers as accepted is
+// then a pointer on an idle connection, not a copy of its own.
+const spelled = new PairCache<number, string, string>({ max: 4_096 });
+
+function hostWithPort(host: string, port: number): string {
+  let text = spelled.get(port, host);
+  if (text === undefined) {
+    text = `${host}:${port}`;
+    spelled.set(port, host, text);
+  }
+  return text;
 }

@@ -25,10 +25,10 @@ export interface PipeOffer {
 
 /** What to dial: the checked address, and the name the certificate must be valid for ('' for an IP). */
 export interface DialTarget {
-  address: string;
-  family: 4 | 6;
-  port: number;
-  servername: string;
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly port: number;
+  readonly servername: string;
 }
 
 export type BodyFraming = 'none' | 'length' | 'chunked';

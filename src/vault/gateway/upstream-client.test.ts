@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, issueLeaf } from '../ca/ca.js';
 import { poolKey, type PoolKey } from './pool-key.js';
 import { keepAliveTimeoutMs } from './upstream-call.js';
-import { UpstreamClient, requestHead, type BodyFraming, type DialTarget } from './upstream-client.js';
+import { sharedTarget, UpstreamClient, requestHead, type BodyFraming, type DialTarget } from './upstream-client.js';
 
 // A real TLS upstream with its own CA, and the client dialling it by address with the name checked.
 const HOST = 'upstream.client.test';
@@ -94,15 +94,20 @@ describe('UpstreamClient', () => {
     expect(connections - before).toBeLessThanOrEqual(1);
   });
 
-  it('never reuses a connection across owners (agent, secret), also after a warm-up', async () => {
+  // A shared target is one UpstreamPool.dialTarget hands every connection to a destination: its keys are kept, not rebuilt.
+  it.each([
+    ['a target of its own', () => ({ ...target })],
+    ['a shared target', () => sharedTarget(target)],
+  ])('never reuses a connection across owners (agent, secret), also after a warm-up, with %s', async (_, make) => {
+    const to = make();
     const owners = [OWNER, poolKey({ agentId: 'agent-2', secretId: 'secret-1' }), poolKey({ agentId: 'agent-1', secretId: null }),
       poolKey({ agentId: 'agent-1', secretId: 'secret-2' })];
-    client.warmUp(target, owners[1]!);
+    client.warmUp(to, owners[1]!);
     serverSockets = [];
     const sentBy: PoolKey[] = [];
     for (let i = 0; i < 16; i++) {
       const owner = owners[(i * 7) % owners.length]!;
-      await send({ path: `/o/${i}`, owner });
+      await send({ path: `/o/${i}`, owner, to });
       sentBy.push(owner);
     }
     const ownerOf = new Map<number, PoolKey>();

@@ -1,6 +1,7 @@
 import tls from 'node:tls';
 import type { NativeTls } from './native-tls/native-tls.js';
 import { NativeUpstreamSocket } from './native-tls/upstream-socket.js';
+import { PairCache } from './pair-cache.js';
 import type { PoolKey } from './pool-key.js';
 import type { UpstreamSocket } from './upstream-socket.js';
 import { PooledConnection, requestHead, UpstreamCall, type CallOptions, type ConnectionSource, type DialTarget } from './upstream-call.js';
@@ -179,5 +180,36 @@ export interface NativeClient {
 
 /** The pool's key: the owner first, so no lookup can ever match another owner's connection. */
 function keyOf(t: DialTarget, owner: PoolKey): string {
-  return `${owner}|${t.address}|${t.port}|${t.servername}`;
+  // A shared target (UpstreamPool.dialTarget's, one per destination) keeps its keys: a request
+  // looks its key up by the objects it holds rather than building it again.
+  const kept = t instanceof SharedTarget;
+  let key = kept ? keys.get(t, owner) : undefined;
+  if (key === undefined) {
+    key = `${owner}|${t.address}|${t.port}|${t.servername}`;
+    if (kept) keys.set(t, owner, key);
+  }
+  return key;
 }
+
+/** A target shared by every connection to one destination: frozen, so the keys kept for it stay true. */
+class SharedTarget implements DialTarget {
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly port: number;
+  readonly servername: string;
+
+  constructor(t: DialTarget) {
+    this.address = t.address;
+    this.family = t.family;
+    this.port = t.port;
+    this.servername = t.servername;
+    Object.freeze(this);
+  }
+}
+
+/** `t` as a target to share between connections (see `UpstreamPool.dialTarget`). */
+export function sharedTarget(t: DialTarget): DialTarget {
+  return new SharedTarget(t);
+}
+
+const keys = new PairCache<DialTarget, PoolKey, string>({ max: 4_096 });

@@ -53,3 +53,18 @@ describe('UpstreamPool.request', () => {
     expect(sockets).toBe(owners.length);
   });
 });
+
+describe('UpstreamPool.dialTarget', () => {
+  it('gives every connection to one destination the same frozen target, and another destination its own', () => {
+    const t = { address: '127.0.0.1', family: 4 as const, port: 8443, hostname: 'api.one.test' };
+    const first = pool.dialTarget(t);
+    expect(pool.dialTarget({ ...t })).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(first).toEqual({ address: '127.0.0.1', family: 4, port: 8443, servername: 'api.one.test' });
+    for (const other of [{ port: 8444 }, { address: '127.0.0.2' }, { hostname: 'api.two.test' }, { hostname: '127.0.0.1' }]) {
+      expect(pool.dialTarget({ ...t, ...other })).not.toBe(first);
+    }
+    // An IP destination is dialled without SNI.
+    expect(pool.dialTarget({ ...t, hostname: '127.0.0.1' }).servername).toBe('');
+  });
+});

@@ -4,8 +4,9 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { flattenHeaders } from './message-head.js';
 import type { NativeTls } from './native-tls/native-tls.js';
+import { PairCache } from './pair-cache.js';
 import type { PoolKey } from './pool-key.js';
-import { UpstreamClient, type CallOptions, type DialTarget, type PooledConnection, type UpstreamCall } from './upstream-client.js';
+import { sharedTarget, UpstreamClient, type CallOptions, type DialTarget, type PooledConnection, type UpstreamCall } from './upstream-client.js';
 
 export interface UpstreamTarget {
   /** The one address the egress guard checked: nothing else is ever dialled. */
@@ -35,6 +36,10 @@ export interface UpstreamRequest extends UpstreamTarget {
   headers: OutgoingHttpHeaders | string[];
 }
 
+/** Hosts (and destinations) whose work is kept; past that many the cache starts again. */
+const MAX_NAMES = 4_096;
+const MAX_ADDRESSES = 16;
+
 /** Node's agents, with the owner in the name they pool sockets by. */
 class OwnedHttpAgent extends http.Agent {
   override getName(options?: http.ClientRequestArgs & { owner?: PoolKey }): string {
@@ -58,6 +63,8 @@ export class UpstreamPool {
   private readonly client: UpstreamClient;
   private readonly httpAgent: http.Agent;
   private readonly servernames = new Map<string, string>();
+  // By name and port, then address: found without building a key per call.
+  private readonly targets = new PairCache<string, number, DialTarget[]>({ max: MAX_NAMES });
   private readonly native: { transport: NativeTls; context: number } | null;
 
   constructor(options: UpstreamPoolOptions = {}) {
@@ -106,9 +113,18 @@ export class UpstreamPool {
     return this.client.adoptCall(conn, o);
   }
 
-  /** Where the own client dials for `t`. */
+  /**
+   * Where the own client dials for `t`: one frozen object per destination, shared by every
+   * connection to it, so an idle connection holds no copy and the client keeps its pool keys by it.
+   */
   dialTarget(t: UpstreamTarget): DialTarget {
-    return { address: t.address, family: t.family, port: t.port, servername: this.servername(t.hostname) };
+    let known = this.targets.get(t.hostname, t.port);
+    for (const target of known ?? []) if (target.address === t.address && target.family === t.family) return target;
+    const target = sharedTarget({ address: t.address, family: t.family, port: t.port, servername: this.servername(t.hostname) });
+    // A name has a few addresses; one whose list grows past that starts it again.
+    if (!known || known.length >= MAX_ADDRESSES) this.targets.set(t.hostname, t.port, (known = []));
+    known.push(target);
+    return target;
   }
 
   /** SNI cannot carry an IP literal: for IP destinations the certificate is checked against the IP itself. */
@@ -117,7 +133,7 @@ export class UpstreamPool {
     if (name === undefined) {
       // isIP runs two large regular expressions: once per host, not once per request.
       name = isIP(hostname) ? '' : hostname;
-      if (this.servernames.size >= 4_096) this.servernames.clear();
+      if (this.servernames.size >= MAX_NAMES) this.servernames.clear();
       this.servernames.set(hostname, name);
     }
     return name;

@@ -94,6 +94,22 @@ describe('the audit hash chain', () => {
     }
   });
 
+  it('MACs rows of any length under several keys in turn as the text construction does, including rows longer than any before', () => {
+    const r = seededRandom(1418);
+    const keys = [chainKey(randomBytes(32)), chainKey(randomBytes(32))];
+    const expected = (k: Buffer, prev: string, fields: unknown[]) =>
+      createHash('sha256').update(k.toString('hex')).update(`${prev}\n${JSON.stringify(fields)}`).digest('hex').slice(0, 32);
+    for (let i = 0; i < 120; i++) {
+      // Lengths from empty to well past the first buffer, in no order; characters from ASCII to astral and lone surrogates.
+      const n = Math.floor(r() ** 3 * 9_000);
+      const path = String.fromCharCode(...Array.from({ length: n }, () => (r() < 0.7 ? 32 + Math.floor(r() * 95) : Math.floor(r() * 0xffff))));
+      const row = { ...entry(i), time: entry(i).time!, path };
+      const k = pick(r, keys);
+      const prev = r() < 0.1 ? '' : r() < 0.5 ? randomBytes(16).toString('hex') : String.fromCharCode(0xd800, 0xe9, 0x41);
+      expect(rowHash(k, prev, row)).toBe(expected(k, prev, chainedFields(row)));
+    }
+  });
+
   it('verifies a log whose rows carry each MAC written so far (SHA3 whole, SHA3 cut, SHA-256 cut), and finds a changed row of each', () => {
     store.audit.appendMany([entry(1), entry(2), entry(3), entry(4), entry(5), entry(6)]);
     // Rows 1-2 as first written (SHA3-256 whole), 3-4 as next (its first 32 digits), 5-6 as now.

@@ -39,19 +39,35 @@ function isoOrThrow(since: string, field = 'since'): string {
  * A new row as it is stored and MACed: its time checked and put in UTC ISO form, its host in
  * lower case. Rows of a batch mostly share their time (the recorder stamps them to the
  * millisecond): the last time checked is remembered instead of parsing and formatting it again.
+ * `fields` gives the same row as `chainedFields` lists it, written into `out` (no object per row).
  */
-export function auditRowChecker(): (entry: NewAuditEntry) => Omit<AuditEntry, 'id'> {
+export function auditRowChecker(): {
+  row: (entry: NewAuditEntry) => Omit<AuditEntry, 'id'>;
+  fields: (entry: NewAuditEntry, out: (string | number | null)[]) => (string | number | null)[];
+} {
   let lastTime: { given: string; iso: string } | null = null;
   const timeOf = (given: string | undefined): string => {
     if (!given) return nowIso();
     if (lastTime?.given !== given) lastTime = { given, iso: isoOrThrow(given, 'time') };
     return lastTime.iso;
   };
-  return (entry) => {
-    const { agentId, agentIdentifier, method, path, secretName, decision, status, bytesIn, bytesOut, durationMs, reason } = entry;
-    return { time: timeOf(entry.time), agentId, agentIdentifier, method, host: entry.host.toLowerCase(), path, secretName, decision, status, bytesIn, bytesOut, durationMs, reason };
+  return {
+    row: (entry) => {
+      const { agentId, agentIdentifier, method, path, secretName, decision, status, bytesIn, bytesOut, durationMs, reason } = entry;
+      return { time: timeOf(entry.time), agentId, agentIdentifier, method, host: entry.host.toLowerCase(), path, secretName, decision, status, bytesIn, bytesOut, durationMs, reason };
+    },
+    fields: (entry, out) => {
+      // The entry's own time and host are put in the fields first, then replaced by the checked ones.
+      chainedFields(entry as Omit<AuditEntry, 'id'>, out);
+      out[TIME_FIELD] = timeOf(entry.time);
+      out[HOST_FIELD] = entry.host.toLowerCase();
+      return out;
+    },
   };
 }
+
+const TIME_FIELD = CHAINED_COLUMNS.findIndex(([name]) => name === 'time');
+const HOST_FIELD = CHAINED_COLUMNS.findIndex(([name]) => name === 'host');
 
 const INSERT_HEAD = `INSERT INTO audit (${COLUMNS}, prev_hash, hash) VALUES`;
 /** id, the chained fields, prev_hash and hash. */
@@ -72,26 +88,28 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
   };
   let prev = GENESIS;
   const checked = auditRowChecker();
+  // Reused by every row and every statement: a batch allocates no array per row or per statement.
+  const fields = new Array<string | number | null>(CHAINED_COLUMNS.length);
+  const paramsFor = new Map(CHUNK_SIZES.map((size) => [size, new Array<SqlValue>(size * COLUMN_COUNT)]));
   /**
    * Puts the row's values in `params` from `at` on, in INSERT order (id, the chained fields, the
-   * hashes), chained to the row before, and moves the chain on. Into the caller's array, sized for
-   * the statement before it is filled (one growing by push copies itself over and over): a
-   * batch's rows are one statement's parameters.
+   * hashes), chained to the row before, and moves the chain on.
    */
-  const chainInto = (params: SqlValue[], at: number, entry: NewAuditEntry & { id?: number }): Omit<AuditEntry, 'id'> => {
-    const row = checked(entry);
-    const fields = chainedFields(row);
+  const chainInto = (params: SqlValue[], at: number, entry: NewAuditEntry & { id?: number }): void => {
+    checked.fields(entry, fields);
     const hash = fieldsHash(chainKey, prev, fields);
     params[at] = entry.id ?? null;
     for (let i = 0; i < fields.length; i++) params[at + 1 + i] = fields[i]!;
     params[at + 1 + fields.length] = prev;
     params[at + 2 + fields.length] = hash;
     prev = hash;
-    return row;
   };
   const insert = (entry: NewAuditEntry & { id?: number }): AuditEntry => {
-    const params = new Array<SqlValue>(COLUMN_COUNT);
-    const row = chainInto(params, 0, entry);
+    const row = checked.row(entry);
+    const rowFields = chainedFields(row);
+    const hash = fieldsHash(chainKey, prev, rowFields);
+    const params = [entry.id ?? null, ...rowFields, prev, hash];
+    prev = hash;
     // RETURNING rather than lastInsertRowid, which only SQLite has.
     const inserted = sql(`${INSERT_HEAD} ${ROW_PARAMS} RETURNING id`).get(...params);
     return { id: num(inserted!, 'id'), ...row };
@@ -99,15 +117,21 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
   // A batch goes in a few multi-row statements, not one per row: on Postgres each statement is a
   // round trip that the gateway's thread waits for.
   const insertAll = (entries: readonly (NewAuditEntry & { id?: number })[]): void => {
-    let at = 0;
-    for (const size of CHUNK_SIZES) {
-      if (entries.length - at < size) continue;
-      const statement = sql(INSERTS.get(size)!);
-      for (; entries.length - at >= size; at += size) {
-        const params = new Array<SqlValue>(size * COLUMN_COUNT);
-        for (let k = 0; k < size; k++) chainInto(params, k * COLUMN_COUNT, entries[at + k]!);
-        statement.run(...params);
+    try {
+      let at = 0;
+      for (const size of CHUNK_SIZES) {
+        if (entries.length - at < size) continue;
+        const statement = sql(INSERTS.get(size)!);
+        const params = paramsFor.get(size)!;
+        for (; entries.length - at >= size; at += size) {
+          for (let k = 0; k < size; k++) chainInto(params, k * COLUMN_COUNT, entries[at + k]!);
+          statement.run(...params);
+        }
       }
+    } finally {
+      // The rows, written or not, are not kept alive until the next batch.
+      for (const params of paramsFor.values()) params.fill(null);
+      fields.fill(null);
     }
   };
   const repo: AuditStore = {

@@ -32,6 +32,6 @@ export function pgAuditAppend({ bridge, chainKey }: { bridge: PgBridge; chainKey
   const checked = auditRowChecker();
   return (entries) => {
     if (entries.length === 0) return;
-    bridge.postAudit({ text: INSERT, rows: entries.map(checked), chainKey });
+    bridge.postAudit({ text: INSERT, rows: entries.map(checked.row), chainKey });
   };
 }

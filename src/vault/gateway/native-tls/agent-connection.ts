@@ -1,5 +1,5 @@
 import type { MitmConnection } from '../gateway-context.js';
-import { RequestParser, RequestProtocolError, type RequestHead } from '../request-parser.js';
+import { RequestParser, RequestProtocolError, type RequestEvents, type RequestHead } from '../request-parser.js';
 import { NativeRequest } from './agent-request.js';
 import { NativeResponse, type ResponseOutput } from './agent-response.js';
 import type { IdleSweeper, Sweepable } from './idle-sweeper.js';
@@ -79,18 +79,9 @@ export class NativeAgentConnection<X = unknown, D = unknown> implements Response
     this.maxHeaderSize = o.maxHeaderSize;
     this.sweeper = o.sweeper;
     this.idleLimit = o.sweeper.ticks(HANDSHAKE_TIMEOUT_MS);
-    this.socket = new SocketView({ onTimeout: (ms) => this.setIdle(ms), onDestroy: () => this.destroy() });
+    this.socket = new SocketView(this);
     this.socket.timeout = o.idleTimeoutMs;
-    this.parser = new RequestParser({
-      maxHeaderSize: o.maxHeaderSize,
-      events: {
-        head: (head) => this.onHead(head),
-        body: (chunk) => {
-          if (this.req && !this.req.deliver(chunk)) this.tls.pause();
-        },
-        end: () => this.onRequestEnd(),
-      },
-    });
+    this.parser = new RequestParser({ maxHeaderSize: o.maxHeaderSize, events: new ParserEvents(this) });
     this.tls = native.adopt({
       fd: o.fd,
       context: o.context,
@@ -188,7 +179,8 @@ export class NativeAgentConnection<X = unknown, D = unknown> implements Response
     this.refuseMalformed(new RequestProtocolError(408, 'the request head did not arrive in time'));
   }
 
-  private onHead(head: RequestHead): void {
+  /** The parser's events (`ParserEvents`). */
+  onHead(head: RequestHead): void {
     this.requestDone = false;
     this.responseDone = false;
     this.parser.pauseAfterRequest();
@@ -210,7 +202,11 @@ export class NativeAgentConnection<X = unknown, D = unknown> implements Response
     this.handlers.request(this.conn, req, res, decided);
   }
 
-  private onRequestEnd(): void {
+  onBody(chunk: Buffer): void {
+    if (this.req && !this.req.deliver(chunk)) this.tls.pause();
+  }
+
+  onRequestEnd(): void {
     this.req?.finish();
     this.requestDone = true;
     if (this.upgrade) return this.startRelay(this.upgrade);
@@ -329,10 +325,32 @@ export class NativeAgentConnection<X = unknown, D = unknown> implements Response
     this.destroy(this.waitingFor === 'handshake' ? 'no TLS handshake within 15s' : undefined);
   }
 
-  private setIdle(ms: number): void {
+  /** The idle timeout a request set on its socket (`SocketView`). */
+  setIdle(ms: number): void {
     this.idleMs = ms;
     if (this.closing || this.waitingFor === 'handshake') return;
     this.idleTicks = 0;
     this.idleLimit = this.sweeper.ticks(ms);
+  }
+}
+
+/** The parser's events, passed on to the connection: one small object, not a closure per event. */
+class ParserEvents implements RequestEvents {
+  private readonly c: NativeAgentConnection;
+
+  constructor(c: NativeAgentConnection) {
+    this.c = c;
+  }
+
+  head(head: RequestHead): void {
+    this.c.onHead(head);
+  }
+
+  body(chunk: Buffer): void {
+    this.c.onBody(chunk);
+  }
+
+  end(): void {
+    this.c.onRequestEnd();
   }
 }
