@@ -21,8 +21,20 @@ export interface RunCasesOptions {
 }
 
 /**
+ * The subjects in the order round `round` (from 1) runs them: each round starts one further along,
+ * so over the rounds every subject runs in every place, and after every other subject, equally
+ * often. In one fixed order the subject after `direct` always ran in the wake of the heaviest load
+ * (the client's and the upstream's garbage to collect); whatever that costs, it is now shared.
+ */
+export function roundOrder<T>(subjects: readonly T[], round: number): T[] {
+  const start = (round - 1) % Math.max(subjects.length, 1);
+  return [...subjects.slice(start), ...subjects.slice(0, start)];
+}
+
+/**
  * Runs case by case, and within a case subject after subject (round after round where rounds
- * apply), so a change in the machine's load while the bench runs hits every subject alike.
+ * apply, each in its own order: roundOrder), so a change in the machine's load while the bench
+ * runs hits every subject alike.
  * Idle memory goes first, while every proxy process is fresh: later cases leave freed heap that
  * new connections would reuse without growing RSS, hiding their cost.
  */
@@ -38,7 +50,7 @@ export async function runCases(o: RunCasesOptions): Promise<SubjectResult[]> {
     const out = new Map<string, T[]>(o.subjects.map((s) => [s.name, []]));
     if (!caseWanted(settings, name)) return out;
     for (let round = 1; round <= rounds; round++) {
-      for (const subject of o.subjects) {
+      for (const subject of roundOrder(o.subjects, round)) {
         if (subject.sitsOut?.includes(name)) continue;
         const r = results.get(subject.name)!;
         o.progress(`${subject.name}: ${label}${rounds > 1 ? ` (round ${round}/${rounds})` : ''}…`);
