@@ -7,7 +7,7 @@ import type { Child } from './ipc.js';
 import type { Probe } from './probe.js';
 import { emptyResult, type SubjectResult } from './results.js';
 import { caseWanted, type BenchSettings, type CASES } from './settings.js';
-import { medianBy } from './stats.js';
+import { medianOfEach } from './stats.js';
 import { newHostNames, UPSTREAM_HOST, type CaseContext, type Subject } from './subject.js';
 import type { UpstreamCounts } from './upstream-server.js';
 
@@ -85,17 +85,18 @@ export async function runCases(o: RunCasesOptions): Promise<SubjectResult[]> {
   const fresh = await each('connect', 'new connections, new hosts', 1, (ctx) =>
     runNewConnections(ctx, newHostNames(ctx.subject.name, n)),
   );
-  const sse = await each('sse', 'server-sent events', 1, runSse);
+  const sse = await each('sse', 'server-sent events', rounds, runSse);
   const large = await each('large', `large body (${settings.largeMiB} MiB)`, rounds, runLargeBody);
   for (const r of results.values()) {
     const all = <T>(m: Map<string, T[]>): T[] => m.get(r.subject) ?? [];
     r.idle = all(idle)[0] ?? null;
-    r.keepAlive1 = medianBy(all(ka1), (x) => x.rps) ?? null;
-    r.keepAlive16 = medianBy(all(ka16), (x) => x.rps) ?? null;
+    // Each figure the median of its own rounds (latency, CPU per request), not the median round's.
+    r.keepAlive1 = medianOfEach(all(ka1), (x) => x.rps) ?? null;
+    r.keepAlive16 = medianOfEach(all(ka16), (x) => x.rps) ?? null;
     r.connectCached = all(cached)[0] ?? null;
     r.connectNewHost = all(fresh)[0] ?? null;
-    r.sse = all(sse)[0] ?? null;
-    r.large = medianBy(all(large), (x) => x.mibPerSecond) ?? null;
+    r.sse = medianOfEach(all(sse), (x) => x.firstEventMs.p50) ?? null;
+    r.large = medianOfEach(all(large), (x) => x.mibPerSecond) ?? null;
     // Every round's failures count, not only the median round's.
     const runs = [all(idle), all(ka1), all(ka16), all(cached), all(fresh), all(sse), all(large)].flat();
     r.errors = runs.reduce((sum, c) => sum + c.errors, 0) + r.notes.length;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { medianBy, msSince, percentile, summarize } from './stats.js';
+import { medianBy, msSince, percentile, summarize, medianOfEach } from './stats.js';
 
 describe('percentile', () => {
   it('uses the nearest rank', () => {
@@ -51,5 +51,24 @@ describe('medianBy', () => {
     expect(medianBy(rounds, (r) => r.rps)).toEqual({ rps: 1000 });
     expect(medianBy([{ rps: 2 }, { rps: 1 }], (r) => r.rps)).toEqual({ rps: 1 });
     expect(medianBy([], (r: { rps: number }) => r.rps)).toBeUndefined();
+  });
+});
+
+describe('medianOfEach', () => {
+  it('takes every number, nested ones too, as its own median over the items; other values from the median item', () => {
+    const items = [
+      { rps: 10, cpu: 50, lat: { p50: 1.0, p99: 9 }, tag: 'a' },
+      { rps: 30, cpu: 40, lat: { p50: 3.0, p99: 4 }, tag: 'b' },
+      { rps: 20, cpu: 70, lat: { p50: 2.0, p99: 5 }, tag: 'c' },
+    ];
+    // The median round by rps is 'c'; its own cpu (70) and p99 (5) are not the middle ones.
+    expect(medianOfEach(items, (x) => x.rps)).toEqual({ rps: 20, cpu: 50, lat: { p50: 2.0, p99: 5 }, tag: 'c' });
+    expect(items[2]).toEqual({ rps: 20, cpu: 70, lat: { p50: 2.0, p99: 5 }, tag: 'c' });
+  });
+
+  it('keeps null where the median item has null, skips NaN, and is undefined without items', () => {
+    expect(medianOfEach([{ a: 1, b: null }, { a: 3, b: null }], (x) => x.a)).toEqual({ a: 1, b: null });
+    expect(medianOfEach([{ a: 1, c: Number.NaN }, { a: 2, c: 4 }, { a: 3, c: 6 }], (x) => x.a)).toEqual({ a: 2, c: 4 });
+    expect(medianOfEach([] as { a: number }[], (x) => x.a)).toBeUndefined();
   });
 });

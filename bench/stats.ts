@@ -41,6 +41,27 @@ export function medianBy<T>(items: readonly T[], key: (item: T) => number): T | 
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
+/**
+ * The item whose `key` is the median, with every number in it (nested objects too) replaced by
+ * that number's own median over all items: each figure is the middle of its rounds, not a reading
+ * from the one round in the middle of another figure. Undefined when empty. Pure.
+ */
+export function medianOfEach<T>(items: readonly T[], key: (item: T) => number): T | undefined {
+  const middle = medianBy(items, key);
+  return middle === undefined ? undefined : (eachMedian(middle, items as unknown[]) as T);
+}
+
+function eachMedian(shape: unknown, values: unknown[]): unknown {
+  if (typeof shape === 'number') {
+    const numbers = values.filter((v): v is number => typeof v === 'number' && !Number.isNaN(v));
+    return numbers.length === 0 ? shape : medianBy(numbers, (v) => v);
+  }
+  if (shape === null || typeof shape !== 'object' || Array.isArray(shape)) return shape;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(shape)) out[k] = eachMedian(v, values.map((x) => (x as Record<string, unknown> | null)?.[k]));
+  return out;
+}
+
 /** Milliseconds elapsed since a `process.hrtime.bigint()` reading. */
 export function msSince(start: bigint, now: bigint = process.hrtime.bigint()): number {
   return Number(now - start) / 1e6;
