@@ -74,8 +74,10 @@ export async function stopAgentContainer(docker: Docker, ref: AgentRef): Promise
  * and so does the network (the caller's removal says which containers to stop).
  */
 export async function removeIdleHolders(docker: Docker, network: string): Promise<number> {
-  const holders = await docker.listContainers({ all: true, filters: { label: [`${LABEL.managed}=1`, `${LABEL.role}=netns`, `${LABEL_HOLDER_NETWORK}=${network}`] } });
-  const agents = await docker.listContainers({ all: true, filters: labelFilters({ role: 'agent' }) });
+  // Every install's: holders and agents are matched by container id, whichever install made them.
+  const ours = (role: string, ...more: string[]) => docker.listContainers({ all: true, filters: { label: [`${LABEL.managed}=1`, `${LABEL.role}=${role}`, ...more] } });
+  const holders = await ours('netns', `${LABEL_HOLDER_NETWORK}=${network}`);
+  const agents = await ours('agent');
   const joined = new Set(agents.map((a) => a.HostConfig?.NetworkMode?.replace(/^container:/, '')));
   const idle = holders.filter((h) => !joined.has(h.Id));
   await Promise.all(idle.map((h) => docker.getContainer(h.Id).remove({ force: true }).catch(() => undefined)));

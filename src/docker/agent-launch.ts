@@ -1,7 +1,8 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import { NanoclawError, errorMessage } from '../common/errors.js';
 import { EngineError, type EngineApi } from './engine-api.js';
-import { isManaged, LABEL, labelFilters } from './labels.js';
+import { isManaged, labelFilters } from './labels.js';
+import { nameTaken } from './agent-spec.js';
 import { FACTS_END, parseFactsReport, type RawFacts } from './network-facts.js';
 import { holderName, holderSpec, judgeHolder, type HolderInfo, type HolderInput } from './network-holder.js';
 import { GATE_RELEASE, gatedSpec, type ImageCommand } from './start-gate.js';
@@ -27,11 +28,7 @@ export async function findAgentContainers(engine: EngineApi, ref: { name: string
     engine.json<{ Id: string }[]>('GET', '/containers/json', { query: { all: true, filters } }),
   ]);
   // Role too: a container inherits its image's labels, and our images carry managed=1 (role image).
-  if (named && !(isManaged(named.Config.Labels) && named.Config.Labels?.[LABEL.role] === 'agent')) {
-    throw new NanoclawError('name_taken', `A container named ${ref.name} exists and was not created by nanoclaw; it is left alone`, {
-      hint: `Rename or remove it yourself (docker rm -f ${ref.name}), then launch again`,
-    });
-  }
+  if (named && !isManaged(named.Config.Labels, 'agent')) throw nameTaken(ref.name);
   return [...new Set([...ours.map((c) => c.Id), ...(named ? [named.Id] : [])])];
 }
 

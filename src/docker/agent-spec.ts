@@ -69,6 +69,13 @@ export function agentContainerName(folder: string, install: string = DEFAULT_INS
   return install === DEFAULT_INSTALL ? `nanoclaw-agent-${folder}` : `nanoclaw-${install}-agent-${folder}`;
 }
 
+/** A launch's container name held by a container nanoclaw did not create: refused, and left alone. */
+export function nameTaken(name: string): NanoclawError {
+  return new NanoclawError('name_taken', `A container named ${name} exists and was not created by nanoclaw; it is left alone`, {
+    hint: `Rename or remove it yourself (docker rm -f ${name}), then launch again`,
+  });
+}
+
 /** The same proxy URL (token, port) with the host the agent can reach on its network. */
 export function rehostProxy(proxy: string, host: string): string {
   const url = URL.parse(proxy);

@@ -1,6 +1,5 @@
 import type { ContainerCreateOptions } from 'dockerode';
-import { NanoclawError } from '../common/errors.js';
-import { agentContainerName } from './agent-spec.js';
+import { agentContainerName, nameTaken } from './agent-spec.js';
 import { isManaged, LABEL, resourceLabels } from './labels.js';
 
 /**
@@ -81,12 +80,7 @@ export interface HolderInfo {
 /** Whether an existing holder may hold this launch's agent: null when it may, else why not. Pure. */
 export function judgeHolder(info: HolderInfo, input: HolderInput): string | null {
   const labels = info.Config.Labels;
-  if (!isManaged(labels, 'netns') || labels?.[LABEL.group] !== input.folder) {
-    const name = holderName(input.folder, input.network.name, input.install);
-    throw new NanoclawError('name_taken', `A container named ${name} exists and was not created by nanoclaw; it is left alone`, {
-      hint: `Rename or remove it yourself (docker rm -f ${name}), then launch again`,
-    });
-  }
+  if (!isManaged(labels, 'netns') || labels?.[LABEL.group] !== input.folder) throw nameTaken(holderName(input.folder, input.network.name, input.install));
   if (!info.State.Running) return 'not running';
   if (info.Config.Image !== input.image) return `image ${info.Config.Image ?? '?'} is not ${input.image}`;
   const networks = Object.entries(info.NetworkSettings.Networks ?? {});

@@ -29,4 +29,15 @@ describe('PairCache', () => {
     cache.set(y, 'k', 3);
     expect([cache.get(x, 'k'), cache.get(x, 'l'), cache.get(y, 'k'), cache.get(y, 'l')]).toEqual([1, 2, 3, undefined]);
   });
+
+  it('obtain makes a missing pair once and hands out the kept value after', () => {
+    const cache = new PairCache<string, number, { made: string }>({ max: 10 });
+    let calls = 0;
+    const make = (a: string, b: number) => ((calls += 1), { made: `${a}${b}` });
+    const first = cache.obtain('a', 1, make);
+    expect(first).toEqual({ made: 'a1' });
+    expect(cache.obtain('a', 1, make)).toBe(first);
+    expect(cache.obtain('a', 2, make)).toEqual({ made: 'a2' });
+    expect(calls).toBe(2);
+  });
 });

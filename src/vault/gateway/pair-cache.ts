@@ -16,6 +16,19 @@ export class PairCache<A, B, V> {
     return this.maps.get(a)?.get(b);
   }
 
+  /**
+   * The value kept for the pair, else `make(a, b)`, kept and returned. `make` is best a function
+   * made once (a module's), so a call allocates nothing when the pair is known.
+   */
+  obtain(a: A, b: B, make: (a: A, b: B) => V): V {
+    let value = this.get(a, b);
+    if (value === undefined) {
+      value = make(a, b);
+      this.set(a, b, value);
+    }
+    return value;
+  }
+
   set(a: A, b: B, value: V): void {
     let inner = this.maps.get(a);
     if (!inner?.has(b)) {

@@ -13,13 +13,9 @@ export type PoolKey = string & { readonly poolKey: unique symbol };
 // lookups by it hash nothing new. Bounded: it starts again when it holds more pairs than a vault has grants.
 const built = new PairCache<string, string, PoolKey>({ max: 4_096 });
 
+// Ids are `prefix_hex` (store/crypto.ts randomId): no line break, so no two pairs give the same text.
+const joined = (agentId: string, secretId: string): PoolKey => `${agentId}\n${secretId}` as PoolKey;
+
 export function poolKey(o: { agentId: string; secretId: string | null }): PoolKey {
-  const secret = o.secretId ?? '';
-  let key = built.get(o.agentId, secret);
-  if (key === undefined) {
-    // Ids are `prefix_hex` (store/crypto.ts randomId): no line break, so no two pairs give the same text.
-    key = `${o.agentId}\n${secret}` as PoolKey;
-    built.set(o.agentId, secret, key);
-  }
-  return key;
+  return built.obtain(o.agentId, o.secretId ?? '', joined);
 }

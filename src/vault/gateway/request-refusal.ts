@@ -77,18 +77,10 @@ function targetRefusal(url: string | undefined): Refusal | null {
 export function laneHost(conn: MitmConnection): string | null {
   if (conn.acceptedHost !== null) return conn.acceptedHost;
   if (conn.host.includes(':')) return null;
-  return conn.port === 443 ? conn.host : hostWithPort(conn.host, conn.port);
+  return conn.port === 443 ? conn.host : spelled.obtain(conn.port, conn.host, spell);
 }
 
 // `host:port`, one string for every connection to it: what `refusal` remembers as accepted is
 // then a pointer on an idle connection, not a copy of its own.
 const spelled = new PairCache<number, string, string>({ max: 4_096 });
-
-function hostWithPort(host: string, port: number): string {
-  let text = spelled.get(port, host);
-  if (text === undefined) {
-    text = `${host}:${port}`;
-    spelled.set(port, host, text);
-  }
-  return text;
-}
+const spell = (port: number, host: string): string => `${host}:${port}`;

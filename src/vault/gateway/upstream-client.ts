@@ -182,14 +182,10 @@ export interface NativeClient {
 function keyOf(t: DialTarget, owner: PoolKey): string {
   // A shared target (UpstreamPool.dialTarget's, one per destination) keeps its keys: a request
   // looks its key up by the objects it holds rather than building it again.
-  const kept = t instanceof SharedTarget;
-  let key = kept ? keys.get(t, owner) : undefined;
-  if (key === undefined) {
-    key = `${owner}|${t.address}|${t.port}|${t.servername}`;
-    if (kept) keys.set(t, owner, key);
-  }
-  return key;
+  return t instanceof SharedTarget ? keys.obtain(t, owner, keyText) : keyText(t, owner);
 }
+
+const keyText = (t: DialTarget, owner: PoolKey): string => `${owner}|${t.address}|${t.port}|${t.servername}`;
 
 /** A target shared by every connection to one destination: frozen, so the keys kept for it stay true. */
 class SharedTarget implements DialTarget {
