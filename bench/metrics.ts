@@ -16,6 +16,8 @@ export interface Metric {
   proxiesOnly?: boolean;
   /** The bound applies to the direct column too (e.g. zero failed requests). */
   judgeDirect?: boolean;
+  /** False: a figure near zero, whose ratio between two subjects means nothing (not paired). */
+  paired?: false;
   pick(r: SubjectResult): number | null | undefined;
 }
 
@@ -107,6 +109,7 @@ export const METRICS: readonly Metric[] = [
     // "Flat memory": the bound issue 3's 256 MiB streaming test uses.
     bound: { op: '<=', limit: 64 },
     proxiesOnly: true,
+    paired: false,
     pick: (r) => (r.large?.rssMaxMiB != null && r.large.rssBeforeMiB != null ? r.large.rssMaxMiB - r.large.rssBeforeMiB : null),
   },
   {

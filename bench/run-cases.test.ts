@@ -1,25 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { roundOrder } from './run-cases.js';
+import { roundOrder, williamsRows } from './run-cases.js';
 
 describe('roundOrder', () => {
-  it('over as many rounds as subjects, every subject runs once in every place, and each round runs them all', () => {
-    for (let n = 1; n <= 6; n++) {
+  it('over a whole design, every subject runs equally often in every place and right after every other', () => {
+    for (let n = 1; n <= 9; n++) {
       const subjects = Array.from({ length: n }, (_, i) => `s${i}`);
-      const places = subjects.map(() => new Set<string>());
-      for (let round = 1; round <= n; round++) {
+      const rows = williamsRows(n).length;
+      expect(rows).toBe(n % 2 === 0 ? n : 2 * n);
+      const places = new Map<string, number>();
+      const follows = new Map<string, number>();
+      for (let round = 1; round <= rows; round++) {
         const order = roundOrder(subjects, round);
         expect([...order].sort()).toEqual([...subjects].sort());
-        order.forEach((s, place) => places[place]!.add(s));
+        order.forEach((s, place) => places.set(`${s}@${place}`, (places.get(`${s}@${place}`) ?? 0) + 1));
+        for (let i = 1; i < n; i++) {
+          const key = `${order[i - 1]}>${order[i]}`;
+          follows.set(key, (follows.get(key) ?? 0) + 1);
+        }
       }
-      for (const seen of places) expect(seen.size).toBe(n);
+      expect(places.size).toBe(n * n);
+      expect(new Set(places.values())).toEqual(new Set([rows / n]));
+      if (n > 1) {
+        expect(follows.size).toBe(n * (n - 1));
+        expect(new Set(follows.values())).toEqual(new Set([rows / n]));
+      }
     }
   });
 
-  it('round 1 keeps the given order; the input is not changed', () => {
-    const subjects = ['direct', 'gateway', 'gateway-baseline', 'floor'];
-    expect(roundOrder(subjects, 1)).toEqual(subjects);
-    expect(roundOrder(subjects, 2)).toEqual(['gateway', 'gateway-baseline', 'floor', 'direct']);
-    expect(subjects).toEqual(['direct', 'gateway', 'gateway-baseline', 'floor']);
+  it('round 1 starts with the first subject; later rounds go on through the design and wrap; the input is not changed', () => {
+    const subjects = ['direct', 'gateway-baseline', 'gateway', 'floor'];
+    expect(roundOrder(subjects, 1)).toEqual(['direct', 'gateway-baseline', 'floor', 'gateway']);
+    expect(roundOrder(subjects, 2)).toEqual(['gateway-baseline', 'gateway', 'direct', 'floor']);
+    expect(roundOrder(subjects, 5)).toEqual(roundOrder(subjects, 1));
+    expect(subjects).toEqual(['direct', 'gateway-baseline', 'gateway', 'floor']);
     expect(roundOrder([], 3)).toEqual([]);
   });
 });

@@ -20,15 +20,32 @@ export interface RunCasesOptions {
   progress: (line: string) => void;
 }
 
+export interface CaseResults {
+  /** Each subject's figures, each the median of its rounds. */
+  results: SubjectResult[];
+  /** Each subject's figures round by round (index 0 is round 1), for paired comparisons. */
+  rounds: Map<string, SubjectResult[]>;
+}
+
 /**
- * The subjects in the order round `round` (from 1) runs them: each round starts one further along,
- * so over the rounds every subject runs in every place, and after every other subject, equally
- * often. In one fixed order the subject after `direct` always ran in the wake of the heaviest load
- * (the client's and the upstream's garbage to collect); whatever that costs, it is now shared.
+ * The orders of a Williams design for `n` subjects (indices): every subject runs in every place,
+ * and right after every other subject, equally often over the rows (n rows for even n, 2n for
+ * odd). Whatever running after a given subject costs (the garbage of direct's heavy load, a warm
+ * or cold upstream), every subject pays it alike, not always the same one. Rotating one fixed
+ * order moved subjects between places but kept each behind the same neighbour. Pure.
  */
+export function williamsRows(n: number): number[][] {
+  if (n <= 0) return [[]];
+  // 0, 1, n-1, 2, n-2, …: the differences between neighbours are all different modulo n.
+  const first = Array.from({ length: n }, (_, j) => (j % 2 === 1 ? (j + 1) / 2 : (n - j / 2) % n));
+  const rows = Array.from({ length: n }, (_, i) => first.map((s) => (s + i) % n));
+  return n % 2 === 0 ? rows : [...rows, ...rows.map((row) => [...row].reverse())];
+}
+
+/** The subjects in the order round `round` (from 1) runs them: the rows of `williamsRows` in turn. */
 export function roundOrder<T>(subjects: readonly T[], round: number): T[] {
-  const start = (round - 1) % Math.max(subjects.length, 1);
-  return [...subjects.slice(start), ...subjects.slice(0, start)];
+  const rows = williamsRows(subjects.length);
+  return rows[(round - 1) % rows.length]!.map((i) => subjects[i]!);
 }
 
 /**
@@ -38,16 +55,17 @@ export function roundOrder<T>(subjects: readonly T[], round: number): T[] {
  * Idle memory goes first, while every proxy process is fresh: later cases leave freed heap that
  * new connections would reuse without growing RSS, hiding their cost.
  */
-export async function runCases(o: RunCasesOptions): Promise<SubjectResult[]> {
+export async function runCases(o: RunCasesOptions): Promise<CaseResults> {
   const { settings } = o;
   const results = new Map(o.subjects.map((s) => [s.name, emptyResult(s.name)]));
+  // Per subject, each round's figure at the round's index (a failed round leaves a hole).
   const each = async <T>(
     name: (typeof CASES)[number],
     label: string,
     rounds: number,
     fn: (ctx: CaseContext) => Promise<T>,
-  ): Promise<Map<string, T[]>> => {
-    const out = new Map<string, T[]>(o.subjects.map((s) => [s.name, []]));
+  ): Promise<Map<string, (T | undefined)[]>> => {
+    const out = new Map<string, (T | undefined)[]>(o.subjects.map((s) => [s.name, []]));
     if (!caseWanted(settings, name)) return out;
     for (let round = 1; round <= rounds; round++) {
       for (const subject of roundOrder(o.subjects, round)) {
@@ -62,7 +80,7 @@ export async function runCases(o: RunCasesOptions): Promise<SubjectResult[]> {
         };
         await o.upstream.call('reset');
         try {
-          out.get(subject.name)!.push(await fn(ctx));
+          out.get(subject.name)![round - 1] = await fn(ctx);
         } catch (err) {
           r.notes.push(`${subject.name} ${label} failed: ${err instanceof Error ? err.message : String(err)}`);
         }
@@ -87,8 +105,10 @@ export async function runCases(o: RunCasesOptions): Promise<SubjectResult[]> {
   );
   const sse = await each('sse', 'server-sent events', rounds, runSse);
   const large = await each('large', `large body (${settings.largeMiB} MiB)`, rounds, runLargeBody);
+  const byRound = new Map<string, SubjectResult[]>();
   for (const r of results.values()) {
-    const all = <T>(m: Map<string, T[]>): T[] => m.get(r.subject) ?? [];
+    const at = <T>(m: Map<string, (T | undefined)[]>): (T | undefined)[] => m.get(r.subject) ?? [];
+    const all = <T>(m: Map<string, (T | undefined)[]>): T[] => at(m).filter((x): x is T => x !== undefined);
     r.idle = all(idle)[0] ?? null;
     // Each figure the median of its own rounds (latency, CPU per request), not the median round's.
     r.keepAlive1 = medianOfEach(all(ka1), (x) => x.rps) ?? null;
@@ -100,6 +120,20 @@ export async function runCases(o: RunCasesOptions): Promise<SubjectResult[]> {
     // Every round's failures count, not only the median round's.
     const runs = [all(idle), all(ka1), all(ka16), all(cached), all(fresh), all(sse), all(large)].flat();
     r.errors = runs.reduce((sum, c) => sum + c.errors, 0) + r.notes.length;
+    // Round by round, for the paired figures (one-round cases only in the first).
+    byRound.set(
+      r.subject,
+      Array.from({ length: rounds }, (_, i) => ({
+        ...emptyResult(r.subject),
+        idle: at(idle)[i] ?? null,
+        keepAlive1: at(ka1)[i] ?? null,
+        keepAlive16: at(ka16)[i] ?? null,
+        connectCached: at(cached)[i] ?? null,
+        connectNewHost: at(fresh)[i] ?? null,
+        sse: at(sse)[i] ?? null,
+        large: at(large)[i] ?? null,
+      })),
+    );
   }
-  return [...results.values()];
+  return { results: [...results.values()], rounds: byRound };
 }

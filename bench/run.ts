@@ -14,15 +14,17 @@ import {
   startGatewayOAuthSubject,
   startGatewayPostgresSubject,
   startGatewaySubject,
+  startGatewayTwinSubject,
 } from './proxies/gateway.js';
 import { startFloor } from './proxies/floor.js';
 import { startMitmproxy } from './proxies/mitmproxy.js';
 import { startSquid, type ComparisonStart } from './proxies/squid.js';
 import { launchOnly, launchWanted, runLaunchCase, type LaunchCaseReport } from './launch/launch-case.js';
-import { formatTable } from './report.js';
+import { pairedRows, type Pairing, type PairedRow } from './paired.js';
+import { formatPaired, formatTable } from './report.js';
 import type { SubjectResult } from './results.js';
 import { runCases } from './run-cases.js';
-import { BASELINE_SUBJECT, readSettings, wanted, type BenchSettings } from './settings.js';
+import { BASELINE_SUBJECT, readSettings, TWIN_SUBJECT, wanted, type BenchSettings } from './settings.js';
 import { INJECTED_HEADER, newHostNames, UPSTREAM_HOST, type Subject } from './subject.js';
 import type { UpstreamReady } from './upstream-child.js';
 import type { UpstreamOptions } from './upstream-server.js';
@@ -35,18 +37,21 @@ import type { UpstreamOptions } from './upstream-server.js';
  * Knobs (settings.ts): BENCH_SECONDS, BENCH_ROUNDS, BENCH_ONLY=gateway,squid, BENCH_CASES=
  * idle,keepalive,connect,sse,large,launch, BENCH_LARGE_MIB, BENCH_IDLE_CONNECTIONS, BENCH_IDLE_SETTLE_MS,
  * BENCH_CPU_PROF_DIR, BENCH_BASELINE=<another built checkout> (its gateway beside this one, as
- * `gateway-baseline`), BENCH_LAUNCH_SAMPLES (BENCH_CASES=launch alone runs only `ncl launch` against
+ * `gateway-baseline`, with this one's twin, and a paired table of both), BENCH_LAUNCH_SAMPLES (BENCH_CASES=launch alone runs only `ncl launch` against
  * `docker run`).
  */
 
 type Start = (o: ComparisonStart & { cpuProfileDir: string | null; baseline: string | null }) => Promise<Subject | string>;
 
+// The baseline, this gateway and its twin run next to each other, so both pairings compare
+// neighbours in a round (the rotation keeps them neighbours but for one wrap-around).
 const SUBJECTS: [string, Start][] = [
   ['direct', startDirectSubject],
+  [BASELINE_SUBJECT, startGatewayBaselineSubject],
   ['gateway', startGatewaySubject],
+  [TWIN_SUBJECT, startGatewayTwinSubject],
   ['gateway-node-tls', startGatewayNodeTlsSubject],
   ['gateway-oauth', startGatewayOAuthSubject],
-  [BASELINE_SUBJECT, startGatewayBaselineSubject],
   ['gateway-postgres', startGatewayPostgresSubject],
   ['squid', startSquid],
   ['mitmproxy', startMitmproxy],
@@ -95,13 +100,14 @@ async function main(): Promise<void> {
   const subjects: Subject[] = [];
   const loadBefore = os.loadavg();
   let results: SubjectResult[];
+  let rounds: Map<string, SubjectResult[]>;
   try {
     const options: UpstreamOptions = { names, headerName: INJECTED_HEADER, value };
     const ready = await upstream.call<UpstreamReady>('start', options);
     const start: ComparisonStart = { upstreamPort: ready.port, upstreamCaPem: ready.caPem, value, names };
     subjects.push(...(await startSubjects(settings, start, notes)));
     const upstreamProbe = childProbe(upstream);
-    results = await runCases({ subjects, settings, upstreamPort: ready.port, upstream, upstreamProbe, progress });
+    ({ results, rounds } = await runCases({ subjects, settings, upstreamPort: ready.port, upstream, upstreamProbe, progress }));
   } finally {
     for (const subject of subjects) await subject.close();
     await upstream.close();
@@ -113,18 +119,28 @@ async function main(): Promise<void> {
   }
   const launch = launchWanted(settings) ? await runLaunchCase(process.env, progress) : null;
   const evaluation = evaluate(results, METRICS);
-  process.stdout.write(`${summary({ settings, results, evaluation, notes, loadBefore }).join('\n')}\n`);
+  const paired = pairedRows(METRICS, PAIRINGS, rounds);
+  const outcome: Outcome = { settings, results, rounds, evaluation, paired, notes, loadBefore, launch };
+  process.stdout.write(`${summary(outcome).join('\n')}\n`);
   if (launch) process.stdout.write(`\n${launch.lines.join('\n')}\n`);
-  const file = await writeJson({ settings, results, evaluation, notes, loadBefore, launch });
+  const file = await writeJson(outcome);
   process.stdout.write(`wrote ${file}\n`);
   const gateway = results.find((r) => r.subject === 'gateway');
   if (gateway && (gateway.errors > 0 || gateway.injection.missing > 0)) process.exitCode = 1;
 }
 
+/** This build against the baseline, and against itself: what a difference of nothing reads as. */
+const PAIRINGS: readonly Pairing[] = [
+  { subject: 'gateway', against: BASELINE_SUBJECT },
+  { subject: TWIN_SUBJECT, against: 'gateway' },
+];
+
 interface Outcome {
   settings: BenchSettings;
   results: SubjectResult[];
+  rounds: Map<string, SubjectResult[]>;
   evaluation: Evaluation;
+  paired: PairedRow[];
   notes: string[];
   loadBefore: number[];
   launch?: LaunchCaseReport | null;
@@ -144,7 +160,21 @@ function summary(o: Outcome): string[] {
       const missed = misses(o.evaluation, r.subject);
       return `${r.subject}: ${missed.length === 0 ? 'all targets met' : `missed ${missed.join(', ')}`}`;
     }),
+    ...pairedSection(o.paired),
     ...o.notes.map((n) => `note: ${n}`),
+  ];
+}
+
+/** The paired table, when a baseline ran: per-round changes, their median and 90% interval. */
+function pairedSection(rows: readonly PairedRow[]): string[] {
+  if (rows.length === 0) return [];
+  return [
+    '',
+    'paired, round by round: the median change of each figure, its interval and the chance the interval holds the',
+    'true median (90% or more from 5 rounds up); ok: all of the interval within 5%; unclear: the median within',
+    `5%, the interval not; worse: the median more than 5% worse. ${TWIN_SUBJECT} is this build again.`,
+    '',
+    formatPaired(rows, PAIRINGS),
   ];
 }
 
@@ -168,7 +198,14 @@ async function writeJson(o: Outcome): Promise<string> {
   });
   const { settings, results, notes } = o;
   const launch = o.launch ? { rows: o.launch.rows, notes: o.launch.notes } : null;
-  await writeFile(file, `${JSON.stringify({ at, machine, settings, results, evaluation: rows, notes, launch }, null, 2)}\n`);
+  const rounds = Object.fromEntries(o.rounds);
+  const paired = o.paired.map(({ metric, cells }) => ({
+    id: metric.id,
+    label: metric.label,
+    cells: cells.map((cell, i) => ({ ...PAIRINGS[i], ...cell })),
+  }));
+  const json = { at, machine, settings, results, rounds, evaluation: rows, paired, notes, launch };
+  await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
   return file;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BASELINE_SUBJECT, caseWanted, DEFAULT_SETTINGS, readSettings, wanted } from './settings.js';
+import { BASELINE_SUBJECT, caseWanted, DEFAULT_SETTINGS, readSettings, TWIN_SUBJECT, wanted } from './settings.js';
 
 describe('readSettings', () => {
   it('uses the defaults without variables', () => {
@@ -30,12 +30,14 @@ describe('readSettings', () => {
     expect(wanted(DEFAULT_SETTINGS, 'mitmproxy')).toBe(true);
   });
 
-  it('adds the gateway of another checkout with BENCH_BASELINE, whatever BENCH_ONLY says, and only then', () => {
+  it('adds the gateway of another checkout and this one\'s twin with BENCH_BASELINE, whatever BENCH_ONLY says, and only then', () => {
     const s = readSettings({ BENCH_ONLY: 'gateway,floor', BENCH_BASELINE: ' /work/before ' });
     expect(s.baseline).toBe('/work/before');
-    expect(wanted(s, BASELINE_SUBJECT)).toBe(true);
-    expect(wanted(readSettings({ BENCH_ONLY: BASELINE_SUBJECT }), BASELINE_SUBJECT)).toBe(false);
-    expect(wanted(DEFAULT_SETTINGS, BASELINE_SUBJECT)).toBe(false);
+    for (const subject of [BASELINE_SUBJECT, TWIN_SUBJECT]) {
+      expect(wanted(s, subject)).toBe(true);
+      expect(wanted(readSettings({ BENCH_ONLY: subject }), subject)).toBe(false);
+      expect(wanted(DEFAULT_SETTINGS, subject)).toBe(false);
+    }
   });
 
   it('limits cases with BENCH_CASES', () => {

@@ -99,11 +99,17 @@ export function caseWanted(settings: BenchSettings, name: (typeof CASES)[number]
   return settings.cases === null || settings.cases.includes(name);
 }
 
-/** The subject BENCH_BASELINE adds; it runs whenever that is set, whatever BENCH_ONLY says. */
+/** The subjects BENCH_BASELINE adds run whenever it is set, whatever BENCH_ONLY says. */
 export const BASELINE_SUBJECT = 'gateway-baseline';
+
+/**
+ * This build's gateway a second time, beside the baseline: the same build against itself in the
+ * same run, so the paired table shows what a difference of nothing reads as on this machine.
+ */
+export const TWIN_SUBJECT = 'gateway-twin';
 
 /** Whether a subject runs under BENCH_ONLY. */
 export function wanted(settings: BenchSettings, subject: string): boolean {
-  if (subject === BASELINE_SUBJECT) return settings.baseline !== null;
+  if (subject === BASELINE_SUBJECT || subject === TWIN_SUBJECT) return settings.baseline !== null;
   return subject === 'direct' || settings.only === null || settings.only.includes(subject);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { medianBy, msSince, percentile, summarize, medianOfEach } from './stats.js';
+import { medianBy, medianInterval, msSince, percentile, summarize, medianOfEach } from './stats.js';
 
 describe('percentile', () => {
   it('uses the nearest rank', () => {
@@ -70,5 +70,45 @@ describe('medianOfEach', () => {
     expect(medianOfEach([{ a: 1, b: null }, { a: 3, b: null }], (x) => x.a)).toEqual({ a: 1, b: null });
     expect(medianOfEach([{ a: 1, c: Number.NaN }, { a: 2, c: 4 }, { a: 3, c: 6 }], (x) => x.a)).toEqual({ a: 2, c: 4 });
     expect(medianOfEach([] as { a: number }[], (x) => x.a)).toBeUndefined();
+  });
+});
+
+describe('medianInterval', () => {
+  /** P(k-th smallest <= true median <= k-th largest) by brute force over every sign pattern. */
+  function bruteCoverage(n: number, k: number): number {
+    let inside = 0;
+    for (let mask = 0; mask < 2 ** n; mask++) {
+      let belowCount = 0;
+      for (let i = 0; i < n; i++) if (mask & (1 << i)) belowCount++;
+      // The true median lies inside when at least k values fall at or below it and at least k above.
+      if (belowCount >= k && n - belowCount >= k) inside++;
+    }
+    return inside / 2 ** n;
+  }
+
+  it('picks the narrowest order-statistic interval whose exact coverage reaches the confidence', () => {
+    for (let n = 1; n <= 15; n++) {
+      const values = Array.from({ length: n }, (_, i) => (i * 7919) % 101); // distinct, unsorted
+      const sorted = [...values].sort((a, b) => a - b);
+      for (const confidence of [0.5, 0.8, 0.9, 0.95]) {
+        const m = medianInterval(values, confidence)!;
+        const k = sorted.indexOf(m.low) + 1;
+        expect(sorted[n - k]).toBe(m.high);
+        expect(m.coverage).toBeCloseTo(bruteCoverage(n, k), 12);
+        const wider = bruteCoverage(n, k + 1);
+        if (m.coverage >= confidence) expect(2 * (k + 1) > n + 1 || wider < confidence).toBe(true);
+        else expect(k).toBe(1); // too few values: [min, max] and its own, lower coverage
+        expect(m.low).toBeLessThanOrEqual(m.median);
+        expect(m.median).toBeLessThanOrEqual(m.high);
+      }
+    }
+  });
+
+  it('eleven rounds at 90% take the 3rd smallest and 3rd largest; nothing gives undefined', () => {
+    const m = medianInterval([5, 1, 9, 3, 11, 7, 2, 10, 4, 8, 6])!;
+    expect(m).toMatchObject({ count: 11, median: 6, low: 3, high: 9 });
+    expect(m.coverage).toBeCloseTo(1 - (2 * (1 + 11 + 55)) / 2048, 12);
+    expect(medianInterval([])).toBeUndefined();
+    expect(medianInterval([Number.NaN, 4])).toMatchObject({ count: 1, median: 4, low: 4, high: 4, coverage: 0 });
   });
 });

@@ -62,6 +62,49 @@ function eachMedian(shape: unknown, values: unknown[]): unknown {
   return out;
 }
 
+/** The middle of a set of values and a distribution-free interval around it. */
+export interface MedianInterval {
+  count: number;
+  median: number;
+  low: number;
+  high: number;
+  /** The chance that the interval holds the true median (exact, from the binomial distribution). */
+  coverage: number;
+}
+
+/**
+ * The median of `values` and the narrowest interval between order statistics (the k-th smallest and
+ * the k-th largest) that holds the true median with at least `confidence`: whatever the values'
+ * distribution, the true median lies below the k-th smallest only when fewer than k values fall
+ * below it, a binomial(n, ½) tail. Too few values for that confidence give [min, max] and the lower
+ * coverage they have. Undefined when there are none. Pure.
+ */
+export function medianInterval(values: readonly number[], confidence = 0.9): MedianInterval | undefined {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return undefined;
+  // tail[k] = P(X < k) for X ~ binomial(n, ½), so coverage(k) = 1 - 2 tail[k].
+  let below = 0;
+  let term = 1; // C(n, i), as a float: exact enough far past the rounds a bench runs
+  let k = 1;
+  let coverage = 1 - 2 / 2 ** n;
+  for (let i = 0; 2 * (i + 2) <= n + 1; i++) {
+    below += term;
+    term = (term * (n - i)) / (i + 1);
+    const next = 1 - (2 * (below + term)) / 2 ** n;
+    if (next < confidence) break;
+    k = i + 2;
+    coverage = next;
+  }
+  return {
+    count: n,
+    median: medianBy(sorted, (v) => v) as number,
+    low: sorted[k - 1] as number,
+    high: sorted[n - k] as number,
+    coverage,
+  };
+}
+
 /** Milliseconds elapsed since a `process.hrtime.bigint()` reading. */
 export function msSince(start: bigint, now: bigint = process.hrtime.bigint()): number {
   return Number(now - start) / 1e6;

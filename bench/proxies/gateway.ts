@@ -5,7 +5,7 @@ import { GATEWAY_NODE_FLAGS } from '../../src/vault/gateway/node-flags.js';
 import { proxyDial } from '../client.js';
 import type { GatewayReady, GatewayStart } from '../gateway-child.js';
 import { startChild } from '../ipc.js';
-import { BASELINE_SUBJECT } from '../settings.js';
+import { BASELINE_SUBJECT, TWIN_SUBJECT } from '../settings.js';
 import { childProbe } from '../probe.js';
 import { INJECTED_HEADER, UPSTREAM_HOST, type Subject } from '../subject.js';
 
@@ -19,6 +19,11 @@ interface GatewaySubjectStart {
 /** Starts nanoclaw's gateway in its own process, holding a secret for the upstream (native TLS). */
 export function startGatewaySubject(o: GatewaySubjectStart): Promise<Subject> {
   return startGatewayChild(o, { tls: 'native', name: 'gateway' });
+}
+
+/** This build's gateway again (TWIN_SUBJECT): what the same build reads as against itself in one run. */
+export function startGatewayTwinSubject(o: GatewaySubjectStart): Promise<Subject> {
+  return startGatewayChild(o, { tls: 'native', name: TWIN_SUBJECT });
 }
 
 /** The same gateway with its store on Postgres (BENCH_DATABASE_URL, a database it may add a schema to). */
