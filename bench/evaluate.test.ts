@@ -56,7 +56,7 @@ describe('evaluate', () => {
   const gateway: SubjectResult = {
     ...emptyResult('gateway'),
     keepAlive16: load(7000, [2, 2, 2], 80),
-    injection: { requests: 100, matched: 99, missing: 1 },
+    injection: { requests: 100, matched: 99, missing: 1, connections: 2 },
   };
 
   it('judges every proxy against the same run direct figures', () => {

@@ -33,12 +33,13 @@ export function startChild(script: string, options: { execArgv?: string[] } = {}
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let next = 1;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { type: string; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   proc.on('message', (msg: Reply) => {
     const p = pending.get(msg.id);
     if (!p) return;
     pending.delete(msg.id);
-    if (msg.error !== undefined) p.reject(new Error(msg.error));
+    // Which child and which call: a failure in one of several gateway children says where it was.
+    if (msg.error !== undefined) p.reject(new Error(`${script} ${p.type}: ${msg.error}`));
     else p.resolve(msg.result);
   });
   proc.once('exit', (code, signal) => {
@@ -51,7 +52,7 @@ export function startChild(script: string, options: { execArgv?: string[] } = {}
       if (proc.exitCode !== null || !proc.connected) return Promise.reject(new Error(`${script} is not running`));
       const id = next++;
       return new Promise<T>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        pending.set(id, { type, resolve: resolve as (v: unknown) => void, reject });
         proc.send({ id, type, payload } satisfies Envelope);
       });
     },
@@ -79,7 +80,8 @@ export function serveParent(handlers: Handlers, onClose: () => Promise<void>): v
       })
       .then(
         (result) => send({ id: msg.id, result } satisfies Reply),
-        (err: unknown) => send({ id: msg.id, error: err instanceof Error ? err.message : String(err) } satisfies Reply),
+        // The child's stack: the parent's own says only that a message arrived.
+        (err: unknown) => send({ id: msg.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies Reply),
       );
   });
   process.once('disconnect', () => {

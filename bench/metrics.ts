@@ -123,6 +123,13 @@ export const METRICS: readonly Metric[] = [
   },
   { id: 'requests', label: 'requests seen by the upstream', unit: 'count', compare: 'value', pick: (r) => r.injection.requests },
   {
+    id: 'upstream_connections',
+    label: 'TLS connections the upstream accepted',
+    unit: 'count',
+    compare: 'value',
+    pick: (r) => r.injection.connections,
+  },
+  {
     id: 'bad',
     label: 'requests failed or without injected value',
     unit: 'count',

@@ -52,11 +52,12 @@ export interface IdleResult {
   kibPerConnection: number | null;
 }
 
-/** Requests the upstream saw, and how many carried the expected injected header value. */
+/** Requests the upstream saw, how many carried the expected injected header value, and the TLS connections they came on. */
 export interface InjectionCount {
   requests: number;
   matched: number;
   missing: number;
+  connections: number;
 }
 
 export interface SubjectResult {
@@ -85,7 +86,7 @@ export function emptyResult(subject: string): SubjectResult {
     sse: null,
     large: null,
     idle: null,
-    injection: { requests: 0, matched: 0, missing: 0 },
+    injection: { requests: 0, matched: 0, missing: 0, connections: 0 },
     errors: 0,
     notes: [],
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { roundOrder, williamsRows } from './run-cases.js';
+import { roundOrder, roundShare, williamsRows } from './run-cases.js';
 
 describe('roundOrder', () => {
   it('over a whole design, every subject runs equally often in every place and right after every other', () => {
@@ -34,5 +34,21 @@ describe('roundOrder', () => {
     expect(roundOrder(subjects, 5)).toEqual(roundOrder(subjects, 1));
     expect(subjects).toEqual(['direct', 'gateway-baseline', 'gateway', 'floor']);
     expect(roundOrder([], 3)).toEqual([]);
+  });
+});
+
+describe('roundShare', () => {
+  it('shares n samples over the rounds in turn, each taken once, the shares at most one apart', () => {
+    for (let n = 1; n <= 50; n++) {
+      for (let rounds = 1; rounds <= n; rounds++) {
+        const shares = Array.from({ length: rounds }, (_, i) => roundShare(n, rounds, i + 1));
+        expect(shares[0]![0]).toBe(0);
+        expect(shares.at(-1)![1]).toBe(n);
+        shares.slice(1).forEach(([start], i) => expect(start).toBe(shares[i]![1]));
+        const sizes = shares.map(([a, b]) => b - a);
+        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+        expect(Math.min(...sizes)).toBeGreaterThan(0);
+      }
+    }
   });
 });

@@ -5,7 +5,7 @@ import { runNewConnections } from './cases/new-connection.js';
 import { runSse } from './cases/sse.js';
 import type { Child } from './ipc.js';
 import type { Probe } from './probe.js';
-import { emptyResult, type SubjectResult } from './results.js';
+import { emptyResult, type ConnectResult, type SubjectResult } from './results.js';
 import { caseWanted, type BenchSettings, type CASES } from './settings.js';
 import { medianOfEach } from './stats.js';
 import { newHostNames, UPSTREAM_HOST, type CaseContext, type Subject } from './subject.js';
@@ -18,6 +18,17 @@ export interface RunCasesOptions {
   upstream: Child;
   upstreamProbe: Probe;
   progress: (line: string) => void;
+}
+
+/** Round `round`'s (from 1) share of `n` samples over `rounds`: [start, end), in turn, none left out. Pure. */
+export function roundShare(n: number, rounds: number, round: number): [number, number] {
+  return [Math.floor(((round - 1) * n) / rounds), Math.floor((round * n) / rounds)];
+}
+
+/** Each figure the median of its rounds, with the samples of all of them counted; null without a round. */
+function connectFigures(rounds: ConnectResult[]): ConnectResult | null {
+  const middle = medianOfEach(rounds, (x) => x.ms.p50);
+  return middle ? { ...middle, samples: rounds.reduce((sum, x) => sum + x.samples, 0) } : null;
 }
 
 export interface CaseResults {
@@ -63,11 +74,19 @@ export async function runCases(o: RunCasesOptions): Promise<CaseResults> {
     name: (typeof CASES)[number],
     label: string,
     rounds: number,
-    fn: (ctx: CaseContext) => Promise<T>,
+    fn: (ctx: CaseContext, round: number) => Promise<T>,
   ): Promise<Map<string, (T | undefined)[]>> => {
     const out = new Map<string, (T | undefined)[]>(o.subjects.map((s) => [s.name, []]));
     if (!caseWanted(settings, name)) return out;
     for (let round = 1; round <= rounds; round++) {
+      if (settings.restart && rounds > 1) {
+        o.progress(`round ${round}/${rounds}: starting every gateway process afresh…`);
+        for (const subject of o.subjects) {
+          await subject.renew?.().catch((err: unknown) => {
+            results.get(subject.name)!.notes.push(`${subject.name} restart failed: ${err instanceof Error ? err.message : String(err)}`);
+          });
+        }
+      }
       for (const subject of roundOrder(o.subjects, round)) {
         if (subject.sitsOut?.includes(name)) continue;
         const r = results.get(subject.name)!;
@@ -80,7 +99,7 @@ export async function runCases(o: RunCasesOptions): Promise<CaseResults> {
         };
         await o.upstream.call('reset');
         try {
-          out.get(subject.name)![round - 1] = await fn(ctx);
+          out.get(subject.name)![round - 1] = await fn(ctx, round);
         } catch (err) {
           r.notes.push(`${subject.name} ${label} failed: ${err instanceof Error ? err.message : String(err)}`);
         }
@@ -88,6 +107,7 @@ export async function runCases(o: RunCasesOptions): Promise<CaseResults> {
         r.injection.requests += counts.matched + counts.missing;
         r.injection.matched += counts.matched;
         r.injection.missing += counts.missing;
+        r.injection.connections += counts.connections;
       }
     }
     return out;
@@ -97,11 +117,14 @@ export async function runCases(o: RunCasesOptions): Promise<CaseResults> {
   const idle = await each('idle', `${settings.idleConnections} idle connections`, 1, runIdle);
   const ka1 = await each('keepalive', 'keep-alive, 1 connection', rounds, (ctx) => runKeepAlive(ctx, 1));
   const ka16 = await each('keepalive', 'keep-alive, 16 connections', rounds, (ctx) => runKeepAlive(ctx, 16));
-  const cached = await each('connect', 'new connections, cached leaf', 1, (ctx) =>
-    runNewConnections(ctx, Array.from({ length: n }, () => UPSTREAM_HOST)),
+  // The samples are shared out over the rounds (each new host still used once by one subject).
+  const connectRounds = Math.min(rounds, n);
+  const share = <T>(items: T[], round: number): T[] => items.slice(...roundShare(n, connectRounds, round));
+  const cached = await each('connect', 'new connections, cached leaf', connectRounds, (ctx, round) =>
+    runNewConnections(ctx, share(Array.from({ length: n }, () => UPSTREAM_HOST), round)),
   );
-  const fresh = await each('connect', 'new connections, new hosts', 1, (ctx) =>
-    runNewConnections(ctx, newHostNames(ctx.subject.name, n)),
+  const fresh = await each('connect', 'new connections, new hosts', connectRounds, (ctx, round) =>
+    runNewConnections(ctx, share(newHostNames(ctx.subject.name, n), round)),
   );
   const sse = await each('sse', 'server-sent events', rounds, runSse);
   const large = await each('large', `large body (${settings.largeMiB} MiB)`, rounds, runLargeBody);
@@ -113,8 +136,8 @@ export async function runCases(o: RunCasesOptions): Promise<CaseResults> {
     // Each figure the median of its own rounds (latency, CPU per request), not the median round's.
     r.keepAlive1 = medianOfEach(all(ka1), (x) => x.rps) ?? null;
     r.keepAlive16 = medianOfEach(all(ka16), (x) => x.rps) ?? null;
-    r.connectCached = all(cached)[0] ?? null;
-    r.connectNewHost = all(fresh)[0] ?? null;
+    r.connectCached = connectFigures(all(cached));
+    r.connectNewHost = connectFigures(all(fresh));
     r.sse = medianOfEach(all(sse), (x) => x.firstEventMs.p50) ?? null;
     r.large = medianOfEach(all(large), (x) => x.mibPerSecond) ?? null;
     // Every round's failures count, not only the median round's.

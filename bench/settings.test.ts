@@ -15,6 +15,9 @@ describe('readSettings', () => {
 
   it('names the variable that is out of range or not a number', () => {
     expect(() => readSettings({ BENCH_SECONDS: 'fast' })).toThrow(/BENCH_SECONDS=fast/);
+    expect(readSettings({ BENCH_RESTART: '1' }).restart).toBe(true);
+    expect(readSettings({ BENCH_RESTART: ' 0 ' }).restart).toBe(false);
+    expect(() => readSettings({ BENCH_RESTART: 'yes' })).toThrow(/BENCH_RESTART=yes is neither 0 nor 1/);
     expect(() => readSettings({ BENCH_SECONDS: '0' })).toThrow(/between 0.5 and 120/);
     expect(() => readSettings({ BENCH_ROUNDS: '-1' })).toThrow(
       expect.objectContaining({ code: 'invalid_bench_setting', hint: expect.stringContaining('BENCH_ROUNDS=3') }),

@@ -4,11 +4,11 @@ import { NanoclawError } from '../src/common/errors.js';
 export interface BenchSettings {
   /** Measured seconds per keep-alive case. */
   seconds: number;
-  /** Keep-alive and large-body cases run this many times, subjects interleaved; the median counts. */
+  /** Every case but idle memory runs this many rounds, subjects interleaved; each figure is the median of its rounds. */
   rounds: number;
   /** Cap on requests per keep-alive case, so a fast machine still stops. */
   maxRequests: number;
-  /** Samples of each new-connection case. */
+  /** Samples of each new-connection case, shared out over the rounds. */
   connectSamples: number;
   sseStreams: number;
   sseEvents: number;
@@ -28,6 +28,8 @@ export interface BenchSettings {
    * a change measured against the build before it in one run, both against the same floor.
    */
   baseline: string | null;
+  /** Every gateway process starts afresh before each round (BENCH_RESTART=1). */
+  restart: boolean;
 }
 
 export const DEFAULT_SETTINGS: BenchSettings = {
@@ -45,6 +47,7 @@ export const DEFAULT_SETTINGS: BenchSettings = {
   cases: null,
   cpuProfileDir: null,
   baseline: null,
+  restart: false,
 };
 
 const KNOBS: [keyof BenchSettings, string, number, number][] = [
@@ -91,6 +94,15 @@ export function readSettings(env: NodeJS.ProcessEnv): BenchSettings {
   if (profile) settings.cpuProfileDir = profile;
   const baseline = env.BENCH_BASELINE?.trim();
   if (baseline) settings.baseline = baseline;
+  const restart = env.BENCH_RESTART?.trim();
+  if (restart) {
+    if (!['0', '1'].includes(restart)) {
+      throw new NanoclawError('invalid_bench_setting', `BENCH_RESTART=${restart} is neither 0 nor 1`, {
+        hint: 'Run with BENCH_RESTART=1 to start every gateway process afresh before each round, or unset it',
+      });
+    }
+    settings.restart = restart === '1';
+  }
   return settings;
 }
 

@@ -19,6 +19,12 @@ export interface Subject {
   /** Cases this subject cannot take part in (the floor mints no leaves); its column shows — there. */
   sitsOut?: readonly (typeof CASES)[number][];
   close(): Promise<void>;
+  /**
+   * Replaces the subject's process with a fresh one (BENCH_RESTART, before every round): a
+   * process's own luck (its memory layout, where it lands on the cores) then averages out over
+   * the rounds instead of biasing its whole column.
+   */
+  renew?(): Promise<void>;
 }
 
 /** What every case gets. */

@@ -25,6 +25,7 @@ function main(): void {
       reset(): void {
         running().counts.matched = 0;
         running().counts.missing = 0;
+        running().counts.connections = 0;
       },
       figures: ownFigures,
       gc: collectGarbage,

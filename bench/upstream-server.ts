@@ -20,6 +20,8 @@ export interface UpstreamOptions {
 export interface UpstreamCounts {
   matched: number;
   missing: number;
+  /** TLS connections accepted: a proxy that pools well opens few, one that churns pays handshakes on both sides. */
+  connections: number;
 }
 
 export interface UpstreamServer {
@@ -81,7 +83,7 @@ export async function startUpstream(o: UpstreamOptions): Promise<UpstreamServer>
     leaves.set(host, { key: leaf.keyPem, cert: leaf.certPem });
     contexts.set(host, tls.createSecureContext({ key: leaf.keyPem, cert: leaf.certPem }));
   }
-  const counts: UpstreamCounts = { matched: 0, missing: 0 };
+  const counts: UpstreamCounts = { matched: 0, missing: 0, connections: 0 };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (req.headers[o.headerName] === o.value) counts.matched++;
     else counts.missing++;
@@ -102,6 +104,9 @@ export async function startUpstream(o: UpstreamOptions): Promise<UpstreamServer>
     },
     handler,
   );
+  server.on('secureConnection', () => {
+    counts.connections++;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,

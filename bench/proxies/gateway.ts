@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_NODE_FLAGS } from '../../src/vault/gateway/node-flags.js';
-import { proxyDial } from '../client.js';
+import { proxyDial, type Dial } from '../client.js';
 import type { GatewayReady, GatewayStart } from '../gateway-child.js';
-import { startChild } from '../ipc.js';
+import { startChild, type Child } from '../ipc.js';
 import { BASELINE_SUBJECT, TWIN_SUBJECT } from '../settings.js';
-import { childProbe } from '../probe.js';
+import { childProbe, type Probe } from '../probe.js';
 import { INJECTED_HEADER, UPSTREAM_HOST, type Subject } from '../subject.js';
 
 interface GatewaySubjectStart {
@@ -65,7 +65,24 @@ interface GatewayChildOptions {
 }
 
 async function startGatewayChild(o: GatewaySubjectStart, c: GatewayChildOptions): Promise<Subject> {
-  const { tls, name, secretType = 'generic', databaseUrl } = c;
+  let current = await launchGateway(o, c);
+  return {
+    name: c.name,
+    // Read at each call: `renew` swaps the process under the same subject.
+    dial: (host) => current.dial(host),
+    headers: {},
+    probe: { figures: () => current.probe.figures(), gc: () => current.probe.gc() },
+    close: () => current.child.close(),
+    async renew() {
+      await current.child.close();
+      current = await launchGateway(o, c);
+    },
+  };
+}
+
+/** One gateway process, started and ready, with its dial and probe. */
+async function launchGateway(o: GatewaySubjectStart, c: GatewayChildOptions): Promise<{ child: Child; dial: Dial; probe: Probe }> {
+  const { tls, secretType = 'generic', databaseUrl } = c;
   const script = c.script ?? fileURLToPath(new URL('../gateway-child.js', import.meta.url));
   // The flags the vault runs the gateway with, plus --expose-gc: the idle-memory case collects
   // garbage before each RSS reading.
@@ -82,18 +99,13 @@ async function startGatewayChild(o: GatewaySubjectStart, c: GatewayChildOptions)
       secretType,
       ...(databaseUrl ? { databaseUrl } : {}),
     } satisfies GatewayStart);
-    return {
-      name,
-      dial: proxyDial({
-        proxyPort: ready.port,
-        targetPort: o.upstreamPort,
-        ca: ready.caPem,
-        proxyAuthorization: `Basic ${Buffer.from(`x:${ready.token}`).toString('base64')}`,
-      }),
-      headers: {},
-      probe: childProbe(child),
-      close: () => child.close(),
-    };
+    const dial = proxyDial({
+      proxyPort: ready.port,
+      targetPort: o.upstreamPort,
+      ca: ready.caPem,
+      proxyAuthorization: `Basic ${Buffer.from(`x:${ready.token}`).toString('base64')}`,
+    });
+    return { child, dial, probe: childProbe(child) };
   } catch (err) {
     await child.close();
     throw err;
