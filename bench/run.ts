@@ -38,7 +38,7 @@ import type { UpstreamOptions } from './upstream-server.js';
  * idle,keepalive,connect,sse,large,launch, BENCH_LARGE_MIB, BENCH_IDLE_CONNECTIONS, BENCH_IDLE_SETTLE_MS,
  * BENCH_CPU_PROF_DIR, BENCH_BASELINE=<another built checkout> (its gateway beside this one, as
  * `gateway-baseline`, with this one's twin, and a paired table of both), BENCH_RESTART=1 (every
- * gateway process started afresh before each round), BENCH_LAUNCH_SAMPLES (BENCH_CASES=launch alone runs only `ncl launch` against
+ * gateway process started afresh before each keep-alive round), BENCH_LAUNCH_SAMPLES (BENCH_CASES=launch alone runs only `ncl launch` against
  * `docker run`).
  */
 

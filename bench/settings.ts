@@ -28,7 +28,7 @@ export interface BenchSettings {
    * a change measured against the build before it in one run, both against the same floor.
    */
   baseline: string | null;
-  /** Every gateway process starts afresh before each round (BENCH_RESTART=1). */
+  /** Every gateway process starts afresh before each keep-alive round (BENCH_RESTART=1). */
   restart: boolean;
 }
 

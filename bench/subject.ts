@@ -20,7 +20,7 @@ export interface Subject {
   sitsOut?: readonly (typeof CASES)[number][];
   close(): Promise<void>;
   /**
-   * Replaces the subject's process with a fresh one (BENCH_RESTART, before every round): a
+   * Replaces the subject's process with a fresh one (BENCH_RESTART, before every keep-alive round): a
    * process's own luck (its memory layout, where it lands on the cores) then averages out over
    * the rounds instead of biasing its whole column.
    */
