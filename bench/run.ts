@@ -38,14 +38,13 @@ import type { UpstreamOptions } from './upstream-server.js';
  * idle,keepalive,connect,sse,large,launch, BENCH_LARGE_MIB, BENCH_IDLE_CONNECTIONS, BENCH_IDLE_SETTLE_MS,
  * BENCH_CPU_PROF_DIR, BENCH_BASELINE=<another built checkout> (its gateway beside this one, as
  * `gateway-baseline`, with this one's twin, and a paired table of both), BENCH_RESTART=1 (every
- * gateway process started afresh before each keep-alive round), BENCH_LAUNCH_SAMPLES (BENCH_CASES=launch alone runs only `ncl launch` against
- * `docker run`).
+ * gateway process started afresh before each keep-alive round), BENCH_LAUNCH_SAMPLES
+ * (BENCH_CASES=launch alone runs only `ncl launch` against `docker run`).
  */
 
 type Start = (o: ComparisonStart & { cpuProfileDir: string | null; baseline: string | null }) => Promise<Subject | string>;
 
-// The baseline, this gateway and its twin run next to each other, so both pairings compare
-// neighbours in a round (the rotation keeps them neighbours but for one wrap-around).
+// The order of the columns; each round runs them in an order of its own (run-cases.ts roundOrder).
 const SUBJECTS: [string, Start][] = [
   ['direct', startDirectSubject],
   [BASELINE_SUBJECT, startGatewayBaselineSubject],
@@ -166,7 +165,7 @@ function summary(o: Outcome): string[] {
   ];
 }
 
-/** The paired table, when a baseline ran: per-round changes, their median and 90% interval. */
+/** The paired table, when a baseline ran: per-round changes, their median and interval. */
 function pairedSection(rows: readonly PairedRow[]): string[] {
   if (rows.length === 0) return [];
   return [
