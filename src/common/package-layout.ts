@@ -24,6 +24,7 @@ export const PACKAGE_LAYOUT = {
   loadedByUrl: {
     'pg-worker': 'dist/src/vault/store/pg-worker.js',
     'audit-chain': 'dist/src/vault/store/audit-chain.js',
+    'audit-writer-worker': 'dist/src/vault/store/audit-writer-worker.js',
   },
 } as const;
 

@@ -58,25 +58,27 @@ export function startRecord(
 }
 
 /**
- * How long rows wait to be written together; a batch is one store transaction when the store can.
- * A batch has a fixed cost (its transaction, the tail of the chain, the last page of the table and
- * of each index written again), about 200 µs on SQLite: at 25 ms a single busy connection's rows
- * cost half as much again as at 100 ms. A crash loses the rows of one window either way.
+ * How long rows wait to be sent together to the store, which writes them on a thread of its own
+ * (both stores do). A batch has a fixed cost (its message, its transaction, the tail of the chain,
+ * the last page of the table and of each index written again), about 200 µs on SQLite: at 25 ms
+ * a single busy connection's rows cost half as much again as at 100 ms. A crash loses the rows of
+ * one window either way.
  */
 export const AUDIT_FLUSH_MS = 100;
 /**
- * A batch this large goes at once. Busy, the gateway writes every few tens of milliseconds:
+ * A batch this large goes at once. Busy, the gateway sends every few tens of milliseconds:
  * rows queued longer outlive a young-generation collection or two, and are copied and promoted
- * to the old generation only to die there.
+ * to the old generation only to die there. The SQLite store's writer puts batches together again
+ * on its own thread.
  */
 const MAX_BATCH = 256;
 
 type BatchingAudit = VaultStore['audit'] & { appendMany?: (entries: NewAuditEntry[]) => void };
 
 /**
- * One audit row per request, written off the request path: rows are queued and written in
- * batches (one transaction each when the store offers `appendMany`, since a commit per row
- * costs more than the request it records). A failing write is logged, never thrown at a socket.
+ * One audit row per request, written off the request path: rows are queued and sent in batches
+ * (`appendMany`, which both stores write on a thread of their own, since a commit per row costs
+ * more than the request it records). A failing write is logged, never thrown at a socket.
  */
 export class AuditRecorder {
   private readonly store: VaultStore;

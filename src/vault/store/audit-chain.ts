@@ -17,7 +17,7 @@ export function chainKey(masterKey: Buffer): ChainKey {
 }
 
 /**
- * The MAC rows written before `storedMac` carry: SHA3-256 over the key and the message. SHA-3 has
+ * The MAC rows written before `textHash`'s carry: SHA3-256 over the key and the message. SHA-3 has
  * no length extension, so the key as a prefix is a sound MAC (the construction of KMAC).
  */
 export function macHex(key: ChainKey, message: string): string {
@@ -79,10 +79,10 @@ function keyed(key: ChainKey, room: number): Buffer {
  * row's text (`prevHash`, a line break, `json` in UTF-8), cut to its first 128 bits. A key-prefix
  * SHA-256 is open to length extension only to whoever holds its whole output, which is the hash
  * state; with half of it withheld, extending a row's MAC takes guessing the other 128 bits (the
- * argument for SHA-512/256's cut). It costs half of SHA3-256 on the gateway's thread, which MACs
- * every row.
+ * argument for SHA-512/256's cut). It costs half of SHA3-256 for the audit writer, which MACs
+ * every row. `json` is the row's `chainedText`.
  */
-function storedMac(key: ChainKey, prevHash: string, json: string): string {
+export function textHash(key: ChainKey, prevHash: string, json: string): string {
   // A UTF-16 code unit is at most 3 bytes of UTF-8.
   const buf = keyed(key, 3 * (prevHash.length + json.length) + 1);
   let n = KEY_HEX + buf.write(prevHash, KEY_HEX, 'utf8');
@@ -91,9 +91,14 @@ function storedMac(key: ChainKey, prevHash: string, json: string): string {
   return hash('sha256', buf.subarray(0, n), 'hex').slice(0, STORED_HEX);
 }
 
+/** The text a row's MAC covers after the hash before it: its fields as `chainedFields` lists them, in JSON. */
+export function chainedText(fields: readonly Field[]): string {
+  return JSON.stringify(fields);
+}
+
 /** The hash a new row stores, chained to the row before it; `fields` as `chainedFields` gives them. Pure. */
 export function fieldsHash(key: ChainKey, prevHash: string, fields: readonly Field[]): string {
-  return storedMac(key, prevHash, JSON.stringify(fields));
+  return textHash(key, prevHash, chainedText(fields));
 }
 
 /** The hash a new row stores, chained to the row before it. Pure. */
@@ -108,8 +113,8 @@ export function rowHash(key: ChainKey, prevHash: string, e: Chained): string {
  */
 function hashMatches(key: ChainKey, prevHash: string, e: Chained, stored: string): boolean {
   if (stored.length !== STORED_HEX && stored.length !== FULL_HEX) return false;
-  const json = JSON.stringify(chainedFields(e));
-  if (stored.length === STORED_HEX && storedMac(key, prevHash, json) === stored) return true;
+  const json = chainedText(chainedFields(e));
+  if (stored.length === STORED_HEX && textHash(key, prevHash, json) === stored) return true;
   return macHex(key, `${prevHash}\n${json}`).startsWith(stored);
 }
 

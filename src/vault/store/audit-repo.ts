@@ -1,7 +1,7 @@
 import type { SqlDatabase, SqlValue } from './sql-database.js';
 import { NanoclawError } from '../../common/errors.js';
 import type { AuditEntry, AuditQuery, NewAuditEntry } from '../model/records.js';
-import { chainedFields, fieldsHash, GENESIS, type ChainKey } from './audit-chain.js';
+import { chainedFields, chainedText, fieldsHash, GENESIS, textHash, type ChainKey } from './audit-chain.js';
 import { createAuditIntegrity } from './audit-integrity.js';
 import { CHAINED_COLUMNS, COLUMNS, toEntry } from './audit-rows.js';
 import { inTransaction, statementCache } from './db.js';
@@ -69,6 +69,18 @@ export function auditRowChecker(): {
 const TIME_FIELD = CHAINED_COLUMNS.findIndex(([name]) => name === 'time');
 const HOST_FIELD = CHAINED_COLUMNS.findIndex(([name]) => name === 'host');
 
+/**
+ * Turns new rows into the text the audit writer sends for each: the `chainedText` of its checked
+ * fields, which its MAC covers as it is (a bad time throws here, before anything is sent).
+ */
+export function auditRowTexts(): (entry: NewAuditEntry) => string {
+  const checked = auditRowChecker();
+  const fields = new Array<Field>(CHAINED_COLUMNS.length);
+  return (entry) => chainedText(checked.fields(entry, fields));
+}
+
+type Field = string | number | null;
+
 const INSERT_HEAD = `INSERT INTO audit (${COLUMNS}, prev_hash, hash) VALUES`;
 /** id, the chained fields, prev_hash and hash. */
 const COLUMN_COUNT = CHAINED_COLUMNS.length + 3;
@@ -78,76 +90,91 @@ const CHUNK_SIZES = [64, 16, 4, 1];
 /** Each chunk size's statement, built once (the statement cache is keyed by its text). */
 const INSERTS = new Map(CHUNK_SIZES.map((size) => [size, `${INSERT_HEAD} ${Array(size).fill(ROW_PARAMS).join(', ')}`]));
 
-/** The gateway's request log, newest first; each row is chained to the one before (audit-chain.ts) under `chainKey`. */
-export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: ChainKey }): AuditStore {
+/**
+ * Appends rows given as `auditRowTexts` makes them, each chained to the one before: what the audit
+ * writer's thread runs (audit-writer.ts), and the repo's own batches.
+ */
+export function auditAppender({ db, chainKey }: { db: SqlDatabase; chainKey: ChainKey }): {
+  /** Appends in one transaction, after the log's last row. */
+  append(texts: readonly string[]): void;
+  /** Inserts inside the caller's transaction, after the row whose hash is `prev`; `ids` for a restore. */
+  insertAfter(prev: string, texts: readonly string[], ids?: readonly (number | null)[]): void;
+  /** The log's last hash; read inside the write transaction that appends after it. */
+  tailHash(): string;
+} {
   const sql = statementCache(db);
   // Read inside each write transaction, so a second writer on the file never forks the chain.
   const tailHash = (): string => {
     const row = sql('SELECT hash FROM audit ORDER BY id DESC LIMIT 1').get();
     return row ? (textOrNull(row, 'hash') ?? GENESIS) : GENESIS;
   };
-  let prev = GENESIS;
-  const checked = auditRowChecker();
-  // Reused by every row and every statement: a batch allocates no array per row or per statement.
-  const fields = new Array<string | number | null>(CHAINED_COLUMNS.length);
+  // Reused by every statement: a batch allocates no array per statement.
   const paramsFor = new Map(CHUNK_SIZES.map((size) => [size, new Array<SqlValue>(size * COLUMN_COUNT)]));
-  /**
-   * Puts the row's values in `params` from `at` on, in INSERT order (id, the chained fields, the
-   * hashes), chained to the row before, and moves the chain on.
-   */
-  const chainInto = (params: SqlValue[], at: number, entry: NewAuditEntry & { id?: number }): void => {
-    checked.fields(entry, fields);
-    const hash = fieldsHash(chainKey, prev, fields);
-    params[at] = entry.id ?? null;
-    for (let i = 0; i < fields.length; i++) params[at + 1 + i] = fields[i]!;
-    params[at + 1 + fields.length] = prev;
-    params[at + 2 + fields.length] = hash;
-    prev = hash;
-  };
-  const insert = (entry: NewAuditEntry & { id?: number }): AuditEntry => {
-    const row = checked.row(entry);
-    const rowFields = chainedFields(row);
-    const hash = fieldsHash(chainKey, prev, rowFields);
-    const params = [entry.id ?? null, ...rowFields, prev, hash];
-    prev = hash;
-    // RETURNING rather than lastInsertRowid, which only SQLite has.
-    const inserted = sql(`${INSERT_HEAD} ${ROW_PARAMS} RETURNING id`).get(...params);
-    return { id: num(inserted!, 'id'), ...row };
-  };
   // A batch goes in a few multi-row statements, not one per row: on Postgres each statement is a
   // round trip that the gateway's thread waits for.
-  const insertAll = (entries: readonly (NewAuditEntry & { id?: number })[]): void => {
+  const insertAfter = (prev: string, texts: readonly string[], ids?: readonly (number | null)[]): void => {
     try {
       let at = 0;
       for (const size of CHUNK_SIZES) {
-        if (entries.length - at < size) continue;
+        if (texts.length - at < size) continue;
         const statement = sql(INSERTS.get(size)!);
         const params = paramsFor.get(size)!;
-        for (; entries.length - at >= size; at += size) {
-          for (let k = 0; k < size; k++) chainInto(params, k * COLUMN_COUNT, entries[at + k]!);
+        for (; texts.length - at >= size; at += size) {
+          for (let k = 0; k < size; k++) {
+            // The row's values in INSERT order (id, the chained fields, the hashes) from k's place on.
+            const text = texts[at + k]!;
+            const fields = JSON.parse(text) as unknown;
+            if (!Array.isArray(fields) || fields.length !== CHAINED_COLUMNS.length) {
+              throw new Error(`An audit row's text has ${Array.isArray(fields) ? fields.length : 'no'} fields, not ${CHAINED_COLUMNS.length}`);
+            }
+            const hash = textHash(chainKey, prev, text);
+            const base = k * COLUMN_COUNT;
+            params[base] = ids?.[at + k] ?? null;
+            for (let i = 0; i < fields.length; i++) params[base + 1 + i] = fields[i] as Field;
+            params[base + 1 + fields.length] = prev;
+            params[base + 2 + fields.length] = hash;
+            prev = hash;
+          }
           statement.run(...params);
         }
       }
     } finally {
       // The rows, written or not, are not kept alive until the next batch.
       for (const params of paramsFor.values()) params.fill(null);
-      fields.fill(null);
     }
+  };
+  return {
+    // One commit for the batch: a commit per row costs an fsync each under WAL.
+    append: (texts) => inTransaction(db, () => insertAfter(tailHash(), texts)),
+    insertAfter,
+    tailHash,
+  };
+}
+
+/** The gateway's request log, newest first; each row is chained to the one before (audit-chain.ts) under `chainKey`. */
+export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: ChainKey }): AuditStore {
+  const sql = statementCache(db);
+  const appender = auditAppender({ db, chainKey });
+  const checked = auditRowChecker();
+  const toText = auditRowTexts();
+  const insert = (entry: NewAuditEntry): AuditEntry => {
+    const row = checked.row(entry);
+    const rowFields = chainedFields(row);
+    const prev = appender.tailHash();
+    const params = [null, ...rowFields, prev, fieldsHash(chainKey, prev, rowFields)];
+    // RETURNING rather than lastInsertRowid, which only SQLite has.
+    const inserted = sql(`${INSERT_HEAD} ${ROW_PARAMS} RETURNING id`).get(...params);
+    return { id: num(inserted!, 'id'), ...row };
   };
   const repo: AuditStore = {
     appendMany(entries: NewAuditEntry[]): void {
-      // One commit for the batch: a commit per row costs an fsync each under WAL.
-      inTransaction(db, () => {
-        prev = tailHash();
-        insertAll(entries);
-      });
+      appender.append(entries.map(toText));
     },
     append(entry: NewAuditEntry): AuditEntry {
-      return inTransaction(db, () => {
-        prev = tailHash();
-        return insert(entry);
-      });
+      return inTransaction(db, () => insert(entry));
     },
+    // Written before appendMany returns.
+    settle: () => {},
     list(query: AuditQuery): AuditPage {
       const limit = query.limit ?? 100;
       const offset = query.offset ?? 0;
@@ -164,8 +191,7 @@ export function createAuditRepo({ db, chainKey }: { db: SqlDatabase; chainKey: C
       inTransaction(db, () => {
         db.exec('DELETE FROM audit');
         sql('UPDATE audit_chain SET legacy_through_id = 0, pruned_through_id = NULL, pruned_through_hash = NULL, pruned_at = NULL').run();
-        prev = GENESIS;
-        insertAll(entries);
+        appender.insertAfter(GENESIS, entries.map(toText), entries.map((e) => e.id));
       });
     },
     ...createAuditIntegrity({ db, chainKey }),

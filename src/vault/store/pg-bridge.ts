@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { NanoclawError } from '../../common/errors.js';
-import { findPackageRoot, PACKAGE_LAYOUT } from '../../common/package-layout.js';
+import { moduleUrl, startWorker } from '../../common/worker-script.js';
 import { BEGIN_WRITE } from './pg-dialect.js';
 import { ANY_TABLE } from './types.js';
 import { SLOTS, type BridgeReply, type BridgeRequest, type BridgeWorkerData } from './pg-bridge-protocol.js';
 
 /** How long a statement may take before the store reports the database unavailable. */
 export const STATEMENT_TIMEOUT_MS = 30_000;
+
+const STARTING = 'the Postgres store';
 
 /** The NOTIFY channel every write to a shared table is announced on (see pg-database.ts). */
 export const CHANGE_CHANNEL = 'nanoclaw_vault';
@@ -22,26 +21,6 @@ export class PgStatementError extends Error {
     this.name = 'PgStatementError';
     this.sqlState = error.sqlState;
   }
-}
-
-/**
- * A module the worker thread loads by URL: beside this one (JavaScript from tsc's dist, the .ts
- * file from src in tests, whose types Node strips), else the file the bundle wrote for it beside
- * the CLI's entry. Checked before the worker starts: one that cannot load its script would leave
- * this thread waiting for its first reply until the statement timeout.
- */
-function loadedByUrl(name: keyof typeof PACKAGE_LAYOUT.loadedByUrl): URL {
-  const candidates = [new URL(`./${name}.js`, import.meta.url), new URL(`./${name}.ts`, import.meta.url)];
-  try {
-    candidates.push(pathToFileURL(join(findPackageRoot(), dirname(PACKAGE_LAYOUT.cliEntry), `${name}.js`)));
-  } catch {
-    /* not inside the package: only the siblings can be it */
-  }
-  const found = candidates.find((u) => existsSync(fileURLToPath(u)));
-  if (found) return found;
-  throw new NanoclawError('store_unavailable', `Cannot start the Postgres store: ${name}.js is missing (looked in ${candidates.map((u) => dirname(fileURLToPath(u))).join(', ')})`, {
-    hint: 'Rebuild nanoclaw (npm run build), or reinstall it',
-  });
 }
 
 /**
@@ -82,10 +61,9 @@ export class PgBridge {
       channel: CHANGE_CHANNEL,
       anyTable: ANY_TABLE,
       beginWrite: BEGIN_WRITE,
-      chainModule: loadedByUrl('audit-chain').href,
+      chainModule: moduleUrl('audit-chain', import.meta.url, STARTING).href,
     };
-    // execArgv: [] so the parent's flags (`--input-type`, a test runner's loaders) do not reach the worker.
-    this.worker = new Worker(loadedByUrl('pg-worker'), { workerData: data, transferList: [port2, events.port2], execArgv: [] });
+    this.worker = startWorker(moduleUrl('pg-worker', import.meta.url, STARTING), { workerData: data, transferList: [port2, events.port2] });
     this.worker.unref();
     try {
       this.await(0);

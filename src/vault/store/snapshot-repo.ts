@@ -23,6 +23,7 @@ export function createSnapshotRepo(options: SnapshotRepoOptions): SnapshotStore 
   const { db, masterKey, redactor } = options;
 
   function exportAll({ includeAudit = false } = {}): VaultSnapshot {
+    options.audit.settle();
     return inTransaction(db, () => {
       const secrets = db
         .prepare(`SELECT ${SECRET_COLUMNS}, value_enc FROM secrets ORDER BY rowid`)
@@ -56,6 +57,7 @@ export function createSnapshotRepo(options: SnapshotRepoOptions): SnapshotStore 
   }
 
   function importAll(snapshot: VaultSnapshot): void {
+    options.audit.settle();
     inTransaction(db, () => {
       // Children first: grants and approvals would cascade anyway, but explicit is cheaper to read.
       const tables = ['agent_secrets', 'approval_grants', 'approvals', 'approvers', 'policy_rules', 'agents', 'secrets', 'settings', 'ca'];

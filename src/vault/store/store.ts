@@ -5,6 +5,7 @@ import { createApprovalRepo } from './approval-repo.js';
 import { createApproverRepo } from './approver-repo.js';
 import { chainKey } from './audit-chain.js';
 import { createAuditRepo } from './audit-repo.js';
+import { AuditWriter, writtenBy } from './audit-writer.js';
 import { openRecord, sealRecord, type RecordRef } from './crypto.js';
 import { inTransaction, openDatabase, statementCache } from './db.js';
 import { verifyKeyCheck } from './key-check.js';
@@ -30,7 +31,7 @@ export interface OpenStoreOptions {
   masterKey: Buffer;
   /** Every value the store decrypts is registered here before it is returned. */
   redactor: Redactor;
-  /** Told when a write sent without waiting failed (Postgres: an audit batch); never given a value. */
+  /** Told when a write sent without waiting (an audit batch) failed; never given a value. Default: a line on stderr. */
   onBackgroundError?: (message: string) => void;
 }
 
@@ -49,7 +50,7 @@ export function openStore(options: OpenStoreOptions): VaultStore {
     // Each read is a round trip to Postgres: the gateway's per-connection reads come from memory.
     const store = withReadCache(checked(db, { ...options, path, masterKey }), db.dataVersion);
     db.bridge.onLateErrors = (messages) => {
-      for (const message of messages) options.onBackgroundError?.(message);
+      for (const message of messages) reportBackground(options, message);
     };
     return {
       ...store,
@@ -66,20 +67,27 @@ export function openStore(options: OpenStoreOptions): VaultStore {
     db.close();
     throw err;
   }
-  return checked(db, { ...options, masterKey });
+  // Audit batches go to a thread of their own: the gateway's thread does not stop for them.
+  const writer = new AuditWriter({ path: options.path, chainKey: chainKey(masterKey), onError: (message) => reportBackground(options, message) });
+  return checked(db, { ...options, masterKey }, writer);
 }
 
-function checked(db: SqlDatabase, options: OpenStoreOptions): VaultStore {
+function reportBackground(options: OpenStoreOptions, message: string): void {
+  if (options.onBackgroundError) options.onBackgroundError(message);
+  else process.stderr.write(`nanoclaw: ${message}\n`);
+}
+
+function checked(db: SqlDatabase, options: OpenStoreOptions, writer?: AuditWriter): VaultStore {
   try {
     verifyKeyCheck(db, options.masterKey, options.path);
   } catch (err) {
     db.close();
     throw err;
   }
-  return assemble(db, options);
+  return assemble(db, options, writer);
 }
 
-function assemble(db: SqlDatabase, { path, databaseUrl, masterKey, redactor }: OpenStoreOptions): VaultStore {
+function assemble(db: SqlDatabase, { path, databaseUrl, masterKey, redactor }: OpenStoreOptions, writer?: AuditWriter): VaultStore {
   const sql = statementCache(db);
   const getCa = (): CaMaterial | null => {
     const row = sql('SELECT cert_pem, key_enc FROM ca WHERE id = 1').get();
@@ -95,7 +103,8 @@ function assemble(db: SqlDatabase, { path, databaseUrl, masterKey, redactor }: O
        ON CONFLICT (id) DO UPDATE SET cert_pem = excluded.cert_pem, key_enc = excluded.key_enc, updated_at = excluded.updated_at`,
     ).run(ca.certPem, keyEnc, nowIso());
   };
-  const audit = createAuditRepo({ db, chainKey: chainKey(masterKey) });
+  const repo = createAuditRepo({ db, chainKey: chainKey(masterKey) });
+  const audit = writer ? writtenBy(repo, writer, db) : repo;
   const rules = createRuleRepo({ db });
   return {
     kind: databaseUrl ? 'postgres' : 'sqlite',
@@ -123,6 +132,7 @@ function assemble(db: SqlDatabase, { path, databaseUrl, masterKey, redactor }: O
     },
     snapshot: createSnapshotRepo({ db, masterKey, redactor, audit, getCa, setCa, onImported: rules.invalidate }),
     close() {
+      writer?.close();
       if (db.isOpen) db.close();
     },
   };

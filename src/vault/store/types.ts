@@ -112,6 +112,12 @@ export interface AuditStore {
   replaceAll(entries: AuditEntry[]): void;
   /** Walks the hash chain from the pruning boundary to the newest row (audit-chain.ts). */
   verify(): AuditVerifyReport;
+  /**
+   * Returns once every batch sent before is written (SQLite writes them on a thread of its own;
+   * on Postgres they run in order anyway). The calls above do it themselves; a transaction that
+   * reads the log calls it before it begins, since the writer cannot write while it holds the lock.
+   */
+  settle(): void;
 }
 
 /** A policy rule before the store gives it an id. */
