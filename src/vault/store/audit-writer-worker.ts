@@ -65,7 +65,7 @@ function write(): void {
   timer = null;
   const texts = rows;
   rows = [];
-  const reply: AuditWriterReply = {};
+  const reply: AuditWriterReply = { requests: waiting };
   try {
     if (texts.length > 0) (connection ??= connect()).append(texts);
   } catch (err) {

@@ -18,8 +18,9 @@ export type AuditWriterRequest = { op: 'append'; rows: string } | { op: 'flush' 
 /** Never inside a row's text: JSON escapes a line break in a string, and puts none between values. */
 export const ROW_SEPARATOR = '\n';
 
-/** The writer's answer to each request: what failed, if anything (never a row's content). */
+/** The writer's answer once it has finished `requests` more requests: what failed, if anything (never a row's content). */
 export interface AuditWriterReply {
+  requests: number;
   error?: string;
 }
 
@@ -64,6 +65,8 @@ export class AuditWriter {
   private replies: MessagePort | null = null;
   private readonly done = new Int32Array(new SharedArrayBuffer(4));
   private sent = 0;
+  /** Requests the replies taken in so far cover (the shared count moves just after each reply is queued). */
+  private answered = 0;
   private readonly toText = auditRowTexts();
   private readonly o: AuditWriterOptions;
 
@@ -149,7 +152,7 @@ export class AuditWriter {
       // Gone before its work was done: what it had is lost; the next batch starts another.
       const lost = this.sent - Atomics.load(this.done, 0);
       if (lost > 0) this.o.onError(`${lost} audit batch(es) were not written: the audit writer stopped`);
-      this.sent = Atomics.load(this.done, 0);
+      this.sent = this.answered = Atomics.load(this.done, 0);
       this.worker = null;
       this.replies = null;
     });
@@ -158,7 +161,8 @@ export class AuditWriter {
 
   private received(reply: AuditWriterReply): void {
     if (reply.error) this.o.onError(reply.error);
-    if (!this.pending) this.worker?.unref();
+    this.answered += reply.requests;
+    if (this.answered >= this.sent) this.worker?.unref();
   }
 }
 
