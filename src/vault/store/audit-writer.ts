@@ -81,13 +81,18 @@ export class AuditWriter {
   append(entries: readonly NewAuditEntry[]): void {
     if (entries.length === 0) return;
     const rows = entries.map(this.toText).join(ROW_SEPARATOR);
-    if (this.sent - Atomics.load(this.done, 0) >= MAX_IN_FLIGHT) this.drain();
+    if (this.inFlight >= MAX_IN_FLIGHT) this.drain();
     this.send({ op: 'append', rows });
   }
 
   /** Whether batches sent are not all written yet. */
   get pending(): boolean {
-    return Atomics.load(this.done, 0) < this.sent;
+    return this.inFlight > 0;
+  }
+
+  /** Requests sent that the writer has not finished. */
+  private get inFlight(): number {
+    return this.sent - Atomics.load(this.done, 0);
   }
 
   /** Returns once every batch sent so far is written, or has failed and was reported. */
@@ -150,7 +155,7 @@ export class AuditWriter {
       replies.close();
       if (this.worker !== worker) return;
       // Gone before its work was done: what it had is lost; the next batch starts another.
-      const lost = this.sent - Atomics.load(this.done, 0);
+      const lost = this.inFlight;
       if (lost > 0) this.o.onError(`${lost} audit batch(es) were not written: the audit writer stopped`);
       this.sent = this.answered = Atomics.load(this.done, 0);
       this.worker = null;
